@@ -1,0 +1,7 @@
+"""chainward: guards the AI software supply chain."""
+
+from __future__ import annotations
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""GitHub Actions: every ``uses:`` pinned to a full commit SHA."""

@@ -1,0 +1,153 @@
+"""``chainward check``, ``explain`` and ``init``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from chainward.catalog import load_registry
+from chainward.cli.common import emit, load
+from chainward.core.atomic import write_atomic
+from chainward.core.context import ScanContext
+from chainward.core.errors import UsageError
+from chainward.core.files import select_files
+from chainward.core.schema import KeySpec, suggest
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    """Add the check, explain and init subcommands."""
+    check = sub.add_parser("check", parents=[common], help="run every enabled check over a repository or files", description="Run every enabled check over the repository (the current folder, or the one folder given) or over the given files.")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: the current folder)")
+    check.add_argument("--select", action="append", default=[], metavar="CHECK_ID", help="run only these checks (repeatable or comma-separated)")
+    check.set_defaults(func=cmd_check)
+
+    explain = sub.add_parser("explain", parents=[common], help="print a check's documentation")
+    explain.add_argument("check_id", nargs="?", metavar="CHECK_ID")
+    explain.add_argument("--list", action="store_true", help="list every check id with its summary")
+    explain.set_defaults(func=cmd_explain)
+
+    init = sub.add_parser("init", parents=[common], help="write a commented starter policy (chainward.toml)")
+    init.add_argument("--path", type=Path, default=Path("chainward.toml"), help="where to write it (default: chainward.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_init)
+
+
+def _root_and_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], []
+    return Path(), paths
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run the selected (or all default) families and report."""
+    root, paths = _root_and_paths(list(args.paths))
+    if not root.is_dir():
+        raise UsageError("no such folder", where=str(root))
+    loaded = load(args, root)
+    registry = loaded.registry
+    selected = {s.strip() for item in args.select for s in item.split(",") if s.strip()}
+    for check_id in selected:
+        if check_id not in registry.checks:
+            hint = suggest(check_id, registry.ids())
+            raise UsageError(f"unknown check id {check_id!r}", hint=hint or "see `chainward explain --list`")
+    families = [
+        f
+        for f in registry.families.values()
+        if (f.in_check and not selected) or any(c.id in selected for c in f.checks)
+    ]
+    files = select_files(root, paths, loaded.policy.exclude)
+    ctx = ScanContext(root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths))
+    from chainward.engine import run_scan
+
+    findings = run_scan(ctx, families)
+    if selected:
+        core = {c.id for c in registry.families["core"].checks}
+        findings = [f for f in findings if f.check_id in selected or f.check_id in core]
+    return emit(findings, args, loaded, scanned=len(files))
+
+
+def check_doc(check_id: str) -> str:
+    """The Markdown documentation page of a check, shipped inside the package."""
+    page = resources.files("chainward").joinpath("docs", "checks", f"{check_id}.md")
+    return page.read_text("utf-8")
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print a check's documentation, or the list of checks."""
+    registry = load_registry()
+    if args.list or not args.check_id:
+        width = max(len(c) for c in registry.ids())
+        for check in sorted(registry, key=lambda c: c.id):
+            network = " (network)" if check.needs_network else ""
+            print(f"{check.id:<{width}}  {check.default_severity.label:<8}  {check.summary}{network}")
+        return 0
+    check = registry.get(args.check_id)
+    if check is None:
+        hint = suggest(args.check_id, registry.ids())
+        raise UsageError(f"unknown check id {args.check_id!r}", hint=hint or "see `chainward explain --list`")
+    sys.stdout.write(check_doc(check.id))
+    return 0
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{}"
+    return str(value)
+
+
+def _commented_keys(lines: list[str], keys: dict[str, KeySpec] | object) -> None:
+    assert isinstance(keys, dict)
+    for key, spec in keys.items():
+        lines.append(f"# {spec.doc}")
+        if spec.kind == "list[table]":
+            lines.append(f"# {key} = [{{ ... }}]")
+        elif spec.default is None:
+            lines.append(f"# {key} = ...")
+        else:
+            lines.append(f"# {key} = {_toml_value(spec.default)}")
+
+
+def starter_policy() -> str:
+    """A commented chainward.toml listing every key with its default, all commented out."""
+    from chainward.core.policy import TOP_LEVEL
+
+    registry = load_registry()
+    lines = [
+        "# chainward policy. Every key is shown with its default, commented out.",
+        "# Docs: docs/configuration.md; check ids: `chainward explain --list`.",
+        "",
+    ]
+    _commented_keys(lines, dict(TOP_LEVEL))
+    for name, family in registry.families.items():
+        if not family.policy:
+            continue
+        lines += ["", f"[{name}]"]
+        _commented_keys(lines, dict(family.policy))
+    lines += [
+        "",
+        "# Per check: enabled, severity, exclude (path globs). For example:",
+        "# [checks.unpinned-action]",
+        "# severity = \"medium\"",
+        "# exclude = [\"examples/**\"]",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write the starter policy; never overwrite without --force."""
+    target: Path = args.path
+    if target.exists() and not args.force:
+        raise UsageError("file exists; not overwritten", where=str(target), hint="pass --force to replace it")
+    write_atomic(target, starter_policy())
+    if not args.quiet:
+        print(f"wrote {target}")
+    return 0

@@ -1,0 +1,1 @@
+"""The shared core: findings, policy, registry, files, suppressions, errors."""

@@ -1,0 +1,34 @@
+"""Atomic writes: a temporary file in the same folder, fsync, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
+
+    The file's permission bits are kept when it already exists.
+    """
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path()
+    mode: int | None = None
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.stat().st_mode & 0o7777
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise

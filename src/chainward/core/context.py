@@ -1,0 +1,80 @@
+"""What a scanner gets: the root, the files to scan, the policy, and bounded reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chainward.core.findings import CheckId, Finding, Severity
+from chainward.core.policy import Policy
+
+FILE_TOO_LARGE = CheckId("file-too-large")
+UNPARSABLE_FILE = CheckId("unparsable-file")
+
+
+@dataclass
+class ScanContext:
+    """Inputs of one scan. Scanners read files only through :meth:`read_text`.
+
+    ``files`` are root-relative ``/`` paths. ``explicit`` is true when the user (or
+    pre-commit) named the files, so scanners may take them even if their names
+    don't match the usual patterns. Problems met while reading become findings
+    in ``notes``, which the engine reports with the rest.
+    """
+
+    root: Path
+    files: Sequence[str]
+    policy: Policy
+    offline: bool = True
+    explicit: bool = False
+    notes: list[Finding] = field(default_factory=list)
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        """The file's bytes, or None (with a note) if it is too large or unreadable."""
+        path = self.root / rel
+        limit = self.policy.max_file_size
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                self.notes.append(
+                    Finding(
+                        FILE_TOO_LARGE,
+                        Severity.LOW,
+                        f"not scanned: {size} bytes is over the {limit}-byte limit",
+                        path=rel,
+                        fix="raise [tool.chainward] max-file-size or exclude the file",
+                    )
+                )
+                return None
+            with path.open("rb") as handle:
+                return handle.read(limit + 1)[:limit]
+        except OSError as exc:
+            self.notes.append(
+                Finding(
+                    UNPARSABLE_FILE,
+                    Severity.MEDIUM,
+                    f"cannot read file: {exc.strerror or exc}",
+                    path=rel,
+                )
+            )
+            return None
+
+    def read_text(self, rel: str) -> str | None:
+        """The file as text (UTF-8, undecodable bytes replaced), or None with a note."""
+        data = self.read_bytes(rel)
+        if data is None:
+            return None
+        return data.decode("utf-8", "replace")
+
+    def unparsable(self, rel: str, message: str, line: int | None = None, column: int | None = None) -> Finding:
+        """A finding for a file that could not be parsed (it is then not checked)."""
+        return Finding(
+            UNPARSABLE_FILE,
+            Severity.MEDIUM,
+            f"could not parse, so it was not checked: {message}",
+            path=rel,
+            line=line,
+            column=column,
+            fix="fix the syntax error at this location",
+        )

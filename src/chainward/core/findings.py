@@ -1,0 +1,76 @@
+"""The one Finding type every check yields, and its ordered enums."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import NewType
+
+CheckId = NewType("CheckId", str)
+
+
+class Severity(enum.IntEnum):
+    """Ordered severities; SARIF levels: note (info, low), warning (medium), error (high+)."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse a lower-case severity name; raise ValueError naming the choices."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {choices})") from None
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in policies, JSON and the CLI."""
+        return self.name.lower()
+
+
+class Confidence(enum.IntEnum):
+    """How sure a check is that a finding is a real problem."""
+
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in JSON output."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found by one check at one place.
+
+    ``path`` is relative to the scanned root and uses ``/``; ``line`` and ``column``
+    are 1-based, or None where the finding is about a whole file or a commit.
+    ``properties`` holds domain fields (for example ``commit`` for commit checks)
+    that reporters pass through.
+    """
+
+    check_id: CheckId
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    fix: str | None = None
+    confidence: Confidence = Confidence.HIGH
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    def with_severity(self, severity: Severity) -> Finding:
+        """A copy with another severity (policy overrides)."""
+        return replace(self, severity=severity)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Stable order: by path, line, column, check id, message."""
+        return (self.path or "", self.line or 0, self.column or 0, self.check_id, self.message)

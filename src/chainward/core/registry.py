@@ -1,0 +1,97 @@
+"""The registry of checks: id, summary, default severity, network use, stages.
+
+Each domain package declares its checks and its policy keys in a light ``meta``
+module (standard library and ``core`` only) as a :class:`Family`. The top-level
+``chainward.catalog`` gathers them; nothing here imports a domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chainward.core.findings import CheckId, Severity
+
+if TYPE_CHECKING:
+    from chainward.core.context import ScanContext
+    from chainward.core.findings import Finding
+    from chainward.core.schema import KeySpec
+
+DOCS_BASE = "https://github.com/chainward/chainward/blob/main/src/chainward/docs/checks"
+
+Scanner = Callable[["ScanContext"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """Metadata of one check. ``id`` never changes and is never reused."""
+
+    id: CheckId
+    summary: str
+    default_severity: Severity
+    family: str
+    needs_network: bool = False
+    stages: tuple[str, ...] = ("pre-commit", "ci")
+    hook: str | None = None
+    """The pre-commit hook id that runs this check, when it is not ``id`` itself."""
+
+    @property
+    def docs_url(self) -> str:
+        """Where the check's documentation lives (one page per check id)."""
+        return f"{DOCS_BASE}/{self.id}.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A domain's checks, its policy table and the scanner that ``check`` runs.
+
+    ``scanner`` is a ``"module:function"`` path imported only when the family runs,
+    so that listing checks never pulls a domain's heavy dependencies.
+    ``in_check`` says whether ``chainward check`` runs it by default.
+    """
+
+    name: str
+    checks: tuple[CheckInfo, ...]
+    scanner: str | None = None
+    policy: Mapping[str, KeySpec] = field(default_factory=dict)
+    in_check: bool = True
+    summary: str = ""
+
+    def load_scanner(self) -> Scanner | None:
+        """Import and return the family's scanner function."""
+        if self.scanner is None:
+            return None
+        import importlib
+
+        module_name, _, attr = self.scanner.partition(":")
+        module = importlib.import_module(module_name)
+        scanner: Scanner = getattr(module, attr)
+        return scanner
+
+
+class Registry:
+    """All families and checks, looked up by id."""
+
+    def __init__(self, families: Iterable[Family]) -> None:
+        self.families: dict[str, Family] = {}
+        self.checks: dict[CheckId, CheckInfo] = {}
+        for family in families:
+            if family.name in self.families:
+                raise ValueError(f"duplicate family {family.name!r}")
+            self.families[family.name] = family
+            for check in family.checks:
+                if check.id in self.checks:
+                    raise ValueError(f"duplicate check id {check.id!r}")
+                self.checks[check.id] = check
+
+    def __iter__(self) -> Iterator[CheckInfo]:
+        return iter(self.checks.values())
+
+    def get(self, check_id: str) -> CheckInfo | None:
+        """The check with this id, or None."""
+        return self.checks.get(CheckId(check_id))
+
+    def ids(self) -> list[str]:
+        """Every check id, sorted."""
+        return sorted(self.checks)

@@ -1,0 +1,137 @@
+"""A small, typed schema for policy tables, with did-you-mean errors.
+
+Each key has a kind, a default and a line of documentation; ``docs/configuration.md``
+is checked against these specs by a test, so the docs cannot drift.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chainward.core.errors import ConfigError
+
+Kind = Literal["str", "bool", "int", "list[str]", "table", "list[table]", "severity"]
+
+_SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One policy key: its kind, default, documentation and, for tables, sub-keys."""
+
+    kind: Kind
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+    keys: Mapping[str, KeySpec] = field(default_factory=dict)
+    """Sub-keys, for ``table`` and ``list[table]`` kinds."""
+
+
+def _describe(kind: Kind) -> str:
+    return {
+        "str": "a string",
+        "bool": "true or false",
+        "int": "an integer",
+        "list[str]": "a list of strings",
+        "table": "a table",
+        "list[table]": "a list of tables",
+        "severity": "one of " + ", ".join(repr(s) for s in _SEVERITIES),
+    }[kind]
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def suggest(word: str, choices: Any) -> str:
+    """A ``did you mean`` clause for a near-miss, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def validate(value: Any, spec: KeySpec, *, where: str, key_path: str) -> Any:
+    """Check ``value`` against ``spec``; return it with defaults filled for tables.
+
+    Raises ConfigError naming the file (``where``), the key path and what was expected.
+    """
+
+    def fail(message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(f"{key_path}: {message}", where=where, hint=hint)
+
+    kind = spec.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        return value
+    if kind in ("str", "severity"):
+        if not isinstance(value, str):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        choices = _SEVERITIES if kind == "severity" else spec.choices
+        if choices and value not in choices:
+            hint = suggest(value, choices) or None
+            raise fail(f"{value!r} is not one of {', '.join(choices)}", hint)
+        return value
+    if kind == "list[str]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        if spec.choices:
+            for item in value:
+                if item not in spec.choices:
+                    raise fail(f"{item!r} is not one of {', '.join(spec.choices)}")
+        return list(value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        return validate_table(value, spec.keys, where=where, key_path=key_path)
+    if kind == "list[table]":
+        if not isinstance(value, list):
+            raise fail(f"expected {_describe(kind)}, got {_type_name(value)}")
+        out = []
+        for index, item in enumerate(value):
+            item_path = f"{key_path}[{index}]"
+            if not isinstance(item, dict):
+                raise ConfigError(
+                    f"{item_path}: expected a table, got {_type_name(item)}", where=where
+                )
+            out.append(validate_table(item, spec.keys, where=where, key_path=item_path))
+        return out
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def validate_table(
+    table: Mapping[str, Any], keys: Mapping[str, KeySpec], *, where: str, key_path: str
+) -> dict[str, Any]:
+    """Validate every key of ``table``; unknown keys fail with a suggestion."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        spec = keys.get(key)
+        sub_path = f"{key_path}.{key}" if key_path else key
+        if spec is None:
+            hint = suggest(key, keys)
+            known = ", ".join(sorted(keys)) or "(none)"
+            raise ConfigError(
+                f"{sub_path}: unknown key",
+                where=where,
+                hint=(hint + " " if hint else "") + f"known keys here: {known}",
+            )
+        out[key] = validate(value, spec, where=where, key_path=sub_path)
+    for key, spec in keys.items():
+        if key not in out and spec.kind != "table":
+            out[key] = spec.default
+        elif key not in out:
+            out[key] = validate_table({}, spec.keys, where=where, key_path=f"{key_path}.{key}")
+    return out

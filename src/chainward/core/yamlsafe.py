@@ -1,0 +1,101 @@
+"""Safe YAML: compose to a node tree with line marks; never construct objects.
+
+Scanned YAML is data. We compose with PyYAML's SafeLoader (no tags that build
+objects), keep nodes with their positions, and walk them with depth bounds, so
+alias "billion laughs" graphs cost nothing (aliases share nodes) and deep
+nesting becomes a parse error instead of a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = [
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "YamlError",
+    "compose_yaml",
+    "get",
+    "items",
+    "line_of",
+    "scalar",
+]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlError(Exception):
+    """The YAML text cannot be parsed; line and column are 1-based when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def compose_yaml(text: str) -> Node | None:
+    """Compose the first YAML document of ``text`` into a node tree (None if empty)."""
+    try:
+        return yaml.compose(text, Loader=_Loader)  # noqa: S506 - SafeLoader: compose only
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None:
+            raise YamlError(problem, mark.line + 1, mark.column + 1) from None
+        raise YamlError(problem) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+    except RecursionError:
+        raise YamlError("nesting is too deep") from None
+
+
+def line_of(node: Node) -> int:
+    """The 1-based line where ``node`` starts."""
+    return int(node.start_mark.line) + 1
+
+
+def column_of(node: Node) -> int:
+    """The 1-based column where ``node`` starts."""
+    return int(node.start_mark.column) + 1
+
+
+def scalar(node: Node | None) -> str | None:
+    """The text of a scalar node, or None for any other node."""
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    return None
+
+
+def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
+    """(key text, key node, value node) of a mapping; duplicate keys all appear."""
+    if not isinstance(node, MappingNode):
+        return
+    for key, value in node.value:
+        text = scalar(key)
+        if text is not None:
+            yield text, key, value
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value of the last ``key`` in a mapping node (YAML loaders keep the last)."""
+    found: Node | None = None
+    for text, _, value in items(node):
+        if text == key:
+            found = value
+    return found
+
+
+def elements(node: Node | None) -> list[Node]:
+    """The elements of a sequence node (empty for any other node)."""
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []

@@ -1,0 +1,1 @@
+"""AI dependencies: the inventory of every manifest, pinning and verification checks."""

@@ -1,0 +1,1 @@
+"""Parsers that turn manifests into typed records with file and line."""

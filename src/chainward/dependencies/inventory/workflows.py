@@ -1,0 +1,119 @@
+"""GitHub workflow and composite-action YAML: ``uses:`` references, ``run:`` steps, images.
+
+Shared by the action-pinning check and the dependency checks. The YAML is composed,
+never constructed, and nothing in it is run.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from chainward.core.yamlsafe import Node, ScalarNode, column_of, compose_yaml, elements, get, items, line_of, scalar
+
+
+@dataclass(frozen=True, slots=True)
+class UsesRef:
+    """One ``uses:`` value: a step's action or a job's reusable workflow."""
+
+    path: str
+    line: int
+    column: int
+    value: str
+    kind: str
+    """``step`` or ``job``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    """One ``run:`` script; ``line`` is the line of its first script line."""
+
+    path: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """A container image named by a job's ``container`` or ``services``."""
+
+    path: str
+    line: int
+    column: int
+    image: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowFile:
+    """What a workflow or action file declares."""
+
+    path: str
+    uses: tuple[UsesRef, ...]
+    runs: tuple[RunStep, ...]
+    images: tuple[ImageRef, ...]
+
+
+def is_workflow_path(rel: str) -> bool:
+    """Whether a root-relative path is a workflow or an action metadata file."""
+    name = posixpath.basename(rel)
+    if name in ("action.yml", "action.yaml"):
+        return True
+    parent = posixpath.dirname(rel)
+    return (parent == ".github/workflows" or parent.endswith("/.github/workflows")) and name.endswith(
+        (".yml", ".yaml")
+    )
+
+
+def _run_line(node: Node) -> int:
+    # A block scalar (`run: |`) starts on the indicator's line; its text on the next.
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        return line_of(node) + 1
+    return line_of(node)
+
+
+def _steps(path: str, steps: Node | None, uses: list[UsesRef], runs: list[RunStep]) -> None:
+    for step in elements(steps):
+        for key, _, value in items(step):
+            text = scalar(value)
+            if text is None:
+                continue
+            if key == "uses":
+                uses.append(UsesRef(path, line_of(value), column_of(value), text.strip(), "step"))
+            elif key == "run":
+                runs.append(RunStep(path, _run_line(value), text))
+
+
+def _image(path: str, node: Node | None, images: list[ImageRef]) -> None:
+    text = scalar(node)
+    if text is None:
+        text_node = get(node, "image")
+        text = scalar(text_node)
+        node = text_node
+    if text is not None and node is not None and text.strip():
+        images.append(ImageRef(path, line_of(node), column_of(node), text.strip()))
+
+
+def parse_workflow(path: str, text: str) -> WorkflowFile:
+    """Parse a workflow or ``action.yml``; raises YamlError on invalid YAML."""
+    root = compose_yaml(text)
+    uses: list[UsesRef] = []
+    runs: list[RunStep] = []
+    images: list[ImageRef] = []
+    for _, _, job in items(get(root, "jobs")):
+        for key, _, value in items(job):
+            if key == "uses" and (ref := scalar(value)) is not None:
+                uses.append(UsesRef(path, line_of(value), column_of(value), ref.strip(), "job"))
+            elif key == "steps":
+                _steps(path, value, uses, runs)
+            elif key == "container":
+                _image(path, value, images)
+            elif key == "services":
+                for _, _, service in items(value):
+                    _image(path, service, images)
+    runs_node = get(root, "runs")
+    _steps(path, get(runs_node, "steps"), uses, runs)
+    if scalar(get(runs_node, "using")) == "docker":
+        image = get(runs_node, "image")
+        if (ref := scalar(image)) is not None and image is not None:
+            images.append(ImageRef(path, line_of(image), column_of(image), ref.strip()))
+    return WorkflowFile(path, tuple(uses), tuple(runs), tuple(images))

@@ -1,0 +1,70 @@
+"""Run the families' scanners and apply the policy: enablement, excludes, severities,
+inline suppressions. No reporting here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from chainward.core.context import ScanContext
+from chainward.core.files import matches_any
+from chainward.core.findings import Finding
+from chainward.core.policy import Policy
+from chainward.core.registry import Family, Registry
+from chainward.core.suppress import apply_suppressions
+
+
+def apply_policy(
+    findings: Iterable[Finding], policy: Policy, root: Path, max_file_size: int | None = None
+) -> list[Finding]:
+    """Filter and adjust findings by the policy, apply suppressions, and sort them."""
+    kept: list[Finding] = []
+    for finding in findings:
+        settings = policy.check(finding.check_id)
+        if not settings.enabled:
+            continue
+        if finding.path and matches_any(finding.path, settings.exclude):
+            continue
+        if settings.severity is not None:
+            finding = finding.with_severity(settings.severity)
+        kept.append(finding)
+    limit = max_file_size if max_file_size is not None else policy.max_file_size
+    cache: dict[str, list[str] | None] = {}
+
+    def lines_of(rel: str) -> list[str] | None:
+        if rel not in cache:
+            path = root / rel
+            try:
+                if path.stat().st_size > limit:
+                    cache[rel] = None
+                else:
+                    cache[rel] = path.read_text("utf-8", "replace").splitlines()
+            except OSError:
+                cache[rel] = None
+        return cache[rel]
+
+    result = apply_suppressions(kept, lines_of)
+    # The same problem reached through two paths (e.g. an include) is reported once.
+    unique = {(f.check_id, f.path, f.line, f.column, f.message): f for f in result}
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def selected_families(registry: Registry, names: Sequence[str] = ()) -> list[Family]:
+    """The families that ``check`` runs: the named ones, or every default one."""
+    if names:
+        return [registry.families[n] for n in names]
+    return [f for f in registry.families.values() if f.in_check]
+
+
+def run_scan(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
+    """Run each family's scanner over the context; return policy-adjusted findings."""
+    raw: list[Finding] = []
+    for family in families:
+        if all(not ctx.policy.check(c.id).enabled for c in family.checks):
+            continue
+        scanner = family.load_scanner()
+        if scanner is None:
+            continue
+        raw.extend(scanner(ctx))
+    raw.extend(ctx.notes)
+    return apply_policy(raw, ctx.policy, ctx.root)

@@ -1,0 +1,90 @@
+"""GitHub Actions workflow commands (annotations) and a Markdown job summary."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainward.core.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from chainward.report import ReportInfo
+
+
+def annotation_level(severity: Severity) -> str:
+    """notice (info, low), warning (medium), error (high, critical)."""
+    if severity >= Severity.HIGH:
+        return "error"
+    if severity is Severity.MEDIUM:
+        return "warning"
+    return "notice"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workspace_path(rel: str, root: Path, workspace: str | None) -> str:
+    """The path GitHub expects: relative to ``$GITHUB_WORKSPACE`` when the root is inside it."""
+    if not workspace:
+        return rel
+    try:
+        prefix = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return rel
+    return rel if prefix in ("", ".") else f"{prefix}/{rel}"
+
+
+def render_annotations(findings: Sequence[Finding], info: ReportInfo) -> str:
+    """One ``::error file=…,line=…,title=…::message`` command per finding."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    lines = []
+    for finding in findings:
+        props = []
+        if finding.path:
+            props.append(f"file={_escape_property(workspace_path(finding.path, info.root, workspace))}")
+            if finding.line is not None:
+                props.append(f"line={finding.line}")
+                if finding.column is not None:
+                    props.append(f"col={finding.column}")
+        props.append(f"title={_escape_property(f'chainward {finding.check_id}')}")
+        message = finding.message
+        if commit := finding.properties.get("commit"):
+            message = f"commit {commit[:12]}: {message}"
+        if finding.fix:
+            message += f"\nFix: {finding.fix}"
+        lines.append(f"::{annotation_level(finding.severity)} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_summary(findings: Sequence[Finding], info: ReportInfo) -> str:
+    """A Markdown job summary: counts by check and severity, then every finding."""
+    out = ["## chainward", ""]
+    if not findings:
+        out.append("No findings.")
+        return "\n".join(out) + "\n"
+    counts = Counter((f.check_id, f.severity) for f in findings)
+    out += ["| check | severity | findings |", "| --- | --- | ---: |"]
+    for (check_id, severity), count in sorted(counts.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
+        check = info.registry.get(check_id)
+        name = f"[`{check_id}`]({check.docs_url})" if check else f"`{check_id}`"
+        out.append(f"| {name} | {severity.label} | {count} |")
+    out += ["", "<details><summary>All findings</summary>", "", "| where | check | message |", "| --- | --- | --- |"]
+    for finding in findings:
+        where = finding.path or finding.properties.get("commit", "")[:12] or "-"
+        if finding.path and finding.line is not None:
+            where += f":{finding.line}"
+        out.append(f"| `{_cell(where)}` | `{finding.check_id}` | {_cell(finding.message)} |")
+    out += ["", "</details>"]
+    return "\n".join(out) + "\n"
