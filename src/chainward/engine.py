@@ -25,9 +25,9 @@ def apply_policy(
             continue
         if finding.path and matches_any(finding.path, settings.exclude):
             continue
-        if settings.severity is not None:
-            finding = finding.with_severity(settings.severity)
-        kept.append(finding)
+        kept.append(
+            finding if settings.severity is None else finding.with_severity(settings.severity)
+        )
     limit = max_file_size if max_file_size is not None else policy.max_file_size
     cache: dict[str, list[str] | None] = {}
 

@@ -16,7 +16,7 @@ _DOCKER_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 def unpinned_reason(value: str) -> str | None:
     """Why a ``uses:`` value is not pinned, or None when it is pinned (or local)."""
-    if value.startswith("./") or value.startswith("../"):
+    if value.startswith(("./", "../")):
         return None
     if value.startswith("docker://"):
         if _DOCKER_DIGEST.search(value):

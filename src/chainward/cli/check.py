@@ -16,11 +16,33 @@ from chainward.core.files import select_files
 from chainward.core.schema import KeySpec, suggest
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     """Add the check, explain and init subcommands."""
-    check = sub.add_parser("check", parents=[common], help="run every enabled check over a repository or files", description="Run every enabled check over the repository (the current folder, or the one folder given) or over the given files.")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: the current folder)")
-    check.add_argument("--select", action="append", default=[], metavar="CHECK_ID", help="run only these checks (repeatable or comma-separated)")
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="run every enabled check over a repository or files",
+        description=(
+            "Run every enabled check over the repository (the current folder, or the one "
+            "folder given) or over the given files."
+        ),
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: the current folder)",
+    )
+    check.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CHECK_ID",
+        help="run only these checks (repeatable or comma-separated)",
+    )
     check.set_defaults(func=cmd_check)
 
     explain = sub.add_parser("explain", parents=[common], help="print a check's documentation")
@@ -28,8 +50,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     explain.add_argument("--list", action="store_true", help="list every check id with its summary")
     explain.set_defaults(func=cmd_explain)
 
-    init = sub.add_parser("init", parents=[common], help="write a commented starter policy (chainward.toml)")
-    init.add_argument("--path", type=Path, default=Path("chainward.toml"), help="where to write it (default: chainward.toml)")
+    init = sub.add_parser(
+        "init", parents=[common], help="write a commented starter policy (chainward.toml)"
+    )
+    init.add_argument(
+        "--path",
+        type=Path,
+        default=Path("chainward.toml"),
+        help="where to write it (default: chainward.toml)",
+    )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_init)
 
@@ -51,14 +80,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     for check_id in selected:
         if check_id not in registry.checks:
             hint = suggest(check_id, registry.ids())
-            raise UsageError(f"unknown check id {check_id!r}", hint=hint or "see `chainward explain --list`")
+            raise UsageError(
+                f"unknown check id {check_id!r}", hint=hint or "see `chainward explain --list`"
+            )
     families = [
         f
         for f in registry.families.values()
         if (f.in_check and not selected) or any(c.id in selected for c in f.checks)
     ]
     files = select_files(root, paths, loaded.policy.exclude)
-    ctx = ScanContext(root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths))
+    ctx = ScanContext(
+        root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths)
+    )
     from chainward.engine import run_scan
 
     findings = run_scan(ctx, families)
@@ -70,7 +103,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def check_doc(check_id: str) -> str:
     """The Markdown documentation page of a check, shipped inside the package."""
-    page = resources.files("chainward").joinpath("docs", "checks", f"{check_id}.md")
+    page = (
+        resources.files("chainward").joinpath("docs").joinpath("checks").joinpath(f"{check_id}.md")
+    )
     return page.read_text("utf-8")
 
 
@@ -79,14 +114,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
     registry = load_registry()
     if args.list or not args.check_id:
         width = max(len(c) for c in registry.ids())
-        for check in sorted(registry, key=lambda c: c.id):
-            network = " (network)" if check.needs_network else ""
-            print(f"{check.id:<{width}}  {check.default_severity.label:<8}  {check.summary}{network}")
+        for info in sorted(registry, key=lambda c: c.id):
+            network = " (network)" if info.needs_network else ""
+            print(f"{info.id:<{width}}  {info.default_severity.label:<8}  {info.summary}{network}")
         return 0
     check = registry.get(args.check_id)
     if check is None:
         hint = suggest(args.check_id, registry.ids())
-        raise UsageError(f"unknown check id {args.check_id!r}", hint=hint or "see `chainward explain --list`")
+        raise UsageError(
+            f"unknown check id {args.check_id!r}", hint=hint or "see `chainward explain --list`"
+        )
     sys.stdout.write(check_doc(check.id))
     return 0
 
@@ -103,8 +140,7 @@ def _toml_value(value: object) -> str:
     return str(value)
 
 
-def _commented_keys(lines: list[str], keys: dict[str, KeySpec] | object) -> None:
-    assert isinstance(keys, dict)
+def _commented_keys(lines: list[str], keys: dict[str, KeySpec]) -> None:
     for key, spec in keys.items():
         lines.append(f"# {spec.doc}")
         if spec.kind == "list[table]":
@@ -135,8 +171,8 @@ def starter_policy() -> str:
         "",
         "# Per check: enabled, severity, exclude (path globs). For example:",
         "# [checks.unpinned-action]",
-        "# severity = \"medium\"",
-        "# exclude = [\"examples/**\"]",
+        '# severity = "medium"',
+        '# exclude = ["examples/**"]',
         "",
     ]
     return "\n".join(lines)
@@ -146,7 +182,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Write the starter policy; never overwrite without --force."""
     target: Path = args.path
     if target.exists() and not args.force:
-        raise UsageError("file exists; not overwritten", where=str(target), hint="pass --force to replace it")
+        raise UsageError(
+            "file exists; not overwritten", where=str(target), hint="pass --force to replace it"
+        )
     write_atomic(target, starter_policy())
     if not args.quiet:
         print(f"wrote {target}")

@@ -38,7 +38,9 @@ class _FormatAction(argparse.Action):
             if not outputs:
                 outputs.append(["text", None])
             if outputs[-1][1] is not None:
-                parser.error("--output given twice for one --format; give --format before each --output")
+                parser.error(
+                    "--output given twice for one --format; give --format before each --output"
+                )
             outputs[-1][1] = str(values)
         namespace.outputs = outputs
 
@@ -47,15 +49,48 @@ def common_parser() -> argparse.ArgumentParser:
     """The parent parser with the global options of every subcommand."""
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("common options")
-    group.add_argument("--config", type=Path, metavar="FILE", help="policy file (default: chainward.toml or [tool.chainward] in pyproject.toml)")
-    group.add_argument("--format", choices=FORMATS, action=_FormatAction, dest="outputs", metavar="{text,json,sarif,github}", help="output format; repeatable, each with its own --output")
-    group.add_argument("--output", action=_FormatAction, dest="outputs", metavar="FILE", help="write the preceding --format to FILE instead of standard output")
-    group.add_argument("--fail-on", choices=[s.label for s in Severity], default=None, help="lowest severity that makes the exit code 1 (default: the policy's fail-on, else low)")
-    group.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (to upload SARIF first)")
-    group.add_argument("--offline", action="store_true", help="never open a network connection; network checks report 'not verified'")
+    group.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="policy file (default: chainward.toml or [tool.chainward] in pyproject.toml)",
+    )
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        action=_FormatAction,
+        dest="outputs",
+        metavar="{text,json,sarif,github}",
+        help="output format; repeatable, each with its own --output",
+    )
+    group.add_argument(
+        "--output",
+        action=_FormatAction,
+        dest="outputs",
+        metavar="FILE",
+        help="write the preceding --format to FILE instead of standard output",
+    )
+    group.add_argument(
+        "--fail-on",
+        choices=[s.label for s in Severity],
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: the policy's fail-on, else low)",
+    )
+    group.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even with findings (to upload SARIF first)"
+    )
+    group.add_argument(
+        "--offline",
+        action="store_true",
+        help="never open a network connection; network checks report 'not verified'",
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    group.add_argument("-v", "--verbose", action="store_true", help="show tracebacks and debug details")
-    group.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks and debug details"
+    )
+    group.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
+    )
     return parser
 
 
@@ -129,10 +164,12 @@ def emit(
             from chainward.report.github import render_summary
 
             try:
-                with open(summary, "a", encoding="utf-8") as handle:
+                with Path(summary).open("a", encoding="utf-8") as handle:
                     handle.write(render_summary(findings, info))
             except OSError as exc:
-                raise UsageError(f"cannot append the job summary: {exc.strerror}", where=summary) from None
+                raise UsageError(
+                    f"cannot append the job summary: {exc.strerror}", where=summary
+                ) from None
     threshold = fail_on(args, loaded.policy)
     if args.exit_zero:
         return 0

@@ -26,9 +26,9 @@ def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> N
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
-            os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
+            Path(tmp_name).chmod(mode)
+        Path(tmp_name).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+            Path(tmp_name).unlink()
         raise

@@ -67,7 +67,9 @@ class ScanContext:
             return None
         return data.decode("utf-8", "replace")
 
-    def unparsable(self, rel: str, message: str, line: int | None = None, column: int | None = None) -> Finding:
+    def unparsable(
+        self, rel: str, message: str, line: int | None = None, column: int | None = None
+    ) -> Finding:
         """A finding for a file that could not be parsed (it is then not checked)."""
         return Finding(
             UNPARSABLE_FILE,

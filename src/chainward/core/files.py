@@ -12,7 +12,19 @@ from chainward.core.git import run_git
 
 # Folders a walk outside git never enters: tool caches and virtual environments.
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".tox", ".nox"}
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".tox",
+        ".nox",
+    }
 )
 
 
@@ -66,9 +78,7 @@ def select_files(root: Path, paths: Sequence[Path], exclude: Sequence[str]) -> l
         for path in paths:
             if path.is_dir():
                 base = to_relative(path, root)
-                found.extend(
-                    f if base in ("", ".") else f"{base}/{f}" for f in list_tree(path)
-                )
+                found.extend(f if base in ("", ".") else f"{base}/{f}" for f in list_tree(path))
             elif path.is_file():
                 found.append(to_relative(path, root))
             else:

@@ -11,7 +11,17 @@ from chainward.core.errors import InputError
 
 # Variables that git sets for hooks and that would redirect our own git calls
 # (pre-commit strips them for the same reason).
-_KEEP = frozenset({"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL"})
+_KEEP = frozenset(
+    {
+        "GIT_EXEC_PATH",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_GLOBAL",
+    }
+)
 
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

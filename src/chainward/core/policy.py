@@ -31,7 +31,7 @@ TOP_LEVEL: Mapping[str, KeySpec] = {
     "max-file-size": KeySpec(
         "int",
         5_000_000,
-        "Text files larger than this many bytes are not parsed; a `file-too-large` finding says so.",
+        "Files larger than this many bytes are not parsed; a `file-too-large` finding says so.",
     ),
 }
 

@@ -45,7 +45,7 @@ class YamlError(Exception):
 def compose_yaml(text: str) -> Node | None:
     """Compose the first YAML document of ``text`` into a node tree (None if empty)."""
     try:
-        return yaml.compose(text, Loader=_Loader)  # noqa: S506 - SafeLoader: compose only
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

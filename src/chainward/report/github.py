@@ -49,7 +49,9 @@ def render_annotations(findings: Sequence[Finding], info: ReportInfo) -> str:
     for finding in findings:
         props = []
         if finding.path:
-            props.append(f"file={_escape_property(workspace_path(finding.path, info.root, workspace))}")
+            props.append(
+                f"file={_escape_property(workspace_path(finding.path, info.root, workspace))}"
+            )
             if finding.line is not None:
                 props.append(f"line={finding.line}")
                 if finding.column is not None:
@@ -60,7 +62,9 @@ def render_annotations(findings: Sequence[Finding], info: ReportInfo) -> str:
             message = f"commit {commit[:12]}: {message}"
         if finding.fix:
             message += f"\nFix: {finding.fix}"
-        lines.append(f"::{annotation_level(finding.severity)} {','.join(props)}::{_escape_data(message)}")
+        lines.append(
+            f"::{annotation_level(finding.severity)} {','.join(props)}::{_escape_data(message)}"
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -80,7 +84,13 @@ def render_summary(findings: Sequence[Finding], info: ReportInfo) -> str:
         check = info.registry.get(check_id)
         name = f"[`{check_id}`]({check.docs_url})" if check else f"`{check_id}`"
         out.append(f"| {name} | {severity.label} | {count} |")
-    out += ["", "<details><summary>All findings</summary>", "", "| where | check | message |", "| --- | --- | --- |"]
+    out += [
+        "",
+        "<details><summary>All findings</summary>",
+        "",
+        "| where | check | message |",
+        "| --- | --- | --- |",
+    ]
     for finding in findings:
         where = finding.path or finding.properties.get("commit", "")[:12] or "-"
         if finding.path and finding.line is not None:

@@ -55,7 +55,12 @@ def _rule(check: CheckInfo) -> dict[str, Any]:
 
 def _fingerprint(finding: Finding) -> str:
     key = "\0".join(
-        (finding.check_id, finding.path or "", finding.message, finding.properties.get("commit", ""))
+        (
+            finding.check_id,
+            finding.path or "",
+            finding.message,
+            finding.properties.get("commit", ""),
+        )
     )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
@@ -69,9 +74,7 @@ def render_sarif(findings: Sequence[Finding], info: ReportInfo) -> str:
         result: dict[str, Any] = {
             "ruleId": finding.check_id,
             "level": sarif_level(finding.severity),
-            "message": {
-                "text": finding.message + (f" Fix: {finding.fix}" if finding.fix else "")
-            },
+            "message": {"text": finding.message + (f" Fix: {finding.fix}" if finding.fix else "")},
             "partialFingerprints": {"chainward/v1": _fingerprint(finding)},
             "properties": {
                 "severity": finding.severity.label,

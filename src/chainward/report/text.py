@@ -49,9 +49,7 @@ def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
             lines.append(f"    fix: {finding.fix}")
     if findings:
         counts = Counter(f.severity for f in findings)
-        detail = ", ".join(
-            f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True)
-        )
+        detail = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
         noun = "finding" if len(findings) == 1 else "findings"
         lines.append("")
         lines.append(f"{len(findings)} {noun} ({detail})")

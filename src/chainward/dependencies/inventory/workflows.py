@@ -9,7 +9,17 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from chainward.core.yamlsafe import Node, ScalarNode, column_of, compose_yaml, elements, get, items, line_of, scalar
+from chainward.core.yamlsafe import (
+    Node,
+    ScalarNode,
+    column_of,
+    compose_yaml,
+    elements,
+    get,
+    items,
+    line_of,
+    scalar,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +69,9 @@ def is_workflow_path(rel: str) -> bool:
     if name in ("action.yml", "action.yaml"):
         return True
     parent = posixpath.dirname(rel)
-    return (parent == ".github/workflows" or parent.endswith("/.github/workflows")) and name.endswith(
-        (".yml", ".yaml")
-    )
+    return (
+        parent == ".github/workflows" or parent.endswith("/.github/workflows")
+    ) and name.endswith((".yml", ".yaml"))
 
 
 def _run_line(node: Node) -> int:
