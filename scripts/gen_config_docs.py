@@ -1,7 +1,7 @@
 """Regenerate docs/configuration.md from the policy schemas (run after adding a key).
 
-    python scripts/gen_config_docs.py          # rewrite the file
-    python scripts/gen_config_docs.py --check  # exit 1 if it is out of date
+python scripts/gen_config_docs.py          # rewrite the file
+python scripts/gen_config_docs.py --check  # exit 1 if it is out of date
 """
 
 from __future__ import annotations
@@ -57,14 +57,14 @@ def _rows(keys: Mapping[str, KeySpec], prefix: str) -> list[str]:
 
 def render() -> str:
     """The whole configuration page."""
-    out = [HEADER, "## Top level", "", "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    table = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    out = [HEADER, "## Top level", "", *table]
     out += _rows(TOP_LEVEL, "")
     for name, family in load_registry().families.items():
         if not family.policy:
             continue
         out += ["", f"## `[{name}]`", "", family.summary + ".", ""]
-        out += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
-        out += _rows(family.policy, "")
+        out += [*table, *_rows(family.policy, "")]
     out += ["", "## `[checks.<check-id>]`", "", "Per-check settings, for any check id.", ""]
     out += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     out += _rows(CHECK_KEYS, "")

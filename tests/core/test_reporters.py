@@ -1,0 +1,123 @@
+"""Reporter snapshots (regenerate with UPDATE_SNAPSHOTS=1) and format details."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chainward.actions.meta import FAMILY as ACTIONS
+from chainward.core.findings import CheckId, Confidence, Finding, Severity
+from chainward.core.meta import FAMILY as CORE
+from chainward.core.registry import Registry
+from chainward.report import Format, ReportInfo, render
+from chainward.report.github import render_summary, workspace_path
+from tests.conftest import DATA, REPO_ROOT
+
+SNAPSHOTS = DATA / "snapshots"
+
+FINDINGS = [
+    Finding(
+        CheckId("unpinned-action"),
+        Severity.HIGH,
+        "action 'a/b@v1' uses @v1, a movable tag",
+        path=".github/workflows/ci.yml",
+        line=6,
+        column=15,
+        fix="pin a full commit SHA",
+    ),
+    Finding(
+        CheckId("unparsable-file"),
+        Severity.MEDIUM,
+        "could not parse: bad, with 100% | pipes\nand newline",
+        path="x:y,z.yml",
+        line=2,
+    ),
+    Finding(
+        CheckId("file-too-large"),
+        Severity.LOW,
+        "not scanned",
+        path="big.txt",
+        confidence=Confidence.MEDIUM,
+    ),
+    Finding(
+        CheckId("invalid-suppression"), Severity.INFO, "no reason", properties={"commit": "a" * 40}
+    ),
+    Finding(
+        CheckId("unknown-check-x"),
+        Severity.CRITICAL,
+        "from a plugin",
+        path="p.py",
+        line=1,
+        column=1,
+    ),
+]
+
+
+def _info(color: bool = False) -> ReportInfo:
+    return ReportInfo(
+        root=Path("/repo"), registry=Registry([CORE, ACTIONS]), version="0.0.0-test", color=color
+    )
+
+
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)
+def test_snapshot(fmt: Format) -> None:
+    text = render(fmt, FINDINGS, _info())
+    snapshot = SNAPSHOTS / f"report.{fmt.value}"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snapshot.write_text(text)
+    assert text == snapshot.read_text()
+
+
+def test_sarif_of_every_kind_of_finding_is_valid() -> None:
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    log = json.loads(render(Format.SARIF, FINDINGS, _info()))
+    jsonschema.Draft4Validator(schema).validate(log)
+    results = log["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error", "warning", "note", "note", "error"]
+    assert "locations" not in results[3]
+    assert "ruleIndex" not in results[4]
+    assert results[3]["properties"]["commit"] == "a" * 40
+
+
+def test_json_validates_and_carries_domain_fields() -> None:
+    schema = json.loads((REPO_ROOT / "docs" / "schemas" / "findings-v1.schema.json").read_text())
+    document = json.loads(render(Format.JSON, FINDINGS, _info()))
+    jsonschema.validate(document, schema)
+    assert document["findings"][3]["commit"] == "a" * 40
+
+
+def test_text_colour_only_when_asked() -> None:
+    assert "\033[" not in render(Format.TEXT, FINDINGS, _info())
+    assert "\033[31mhigh\033[0m" in render(Format.TEXT, FINDINGS, _info(color=True))
+    assert render(Format.TEXT, [], _info()) == "no findings\n"
+
+
+def test_github_escapes_and_levels() -> None:
+    text = render(Format.GITHUB, FINDINGS, _info())
+    lines = text.splitlines()
+    assert lines[1].startswith(
+        "::warning file=x%3Ay%2Cz.yml,line=2,title=chainward unparsable-file::"
+    )
+    assert "100%25" in lines[1] and "%0Aand newline" in lines[1]
+    assert lines[2].startswith("::notice file=big.txt,title=")
+    assert "commit aaaaaaaaaaaa:" in lines[3]
+    assert render(Format.GITHUB, [], _info()) == ""
+
+
+def test_workspace_path(tmp_path: Path) -> None:
+    assert workspace_path("a.yml", tmp_path / "sub", str(tmp_path)) == "sub/a.yml"
+    assert workspace_path("a.yml", tmp_path, str(tmp_path)) == "a.yml"
+    assert workspace_path("a.yml", Path("/elsewhere"), str(tmp_path)) == "a.yml"
+    assert workspace_path("a.yml", tmp_path, None) == "a.yml"
+
+
+def test_summary() -> None:
+    text = render_summary(FINDINGS, _info())
+    assert "| [`unpinned-action`](https://" in text
+    assert "| `unknown-check-x` | critical | 1 |" in text
+    assert "\\|" in text
+    assert render_summary([], _info()).endswith("No findings.\n")
