@@ -1,0 +1,229 @@
+"""Fast sha256 of model files: large streaming reads, files in parallel, a stat cache.
+
+hashlib releases the GIL while it hashes, so a thread per file runs on every core.
+The stat cache maps (device, inode, size, mtime_ns) to a digest, so a file that was
+not touched since it was last hashed is not read again. An entry is only stored when
+the file's mtime is clearly older than the hashing pass ("racily clean" files, whose
+mtime could be rewritten within the same timestamp, are hashed again next time, as
+git does for its index).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chainward.core.atomic import write_atomic
+
+CHUNK = 8 << 20
+CACHE_VERSION = 1
+MAX_CACHE_BYTES = 64 << 20
+# A file modified less than this long before the pass started is not cached.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class FileDigest:
+    """Size in bytes and sha256 hex digest of one file."""
+
+    size: int
+    sha256: str
+
+
+def sha256_file(path: Path, chunk: int = CHUNK) -> FileDigest:
+    """Stream ``path`` through sha256 with ``readinto`` on one reusable large buffer."""
+    digest = hashlib.sha256()
+    buffer = bytearray(chunk)
+    view = memoryview(buffer)
+    size = 0
+    with Path(path).open("rb", buffering=0) as handle:
+        while True:
+            read = handle.readinto(view)
+            if not read:
+                break
+            digest.update(view[:read])
+            size += read
+    return FileDigest(size, digest.hexdigest())
+
+
+def default_cache_path(root: Path) -> Path:
+    """``.git/chainward/hash-cache.json`` in a git work tree, else the user cache dir."""
+    git_dir = root / ".git"
+    if git_dir.is_dir():
+        return git_dir / "chainward" / "hash-cache.json"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return Path(base) / "chainward" / f"hash-cache-{key}.json"
+
+
+@dataclass
+class StatCache:
+    """(device, inode, size, mtime_ns) → sha256, persisted as JSON."""
+
+    path: Path | None
+    entries: dict[str, list[int | str]] = field(default_factory=dict)
+    dirty: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, path: Path | None) -> StatCache:
+        """Read the cache (a missing, oversized or corrupt cache is simply empty)."""
+        cache = cls(path)
+        if path is None:
+            return cache
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_CACHE_BYTES + 1)
+            if len(data) > MAX_CACHE_BYTES:
+                return cache
+            document = json.loads(data)
+        except (OSError, ValueError):
+            return cache
+        if isinstance(document, dict) and document.get("version") == CACHE_VERSION:
+            entries = document.get("entries")
+            if isinstance(entries, dict):
+                cache.entries = entries
+        return cache
+
+    @staticmethod
+    def _key(st: os.stat_result) -> str:
+        return f"{st.st_dev}:{st.st_ino}"
+
+    def get(self, st: os.stat_result) -> str | None:
+        """The cached digest when device, inode, size and mtime_ns all match."""
+        entry = self.entries.get(self._key(st))
+        if (
+            isinstance(entry, list)
+            and len(entry) == 3
+            and entry[0] == st.st_size
+            and entry[1] == st.st_mtime_ns
+            and isinstance(entry[2], str)
+        ):
+            return entry[2]
+        return None
+
+    def put(self, st: os.stat_result, digest: str, started_ns: int) -> None:
+        """Remember a digest unless the file is racily clean."""
+        if st.st_mtime_ns > started_ns - RACY_NS:
+            return
+        with self._lock:
+            self.entries[self._key(st)] = [st.st_size, st.st_mtime_ns, digest]
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically (errors are ignored: a cache is optional)."""
+        if self.path is None or not self.dirty:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = json.dumps(
+                {"version": CACHE_VERSION, "entries": self.entries}, separators=(",", ":")
+            )
+            write_atomic(self.path, payload)
+            self.dirty = False
+
+
+@dataclass
+class HashStats:
+    """What a hashing pass did: files and bytes read, files served by the cache."""
+
+    hashed_files: int = 0
+    hashed_bytes: int = 0
+    cached_files: int = 0
+
+
+Progress = Callable[[int, int], None]
+
+
+def default_workers(count: int) -> int:
+    """Threads to use: one per core (``os.cpu_count``), at most one per file."""
+    return max(1, min(os.cpu_count() or 1, count, 32))
+
+
+def hash_files(
+    paths: Sequence[Path],
+    *,
+    cache: StatCache | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    stats: HashStats | None = None,
+) -> dict[Path, FileDigest]:
+    """Hash every path (in parallel), using and filling ``cache``.
+
+    Returns a digest per path; a path that cannot be read raises OSError.
+    ``progress(done_bytes, total_bytes)`` is called as files finish.
+    """
+    started = time.time_ns()
+    stats = stats if stats is not None else HashStats()
+    results: dict[Path, FileDigest] = {}
+    todo: list[tuple[Path, os.stat_result]] = []
+    for path in paths:
+        st = path.stat()
+        cached = cache.get(st) if cache is not None else None
+        if cached is not None:
+            results[path] = FileDigest(st.st_size, cached)
+            stats.cached_files += 1
+        else:
+            todo.append((path, st))
+    total = sum(st.st_size for _, st in todo)
+    done = 0
+    done_lock = threading.Lock()
+
+    def work(item: tuple[Path, os.stat_result]) -> tuple[Path, FileDigest]:
+        nonlocal done
+        path, st = item
+        result = sha256_file(path)
+        if cache is not None and result.size == st.st_size:
+            after = path.stat()
+            if after.st_mtime_ns == st.st_mtime_ns and after.st_size == st.st_size:
+                cache.put(st, result.sha256, started)
+        with done_lock:
+            done += result.size
+            if progress is not None:
+                progress(done, total)
+        return path, result
+
+    # Largest first, so that one big file does not start last.
+    todo.sort(key=lambda item: -item[1].st_size)
+    count = workers or default_workers(len(todo))
+    if count <= 1 or len(todo) <= 1:
+        outcomes: Iterable[tuple[Path, FileDigest]] = map(work, todo)
+        for path, result in outcomes:
+            results[path] = result
+    else:
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="chainward-hash") as pool:
+            for path, result in pool.map(work, todo):
+                results[path] = result
+    stats.hashed_files += len(todo)
+    stats.hashed_bytes += done
+    return results
+
+
+def tty_progress(stream: object) -> Progress | None:
+    """A one-line progress bar on a terminal (None when ``stream`` is not a TTY)."""
+    isatty = getattr(stream, "isatty", None)
+    if not callable(isatty) or not isatty():
+        return None
+    write = getattr(stream, "write")  # noqa: B009 - any text stream
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.1:
+            return
+        last[0] = now
+        width = 30
+        filled = int(width * done / total) if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done >= total else ""
+        write(f"\rhashing [{bar}] {done >> 20}/{total >> 20} MiB{end}")
+
+    return show

@@ -1,0 +1,171 @@
+"""Checks and policy keys of the models family (standard library and core only)."""
+
+from __future__ import annotations
+
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import CheckInfo, Family
+from chainward.core.schema import KeySpec
+
+MODEL_HASH_MISMATCH = CheckId("model-hash-mismatch")
+MODEL_FILE_MISSING = CheckId("model-file-missing")
+UNLOCKED_MODEL_FILE = CheckId("unlocked-model-file")
+MODEL_PATH_ESCAPE = CheckId("model-path-escape")
+INVALID_MODEL_LOCK = CheckId("invalid-model-lock")
+UNPINNED_MODEL_DOWNLOAD = CheckId("unpinned-model-download")
+UNRESOLVED_MODEL_DOWNLOAD = CheckId("unresolved-model-download")
+MODEL_REVISION_MISMATCH = CheckId("model-revision-mismatch")
+TRUST_REMOTE_CODE = CheckId("trust-remote-code")
+UNSAFE_PICKLE = CheckId("unsafe-pickle")
+PICKLE_UNKNOWN_GLOBAL = CheckId("pickle-unknown-global")
+PICKLE_FORMAT = CheckId("pickle-format")
+BAD_MODEL_SIGNATURE = CheckId("bad-model-signature")
+
+VERIFY_HOOK = "verify-model-hashes"
+DOWNLOAD_HOOK = "pin-model-downloads"
+PICKLE_HOOK = "scan-model-files"
+
+LOCK_NAME = "chainward.lock"
+
+# Suffixes of pickle-based model formats (PyTorch zip archives share some of them).
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib")
+
+_STAGES = ("pre-commit", "ci")
+
+
+def _check(
+    check_id: CheckId, summary: str, severity: Severity, hook: str, *, network: bool = False
+) -> CheckInfo:
+    return CheckInfo(
+        check_id,
+        summary,
+        severity,
+        family="models",
+        needs_network=network,
+        stages=_STAGES,
+        hook=hook,
+    )
+
+
+FAMILY = Family(
+    name="models",
+    summary="Models pinned to a hash and a revision, scanned for unsafe formats, signatures",
+    checks=(
+        _check(
+            MODEL_HASH_MISMATCH,
+            "A model file's size or sha256 differs from the one recorded in chainward.lock.",
+            Severity.HIGH,
+            VERIFY_HOOK,
+        ),
+        _check(
+            MODEL_FILE_MISSING,
+            "A model file recorded in chainward.lock is missing from the repository.",
+            Severity.HIGH,
+            VERIFY_HOOK,
+        ),
+        _check(
+            UNLOCKED_MODEL_FILE,
+            "A file inside a locked model directory is not recorded in chainward.lock.",
+            Severity.MEDIUM,
+            VERIFY_HOOK,
+        ),
+        _check(
+            MODEL_PATH_ESCAPE,
+            "A path in chainward.lock is absolute, contains `..`, or is a symlink pointing "
+            "outside the repository, so it is refused.",
+            Severity.HIGH,
+            VERIFY_HOOK,
+        ),
+        _check(
+            INVALID_MODEL_LOCK,
+            "chainward.lock does not follow the documented schema.",
+            Severity.HIGH,
+            VERIFY_HOOK,
+        ),
+        _check(
+            UNPINNED_MODEL_DOWNLOAD,
+            "Code downloads a model or dataset without pinning a full 40-hex commit revision.",
+            Severity.HIGH,
+            DOWNLOAD_HOOK,
+        ),
+        _check(
+            UNRESOLVED_MODEL_DOWNLOAD,
+            "A model download whose model or revision cannot be resolved statically "
+            "(reported only when `report-unresolved` is on).",
+            Severity.LOW,
+            DOWNLOAD_HOOK,
+        ),
+        _check(
+            MODEL_REVISION_MISMATCH,
+            "Code pins a revision of a model that differs from the revision in chainward.lock.",
+            Severity.HIGH,
+            DOWNLOAD_HOOK,
+        ),
+        _check(
+            TRUST_REMOTE_CODE,
+            "A model is loaded with `trust_remote_code=True`, which runs Python from the hub.",
+            Severity.HIGH,
+            DOWNLOAD_HOOK,
+        ),
+        _check(
+            UNSAFE_PICKLE,
+            "A pickle-based model file imports a dangerous global (os, subprocess, eval, ...) "
+            "that runs when the file is loaded.",
+            Severity.CRITICAL,
+            PICKLE_HOOK,
+        ),
+        _check(
+            PICKLE_UNKNOWN_GLOBAL,
+            "A pickle-based model file imports a global outside the allow-list of tensor "
+            "and container types.",
+            Severity.MEDIUM,
+            PICKLE_HOOK,
+        ),
+        _check(
+            PICKLE_FORMAT,
+            "A model is stored in a pickle-based format; safetensors cannot run code.",
+            Severity.INFO,
+            PICKLE_HOOK,
+        ),
+        _check(
+            BAD_MODEL_SIGNATURE,
+            "An OpenSSF model signature does not verify against the model files and the "
+            "expected signer.",
+            Severity.HIGH,
+            VERIFY_HOOK,
+        ),
+    ),
+    scanner="chainward.models.scan:scan",
+    policy={
+        "lock": KeySpec("str", LOCK_NAME, "Path of the model lock, relative to the root."),
+        "report-unresolved": KeySpec(
+            "bool",
+            False,
+            "Report model downloads whose model id or revision cannot be resolved in the "
+            "file (as `unresolved-model-download`, low severity).",
+        ),
+        "allow-models": KeySpec(
+            "list[str]",
+            [],
+            "Model or dataset ids (globs allowed, e.g. `my-org/*`) that may be downloaded "
+            "without a pinned revision.",
+        ),
+        "pickle-allow-globals": KeySpec(
+            "list[str]",
+            [],
+            "Extra `module.name` globals (globs allowed) that pickle files may import "
+            "without a `pickle-unknown-global` finding.",
+        ),
+        "verify-signatures": KeySpec(
+            "bool",
+            True,
+            "Verify the OpenSSF model signatures named in chainward.lock during `check` "
+            "(needs the `sigstore` extra).",
+        ),
+        "max-model-member-size": KeySpec(
+            "int",
+            1 << 30,
+            "Largest pickle (or archive member holding a pickle) read by `scan-model-files`, "
+            "in bytes; larger ones are reported and skipped.",
+        ),
+    },
+)
