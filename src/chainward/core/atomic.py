@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -13,6 +12,8 @@ def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> N
 
     The file's permission bits are kept when it already exists.
     """
+    import tempfile  # only writers pay for it
+
     payload = data.encode(encoding) if isinstance(data, str) else data
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()

@@ -15,7 +15,6 @@ from typing import Any
 from chainward.core.errors import ConfigError
 from chainward.core.findings import Severity
 from chainward.core.schema import KeySpec, suggest, validate, validate_table
-from chainward.core.tomlread import TOMLDecodeError, loads_toml
 
 MAX_POLICY_BYTES = 1 << 20
 
@@ -141,6 +140,8 @@ def load_policy(
         if found is None:
             return _build({}, None, domain_schemas, check_ids, "<defaults>", "")
         path, is_pyproject = found
+    from chainward.core.tomlread import TOMLDecodeError, loads_toml  # only when a file exists
+
     text = _read(path)
     try:
         document = loads_toml(text)
@@ -188,6 +189,12 @@ def _build(
             validate(table[key], spec, where=where, key_path=key_path(key))
             if key in table
             else spec.default
+        )
+    if settings["max-file-size"] < 1:
+        raise ConfigError(
+            f"{key_path('max-file-size')}: expected a positive number of bytes",
+            where=where,
+            hint=f"the default is {TOP_LEVEL['max-file-size'].default}",
         )
     for name, schema in domain_schemas.items():
         raw = table.get(name, {})
