@@ -48,7 +48,9 @@ class ScanContext:
                 )
                 return None
             with path.open("rb") as handle:
-                return handle.read(limit + 1)[:limit]
+                # read(n) allocates n bytes up front: never ask for more than the file
+                # holds (plus slack if it grows), whatever the configured limit.
+                return handle.read(min(limit, size + (1 << 16)))
         except OSError as exc:
             self.notes.append(
                 Finding(

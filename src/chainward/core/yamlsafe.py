@@ -42,10 +42,57 @@ class YamlError(Exception):
         return self.message
 
 
+def _reject_cycles(root: Node) -> None:
+    """Raise YamlError if an alias points into its own anchor (``&a [*a]``).
+
+    libyaml composes such a document into a cyclic graph, which would send any
+    recursive walker into endless recursion. Shared (non-cyclic) aliases are fine
+    and are visited once, so this is linear in the number of distinct nodes.
+    """
+    done: set[int] = set()
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            on_path.discard(key)
+            done.add(key)
+            continue
+        if key in done:
+            continue
+        if key in on_path:
+            raise YamlError(
+                "an alias refers to its own anchor (a recursive structure)",
+                line_of(node),
+                column_of(node),
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            for pair_key, pair_value in node.value:
+                children += (pair_key, pair_value)
+        for child in reversed(children):
+            if id(child) in on_path:
+                raise YamlError(
+                    "an alias refers to its own anchor (a recursive structure)",
+                    line_of(node),
+                    column_of(node),
+                )
+            if id(child) not in done:
+                stack.append((child, False))
+
+
 def compose_yaml(text: str) -> Node | None:
-    """Compose the first YAML document of ``text`` into a node tree (None if empty)."""
+    """Compose the first YAML document of ``text`` into a node tree (None if empty).
+
+    Recursive aliases are refused (a YamlError), so the tree is acyclic.
+    """
     try:
-        return yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -56,6 +103,9 @@ def compose_yaml(text: str) -> Node | None:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except RecursionError:
         raise YamlError("nesting is too deep") from None
+    if root is not None:
+        _reject_cycles(root)
+    return root
 
 
 def line_of(node: Node) -> int:
