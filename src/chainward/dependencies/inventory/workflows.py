@@ -81,8 +81,23 @@ def _run_line(node: Node) -> int:
     return line_of(node)
 
 
-def _steps(path: str, steps: Node | None, uses: list[UsesRef], runs: list[RunStep]) -> None:
+def _first_visit(node: Node | None, seen: set[int]) -> bool:
+    # YAML aliases make one node appear many times; walking it once per appearance
+    # turns a small file (N jobs aliasing N steps) into N*N records.
+    if node is None or id(node) in seen:
+        return False
+    seen.add(id(node))
+    return True
+
+
+def _steps(
+    path: str, steps: Node | None, uses: list[UsesRef], runs: list[RunStep], seen: set[int]
+) -> None:
+    if not _first_visit(steps, seen):
+        return
     for step in elements(steps):
+        if not _first_visit(step, seen):
+            continue
         for key, _, value in items(step):
             text = scalar(value)
             if text is None:
@@ -109,19 +124,23 @@ def parse_workflow(path: str, text: str) -> WorkflowFile:
     uses: list[UsesRef] = []
     runs: list[RunStep] = []
     images: list[ImageRef] = []
+    seen: set[int] = set()
     for _, _, job in items(get(root, "jobs")):
+        if not _first_visit(job, seen):
+            continue
         for key, _, value in items(job):
             if key == "uses" and (ref := scalar(value)) is not None:
                 uses.append(UsesRef(path, line_of(value), column_of(value), ref.strip(), "job"))
             elif key == "steps":
-                _steps(path, value, uses, runs)
+                _steps(path, value, uses, runs, seen)
             elif key == "container":
                 _image(path, value, images)
-            elif key == "services":
+            elif key == "services" and _first_visit(value, seen):
                 for _, _, service in items(value):
-                    _image(path, service, images)
+                    if _first_visit(service, seen):
+                        _image(path, service, images)
     runs_node = get(root, "runs")
-    _steps(path, get(runs_node, "steps"), uses, runs)
+    _steps(path, get(runs_node, "steps"), uses, runs, seen)
     if scalar(get(runs_node, "using")) == "docker":
         image = get(runs_node, "image")
         if (ref := scalar(image)) is not None and image is not None:
