@@ -1,0 +1,253 @@
+"""Gather the inventory of a scan: every manifest kind, includes followed, problems kept."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chainward.core.context import ScanContext
+from chainward.core.findings import Finding, Severity
+from chainward.core.yamlsafe import YamlError
+from chainward.dependencies.inventory.commands import scan_commands
+from chainward.dependencies.inventory.dockerfile import is_dockerfile_path, parse_dockerfile
+from chainward.dependencies.inventory.model import (
+    BaseImage,
+    Dependency,
+    InstallOption,
+    Inventory,
+    PipeToShell,
+)
+from chainward.dependencies.inventory.requirements import (
+    Include,
+    RequirementsFile,
+    is_requirements_path,
+    parse_requirements,
+)
+from chainward.dependencies.inventory.workflows import is_workflow_path, parse_workflow
+from chainward.dependencies.meta import BROKEN_REQUIREMENTS_INCLUDE
+
+
+@dataclass
+class InventoryBuilder:
+    """Mutable lists the parsers append to; :meth:`build` freezes them."""
+
+    dependencies: list[Dependency] = field(default_factory=list)
+    images: list[BaseImage] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    options: list[InstallOption] = field(default_factory=list)
+    pipes: list[PipeToShell] = field(default_factory=list)
+    constraints: list[Dependency] = field(default_factory=list)
+
+    def build(self) -> Inventory:
+        return Inventory(
+            dependencies=tuple(self.dependencies),
+            images=tuple(self.images),
+            problems=tuple(self.problems),
+            options=tuple(self.options),
+            pipes=tuple(self.pipes),
+            constraints=tuple(self.constraints),
+        )
+
+
+def is_script_path(rel: str) -> bool:
+    """Shell scripts whose install commands are inventoried."""
+    return rel.endswith((".sh", ".bash"))
+
+
+def _include_problem(inc: Include, message: str, fix: str) -> Finding:
+    return Finding(
+        BROKEN_REQUIREMENTS_INCLUDE,
+        Severity.MEDIUM,
+        message,
+        path=inc.path,
+        line=inc.line,
+        fix=fix,
+    )
+
+
+def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
+    roles: dict[str, str] = {}
+    queue: list[str] = []
+    for rel in ctx.files:
+        if is_requirements_path(rel) or (
+            ctx.explicit and rel.endswith((".txt", ".in")) and "requirements" in rel.lower()
+        ):
+            base = posixpath.basename(rel).lower()
+            roles[rel] = "constraint" if base.startswith("constraints") else "requirement"
+            queue.append(rel)
+    parsed: dict[str, RequirementsFile] = {}
+    while queue:
+        rel = queue.pop(0)
+        if rel in parsed:
+            continue
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        result = parse_requirements(rel, text)
+        parsed[rel] = result
+        for inc in result.includes:
+            if "://" in inc.raw:
+                out.problems.append(
+                    _include_problem(
+                        inc,
+                        f"includes a remote file {inc.raw!r}: its content can change under "
+                        "you and is not checked",
+                        "vendor the file into the repository and include it by path",
+                    )
+                )
+                continue
+            if posixpath.isabs(inc.target) or inc.target.startswith(".."):
+                out.problems.append(
+                    _include_problem(
+                        inc,
+                        f"includes {inc.raw!r}, outside the repository; it is not checked",
+                        "keep included requirement files inside the repository",
+                    )
+                )
+                continue
+            if not (ctx.root / inc.target).is_file():
+                out.problems.append(
+                    _include_problem(
+                        inc,
+                        f"includes {inc.raw!r}, which does not exist ({inc.target})",
+                        "fix the path (it is relative to the including file) or remove the line",
+                    )
+                )
+                continue
+            if inc.kind == "requirement" or roles.get(inc.target) == "requirement":
+                roles[inc.target] = "requirement"
+            else:
+                roles.setdefault(inc.target, "constraint")
+            queue.append(inc.target)
+    for rel, result in parsed.items():
+        if roles.get(rel) == "constraint":
+            out.constraints.extend(result.dependencies)
+        else:
+            out.dependencies.extend(result.dependencies)
+        out.options.extend(result.options)
+        out.problems.extend(result.problems)
+    out.problems.extend(_cycles(parsed))
+
+
+def _cycles(parsed: dict[str, RequirementsFile]) -> list[Finding]:
+    """One finding per include that closes a cycle."""
+    found: list[Finding] = []
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    stack: list[str] = []
+
+    def visit(rel: str) -> None:
+        state[rel] = 1
+        stack.append(rel)
+        for inc in parsed[rel].includes:
+            if inc.target not in parsed:
+                continue
+            if state.get(inc.target) == 1:
+                cycle = [*stack[stack.index(inc.target) :], inc.target]
+                found.append(
+                    _include_problem(
+                        inc,
+                        "include cycle: " + " -> ".join(cycle),
+                        "remove one of the -r/-c lines so that no file includes itself",
+                    )
+                )
+            elif state.get(inc.target) is None:
+                visit(inc.target)
+        stack.pop()
+        state[rel] = 2
+
+    for rel in sorted(parsed):
+        if state.get(rel) is None:
+            visit(rel)
+    return found
+
+
+def _collect_dockerfile(_ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+    parsed = parse_dockerfile(rel, text)
+    out.images.extend(parsed.images)
+    out.dependencies.extend(parsed.dependencies)
+    out.options.extend(parsed.options)
+    out.pipes.extend(parsed.pipes)
+    out.problems.extend(parsed.problems)
+
+
+def _collect_workflow(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+    try:
+        workflow = parse_workflow(rel, text)
+    except YamlError as exc:
+        out.problems.append(ctx.unparsable(rel, exc.message, exc.line, exc.column))
+        return
+    for step in workflow.runs:
+        scan = scan_commands(rel, step.text, step.line, "workflow", group_prefix="run@")
+        out.dependencies.extend(scan.dependencies)
+        out.options.extend(scan.options)
+        out.pipes.extend(scan.pipes)
+        out.problems.extend(scan.problems)
+    for image in workflow.images:
+        _, at, digest = image.image.partition("@")
+        if "${{" in image.image:
+            continue
+        out.images.append(
+            BaseImage(rel, image.line, image.column, image.image, digest if at else None)
+        )
+
+
+def _collect_script(_ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+    scan = scan_commands(rel, text, 1, "script")
+    out.dependencies.extend(scan.dependencies)
+    out.options.extend(scan.options)
+    out.pipes.extend(scan.pipes)
+    out.problems.extend(scan.problems)
+
+
+Collector = Callable[[ScanContext, str, str, InventoryBuilder], None]
+
+
+def _dispatch(rel: str) -> Collector | None:
+    from chainward.dependencies.inventory import conda, locks, pyproject, setupcfg
+
+    name = posixpath.basename(rel)
+    lower = name.lower()
+    if name == "pyproject.toml":
+        return pyproject.collect
+    if name == "setup.cfg":
+        return setupcfg.collect_setup_cfg
+    if name == "Pipfile":
+        return setupcfg.collect_pipfile
+    if name == "Pipfile.lock":
+        return locks.collect_pipfile_lock
+    if name == "uv.lock":
+        return locks.collect_uv_lock
+    if name == "poetry.lock":
+        return locks.collect_poetry_lock
+    if locks.is_pylock_name(name):
+        return locks.collect_pylock
+    if conda.is_conda_path(rel):
+        return conda.collect
+    if is_dockerfile_path(rel):
+        return _collect_dockerfile
+    if is_workflow_path(rel):
+        return _collect_workflow
+    if is_script_path(rel):
+        return _collect_script
+    del lower
+    return None
+
+
+def collect_inventory(ctx: ScanContext) -> Inventory:
+    """Parse every manifest among ``ctx.files`` into one :class:`Inventory`.
+
+    Unparsable files and broken includes become findings in ``problems``; nothing
+    raises for bad input.
+    """
+    out = InventoryBuilder()
+    _collect_requirements(ctx, out)
+    for rel in ctx.files:
+        collector = _dispatch(rel)
+        if collector is None:
+            continue
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        collector(ctx, rel, text, out)
+    return out.build()

@@ -1,0 +1,72 @@
+"""conda ``environment.yml``: conda match specs, the ``pip:`` section, channels.
+
+The YAML is composed (never constructed) through :mod:`chainward.core.yamlsafe`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chainward.core.context import ScanContext
+from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
+from chainward.dependencies.inventory.commands import conda_dependency
+from chainward.dependencies.inventory.model import InstallOption
+from chainward.dependencies.inventory.requirements import parse_requirements
+
+if TYPE_CHECKING:
+    from chainward.dependencies.inventory.collect import InventoryBuilder
+
+_NAMES = frozenset(
+    {"environment.yml", "environment.yaml", "env.yml", "env.yaml", "conda.yml", "conda.yaml"}
+)
+
+
+def is_conda_path(rel: str) -> bool:
+    """``environment.yml`` and friends (``environment-gpu.yml``, ``conda-env.yaml``)."""
+    name = posixpath.basename(rel).lower()
+    if name in _NAMES:
+        return True
+    stem, dot, ext = name.rpartition(".")
+    return (
+        bool(dot)
+        and ext in ("yml", "yaml")
+        and (stem.startswith("environment") or stem.endswith(("-environment", "_environment")))
+    )
+
+
+def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+    """Inventory a conda environment file."""
+    try:
+        root = compose_yaml(text)
+    except YamlError as exc:
+        out.problems.append(
+            ctx.unparsable(rel, f"invalid YAML: {exc.message}", exc.line, exc.column)
+        )
+        return
+    for node in elements(get(root, "channels")):
+        if (channel := scalar(node)) is not None:
+            out.options.append(InstallOption(rel, line_of(node), "channel", channel))
+    for node in elements(get(root, "dependencies")):
+        spec = scalar(node)
+        if spec is not None:
+            dependency = conda_dependency(rel, line_of(node), spec, "conda")
+            if dependency is not None and dependency.name != "pip":
+                out.dependencies.append(dependency)
+            continue
+        for key, _, value in items(node):
+            if key != "pip":
+                continue
+            for entry in elements(value):
+                pip_line = scalar(entry)
+                if pip_line is None:
+                    continue
+                line = line_of(entry)
+                parsed = parse_requirements(rel, pip_line, manifest="conda")
+                for dependency in parsed.dependencies:
+                    out.dependencies.append(replace(dependency, line=line))
+                for option in parsed.options:
+                    out.options.append(InstallOption(rel, line, option.option, option.value))
+                for problem in parsed.problems:
+                    out.problems.append(replace(problem, line=line))

@@ -1,0 +1,104 @@
+"""The typed records every manifest parser produces (file + line on each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chainward.core.findings import Finding
+
+# Manifest kinds a Dependency can come from.
+MANIFEST_KINDS = (
+    "requirements",
+    "pyproject",
+    "setup.cfg",
+    "pipfile",
+    "pipfile.lock",
+    "conda",
+    "uv.lock",
+    "poetry.lock",
+    "pylock",
+    "dockerfile",
+    "workflow",
+    "script",
+)
+LOCK_KINDS = frozenset({"pipfile.lock", "uv.lock", "poetry.lock", "pylock"})
+# Manifests whose dependencies a lock file beside them (or in a parent folder) covers:
+# installing from these goes through the lock (uv sync, poetry install, pipenv sync,
+# pip-compile of a ``.in`` file). Dockerfiles, workflows and scripts install directly.
+LOCKABLE_KINDS = frozenset({"pyproject", "setup.cfg", "pipfile", "requirements-in"})
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One declared dependency at one place.
+
+    ``name`` is canonical (``packaging.utils.canonicalize_name``); ``version`` is the
+    exact version when pinned with ``==``/``===`` or locked; ``source`` is ``index``,
+    ``vcs``, ``url`` or ``path``; ``url`` is set for the last three.
+    """
+
+    path: str
+    line: int
+    name: str
+    raw_name: str
+    specifier: str
+    version: str | None
+    extras: tuple[str, ...]
+    marker: str | None
+    hashes: tuple[str, ...]
+    source: str
+    url: str | None
+    manifest: str
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BaseImage:
+    """A container image: a Dockerfile ``FROM`` or a workflow container/service image."""
+
+    path: str
+    line: int
+    column: int
+    image: str
+    digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallOption:
+    """An installer option that changes where packages come from or which are taken.
+
+    ``option`` is one of ``index-url``, ``extra-index-url``, ``find-links``, ``no-index``,
+    ``trusted-host``, ``pre`` (pre-releases allowed), ``channel`` (conda), or ``install``
+    (a ``pip``/``conda`` install command ran here; ``value`` names the installer).
+    ``group`` names the install command or file section the option applies to, so
+    that checks can tell one ``pip install`` from another in the same Dockerfile.
+    """
+
+    path: str
+    line: int
+    option: str
+    value: str
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PipeToShell:
+    """A ``curl … | sh``-style command: a download run without being checked."""
+
+    path: str
+    line: int
+    command: str
+    interpreter: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything the dependency checks look at, gathered from one scan."""
+
+    dependencies: tuple[Dependency, ...]
+    images: tuple[BaseImage, ...]
+    problems: tuple[Finding, ...]
+    options: tuple[InstallOption, ...] = ()
+    pipes: tuple[PipeToShell, ...] = ()
+    constraints: tuple[Dependency, ...] = ()
+    """Entries of ``-c`` constraint files: they pin, they do not add dependencies."""

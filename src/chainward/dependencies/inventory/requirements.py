@@ -1,0 +1,247 @@
+"""pip requirements files (``requirements*.txt``, ``*.in``): lines, options, includes.
+
+The file format follows pip's own reader: backslash continuations are joined,
+`` #`` comments dropped, and each logical line is either options (``-r``, ``-c``,
+``-e``, ``--index-url``…) or a requirement followed by per-requirement options
+(``--hash``). Requirement strings go to :mod:`pep508` (``packaging``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from chainward.core.context import UNPARSABLE_FILE
+from chainward.core.findings import Finding, Severity
+from chainward.dependencies.inventory.model import Dependency, InstallOption
+from chainward.dependencies.inventory.pep508 import RequirementError, parse_requirement
+
+# Options that take a value, by every spelling pip accepts, to their canonical name.
+VALUE_OPTIONS = {
+    "-r": "requirement",
+    "--requirement": "requirement",
+    "-c": "constraint",
+    "--constraint": "constraint",
+    "-e": "editable",
+    "--editable": "editable",
+    "-i": "index-url",
+    "--index-url": "index-url",
+    "--extra-index-url": "extra-index-url",
+    "-f": "find-links",
+    "--find-links": "find-links",
+    "--trusted-host": "trusted-host",
+    "--hash": "hash",
+    "--no-binary": "no-binary",
+    "--only-binary": "only-binary",
+    "--use-feature": "use-feature",
+    "--config-settings": "config-settings",
+    "--global-option": "global-option",
+    "-C": "config-settings",
+}
+FLAG_OPTIONS = {
+    "--pre": "pre",
+    "--no-index": "no-index",
+    "--prefer-binary": "prefer-binary",
+    "--require-hashes": "require-hashes",
+}
+SOURCE_OPTIONS = frozenset(
+    {"index-url", "extra-index-url", "find-links", "trusted-host", "no-index", "pre"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalLine:
+    """One logical line: physical lines ``start``..``end`` joined, comment removed."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """A ``-r``/``-c`` reference: ``target`` is root-relative (or the raw value if remote)."""
+
+    path: str
+    line: int
+    target: str
+    kind: str
+    """``requirement`` or ``constraint``."""
+    raw: str
+
+
+@dataclass
+class RequirementsFile:
+    """What one requirements file declares."""
+
+    path: str
+    dependencies: list[Dependency] = field(default_factory=list)
+    options: list[InstallOption] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    lines: dict[int, LogicalLine] = field(default_factory=dict)
+    """Logical line by its first physical line, for the fixer."""
+
+
+def is_requirements_path(rel: str) -> bool:
+    """Whether a path looks like a pip requirements (or pip-tools ``.in``) file."""
+    name = posixpath.basename(rel).lower()
+    parent = posixpath.basename(posixpath.dirname(rel)).lower()
+    if name.endswith(".in"):
+        return name != "manifest.in" and ("requirements" in name or parent == "requirements")
+    if not name.endswith(".txt"):
+        return False
+    return (
+        name.startswith(("requirements", "constraints"))
+        or name.endswith(("-requirements.txt", "_requirements.txt"))
+        or parent in ("requirements", "reqs")
+    )
+
+
+def _strip_comment(text: str) -> str:
+    # pip: a comment starts at "#" at the line start or after whitespace.
+    for index, char in enumerate(text):
+        if char == "#" and (index == 0 or text[index - 1] in " \t"):
+            return text[:index].rstrip()
+    return text.rstrip()
+
+
+def logical_lines(text: str) -> Iterator[LogicalLine]:
+    """Join backslash continuations, drop comments; yield non-empty logical lines."""
+    parts: list[str] = []
+    start = 0
+    number = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not parts:
+            start = number
+            # A whole-line comment never continues.
+            if raw.lstrip().startswith("#"):
+                continue
+        if raw.endswith("\\") and not raw.endswith("\\\\"):
+            parts.append(raw[:-1])
+            continue
+        parts.append(raw)
+        joined = _strip_comment(" ".join(p.strip() for p in parts))
+        parts = []
+        if joined:
+            yield LogicalLine(start, number, joined)
+    if parts:
+        joined = _strip_comment(" ".join(p.strip() for p in parts))
+        if joined:
+            yield LogicalLine(start, number, joined)
+
+
+def split_args_options(text: str) -> tuple[str, str]:
+    """pip's split: the requirement is every token before the first ``-`` token."""
+    tokens = text.split()
+    args: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.startswith("-"):
+            return " ".join(args), " ".join(tokens[index:])
+        args.append(token)
+    return " ".join(args), ""
+
+
+def parse_options(text: str) -> list[tuple[str, str]]:
+    """(canonical option, value) pairs; raise ValueError for unknown or incomplete ones."""
+    tokens = shlex.split(text, comments=False, posix=True)
+    out: list[tuple[str, str]] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        key, eq, inline = token.partition("=")
+        if token in FLAG_OPTIONS:
+            out.append((FLAG_OPTIONS[token], ""))
+            continue
+        if key in VALUE_OPTIONS and key.startswith("--"):
+            if eq:
+                out.append((VALUE_OPTIONS[key], inline))
+                continue
+        elif token[:2] in VALUE_OPTIONS and not token.startswith("--"):
+            # Short options: "-r file" or "-rfile".
+            short = token[:2]
+            if len(token) > 2:
+                out.append((VALUE_OPTIONS[short], token[2:].lstrip("=")))
+                continue
+            key = short
+        else:
+            raise ValueError(f"unknown option {token!r}")
+        if index >= len(tokens):
+            raise ValueError(f"option {token} needs a value")
+        out.append((VALUE_OPTIONS[key], tokens[index]))
+        index += 1
+    return out
+
+
+def _malformed(rel: str, line: int, message: str) -> Finding:
+    return Finding(
+        UNPARSABLE_FILE,
+        Severity.MEDIUM,
+        f"malformed requirement line, so it was not checked: {message}",
+        path=rel,
+        line=line,
+        fix="fix the line so pip accepts it (see `pip install -r` for the exact error)",
+    )
+
+
+def resolve_include(rel: str, target: str) -> str | None:
+    """The root-relative path an include names, or None if it leaves the repository."""
+    if "://" in target:
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
+        return None
+    return joined
+
+
+def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -> RequirementsFile:
+    """Parse a requirements file's text. Problems become findings, never exceptions."""
+    result = RequirementsFile(rel)
+    for logical in logical_lines(text):
+        result.lines[logical.start] = logical
+        args, options_text = split_args_options(logical.text)
+        try:
+            options = parse_options(options_text) if options_text else []
+        except ValueError as exc:
+            result.problems.append(_malformed(rel, logical.start, str(exc)))
+            continue
+        hashes = tuple(value for key, value in options if key == "hash")
+        editable = [value for key, value in options if key == "editable"]
+        if args:
+            if editable:
+                result.problems.append(
+                    _malformed(rel, logical.start, "a requirement and -e on one line")
+                )
+                continue
+            try:
+                dependency = parse_requirement(
+                    args, path=rel, line=logical.start, manifest=manifest, hashes=hashes
+                )
+            except RequirementError as exc:
+                result.problems.append(_malformed(rel, logical.start, str(exc)))
+                continue
+            result.dependencies.append(dependency)
+        elif hashes:
+            result.problems.append(
+                _malformed(rel, logical.start, "--hash must follow a requirement on its line")
+            )
+            continue
+        for value in editable:
+            try:
+                dependency = parse_requirement(
+                    value, path=rel, line=logical.start, manifest=manifest, editable=True
+                )
+            except RequirementError as exc:
+                result.problems.append(_malformed(rel, logical.start, str(exc)))
+                continue
+            result.dependencies.append(dependency)
+        for key, value in options:
+            if key in ("requirement", "constraint"):
+                target = resolve_include(rel, value) or value
+                result.includes.append(Include(rel, logical.start, target, key, value))
+            elif key in SOURCE_OPTIONS:
+                result.options.append(InstallOption(rel, logical.start, key, value))
+    return result

@@ -1,0 +1,198 @@
+"""Checks and policy keys of the dependencies family (standard library and core only)."""
+
+from __future__ import annotations
+
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import CheckInfo, Family
+from chainward.core.schema import KeySpec
+
+UNPINNED_AI_DEPENDENCY = CheckId("unpinned-ai-dependency")
+MISSING_DEPENDENCY_HASH = CheckId("missing-dependency-hash")
+UNPINNED_VCS_DEPENDENCY = CheckId("unpinned-vcs-dependency")
+UNHASHED_URL_DEPENDENCY = CheckId("unhashed-url-dependency")
+EXTRA_INDEX_URL = CheckId("extra-index-url")
+UNPINNED_BASE_IMAGE = CheckId("unpinned-base-image")
+UNTRUSTED_BASE_IMAGE = CheckId("untrusted-base-image")
+PIPE_TO_SHELL = CheckId("pipe-to-shell")
+BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
+UNPUBLISHED_HASH = CheckId("unpublished-hash")
+VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
+DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")
+
+_MANIFEST_STAGES = ("pre-commit", "ci")
+
+
+def _check(
+    check_id: CheckId,
+    summary: str,
+    severity: Severity,
+    hook: str,
+    *,
+    network: bool = False,
+    stages: tuple[str, ...] = _MANIFEST_STAGES,
+) -> CheckInfo:
+    return CheckInfo(
+        check_id,
+        summary,
+        severity,
+        family="dependencies",
+        needs_network=network,
+        stages=stages,
+        hook=hook,
+    )
+
+
+PIN_HOOK = "pin-ai-dependencies"
+IMAGES_HOOK = "pin-images"
+AUDIT_HOOK = "audit-dependencies"
+
+FAMILY = Family(
+    name="dependencies",
+    summary="AI dependencies pinned, hash-locked and verified; base images pinned",
+    checks=(
+        _check(
+            UNPINNED_AI_DEPENDENCY,
+            "An AI dependency is not pinned to one exact version (== or ===) and no lock "
+            "file covers it.",
+            Severity.HIGH,
+            PIN_HOOK,
+        ),
+        _check(
+            MISSING_DEPENDENCY_HASH,
+            "An AI dependency is pinned but carries no --hash and no lock file covers it.",
+            Severity.MEDIUM,
+            PIN_HOOK,
+        ),
+        _check(
+            UNPINNED_VCS_DEPENDENCY,
+            "A VCS (git+…) dependency is not pinned to a full commit SHA.",
+            Severity.HIGH,
+            PIN_HOOK,
+        ),
+        _check(
+            UNHASHED_URL_DEPENDENCY,
+            "A dependency installed from a direct URL carries no hash.",
+            Severity.MEDIUM,
+            PIN_HOOK,
+        ),
+        _check(
+            EXTRA_INDEX_URL,
+            "A file that installs AI packages draws from more than one index or an extra "
+            "index (dependency confusion).",
+            Severity.HIGH,
+            PIN_HOOK,
+        ),
+        _check(
+            PIPE_TO_SHELL,
+            "A Dockerfile, workflow or script pipes a download straight into a shell or "
+            "interpreter (curl … | sh).",
+            Severity.HIGH,
+            PIN_HOOK,
+        ),
+        _check(
+            BROKEN_REQUIREMENTS_INCLUDE,
+            "A requirements file includes (-r/-c) a file that is missing, outside the "
+            "repository, or part of an include cycle.",
+            Severity.MEDIUM,
+            PIN_HOOK,
+        ),
+        _check(
+            UNPINNED_BASE_IMAGE,
+            "A container base image (FROM, workflow container or service) has no @sha256 digest.",
+            Severity.HIGH,
+            IMAGES_HOOK,
+        ),
+        _check(
+            UNTRUSTED_BASE_IMAGE,
+            "A container base image comes from outside the policy's allowed registries.",
+            Severity.MEDIUM,
+            IMAGES_HOOK,
+        ),
+        _check(
+            UNPUBLISHED_HASH,
+            "A pinned dependency's hash is not among the digests the index published for "
+            "that version (a poisoned lock or requirements file).",
+            Severity.CRITICAL,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+        _check(
+            VULNERABLE_DEPENDENCY,
+            "A pinned dependency version has a known vulnerability (PyPI advisory database "
+            "through pip-audit).",
+            Severity.HIGH,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+        _check(
+            DEPENDENCY_NOT_VERIFIED,
+            "A pinned dependency could not be verified against the index (offline, network "
+            "failure, or an index other than PyPI); this is not a pass.",
+            Severity.LOW,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+    ),
+    scanner="chainward.dependencies.scan:scan",
+    policy={
+        "scope": KeySpec(
+            "str",
+            "ai",
+            'Which dependencies must be pinned and hashed: `"ai"` (the shipped AI/ML list '
+            'plus `ai-packages`) or `"all"`.',
+            choices=("ai", "all"),
+        ),
+        "ai-packages": KeySpec(
+            "list[str]",
+            [],
+            "More distribution names (or `family-*` globs) to treat as AI dependencies.",
+        ),
+        "not-ai-packages": KeySpec(
+            "list[str]",
+            [],
+            "Names (or globs) to drop from the AI list; wins over `ai-packages`.",
+        ),
+        "require-hashes": KeySpec(
+            "bool",
+            True,
+            "Whether pinned AI dependencies must also carry `--hash` (or be covered by a "
+            "lock file).",
+        ),
+        "allowed-indexes": KeySpec(
+            "list[str]",
+            [],
+            "Index URLs (prefixes) that do not count as an extra index, e.g. your own "
+            "mirror that proxies PyPI.",
+        ),
+        "allowed-registries": KeySpec(
+            "list[str]",
+            [],
+            "Image name prefixes base images may come from (e.g. `cgr.dev/chainguard/`, "
+            "`nvcr.io/nvidia/`); empty allows any registry.",
+        ),
+        "allow-unpinned-images": KeySpec(
+            "list[str]",
+            [],
+            "Image globs that may go without a digest (e.g. images your own build pushes).",
+        ),
+        "cache-dir": KeySpec(
+            "str",
+            "",
+            "Where PyPI responses are cached (default: `$XDG_CACHE_HOME/chainward/pypi`).",
+        ),
+        "cache-ttl": KeySpec(
+            "int",
+            86400,
+            "Seconds a cached PyPI project response is reused before it is fetched again.",
+        ),
+        "timeout": KeySpec("int", 15, "Seconds before a PyPI request is given up."),
+        "ignore-vulnerabilities": KeySpec(
+            "list[str]",
+            [],
+            "Advisory ids (PYSEC-…, GHSA-…, CVE-…) that `vulnerable-dependency` does not report.",
+        ),
+    },
+)
