@@ -14,6 +14,7 @@ from chainward.core.registry import Family, Registry
 FAMILY_MODULES: tuple[str, ...] = (
     "chainward.core.meta",
     "chainward.actions.meta",
+    "chainward.commits.meta",
 )
 
 

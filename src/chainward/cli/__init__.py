@@ -15,7 +15,10 @@ from chainward import __version__
 from chainward.core.errors import Error
 
 # Each module has ``register(subparsers, common)``; later families add theirs here.
-COMMAND_MODULES: tuple[str, ...] = ("chainward.cli.check",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "chainward.cli.check",
+    "chainward.cli.commits",
+)
 
 
 class _Parser(argparse.ArgumentParser):

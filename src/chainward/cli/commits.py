@@ -1,0 +1,93 @@
+"""``chainward commits``: verify commit signatures against the policy."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from chainward.cli.common import emit, load
+from chainward.core.errors import UsageError
+from chainward.core.git import repo_toplevel
+
+MAX_STDIN_BYTES = 1 << 20
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the ``commits`` subcommand."""
+    parser = sub.add_parser(
+        "commits",
+        parents=[common],
+        help="verify commit signatures (GPG, SSH, gitsign) against the trusted-signer policy",
+        description=(
+            "Verify the signatures of a set of commits against [tool.chainward.commits]. "
+            "Without a selection: the pushed commits in pre-commit's pre-push stage, the "
+            "pull request or push in GitHub Actions ($GITHUB_EVENT_PATH), else HEAD "
+            "(post-commit)."
+        ),
+    )
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--range", metavar="A..B", help="the commits reachable from B, not A")
+    chosen.add_argument("--all", action="store_true", help="every commit reachable from any ref")
+    chosen.add_argument(
+        "--git-pre-push",
+        metavar="REMOTE",
+        help="read git's pre-push hook input from standard input (hooks/pre-push)",
+    )
+    chosen.add_argument(
+        "--setup",
+        action="store_true",
+        help="check this committer's signing set-up instead (the signing-setup hook)",
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="the repository (default: the current one)"
+    )
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)  # pre-commit may pass some
+    parser.set_defaults(func=cmd_commits)
+
+
+def _repo(args: argparse.Namespace) -> Path:
+    start = args.repo or Path()
+    if not start.is_dir():
+        raise UsageError("no such folder", where=str(start))
+    root = repo_toplevel(start)
+    if root is None:
+        bare = start.resolve()
+        if (bare / "HEAD").is_file() and (bare / "objects").is_dir():
+            return bare
+        raise UsageError("not a git repository", where=str(start))
+    return root
+
+
+def cmd_commits(args: argparse.Namespace) -> int:
+    """Select the commits, verify them, and report."""
+    root = _repo(args)
+    loaded = load(args, root)
+    table = loaded.policy.domain("commits")
+    if args.setup:
+        from chainward.commits.setup import check_setup
+
+        return emit(check_setup(root, table), args, loaded)
+    from chainward.commits import range as commit_range
+    from chainward.commits.scan import CommitTrust, check_commits
+
+    if args.range:
+        include, exclude = commit_range.parse_range(root, args.range)
+    elif args.all:
+        include, exclude = ["--all"], []
+    elif args.git_pre_push:
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise UsageError("pre-push input is larger than 1 MiB")
+        include, exclude = commit_range.git_pre_push(
+            root, args.git_pre_push, data.decode("utf-8", "replace")
+        )
+    else:
+        include, exclude = commit_range.from_environment(root, os.environ)
+    exclude = exclude + commit_range.since_exclusions(root, table.get("since", ""))
+    shas = commit_range.rev_list(root, include, exclude)
+    findings, count = check_commits(root, shas, CommitTrust(root, table))
+    return emit(findings, args, loaded, scanned=count)

@@ -1,0 +1,146 @@
+"""Turn a commit and its signature verdict into findings, by the policy. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chainward.commits import meta
+from chainward.commits.objects import CommitRecord
+from chainward.commits.verdict import Status, Verdict
+from chainward.core.findings import CheckId, Finding
+
+# GitHub signs commits made on github.com with its "web-flow" OpenPGP key
+# (https://github.com/web-flow.gpg); these are the long key ids of its keys.
+GITHUB_WEB_FLOW_KEY_IDS = ("4AEE18F83AFDEB23", "B5690EEEBB952194")
+GITHUB_WEB_FLOW_EMAIL = "noreply@github.com"
+
+_STATUS_CHECK: Mapping[Status, CheckId] = {
+    Status.UNSIGNED: meta.UNSIGNED_COMMIT,
+    Status.BAD: meta.BAD_COMMIT_SIGNATURE,
+    Status.UNKNOWN_KEY: meta.UNKNOWN_COMMIT_KEY,
+    Status.UNTRUSTED: meta.UNTRUSTED_COMMIT_SIGNER,
+    Status.EXPIRED: meta.EXPIRED_COMMIT_SIGNATURE,
+    Status.REVOKED: meta.REVOKED_COMMIT_KEY,
+}
+
+_PROBLEM: Mapping[Status, str] = {
+    Status.UNSIGNED: "is not signed",
+    Status.BAD: "has a bad signature",
+    Status.UNKNOWN_KEY: "is signed by a key the policy does not know",
+    Status.UNTRUSTED: "is signed by a signer the policy does not trust",
+    Status.EXPIRED: "has an expired signature or key",
+    Status.REVOKED: "is signed by a revoked key",
+}
+
+_FIX: Mapping[Status, str] = {
+    Status.UNSIGNED: (
+        "set up signing (`chainward commits` hook `signing-setup` says how), then re-sign: "
+        "`git rebase --exec 'git commit --amend --no-edit -S' <base>`"
+    ),
+    Status.BAD: (
+        "the commit was altered after signing or the signature is corrupt: find out why, "
+        "then re-sign it with `git commit --amend --no-edit -S`"
+    ),
+    Status.UNKNOWN_KEY: (
+        "add the signer's public key to the policy ([tool.chainward.commits] openpgp-keys or "
+        "allowed-signers), or re-sign with a key it lists"
+    ),
+    Status.UNTRUSTED: (
+        "re-sign with a trusted key, or add the signer to the policy "
+        "([tool.chainward.commits] allowed-signers, openpgp-keys/openpgp-fingerprints, "
+        "gitsign-identities)"
+    ),
+    Status.EXPIRED: (
+        "extend the key's expiry (`gpg --quick-set-expire`) or its allowed-signers validity, "
+        "or re-sign with a current key"
+    ),
+    Status.REVOKED: "re-sign the commit with a key that is not revoked and review what it changed",
+}
+
+
+def describe(commit: CommitRecord) -> str:
+    """``commit 1a2b3c4d5e "subject" by Name <email>`` for messages."""
+    author = commit.author
+    who = f"{author.name} <{author.email}>" if author.email else author.name or "unknown author"
+    subject = commit.subject if len(commit.subject) <= 72 else commit.subject[:69] + "..."
+    return f'commit {commit.short} "{subject}" by {who}'
+
+
+def _finding(check_id: CheckId, commit: CommitRecord, problem: str, fix: str) -> Finding:
+    info = meta.FAMILY.checks
+    severity = next(c.default_severity for c in info if c.id == check_id)
+    return Finding(
+        check_id,
+        severity,
+        f"{describe(commit)} {problem}",
+        fix=fix,
+        properties={"commit": commit.sha},
+    )
+
+
+def _identity_matches(verdict: Verdict, email: str) -> bool:
+    email = email.lower()
+    if verdict.kind == "ssh":
+        from chainward.commits.ssh import matches_identity
+
+        return matches_identity(verdict.identities, email)
+    return email in (i.lower() for i in verdict.identities)
+
+
+def is_web_flow(verdict: Verdict) -> bool:
+    """Whether the signature was made by GitHub's web-flow key."""
+    return verdict.kind == "openpgp" and verdict.signer.upper().endswith(GITHUB_WEB_FLOW_KEY_IDS)
+
+
+def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> Iterator[Finding]:
+    """The findings for one commit's verdict under the ``[commits]`` policy table."""
+    committer = commit.committer.email.lower()
+    if committer in {e.lower() for e in policy.get("exempt-committers", ())}:
+        return
+    detail = f": {verdict.detail}" if verdict.detail else ""
+    signer = f" ({verdict.kind} {verdict.signer})" if verdict.signer else ""
+    status = verdict.status
+    web_flow = is_web_flow(verdict)
+    if web_flow and status is Status.GOOD:
+        if not policy.get("allow-github-web-flow", False):
+            yield _finding(
+                meta.UNTRUSTED_COMMIT_SIGNER,
+                commit,
+                f"is signed by GitHub's web-flow key{signer}, which the policy does not accept",
+                "set [tool.chainward.commits] allow-github-web-flow = true to accept merges "
+                "made on github.com, or re-sign the commit locally",
+            )
+            return
+        if committer != GITHUB_WEB_FLOW_EMAIL:
+            yield _finding(
+                meta.COMMIT_SIGNER_MISMATCH,
+                commit,
+                f"is signed by GitHub's web-flow key but committed by {committer}",
+                "only commits made on github.com (committer noreply@github.com) may carry "
+                "the web-flow signature; re-sign it with your own key",
+            )
+        return
+    if status is not Status.GOOD:
+        yield _finding(
+            _STATUS_CHECK[status], commit, f"{_PROBLEM[status]}{signer}{detail}", _FIX[status]
+        )
+        return
+    if policy.get("require-committer-match", True) and not _identity_matches(verdict, committer):
+        who = ", ".join(verdict.identities) or "no e-mail"
+        yield _finding(
+            meta.COMMIT_SIGNER_MISMATCH,
+            commit,
+            f"is signed{signer} by {who}, not by its committer {committer}",
+            "commit with the e-mail your key is registered for (`git config user.email`), or "
+            "register the key for this e-mail; set require-committer-match = false to allow it",
+        )
+    if verdict.tlog is False:
+        yield _finding(
+            meta.COMMIT_TLOG_UNVERIFIED,
+            commit,
+            f"has a valid gitsign signature{signer} whose transparency-log entry was not "
+            f"verified: {verdict.tlog_detail}",
+            "sign with gitsign's offline-verifiable mode (it embeds the Rekor entry), or "
+            "check the entry online with `gitsign verify`",
+        )

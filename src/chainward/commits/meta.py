@@ -1,0 +1,158 @@
+"""Checks and policy keys of the commits family (standard library and core only)."""
+
+from __future__ import annotations
+
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import CheckInfo, Family
+from chainward.core.schema import KeySpec
+
+UNSIGNED_COMMIT = CheckId("unsigned-commit")
+BAD_COMMIT_SIGNATURE = CheckId("bad-commit-signature")
+UNKNOWN_COMMIT_KEY = CheckId("unknown-commit-key")
+UNTRUSTED_COMMIT_SIGNER = CheckId("untrusted-commit-signer")
+EXPIRED_COMMIT_SIGNATURE = CheckId("expired-commit-signature")
+REVOKED_COMMIT_KEY = CheckId("revoked-commit-key")
+COMMIT_SIGNER_MISMATCH = CheckId("commit-signer-mismatch")
+COMMIT_TLOG_UNVERIFIED = CheckId("commit-tlog-unverified")
+SIGNING_SETUP = CheckId("signing-setup")
+
+HOOK = "verify-signed-commits"
+_STAGES = ("pre-push", "post-commit", "manual", "ci")
+
+
+def _check(check_id: CheckId, summary: str, severity: Severity) -> CheckInfo:
+    return CheckInfo(check_id, summary, severity, family="commits", stages=_STAGES, hook=HOOK)
+
+
+IDENTITY_KEYS = {
+    "identity": KeySpec("str", "", "The certificate identity (SAN: e-mail or URI), exactly."),
+    "identity-regex": KeySpec(
+        "str", "", "A regular expression the whole identity must match (instead of `identity`)."
+    ),
+    "issuer": KeySpec(
+        "str", "", "The OIDC issuer, exactly, e.g. `https://github.com/login/oauth`."
+    ),
+    "issuer-regex": KeySpec(
+        "str", "", "A regular expression the whole issuer must match (instead of `issuer`)."
+    ),
+}
+
+FAMILY = Family(
+    name="commits",
+    summary="Signed commits: who may sign, checked for every pushed and pull-request commit",
+    checks=(
+        _check(UNSIGNED_COMMIT, "A commit carries no signature.", Severity.HIGH),
+        _check(
+            BAD_COMMIT_SIGNATURE,
+            "A commit's signature does not verify: the commit was altered or the signature "
+            "is malformed.",
+            Severity.CRITICAL,
+        ),
+        _check(
+            UNKNOWN_COMMIT_KEY,
+            "A commit is signed by a key the policy does not have, so it cannot be checked.",
+            Severity.HIGH,
+        ),
+        _check(
+            UNTRUSTED_COMMIT_SIGNER,
+            "A commit's signature is valid but its signer is not trusted by the policy.",
+            Severity.HIGH,
+        ),
+        _check(
+            EXPIRED_COMMIT_SIGNATURE,
+            "A commit is signed by an expired key, or its signature has expired, or the key "
+            "was not valid at the commit's time.",
+            Severity.MEDIUM,
+        ),
+        _check(
+            REVOKED_COMMIT_KEY,
+            "A commit is signed by a revoked key.",
+            Severity.CRITICAL,
+        ),
+        _check(
+            COMMIT_SIGNER_MISMATCH,
+            "A commit's signer identity does not match its committer's e-mail.",
+            Severity.HIGH,
+        ),
+        _check(
+            COMMIT_TLOG_UNVERIFIED,
+            "A gitsign commit's transparency-log entry could not be verified offline.",
+            Severity.LOW,
+        ),
+        CheckInfo(
+            SIGNING_SETUP,
+            "This committer's git signing set-up would not produce commits that pass the policy.",
+            Severity.HIGH,
+            family="commits",
+            stages=("pre-commit",),
+        ),
+    ),
+    scanner=None,
+    in_check=False,
+    policy={
+        "allowed-signers": KeySpec(
+            "str",
+            "",
+            "Path (relative to the root) of an SSH allowed-signers file in git's format "
+            "(`principals [options] key`, with `namespaces=`, `valid-after=`, `valid-before=`). "
+            "Its keys are trusted for the principals it lists.",
+        ),
+        "openpgp-keys": KeySpec(
+            "list[str]",
+            [],
+            "Paths (relative to the root) of armored OpenPGP public keys (one or more keys "
+            "per file). Their fingerprints are trusted.",
+        ),
+        "openpgp-fingerprints": KeySpec(
+            "list[str]",
+            [],
+            "When not empty, only these primary-key fingerprints among `openpgp-keys` are "
+            "trusted; the other keys still verify signatures but their signers are untrusted "
+            "(like keys in a keyring without owner trust).",
+        ),
+        "gitsign-identities": KeySpec(
+            "list[table]",
+            [],
+            "Trusted gitsign (Sigstore keyless) signers: tables with `identity` or "
+            "`identity-regex`, and `issuer` or `issuer-regex`.",
+            keys=IDENTITY_KEYS,
+        ),
+        "require-committer-match": KeySpec(
+            "bool",
+            True,
+            "The signer (SSH principal, an OpenPGP user-id e-mail, the gitsign identity) must "
+            "equal the committer's e-mail.",
+        ),
+        "exempt-committers": KeySpec(
+            "list[str]",
+            [],
+            "Committer e-mails whose commits are not judged (bots), e.g. "
+            '`"49699333+dependabot[bot]@users.noreply.github.com"`.',
+        ),
+        "allow-github-web-flow": KeySpec(
+            "bool",
+            False,
+            "Accept commits made on github.com (committer `noreply@github.com`) that are "
+            "signed by GitHub's web-flow key. The key must also be listed in `openpgp-keys` "
+            "(download https://github.com/web-flow.gpg into the repository).",
+        ),
+        "since": KeySpec(
+            "str",
+            "",
+            "A commit (SHA or ref): its ancestors are history from before adoption and are "
+            "not judged; it and its descendants are.",
+        ),
+        "revoked-keys": KeySpec(
+            "list[str]",
+            [],
+            "Revoked keys: OpenPGP fingerprints (primary or subkey, hex) and SSH key "
+            "fingerprints (`SHA256:...`). Signatures by them are `revoked-commit-key`.",
+        ),
+        "ssh-revoked-keys": KeySpec(
+            "str",
+            "",
+            "Path (relative to the root) of a file of revoked SSH public keys, one per line "
+            "(the plain-key form of git's `gpg.ssh.revocationFile`; binary KRLs are refused).",
+        ),
+    },
+)

@@ -1,0 +1,137 @@
+"""Verify a set of commits against the ``[commits]`` policy: the family's driver.
+
+Reads the policy's key files (bounded), reads the commits in bulk, verifies each
+signature in-process with the verifier its armor names, and judges the verdicts.
+Heavy libraries (pysequoia, cryptography, sigstore) load only when a signature of
+their kind is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainward.commits.checks import judge
+from chainward.commits.objects import CommitRecord, read_commits
+from chainward.commits.verdict import Status, Verdict, signature_kind
+from chainward.core.errors import InputError
+from chainward.core.findings import Finding
+
+MAX_KEY_FILE_BYTES = 4 << 20
+
+
+def read_policy_file(root: Path, rel: str, what: str) -> bytes:
+    """A file the policy names, relative to the root, read with a size bound."""
+    path = root / rel
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the {what}: {exc.strerror}",
+            where=str(path),
+            hint="fix the path in [tool.chainward.commits]",
+        ) from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise InputError(f"the {what} is larger than 4 MiB", where=str(path))
+    return data
+
+
+@dataclass
+class CommitTrust:
+    """The policy's trust anchors, parsed on first use."""
+
+    root: Path
+    policy: Mapping[str, Any]
+    _openpgp: Any = None
+    _ssh: Any = None
+    _gitsign: Any = None
+    cache: dict[bytes, Verdict] = field(default_factory=dict)
+
+    def openpgp(self) -> Any:
+        """The OpenPGP keyring of ``openpgp-keys``."""
+        if self._openpgp is None:
+            from chainward.commits.openpgp import load_keyring
+
+            files = [
+                (rel, read_policy_file(self.root, rel, "OpenPGP key file"))
+                for rel in self.policy.get("openpgp-keys", ())
+            ]
+            self._openpgp = load_keyring(files, self.policy.get("openpgp-fingerprints", ()))
+        return self._openpgp
+
+    def ssh(self) -> Any:
+        """The SSH allowed signers and revoked keys."""
+        if self._ssh is None:
+            from chainward.commits.ssh import load_trust
+
+            allowed_rel = self.policy.get("allowed-signers") or ""
+            revoked_rel = self.policy.get("ssh-revoked-keys") or ""
+            allowed = (
+                (
+                    allowed_rel,
+                    read_policy_file(self.root, allowed_rel, "allowed-signers file").decode(
+                        "utf-8", "replace"
+                    ),
+                )
+                if allowed_rel
+                else None
+            )
+            revoked = (
+                (revoked_rel, read_policy_file(self.root, revoked_rel, "revoked SSH keys file"))
+                if revoked_rel
+                else None
+            )
+            self._ssh = load_trust(allowed, revoked, self.policy.get("revoked-keys", ()))
+        return self._ssh
+
+    def gitsign(self) -> Any:
+        """The gitsign verifier (trusted root and identities)."""
+        if self._gitsign is None:
+            from chainward.commits.gitsign import GitsignTrust
+
+            self._gitsign = GitsignTrust.from_policy(self.policy)
+        return self._gitsign
+
+
+def _revoked_openpgp(verdict: Verdict, policy: Mapping[str, Any]) -> bool:
+    revoked = {r.upper().replace(" ", "") for r in policy.get("revoked-keys", ())}
+    return bool(verdict.signer) and any(
+        verdict.signer.upper().endswith(r) for r in revoked if not r.startswith("SHA256:")
+    )
+
+
+def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
+    """The signature verdict of one commit."""
+    if commit.signature is None:
+        return Verdict(Status.UNSIGNED)
+    kind = signature_kind(commit.signature)
+    if kind == "openpgp":
+        from chainward.commits.openpgp import verify as verify_openpgp
+
+        verdict = verify_openpgp(trust.openpgp(), commit.payload, commit.signature)
+        if verdict.status is not Status.BAD and _revoked_openpgp(verdict, trust.policy):
+            return Verdict(Status.REVOKED, "openpgp", verdict.signer, "the policy revokes this key")
+        return verdict
+    if kind == "ssh":
+        from chainward.commits.ssh import verify as verify_ssh
+
+        return verify_ssh(trust.ssh(), commit.payload, commit.signature, commit.committer.timestamp)
+    if kind == "x509":
+        verdict = trust.gitsign().verify(commit.payload, commit.signature)
+        return verdict  # type: ignore[no-any-return]
+    return Verdict(Status.BAD, "", detail="the signature header holds no recognised signature")
+
+
+def check_commits(
+    repo: Path, shas: Iterable[str], trust: CommitTrust, object_format: str | None = None
+) -> tuple[list[Finding], int]:
+    """Verify and judge the commits; return the findings and how many were read."""
+    findings: list[Finding] = []
+    count = 0
+    for commit in read_commits(repo, shas, object_format):
+        count += 1
+        findings.extend(judge(commit, verify_commit(commit, trust), trust.policy))
+    return findings, count
