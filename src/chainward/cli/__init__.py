@@ -17,6 +17,7 @@ from chainward.core.errors import Error
 # Each module has ``register(subparsers, common)``; later families add theirs here.
 COMMAND_MODULES: tuple[str, ...] = (
     "chainward.cli.check",
+    "chainward.cli.install",
     "chainward.cli.commits",
 )
 
