@@ -1,0 +1,295 @@
+"""``chainward models lock|verify|sign``: the model lock and OpenSSF model signatures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainward.cli.common import emit, load
+from chainward.core.atomic import write_atomic
+from chainward.core.errors import InputError, UsageError
+from chainward.core.files import to_relative
+
+if TYPE_CHECKING:
+    from chainward.models.lock import ModelSignature
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``models`` with its ``lock``, ``verify`` and ``sign`` subcommands."""
+    models = sub.add_parser(
+        "models",
+        help="lock, verify and sign model files",
+        description="Pin models to sizes and sha256 digests in chainward.lock, verify the "
+        "working tree against it, and sign models with OpenSSF model signing.",
+    )
+    verbs = models.add_subparsers(dest="models_command", metavar="VERB")
+    models.set_defaults(func=lambda _args: _usage(models))
+
+    lock = verbs.add_parser(
+        "lock", parents=[common], help="hash model files or directories into chainward.lock"
+    )
+    lock.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="model file or folder")
+    lock.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
+    lock.add_argument("--name", help="model name (default: the folder or file name)")
+    lock.add_argument(
+        "--source", help="where the model comes from: hf://org/name, an https URL or a path"
+    )
+    lock.add_argument("--revision", help="immutable revision (a 40-hex commit for hf://)")
+    lock.add_argument("--signature", metavar="BUNDLE", help="an OpenSSF model-signing bundle")
+    lock.add_argument("--signature-key", metavar="PEM", help="public key that signed BUNDLE")
+    lock.add_argument(
+        "--signature-certificate-chain",
+        metavar="PEM",
+        action="append",
+        default=[],
+        help="certificate chain that signed BUNDLE (repeatable)",
+    )
+    lock.add_argument("--signature-identity", help="Sigstore identity that signed BUNDLE")
+    lock.add_argument("--signature-issuer", help="OIDC issuer of that identity")
+    lock.add_argument("--no-cache", action="store_true", help="hash every file again")
+    lock.set_defaults(func=cmd_lock)
+
+    verify = verbs.add_parser(
+        "verify", parents=[common], help="check model files against chainward.lock"
+    )
+    verify.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
+    verify.add_argument("--no-cache", action="store_true", help="hash every file again")
+    verify.add_argument(
+        "--no-signatures", action="store_true", help="skip OpenSSF model signature checks"
+    )
+    verify.add_argument(
+        "--trust-config",
+        type=Path,
+        metavar="FILE",
+        help="a Sigstore ClientTrustConfig to use instead of the trusted root shipped in chainward",
+    )
+    verify.set_defaults(func=cmd_verify)
+
+    sign = verbs.add_parser(
+        "sign", parents=[common], help="sign a model with a local key (OpenSSF model signing)"
+    )
+    sign.add_argument("path", type=Path, metavar="MODEL", help="model file or folder")
+    sign.add_argument("--key", type=Path, required=True, help="PEM elliptic-curve private key")
+    sign.add_argument(
+        "--bundle", type=Path, help="where to write the signature (default: MODEL.sig)"
+    )
+    sign.add_argument("--ignore", action="append", default=[], help="path inside MODEL not to sign")
+    sign.set_defaults(func=cmd_sign)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _lock_path(args: argparse.Namespace, root: Path) -> tuple[Path, str]:
+    loaded = load(args, root)
+    rel = str(loaded.policy.domain("models").get("lock", "chainward.lock"))
+    return root / rel, rel
+
+
+def _collect(root: Path, target: Path) -> list[Path]:
+    """Every regular file of a model (a file, or a folder walked without symlinks)."""
+    from chainward.models.verify import IGNORED_NAMES, escape_reason
+
+    rel = to_relative(target, root)
+    reason = escape_reason(root, rel)
+    if reason is not None:
+        raise InputError(f"refused: {reason}", where=str(target))
+    if target.is_file():
+        return [target]
+    if not target.is_dir():
+        raise InputError("no such file or directory", where=str(target))
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(target):
+        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
+        for name in sorted(filenames):
+            if name in IGNORED_NAMES:
+                continue
+            full = Path(dirpath, name)
+            if full.is_symlink():
+                inner = escape_reason(root, to_relative(full, root))
+                if inner is not None:
+                    raise InputError(f"refused: {inner}", where=str(full))
+            if full.is_file():
+                out.append(full)
+    return out
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    """Hash the given models into the lock (other models in it are kept)."""
+    from chainward.models.hashing import (
+        HashStats,
+        StatCache,
+        default_cache_path,
+        hash_files,
+        tty_progress,
+    )
+    from chainward.models.lock import (
+        COMMIT_RE,
+        LockedFile,
+        LockedModel,
+        ModelLock,
+        dump_lock,
+        load_lock,
+        merge_models,
+    )
+
+    root: Path = args.root
+    if not root.is_dir():
+        raise UsageError("no such folder", where=str(root))
+    lock_file, _ = _lock_path(args, root)
+    if args.name and len(args.paths) > 1:
+        raise UsageError("--name needs exactly one PATH")
+    hf_source = bool(args.source and args.source.startswith("hf://"))
+    if args.revision and hf_source and not COMMIT_RE.match(args.revision):
+        raise UsageError(
+            f"revision {args.revision!r} is not a full 40-hex commit",
+            hint="copy the commit from the hub's 'Files and versions' history",
+        )
+    existing = load_lock(lock_file) if lock_file.is_file() else ModelLock()
+    by_name = {m.name: m for m in existing.models}
+    cache = None if args.no_cache else StatCache.load(default_cache_path(root))
+    stats = HashStats()
+    started = time.perf_counter()
+    models: list[LockedModel] = []
+    for target in args.paths:
+        files = _collect(root, target)
+        rel_dir = to_relative(target, root)
+        name = args.name or (Path(rel_dir).name or "model")
+        digests = hash_files(files, cache=cache, progress=tty_progress(sys.stderr), stats=stats)
+        locked_files = tuple(
+            sorted(
+                (LockedFile(to_relative(p, root), d.size, d.sha256) for p, d in digests.items()),
+                key=lambda f: f.path,
+            )
+        )
+        previous = by_name.get(name)
+        signature = previous.signature if previous else None
+        if args.signature:
+            signature = _signature_from_args(args, root)
+        models.append(
+            LockedModel(
+                name=name,
+                source=args.source or (previous.source if previous else rel_dir),
+                revision=args.revision or (previous.revision if previous else None),
+                files=locked_files,
+                signature=signature,
+                path=rel_dir,
+            )
+        )
+    merged = merge_models(existing, models)
+    write_atomic(lock_file, dump_lock(merged))
+    if cache is not None:
+        cache.save()
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        count = sum(len(m.files) for m in models)
+        sys.stderr.write(
+            f"locked {count} files of {len(models)} model(s) into {lock_file} "
+            f"({stats.hashed_bytes / 2**20:.1f} MiB hashed, {stats.cached_files} from the "
+            f"cache, {elapsed:.2f}s)\n"
+        )
+    return 0
+
+
+def _signature_from_args(args: argparse.Namespace, root: Path) -> ModelSignature:
+    from chainward.models.lock import ModelSignature
+
+    if args.signature_identity or args.signature_issuer:
+        method = "sigstore"
+    elif args.signature_certificate_chain:
+        method = "certificate"
+    elif args.signature_key:
+        method = "key"
+    else:
+        raise UsageError(
+            "--signature needs --signature-key, --signature-certificate-chain, or "
+            "--signature-identity with --signature-issuer"
+        )
+    if method == "sigstore" and not (args.signature_identity and args.signature_issuer):
+        raise UsageError("--signature-identity and --signature-issuer go together")
+    return ModelSignature(
+        bundle=to_relative(Path(args.signature), root),
+        method=method,
+        key=to_relative(Path(args.signature_key), root) if args.signature_key else None,
+        certificate_chain=tuple(
+            to_relative(Path(c), root) for c in args.signature_certificate_chain
+        ),
+        identity=args.signature_identity,
+        issuer=args.signature_issuer,
+    )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify the tree against the lock and report findings."""
+    from chainward.engine import apply_policy
+    from chainward.models.hashing import StatCache, default_cache_path, tty_progress
+    from chainward.models.lock import LockError, parse_lock
+    from chainward.models.verify import signature_verifier, verify_lock
+
+    root: Path = args.root
+    if not root.is_dir():
+        raise UsageError("no such folder", where=str(root))
+    loaded = load(args, root)
+    lock_file, lock_rel = _lock_path(args, root)
+    if not lock_file.is_file():
+        raise InputError(
+            "no model lock here",
+            where=str(lock_file),
+            hint="create it with `chainward models lock PATH`",
+        )
+    from chainward.models.lock import MAX_LOCK_BYTES
+
+    with lock_file.open("rb") as handle:
+        data = handle.read(MAX_LOCK_BYTES + 1)
+    if len(data) > MAX_LOCK_BYTES:
+        raise InputError("the model lock is larger than 32 MiB", where=str(lock_file))
+    text = data.decode("utf-8", "replace")
+    try:
+        lock = parse_lock(text, str(lock_file))
+    except LockError as exc:
+        raise InputError(exc.message, where=str(lock_file), hint=exc.hint) from None
+    cache = None if args.no_cache else StatCache.load(default_cache_path(root))
+    verify_signatures = not args.no_signatures and bool(
+        loaded.policy.domain("models").get("verify-signatures", True)
+    )
+    result = verify_lock(
+        root,
+        lock,
+        lock_rel=lock_rel,
+        lock_text=text,
+        cache=cache,
+        progress=tty_progress(sys.stderr),
+        verify_signature=signature_verifier(args.trust_config) if verify_signatures else None,
+    )
+    if cache is not None:
+        cache.save()
+    findings = apply_policy(result.findings, loaded.policy, root)
+    return emit(findings, args, loaded, scanned=result.checked_files)
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Sign a model with a local private key."""
+    from chainward.models.signatures import sign_model_with_key
+
+    model: Path = args.path
+    if not model.exists():
+        raise InputError("no such file or directory", where=str(model))
+    if not args.key.is_file():
+        raise InputError("no such key file", where=str(args.key))
+    bundle: Path = args.bundle or model.with_name(model.name + ".sig")
+    sign_model_with_key(model, bundle, args.key, ignore=args.ignore)
+    if not args.quiet:
+        sys.stderr.write(
+            f"signed {model} into {bundle}\n"
+            f"  record it: chainward models lock {model} --signature {bundle} "
+            "--signature-key <public key>\n"
+        )
+    return 0
