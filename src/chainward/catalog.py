@@ -15,6 +15,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "chainward.core.meta",
     "chainward.actions.meta",
     "chainward.commits.meta",
+    "chainward.provenance.meta",
 )
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chainward.cli.check",
     "chainward.cli.install",
     "chainward.cli.commits",
+    "chainward.cli.provenance",
 )
 
 

@@ -1,0 +1,355 @@
+"""``chainward attest`` and ``chainward verify-attestation``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from chainward.cli.common import emit, load
+from chainward.core.errors import InputError, UsageError
+from chainward.core.findings import Finding, Severity
+
+BUNDLE_SUFFIXES = (".sigstore.json", ".intoto.jsonl", ".sigstore")
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the attest and verify-attestation subcommands."""
+    attest = sub.add_parser(
+        "attest",
+        parents=[common],
+        help="emit and sign SLSA v1 provenance for release artifacts",
+        description=(
+            "Write an in-toto Statement v1 with a SLSA Provenance v1 predicate over the "
+            "SUBJECT files (globs such as 'dist/*' allowed), recording the source commit, "
+            "every pinned AI dependency, every model file in chainward.lock and base images "
+            "by digest; sign it keylessly with Sigstore in GitHub Actions (bundle "
+            "<subject>.sigstore.json) or with --key (DSSE envelope <subject>.intoto.jsonl)."
+        ),
+    )
+    attest.add_argument("subjects", nargs="+", metavar="SUBJECT", help="files or globs")
+    how = attest.add_mutually_exclusive_group()
+    how.add_argument(
+        "--key",
+        type=Path,
+        metavar="PRIVATE.pem",
+        help="sign with this PEM private key (ECDSA P-256/P-384 or Ed25519); "
+        "an encrypted key's passphrase comes from CHAINWARD_KEY_PASSWORD",
+    )
+    how.add_argument(
+        "--sigstore",
+        action="store_true",
+        help="sign keylessly with Sigstore using the GitHub Actions OIDC token "
+        "(the default inside GitHub Actions)",
+    )
+    how.add_argument(
+        "--no-sign",
+        action="store_true",
+        help="only write the unsigned statement (see --statement)",
+    )
+    attest.add_argument(
+        "--statement",
+        type=Path,
+        metavar="FILE",
+        help="also write the unsigned statement (JSON) to FILE",
+    )
+    attest.add_argument(
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="write attestations into DIR instead of next to each subject",
+    )
+    attest.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the repository whose source, dependencies and model lock are recorded "
+        "(default: the git work tree of the current folder)",
+    )
+    attest.set_defaults(func=cmd_attest)
+
+    verify = sub.add_parser(
+        "verify-attestation",
+        parents=[common],
+        help="verify attestations offline (Sigstore bundles, DSSE envelopes, PEP 740)",
+        description=(
+            "Verify the attestation of each ARTIFACT offline against the pinned Sigstore "
+            "trusted root: signature, certificate chain, transparency-log inclusion, signer "
+            "identity, then the statement (subject digest, predicate type, builder, source "
+            "repository). Exit 0 verified, 1 not verified, 2 bad input."
+        ),
+    )
+    verify.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
+    verify.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="FILE",
+        help="the bundle, DSSE envelope (.intoto.jsonl) or JSON Lines of bundles "
+        "(default: ARTIFACT.sigstore.json or ARTIFACT.intoto.jsonl next to it)",
+    )
+    verify.add_argument(
+        "--key", type=Path, metavar="PUBLIC.pem", help="verify with this PEM public key"
+    )
+    verify.add_argument("--cert-identity", metavar="SAN", help="the signer's exact identity")
+    verify.add_argument(
+        "--cert-identity-regexp",
+        metavar="REGEX",
+        help="a regular expression the signer's identity must match as a whole",
+    )
+    verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the signer's exact OIDC issuer")
+    verify.add_argument(
+        "--repository",
+        metavar="OWNER/REPO",
+        help="the source repository the certificate and the provenance must name",
+    )
+    verify.add_argument(
+        "--signer-workflow",
+        metavar="OWNER/REPO/PATH",
+        help="the workflow that must have signed, e.g. acme/app/.github/workflows/release.yml",
+    )
+    verify.add_argument("--builder-id", metavar="URI", help="the SLSA builder id required")
+    verify.add_argument(
+        "--predicate-type",
+        action="append",
+        metavar="URI",
+        help="accepted predicate type (repeatable; default: the policy's, SLSA provenance v1)",
+    )
+    verify.add_argument(
+        "--any-predicate-type", action="store_true", help="accept any predicate type"
+    )
+    verify.add_argument(
+        "--trusted-root",
+        type=Path,
+        metavar="FILE",
+        help="a Sigstore trusted root to use instead of the pinned public-good root "
+        "(for private Sigstore instances)",
+    )
+    verify.add_argument(
+        "--pypi-provenance",
+        type=Path,
+        metavar="FILE",
+        help="a saved PyPI provenance response (PEP 740) for the wheel or sdist ARTIFACT",
+    )
+    verify.set_defaults(func=cmd_verify_attestation)
+
+
+# --- attest --------------------------------------------------------------------------
+
+
+def _repo_root(given: Path | None) -> Path:
+    if given is not None:
+        if not given.is_dir():
+            raise UsageError("no such folder", where=str(given))
+        return given
+    from chainward.core.git import repo_toplevel
+
+    return repo_toplevel(Path.cwd()) or Path.cwd()
+
+
+def cmd_attest(args: argparse.Namespace) -> int:
+    """Build the statement, sign it, and write one attestation per subject."""
+    from chainward.provenance.sign import (
+        BUNDLE_SUFFIX,
+        ENVELOPE_SUFFIX,
+        output_path,
+        sign_keyless,
+        sign_with_key,
+        statement_bytes,
+        write_output,
+    )
+    from chainward.provenance.statement import (
+        build_predicate,
+        build_statement,
+        collect_inputs,
+        detect_environment,
+        expand_subjects,
+    )
+
+    root = _repo_root(args.root)
+    loaded = load(args, root)
+    table = loaded.policy.domain("provenance")
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    keyless = args.sigstore or (not args.key and not args.no_sign and in_actions)
+    if not (args.key or keyless or args.no_sign):
+        raise UsageError(
+            "no way to sign here",
+            hint="pass --key PRIVATE.pem, run in GitHub Actions with `id-token: write`, "
+            "or use --no-sign --statement FILE",
+        )
+    private_key = None
+    if args.key:
+        from chainward.provenance.keys import load_private_key
+
+        password = os.environ.get("CHAINWARD_KEY_PASSWORD")
+        private_key = load_private_key(args.key, password.encode() if password else None)
+    token = None
+    if keyless:
+        from chainward.provenance.oidc import actions_id_token
+
+        token = actions_id_token()
+
+    subjects = expand_subjects(args.subjects, Path.cwd())
+    lock_rel = str(table.get("model-lock") or "chainward.lock")
+    inputs = collect_inputs(root, loaded.policy, root / lock_rel)
+    statement = build_statement(subjects, build_predicate(detect_environment(root), inputs))
+    if not args.quiet:
+        for note in inputs.notes:
+            sys.stderr.write(f"chainward: note: {note}\n")
+    if args.statement:
+        write_output(args.statement, json.dumps(statement, indent=2, sort_keys=True) + "\n")
+    written: list[str] = []
+    if private_key is not None:
+        text, suffix = sign_with_key(statement, private_key), ENVELOPE_SUFFIX
+    elif token is not None:
+        text, suffix = sign_keyless(statement, token), BUNDLE_SUFFIX
+    else:
+        text, suffix = "", ""
+    if text:
+        for subject in subjects:
+            target = output_path(subject.path, suffix, args.out_dir)
+            write_output(target, text)
+            written.append(str(target))
+    _print_attest(args, statement, written, len(statement_bytes(statement)))
+    return 0
+
+
+def _print_attest(
+    args: argparse.Namespace, statement: dict[str, Any], written: list[str], size: int
+) -> None:
+    outputs = getattr(args, "outputs", None) or [["text", None]]
+    if any(fmt == "json" for fmt, _ in outputs):
+        sys.stdout.write(
+            json.dumps({"version": 1, "attestations": written, "statement": statement}, indent=2)
+            + "\n"
+        )
+        return
+    for path in written:
+        sys.stdout.write(path + "\n")
+    if not args.quiet:
+        deps = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
+        sys.stderr.write(
+            f"chainward: attested {len(statement['subject'])} subject(s) with "
+            f"{len(deps)} resolved dependencies ({size} bytes)\n"
+        )
+
+
+# --- verify-attestation --------------------------------------------------------------
+
+
+def _bundle_for(artifact: Path, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    for suffix in BUNDLE_SUFFIXES:
+        candidate = artifact.with_name(artifact.name + suffix)
+        if candidate.is_file():
+            return candidate
+    raise InputError(
+        "no attestation found next to the artifact",
+        where=str(artifact),
+        hint="pass --bundle FILE (looked for " + ", ".join(BUNDLE_SUFFIXES) + ")",
+    )
+
+
+def _policy(args: argparse.Namespace, table: Any) -> Any:
+    from chainward.provenance.verify import Policy
+
+    identity_regexp = args.cert_identity_regexp
+    if args.cert_identity and args.cert_identity_regexp:
+        raise UsageError("give --cert-identity or --cert-identity-regexp, not both")
+    if not args.cert_identity and not identity_regexp:
+        identity_regexp = table.get("cert-identity-regexp") or None
+    if identity_regexp:
+        import re
+
+        try:
+            re.compile(identity_regexp)
+        except re.error as exc:
+            raise UsageError(f"--cert-identity-regexp is not a valid regex: {exc}") from None
+    if args.any_predicate_type:
+        predicate_types = None
+    else:
+        predicate_types = tuple(args.predicate_type or table.get("predicate-types") or ()) or None
+    return Policy(
+        identity=args.cert_identity,
+        identity_regexp=identity_regexp,
+        issuer=args.cert_oidc_issuer or table.get("cert-oidc-issuer") or None,
+        repository=args.repository or table.get("repository") or None,
+        signer_workflow=args.signer_workflow,
+        builder_id=args.builder_id,
+        predicate_types=predicate_types,
+    )
+
+
+def cmd_verify_attestation(args: argparse.Namespace) -> int:
+    """Verify each artifact's attestation and report the ones that do not verify."""
+    from chainward.core.files import to_relative
+    from chainward.provenance.meta import UNVERIFIED_ATTESTATION
+    from chainward.provenance.verify import Artifact, Result, verify_file
+
+    root = Path()
+    loaded = load(args, root)
+    policy = _policy(args, loaded.policy.domain("provenance"))
+    key = None
+    if args.key:
+        from chainward.provenance.keys import load_public_key
+
+        key = load_public_key(args.key)
+        if args.cert_identity or args.cert_identity_regexp:
+            raise UsageError("give --key or a certificate identity policy, not both")
+    if args.pypi_provenance and (args.bundle or key):
+        raise UsageError("--pypi-provenance replaces --bundle and --key")
+    findings: list[Finding] = []
+    for artifact in args.artifacts:
+        if not artifact.is_file():
+            raise InputError("no such file", where=str(artifact))
+        rel = to_relative(artifact, root)
+        if args.pypi_provenance is not None:
+            from chainward.provenance.pep740 import verify_pypi
+
+            results: list[Result] = verify_pypi(
+                artifact,
+                args.pypi_provenance,
+                repository=policy.repository,
+                identity_policy=policy,
+                trusted_root_path=args.trusted_root,
+            )
+            ok = all(r.verified for r in results)
+            source = str(args.pypi_provenance)
+        else:
+            bundle = _bundle_for(artifact, args.bundle)
+            results = verify_file(
+                bundle,
+                Artifact.from_path(artifact),
+                policy,
+                key=key,
+                trusted_root_path=args.trusted_root,
+            )
+            # JSON Lines may hold several attestations (e.g. provenance and SBOM): one
+            # that verifies against the policy is enough.
+            ok = any(r.verified for r in results)
+            source = str(bundle)
+        if ok:
+            if not args.quiet:
+                good = [r for r in results if r.verified]
+                signer = next((r.signer for r in good if r.signer), None)
+                by = f" (signed by {signer})" if signer else ""
+                sys.stderr.write(f"chainward: verified {rel}: {good[0].reason}{by}\n")
+            continue
+        reasons = "; ".join(dict.fromkeys(r.reason for r in results if not r.verified))
+        findings.append(
+            Finding(
+                UNVERIFIED_ATTESTATION,
+                Severity.HIGH,
+                f"attestation {source} does not verify: {reasons}",
+                path=rel,
+                fix="do not use this artifact; check that the attestation belongs to it and "
+                "that the signer, repository and builder in the policy are right",
+                properties={"bundle": source},
+            )
+        )
+    return emit(findings, args, loaded, scanned=len(args.artifacts))

@@ -1,0 +1,469 @@
+"""In-toto Statement v1 with a SLSA Provenance v1 predicate, AI inputs included.
+
+In GitHub Actions the predicate has the shape actions/attest-build-provenance writes
+(buildType ``https://actions.github.io/buildtypes/workflow/v1``,
+``externalParameters.workflow`` {ref, repository, path},
+``internalParameters.github`` {event_name, repository_id, repository_owner_id,
+runner_environment}, ``runDetails.builder.id`` = the workflow ref URL,
+``metadata.invocationId`` = the run attempt URL), so that tools that understand
+GitHub's provenance understand this one. Elsewhere the build type is
+:data:`LOCAL_BUILD_TYPE` and the builder id says plainly that it is a local,
+unverified build.
+
+``resolvedDependencies`` goes beyond GitHub's (which lists only the source commit):
+
+* the source repository at its commit (``git+URL@REF``, ``gitCommit``);
+* every pinned AI dependency of the dependency inventory: ``uri`` = purl
+  (``pkg:pypi/NAME@VERSION``), ``name``, ``digest.sha256`` when exactly one hash is
+  pinned, and every pinned hash under ``annotations.hashes``;
+* every file of every model in ``chainward.lock``: ``uri`` = the model source at its
+  revision (``pkg:huggingface/ORG/NAME@REV#FILE`` for Hugging Face), ``digest.sha256``;
+* container base images pinned by digest: ``uri`` = ``pkg:docker/...@sha256:...``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from chainward import __version__
+from chainward.core.errors import InputError
+
+STATEMENT_V1 = "https://in-toto.io/Statement/v1"
+SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+GITHUB_BUILD_TYPE = "https://actions.github.io/buildtypes/workflow/v1"
+DOCS = "https://github.com/chainward/chainward/blob/main/docs/provenance.md"
+LOCAL_BUILD_TYPE = f"{DOCS}#local-build-v1"
+LOCAL_BUILDER_ID = f"{DOCS}#local-unverified-builder"
+MAX_SUBJECTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One attested file: its name (as given, ``/`` separators) and sha256."""
+
+    name: str
+    sha256: str
+    path: Path
+
+    def to_json(self) -> dict[str, Any]:
+        """The in-toto ResourceDescriptor of the subject."""
+        return {"name": self.name, "digest": {"sha256": self.sha256}}
+
+
+def sha256_file(path: Path) -> str:
+    """Streaming sha256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def expand_subjects(patterns: Sequence[str], cwd: Path) -> list[Subject]:
+    """Files named or matched by ``patterns`` (globs such as ``dist/*``), sorted, unique.
+
+    A pattern that matches no file, or names a directory, is an InputError (exit 2).
+    """
+    found: dict[str, Path] = {}
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern, root_dir=cwd, recursive=True))  # noqa: PTH207
+        if not matches:
+            raise InputError(f"no file matches {pattern!r}", where=str(cwd))
+        files = [m for m in matches if (cwd / m).is_file()]
+        if not files:
+            raise InputError(f"{pattern!r} matches no regular file", where=str(cwd))
+        for match in files:
+            found.setdefault(Path(match).as_posix(), cwd / match)
+        if len(found) > MAX_SUBJECTS:
+            raise InputError(f"more than {MAX_SUBJECTS} subjects", where=pattern)
+    subjects: list[Subject] = []
+    for name, path in sorted(found.items()):
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", where=name) from None
+        subjects.append(Subject(name, digest, path))
+    return subjects
+
+
+# --- where the build runs ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """The source repository of the build."""
+
+    url: str
+    ref: str | None
+    commit: str | None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class BuildEnvironment:
+    """What the build knows about itself: GitHub Actions variables or a local checkout."""
+
+    github: Mapping[str, str] | None
+    source: SourceInfo | None
+    hostname: str = ""
+    started: str = field(default_factory=_now)
+
+
+def _strip_credentials(url: str) -> str:
+    """A remote URL without ``user:token@`` (never leak a token into an attestation)."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url.strip())
+
+
+def _https_remote(url: str) -> str:
+    url = _strip_credentials(url)
+    match = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", url)
+    if match:
+        url = f"https://{match.group(1)}/{match.group(2)}"
+    return url.removesuffix(".git")
+
+
+def local_source(root: Path) -> SourceInfo | None:
+    """The checkout's origin remote, branch ref and HEAD commit, or None outside git."""
+    from chainward.core.git import run_git
+
+    if run_git(("rev-parse", "--is-inside-work-tree"), root, check=False).returncode != 0:
+        return None
+    commit_proc = run_git(("rev-parse", "--verify", "-q", "HEAD"), root, check=False)
+    commit = commit_proc.stdout.decode().strip() if commit_proc.returncode == 0 else None
+    ref_proc = run_git(("symbolic-ref", "-q", "HEAD"), root, check=False)
+    ref = ref_proc.stdout.decode().strip() if ref_proc.returncode == 0 else None
+    remote_proc = run_git(("remote", "get-url", "origin"), root, check=False)
+    if remote_proc.returncode == 0 and remote_proc.stdout.strip():
+        url = _https_remote(remote_proc.stdout.decode("utf-8", "replace"))
+    else:
+        url = root.resolve().as_uri()
+    return SourceInfo(url, ref, commit)
+
+
+GITHUB_VARIABLES = (
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_ID",
+    "GITHUB_REPOSITORY_OWNER_ID",
+    "GITHUB_REF",
+    "GITHUB_SHA",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_WORKFLOW_REF",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "RUNNER_ENVIRONMENT",
+)
+
+
+def detect_environment(root: Path, env: Mapping[str, str] | None = None) -> BuildEnvironment:
+    """GitHub Actions when ``GITHUB_ACTIONS=true`` (with its variables), else local."""
+    import socket
+
+    env = os.environ if env is None else env
+    if env.get("GITHUB_ACTIONS") == "true":
+        github = {k: env.get(k, "") for k in GITHUB_VARIABLES}
+        server = github["GITHUB_SERVER_URL"] or "https://github.com"
+        github["GITHUB_SERVER_URL"] = server
+        missing = [
+            k for k in ("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_WORKFLOW_REF") if not github[k]
+        ]
+        if missing:
+            raise InputError(
+                "GITHUB_ACTIONS is set but " + ", ".join(missing) + " is not",
+                hint="run inside a GitHub Actions job",
+            )
+        source = SourceInfo(
+            f"{server}/{github['GITHUB_REPOSITORY']}",
+            github["GITHUB_REF"] or None,
+            github["GITHUB_SHA"],
+        )
+        return BuildEnvironment(github, source)
+    return BuildEnvironment(None, local_source(root), hostname=socket.gethostname())
+
+
+# --- resolved dependencies ----------------------------------------------------------
+
+
+def source_descriptor(source: SourceInfo) -> dict[str, Any]:
+    """The source repository at its commit, as attest-build-provenance writes it."""
+    uri = f"git+{source.url}"
+    if source.ref:
+        uri += f"@{source.ref}"
+    descriptor: dict[str, Any] = {"uri": uri}
+    if source.commit:
+        descriptor["digest"] = {"gitCommit": source.commit}
+    return descriptor
+
+
+def _hex(hash_text: str, algorithm: str = "sha256") -> str | None:
+    prefix, _, value = hash_text.partition(":")
+    if prefix.lower() == algorithm and re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        return value.lower()
+    return None
+
+
+def dependency_descriptors(dependencies: Sequence[Any]) -> list[dict[str, Any]]:
+    """One descriptor per pinned dependency (name, version), hashes merged across files.
+
+    ``dependencies`` are inventory ``Dependency`` records already filtered to AI packages.
+    """
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for dep in dependencies:
+        if not dep.version or dep.source not in ("index",):
+            continue
+        purl_type = "conda" if dep.manifest == "conda" else "pypi"
+        key = (purl_type, dep.name, dep.version)
+        entry = merged.setdefault(
+            key, {"hashes": [], "declared": [], "name": dep.name, "version": dep.version}
+        )
+        for hash_text in dep.hashes:
+            if hash_text not in entry["hashes"]:
+                entry["hashes"].append(hash_text)
+        where = f"{dep.path}:{dep.line}"
+        if where not in entry["declared"]:
+            entry["declared"].append(where)
+    out: list[dict[str, Any]] = []
+    for (purl_type, name, version), entry in sorted(merged.items()):
+        descriptor: dict[str, Any] = {
+            "uri": f"pkg:{purl_type}/{name}@{version}",
+            "name": name,
+        }
+        sha256s = sorted({h for h in (_hex(x) for x in entry["hashes"]) if h})
+        if len(sha256s) == 1:
+            descriptor["digest"] = {"sha256": sha256s[0]}
+        annotations: dict[str, Any] = {
+            "kind": "ai-dependency",
+            "version": version,
+            "declaredIn": entry["declared"],
+        }
+        if entry["hashes"]:
+            annotations["hashes"] = sorted(entry["hashes"])
+        descriptor["annotations"] = annotations
+        out.append(descriptor)
+    return out
+
+
+def _model_uri(source: str, revision: str | None) -> str:
+    if source.startswith("hf://"):
+        repo = source[len("hf://") :].strip("/")
+        return f"pkg:huggingface/{repo}" + (f"@{revision}" if revision else "")
+    return source + (f"@{revision}" if revision else "")
+
+
+def model_descriptors(models: Sequence[Any]) -> list[dict[str, Any]]:
+    """One descriptor per locked model file: the source at its revision, and its sha256."""
+    out: list[dict[str, Any]] = []
+    for model in models:
+        base = _model_uri(model.source, model.revision)
+        prefix = (model.path.rstrip("/") + "/") if getattr(model, "path", "") else ""
+        for locked in model.files:
+            inner = (
+                locked.path[len(prefix) :]
+                if prefix and locked.path.startswith(prefix)
+                else locked.path
+            )
+            out.append(
+                {
+                    "uri": f"{base}#{inner}",
+                    "name": f"{model.name}/{inner}",
+                    "digest": {"sha256": locked.sha256},
+                    "annotations": {
+                        "kind": "model-file",
+                        "model": model.name,
+                        "source": model.source,
+                        "revision": model.revision or "",
+                        "path": locked.path,
+                        "size": locked.size,
+                    },
+                }
+            )
+    return out
+
+
+def _image_purl(image: str, digest: str) -> str:
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return f"pkg:docker/{name}@{digest}"
+
+
+def image_descriptors(images: Sequence[Any]) -> list[dict[str, Any]]:
+    """Base images pinned by digest (unpinned images cannot be resolved and are left out)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for image in images:
+        digest = image.digest
+        if not digest or not digest.startswith("sha256:"):
+            continue
+        uri = _image_purl(image.image, digest)
+        seen.setdefault(
+            uri,
+            {
+                "uri": uri,
+                "name": image.image,
+                "digest": {"sha256": digest.split(":", 1)[1].lower()},
+                "annotations": {"kind": "base-image", "declaredIn": f"{image.path}:{image.line}"},
+            },
+        )
+    return [seen[k] for k in sorted(seen)]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What went into the build beyond the source: AI dependencies, models, images."""
+
+    dependencies: tuple[dict[str, Any], ...] = ()
+    models: tuple[dict[str, Any], ...] = ()
+    images: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def _inventory_api() -> tuple[Any, Any]:
+    """``collect_inventory`` and ``is_ai_package`` (the dependencies package's contract)."""
+    import importlib
+
+    try:
+        inventory = importlib.import_module("chainward.dependencies.inventory")
+        ai_packages = importlib.import_module("chainward.dependencies.ai_packages")
+    except ImportError:  # pragma: no cover - both ship with chainward
+        return None, None
+    collect = getattr(inventory, "collect_inventory", None)
+    if collect is None:  # the package may not re-export it yet
+        collect = getattr(
+            importlib.import_module(inventory.__name__ + ".collect"), "collect_inventory", None
+        )
+    return collect, getattr(ai_packages, "is_ai_package", None)
+
+
+def collect_inputs(root: Path, policy: Any, lock_path: Path | None = None) -> Inputs:
+    """Gather the pinned AI dependencies, locked models and pinned base images of ``root``.
+
+    Uses the dependency inventory (``chainward.dependencies.inventory``) and the model
+    lock (``chainward.models.lock``). Problems reading either become ``notes`` (printed
+    by the CLI), never silent omissions.
+    """
+    notes: list[str] = []
+    deps: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
+    collect_inventory, is_ai_package = _inventory_api()
+    if collect_inventory is None or is_ai_package is None:
+        notes.append("the dependency inventory is not available: AI dependencies not recorded")
+    else:
+        from chainward.core.context import ScanContext
+        from chainward.core.files import select_files
+
+        files = select_files(root, (), policy.exclude)
+        ctx = ScanContext(root=root, files=files, policy=policy, offline=True)
+        inventory = collect_inventory(ctx)
+        table = policy.domain("dependencies")
+        ai = [d for d in inventory.dependencies if is_ai_package(d.name, table)]
+        deps = dependency_descriptors(ai)
+        unpinned = sorted({d.name for d in ai if not d.version})
+        if unpinned:
+            notes.append(
+                "AI dependencies without an exact version are not recorded: " + ", ".join(unpinned)
+            )
+        images = image_descriptors(inventory.images)
+        for problem in inventory.problems:
+            notes.append(f"{problem.path}: {problem.message}")
+    models: list[dict[str, Any]] = []
+    lock = lock_path if lock_path is not None else root / "chainward.lock"
+    if lock.is_file():
+        from chainward.models.lock import load_lock
+
+        models = model_descriptors(load_lock(lock).models)
+    return Inputs(tuple(deps), tuple(models), tuple(images), tuple(notes))
+
+
+# --- the statement -------------------------------------------------------------------
+
+
+def build_predicate(environment: BuildEnvironment, inputs: Inputs) -> dict[str, Any]:
+    """The SLSA Provenance v1 predicate."""
+    resolved: list[dict[str, Any]] = []
+    if environment.source is not None:
+        resolved.append(source_descriptor(environment.source))
+    resolved.extend(inputs.dependencies)
+    resolved.extend(inputs.models)
+    resolved.extend(inputs.images)
+    gh = environment.github
+    if gh is not None:
+        server = gh["GITHUB_SERVER_URL"]
+        repository = gh["GITHUB_REPOSITORY"]
+        workflow_ref = gh["GITHUB_WORKFLOW_REF"]
+        # GITHUB_WORKFLOW_REF is "owner/repo/.github/workflows/x.yml@refs/heads/main".
+        workflow_path = workflow_ref.split("@", 1)[0]
+        workflow_path = (
+            workflow_path[len(repository) + 1 :]
+            if workflow_path.startswith(repository + "/")
+            else workflow_path
+        )
+        github_params = {
+            "event_name": gh["GITHUB_EVENT_NAME"],
+            "repository_id": gh["GITHUB_REPOSITORY_ID"],
+            "repository_owner_id": gh["GITHUB_REPOSITORY_OWNER_ID"],
+        }
+        if gh.get("RUNNER_ENVIRONMENT"):
+            github_params["runner_environment"] = gh["RUNNER_ENVIRONMENT"]
+        return {
+            "buildDefinition": {
+                "buildType": GITHUB_BUILD_TYPE,
+                "externalParameters": {
+                    "workflow": {
+                        "ref": gh["GITHUB_REF"],
+                        "repository": f"{server}/{repository}",
+                        "path": workflow_path,
+                    }
+                },
+                "internalParameters": {"github": github_params},
+                "resolvedDependencies": resolved,
+            },
+            "runDetails": {
+                "builder": {"id": f"{server}/{workflow_ref}"},
+                "metadata": {
+                    "invocationId": f"{server}/{repository}/actions/runs/"
+                    f"{gh['GITHUB_RUN_ID']}/attempts/{gh['GITHUB_RUN_ATTEMPT'] or '1'}"
+                },
+            },
+        }
+    external: dict[str, Any] = {}
+    if environment.source is not None:
+        external["source"] = {
+            "repository": environment.source.url,
+            "ref": environment.source.ref or "",
+        }
+    return {
+        "buildDefinition": {
+            "buildType": LOCAL_BUILD_TYPE,
+            "externalParameters": external,
+            "internalParameters": {"host": environment.hostname},
+            "resolvedDependencies": resolved,
+        },
+        "runDetails": {
+            "builder": {"id": LOCAL_BUILDER_ID, "version": {"chainward": __version__}},
+            "metadata": {"startedOn": environment.started},
+        },
+    }
+
+
+def build_statement(subjects: Sequence[Subject], predicate: Mapping[str, Any]) -> dict[str, Any]:
+    """The in-toto Statement v1 over ``subjects``."""
+    if not subjects:
+        raise InputError("nothing to attest: no subjects")
+    return {
+        "_type": STATEMENT_V1,
+        "subject": [s.to_json() for s in subjects],
+        "predicateType": SLSA_PROVENANCE_V1,
+        "predicate": dict(predicate),
+    }
