@@ -16,6 +16,9 @@ FAMILY_MODULES: tuple[str, ...] = (
     "chainward.actions.meta",
     "chainward.commits.meta",
     "chainward.provenance.meta",
+    "chainward.models.meta",
+    "chainward.dependencies.meta",
+    "chainward.dependencies.audit_meta",
 )
 
 

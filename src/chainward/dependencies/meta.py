@@ -108,33 +108,6 @@ FAMILY = Family(
             Severity.MEDIUM,
             IMAGES_HOOK,
         ),
-        _check(
-            UNPUBLISHED_HASH,
-            "A pinned dependency's hash is not among the digests the index published for "
-            "that version (a poisoned lock or requirements file).",
-            Severity.CRITICAL,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
-        ),
-        _check(
-            VULNERABLE_DEPENDENCY,
-            "A pinned dependency version has a known vulnerability (PyPI advisory database "
-            "through pip-audit).",
-            Severity.HIGH,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
-        ),
-        _check(
-            DEPENDENCY_NOT_VERIFIED,
-            "A pinned dependency could not be verified against the index (offline, network "
-            "failure, or an index other than PyPI); this is not a pass.",
-            Severity.LOW,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
-        ),
     ),
     scanner="chainward.dependencies.scan:scan",
     policy={
@@ -195,4 +168,42 @@ FAMILY = Family(
             "Advisory ids (PYSEC-…, GHSA-…, CVE-…) that `vulnerable-dependency` does not report.",
         ),
     },
+)
+
+# The network checks are a family of their own, so that `chainward check` never runs
+# them by surprise (in_check=False). They read the same [dependencies] policy table.
+AUDIT_FAMILY = Family(
+    name="dependencies-audit",
+    summary="Pinned dependencies verified against PyPI: published hashes, known vulnerabilities",
+    checks=(
+        _check(
+            UNPUBLISHED_HASH,
+            "A pinned dependency's hash is not among the digests the index published for "
+            "that version (a poisoned lock or requirements file).",
+            Severity.CRITICAL,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+        _check(
+            VULNERABLE_DEPENDENCY,
+            "A pinned dependency version has a known vulnerability (PyPI advisory database "
+            "through pip-audit).",
+            Severity.HIGH,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+        _check(
+            DEPENDENCY_NOT_VERIFIED,
+            "A pinned dependency could not be verified against the index (offline, network "
+            "failure, or an index other than PyPI); this is not a pass.",
+            Severity.LOW,
+            AUDIT_HOOK,
+            network=True,
+            stages=("ci", "manual"),
+        ),
+    ),
+    scanner="chainward.dependencies.scan:scan_index",
+    in_check=False,
 )

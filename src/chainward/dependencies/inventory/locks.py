@@ -106,6 +106,9 @@ def collect_uv_lock(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder
                 )
             )
         else:
+            registry = source.get("registry")
+            if isinstance(registry, str):
+                out.options.append(InstallOption(rel, line, "index-url", registry, f"lock:{name}"))
             out.dependencies.append(_locked(rel, line, name, version, hashes, "uv.lock"))
 
 
@@ -162,7 +165,7 @@ def collect_poetry_lock(ctx: ScanContext, rel: str, text: str, out: InventoryBui
             continue
         if isinstance(source, Mapping) and source.get("type") == "legacy" and source.get("url"):
             out.options.append(
-                InstallOption(rel, line, "extra-index-url", str(source["url"]), "poetry.lock")
+                InstallOption(rel, line, "index-url", str(source["url"]), f"lock:{name}")
             )
         out.dependencies.append(_locked(rel, line, name, version, hashes, "poetry.lock"))
 
@@ -223,7 +226,7 @@ def collect_pylock(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder)
             hashes.extend(_hash_table(wheel))
         index = package.get("index")
         if isinstance(index, str):
-            out.options.append(InstallOption(rel, line, "index-url", index, f"pylock:{name}"))
+            out.options.append(InstallOption(rel, line, "index-url", index, f"lock:{name}"))
         out.dependencies.append(_locked(rel, line, name, version, hashes, "pylock", marker=marker))
 
 

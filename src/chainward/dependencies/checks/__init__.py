@@ -1,0 +1,1 @@
+"""The dependency checks: pure functions from inventory records and policy to findings."""

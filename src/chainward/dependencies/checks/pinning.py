@@ -1,0 +1,181 @@
+"""``unpinned-ai-dependency``, ``missing-dependency-hash``, ``unpinned-vcs-dependency``,
+``unhashed-url-dependency``: pure functions over Dependency records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from chainward.core.findings import Finding, Severity
+from chainward.dependencies.ai_packages import is_ai_package
+from chainward.dependencies.checks.coverage import Coverage
+from chainward.dependencies.inventory.model import Dependency, InstallOption
+from chainward.dependencies.inventory.pep508 import vcs_ref
+from chainward.dependencies.meta import (
+    MISSING_DEPENDENCY_HASH,
+    UNHASHED_URL_DEPENDENCY,
+    UNPINNED_AI_DEPENDENCY,
+    UNPINNED_VCS_DEPENDENCY,
+)
+
+_INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
+
+
+def is_full_sha(ref: str | None) -> bool:
+    """A full git (40 hex) or SHA-256 git (64 hex) commit id."""
+    return ref is not None and len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref)
+
+
+def _where(dependency: Dependency) -> str:
+    return f"{dependency.raw_name}{dependency.specifier}" if dependency.raw_name else "dependency"
+
+
+def _pin_fix(dependency: Dependency) -> str:
+    if dependency.manifest in _INSTALL_COMMANDS:
+        return (
+            "install from a hashed requirements file instead: "
+            "`pip install --require-hashes -r requirements.txt` with "
+            f"{dependency.raw_name}==<version> --hash=sha256:<digest>"
+        )
+    if dependency.manifest == "requirements":
+        return (
+            f"pin it: {dependency.raw_name}==<version> --hash=sha256:<digest> "
+            f"(`chainward pin --write {dependency.path}` writes both)"
+        )
+    if dependency.manifest == "conda":
+        return (
+            f"pin it exactly ({dependency.raw_name}==<version>) and lock the environment "
+            "with conda-lock"
+        )
+    if dependency.manifest in ("pyproject", "setup.cfg", "pipfile"):
+        return "commit a lock file beside it (uv lock, poetry lock, pipenv lock) or pin ==<version>"
+    return f"pin {dependency.raw_name}==<version>"
+
+
+def _pre_note(dependency: Dependency, pre_lines: set[tuple[str, int]]) -> str:
+    if (dependency.path, dependency.line) in pre_lines:
+        return "; --pre also lets pip pick any pre-release or nightly build"
+    return ""
+
+
+def find_unpinned_ai_dependencies(
+    dependencies: Iterable[Dependency],
+    coverage: Coverage,
+    policy: Mapping[str, Any],
+    options: Iterable[InstallOption] = (),
+) -> Iterator[Finding]:
+    """AI dependencies from an index without an exact pin and without a covering lock."""
+    pre_lines = {(o.path, o.line) for o in options if o.option == "pre"}
+    for dependency in dependencies:
+        if dependency.locked or dependency.source != "index" or not dependency.name:
+            continue
+        if dependency.version is not None or not is_ai_package(dependency.name, policy):
+            continue
+        if coverage.lock_for(dependency) is not None:
+            continue
+        constraint = coverage.constraint_for(dependency)
+        if constraint is not None:
+            continue
+        what = (
+            f"has no version constraint ({dependency.raw_name})"
+            if not dependency.specifier
+            else f"allows a range ({dependency.raw_name}{dependency.specifier})"
+        )
+        yield Finding(
+            UNPINNED_AI_DEPENDENCY,
+            Severity.HIGH,
+            f"AI dependency {dependency.raw_name} {what}: any new release, including a "
+            f"hijacked one, is installed next time{_pre_note(dependency, pre_lines)}",
+            path=dependency.path,
+            line=dependency.line,
+            fix=_pin_fix(dependency),
+            properties={"package": dependency.name},
+        )
+
+
+def find_missing_hashes(
+    dependencies: Iterable[Dependency], coverage: Coverage, policy: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """Exactly pinned AI dependencies without ``--hash`` and without a covering lock."""
+    if not policy.get("require-hashes", True):
+        return
+    for dependency in dependencies:
+        if dependency.locked or dependency.source != "index" or dependency.hashes:
+            continue
+        if dependency.version is None or not is_ai_package(dependency.name, policy):
+            continue
+        if coverage.lock_for(dependency) is not None:
+            continue
+        constraint = coverage.constraint_for(dependency)
+        if constraint is not None and constraint.hashes:
+            continue
+        yield Finding(
+            MISSING_DEPENDENCY_HASH,
+            Severity.MEDIUM,
+            f"AI dependency {dependency.raw_name}=={dependency.version} is pinned without a "
+            "hash: the same version number can be served with other content (a compromised "
+            "index, mirror or extra index)",
+            path=dependency.path,
+            line=dependency.line,
+            fix=(
+                f"add --hash=sha256:<digest> for every file of {dependency.raw_name}=="
+                f"{dependency.version} (`chainward pin --write {dependency.path}`)"
+                if dependency.manifest == "requirements"
+                else _pin_fix(dependency)
+            ),
+            properties={"package": dependency.name},
+        )
+
+
+def find_unpinned_vcs(
+    dependencies: Iterable[Dependency], coverage: Coverage
+) -> Iterator[Finding]:
+    """VCS dependencies (any package) not pinned to a full commit SHA."""
+    for dependency in dependencies:
+        if dependency.source != "vcs" or not dependency.url:
+            continue
+        ref = vcs_ref(dependency.url)
+        if is_full_sha(ref):
+            continue
+        if not dependency.locked:
+            locked = coverage.lock_for(dependency)
+            if locked is not None and locked.url and is_full_sha(vcs_ref(locked.url)):
+                continue
+        name = dependency.raw_name or dependency.url
+        reason = f"follows @{ref}, a movable branch or tag" if ref else "has no @ref at all"
+        base = dependency.url.split("#", 1)[0].rsplit("@", 1)[0] if ref else dependency.url
+        base = base.split("#", 1)[0]
+        yield Finding(
+            UNPINNED_VCS_DEPENDENCY,
+            Severity.HIGH,
+            f"VCS dependency {name} ({dependency.url}) {reason}: whatever is pushed there "
+            "next is what gets installed",
+            path=dependency.path,
+            line=dependency.line,
+            fix=f"pin a full commit SHA: {base}@<40-hex-commit>"
+            + (f"#egg={dependency.raw_name}" if dependency.raw_name else ""),
+            properties={"package": dependency.name},
+        )
+
+
+def find_unhashed_urls(
+    dependencies: Iterable[Dependency], coverage: Coverage
+) -> Iterator[Finding]:
+    """Direct http(s) URL dependencies without a hash."""
+    for dependency in dependencies:
+        if dependency.source != "url" or dependency.hashes:
+            continue
+        locked = coverage.lock_for(dependency) if not dependency.locked else None
+        if locked is not None and locked.hashes:
+            continue
+        yield Finding(
+            UNHASHED_URL_DEPENDENCY,
+            Severity.MEDIUM,
+            f"{dependency.raw_name or 'dependency'} is installed from {dependency.url} "
+            "without a hash: the file behind the URL can change",
+            path=dependency.path,
+            line=dependency.line,
+            fix="add the file's digest: append #sha256=<digest> to the URL or a "
+            "--hash=sha256:<digest> option",
+            properties={"package": dependency.name},
+        )

@@ -1,0 +1,196 @@
+"""``extra-index-url``, ``pipe-to-shell``, ``unpinned-base-image``, ``untrusted-base-image``."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from chainward.core.findings import Finding, Severity
+from chainward.dependencies.ai_packages import is_ai_package
+from chainward.dependencies.inventory.model import (
+    BaseImage,
+    Dependency,
+    InstallOption,
+    PipeToShell,
+)
+from chainward.dependencies.meta import (
+    EXTRA_INDEX_URL,
+    PIPE_TO_SHELL,
+    UNPINNED_BASE_IMAGE,
+    UNTRUSTED_BASE_IMAGE,
+)
+
+PYPI = "https://pypi.org/simple"
+_PYPI_ALIASES = ("https://pypi.org/simple", "https://pypi.python.org/simple", "https://pypi.org/pypi")
+
+
+def normalize_index(url: str, allowed: Iterable[str] = ()) -> str:
+    """Compare index URLs without trailing slashes; PyPI and allowed mirrors are PyPI."""
+    value = url.strip().rstrip("/")
+    lower = value.lower()
+    if any(lower.startswith(alias) for alias in _PYPI_ALIASES):
+        return PYPI
+    for prefix in allowed:
+        if prefix and lower.startswith(prefix.rstrip("/").lower()):
+            return PYPI
+    return value
+
+
+def find_extra_indexes(
+    dependencies: Iterable[Dependency],
+    options: Iterable[InstallOption],
+    policy: Mapping[str, Any],
+    lock_paths: Iterable[str] = (),
+) -> Iterator[Finding]:
+    """Files that install AI packages from more than one index (dependency confusion)."""
+    allowed = [str(a) for a in policy.get("allowed-indexes", ())]
+    locks = set(lock_paths)
+    ai_files = {
+        d.path for d in dependencies if d.name and not d.locked and is_ai_package(d.name, policy)
+    }
+    by_file: dict[str, list[InstallOption]] = defaultdict(list)
+    for option in options:
+        if option.path in ai_files and option.path not in locks and option.option != "channel":
+            by_file[option.path].append(option)
+    for path, file_options in sorted(by_file.items()):
+        yield from _file_indexes(path, file_options, allowed)
+
+
+def _file_indexes(path: str, options: list[InstallOption], allowed: list[str]) -> Iterator[Finding]:
+    groups: dict[str, list[InstallOption]] = defaultdict(list)
+    for option in options:
+        groups[option.group].append(option)
+    # Every install command (or the file as a whole) draws from its index-url (or PyPI)
+    # plus every extra index and find-links location.
+    used: dict[str, InstallOption | None] = {}
+    extras: list[InstallOption] = []
+    for group_options in groups.values():
+        kinds = {o.option for o in group_options}
+        index_urls = [o for o in group_options if o.option == "index-url"]
+        if "no-index" not in kinds:
+            if index_urls:
+                for option in index_urls:
+                    used.setdefault(normalize_index(option.value, allowed), option)
+            elif any(o.option == "install" and o.value == "pip" for o in group_options) or not any(
+                o.option == "install" for o in options
+            ):
+                used.setdefault(PYPI, None)
+        extras.extend(o for o in group_options if o.option in ("extra-index-url", "find-links"))
+    for option in extras:
+        target = normalize_index(option.value, allowed)
+        if target == PYPI:
+            continue
+        others = sorted(u for u in used if u != target) or [PYPI]
+        label = "--find-links location" if option.option == "find-links" else "extra index"
+        yield Finding(
+            EXTRA_INDEX_URL,
+            Severity.HIGH,
+            f"{label} {option.value} is searched alongside {', '.join(others)} for AI "
+            "packages: whoever registers a package's name on either side can serve it "
+            "(dependency confusion, as in the torchtriton attack)",
+            path=path,
+            line=option.line,
+            fix="install from one index only (a mirror that proxies PyPI), or pin each "
+            "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
+            "with --hash",
+        )
+    if len(used) > 1:
+        named = [(url, opt) for url, opt in used.items() if opt is not None and url != PYPI]
+        for url, opt in named:
+            assert opt is not None
+            others = sorted(u for u in used if u != url)
+            yield Finding(
+                EXTRA_INDEX_URL,
+                Severity.HIGH,
+                f"installs from {url} while other installs in this file use "
+                f"{', '.join(others)}: a name taken on one index can shadow the other "
+                "(dependency confusion, as in the torchtriton attack)",
+                path=path,
+                line=opt.line,
+                fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
+                "every package with --hash",
+            )
+
+
+def find_pipes_to_shell(pipes: Iterable[PipeToShell]) -> Iterator[Finding]:
+    """``curl … | sh``-style commands."""
+    for pipe in pipes:
+        yield Finding(
+            PIPE_TO_SHELL,
+            Severity.HIGH,
+            f"pipes a download into {pipe.interpreter} ({pipe.command!r}): the script runs "
+            "unseen and unverified, and can change between two builds",
+            path=pipe.path,
+            line=pipe.line,
+            fix="download to a file, check it against a pinned digest "
+            "(echo '<sha256>  file' | sha256sum -c -), then run it; or use a packaged "
+            "installer (e.g. python -m ensurepip, the distribution's python3-pip)",
+        )
+
+
+def docker_hub_name(image: str) -> str:
+    """The fully qualified name of an image (``ubuntu`` → ``docker.io/library/ubuntu``)."""
+    name = image.split("@", 1)[0]
+    first, slash, _ = name.partition("/")
+    if not slash:
+        return f"docker.io/library/{name}"
+    if "." in first or ":" in first or first == "localhost":
+        return name
+    return f"docker.io/{name}"
+
+
+def find_unpinned_images(
+    images: Iterable[BaseImage], policy: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """Images without an ``@sha256:`` digest."""
+    allow = [str(g) for g in policy.get("allow-unpinned-images", ())]
+    for image in images:
+        if image.digest and image.digest.startswith("sha256:") and len(image.digest) == 71:
+            continue
+        name = image.image.split("@", 1)[0]
+        if any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(docker_hub_name(name), g)
+               for g in allow):
+            continue
+        unresolved = "$" in image.image
+        reason = (
+            "is built from a variable with no default, so it cannot be known here"
+            if unresolved
+            else "has no @sha256 digest: the tag can be moved to other content at any time"
+        )
+        yield Finding(
+            UNPINNED_BASE_IMAGE,
+            Severity.HIGH,
+            f"image {image.image} {reason}",
+            path=image.path,
+            line=image.line,
+            column=image.column,
+            fix=f"pin the digest and keep the tag for readers: {name}@sha256:<digest> "
+            f"(`docker buildx imagetools inspect {name}` prints it)",
+        )
+
+
+def find_untrusted_images(
+    images: Iterable[BaseImage], policy: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """Images outside ``allowed-registries`` (when the policy sets any)."""
+    allowed = [str(p) for p in policy.get("allowed-registries", ())]
+    if not allowed:
+        return
+    for image in images:
+        name = image.image.split("@", 1)[0]
+        full = docker_hub_name(name)
+        if any(name.startswith(p) or full.startswith(p) for p in allowed):
+            continue
+        yield Finding(
+            UNTRUSTED_BASE_IMAGE,
+            Severity.MEDIUM,
+            f"image {image.image} does not come from an allowed registry "
+            f"({', '.join(allowed)})",
+            path=image.path,
+            line=image.line,
+            column=image.column,
+            fix="base the image on one from the allowed registries, or add its prefix to "
+            "[tool.chainward.dependencies] allowed-registries",
+        )
