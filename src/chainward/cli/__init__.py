@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chainward.cli.install",
     "chainward.cli.commits",
     "chainward.cli.provenance",
+    "chainward.cli.models",
 )
 
 
