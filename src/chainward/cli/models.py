@@ -61,6 +61,11 @@ def register(
     verify.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     verify.add_argument("--no-cache", action="store_true", help="hash every file again")
     verify.add_argument(
+        "--missing-ok",
+        action="store_true",
+        help="exit 0 when there is no lock (for hooks in repositories without models)",
+    )
+    verify.add_argument(
         "--no-signatures", action="store_true", help="skip OpenSSF model signature checks"
     )
     verify.add_argument(
@@ -240,6 +245,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     loaded = load(args, root)
     lock_file, lock_rel = _lock_path(args, root)
     if not lock_file.is_file():
+        if args.missing_ok:
+            return emit([], args, loaded, scanned=0)
         raise InputError(
             "no model lock here",
             where=str(lock_file),
