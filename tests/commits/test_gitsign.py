@@ -162,3 +162,19 @@ def test_vectors_through_git_objects(tmp_path: Path, cli: Any) -> None:
     result = cli("commits", "--range", f"{shas['dc68e8ce']}~1..{shas['dc68e8ce']}", cwd=repo)
     assert result.code == 2
     assert "fetch the full history (actions/checkout fetch-depth: 0)" in result.err
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"issuer": "https://accounts.google.com"},
+        {"identity": "a", "identity-regex": "a", "issuer": "x"},
+        {"identity": "a"},
+        {"identity-regex": "(", "issuer": "x"},
+    ],
+)
+def test_invalid_identity_rules_are_config_errors(rule: dict[str, str]) -> None:
+    from chainward.core.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        GitsignTrust.from_policy(policy(rule))

@@ -214,15 +214,27 @@ class GitsignTrust:
     @classmethod
     def from_policy(cls, policy: Mapping[str, Any]) -> GitsignTrust:
         """Build from the ``gitsign-identities`` policy key."""
-        rules = [
-            IdentityRule(
-                r.get("identity", ""),
-                r.get("identity-regex", ""),
-                r.get("issuer", ""),
-                r.get("issuer-regex", ""),
+        from chainward.core.errors import ConfigError
+
+        rules = []
+        for index, raw in enumerate(policy.get("gitsign-identities", ())):
+            rule = IdentityRule(
+                raw.get("identity", ""),
+                raw.get("identity-regex", ""),
+                raw.get("issuer", ""),
+                raw.get("issuer-regex", ""),
             )
-            for r in policy.get("gitsign-identities", ())
-        ]
+            where = f"commits.gitsign-identities[{index}]"
+            if bool(rule.identity) == bool(rule.identity_regex):
+                raise ConfigError(f"{where}: give exactly one of identity, identity-regex")
+            if bool(rule.issuer) == bool(rule.issuer_regex):
+                raise ConfigError(f"{where}: give exactly one of issuer, issuer-regex")
+            for pattern in (rule.identity_regex, rule.issuer_regex):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ConfigError(f"{where}: invalid regular expression: {exc}") from None
+            rules.append(rule)
         return cls(rules)
 
     def authorities(self) -> list[Authority]:
