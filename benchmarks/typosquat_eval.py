@@ -1,0 +1,166 @@
+"""Evaluate typosquat detection: recall per technique, false positives, speed.
+
+Reads only ``tests/data/typosquats/`` (copies of the evaluation data, see its README):
+
+- recall on the PyPI rows of ``dev_positives.tsv`` (default trusted list), per technique;
+- flagged share of ``dev_hard_negatives.tsv`` with ``--trusted-top`` (default 5000);
+- flagged names of the top-15,000 list itself with the default trusted list;
+- flagged share of ``real_dependencies.txt`` (dependency names of real projects);
+- data load time and throughput (names per second after loading).
+
+Run: ``python benchmarks/typosquat_eval.py [--positives FILE] [--negatives FILE]
+[--trusted-top N] [--show-misses]``. The same files through the CLI batch interface:
+``chainward typosquats --names-file FILE --format json --trusted-top N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "typosquats"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def measure_load() -> tuple[float, float]:
+    """Cold data load in a fresh interpreter: (import + load ms, load ms), median of 5."""
+    code = (
+        "import time; t0=time.perf_counter();"
+        "from chainward.typosquats.detect import load_reference, Detector;"
+        "t1=time.perf_counter(); Detector(reference=load_reference());"
+        "t2=time.perf_counter(); print((t2-t0)*1000, (t2-t1)*1000)"
+    )
+    totals, loads = [], []
+    for _ in range(5):
+        out = subprocess.run(
+            (sys.executable, "-c", code), capture_output=True, text=True, check=True
+        ).stdout.split()
+        totals.append(float(out[0]))
+        loads.append(float(out[1]))
+    return statistics.median(totals), statistics.median(loads)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--positives", type=Path, default=DATA / "dev_positives.tsv")
+    parser.add_argument("--negatives", type=Path, default=DATA / "dev_hard_negatives.tsv")
+    parser.add_argument("--top", type=Path, default=DATA / "top15000.txt")
+    parser.add_argument("--real", type=Path, default=DATA / "real_dependencies.txt")
+    parser.add_argument("--trusted-top", type=int, default=5000)
+    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--show-false", action="store_true")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from chainward.typosquats.detect import Detector
+
+    full = Detector()
+    limited = Detector(trusted_top=args.trusted_top)
+
+    positives = [r for r in read_rows(args.positives) if r["ecosystem"] == "pypi"]
+    per_technique: dict[str, list[int]] = {}
+    right_target = 0
+    misses = []
+    for row in positives:
+        verdict = full.check(row["name"])
+        technique = row["technique"]
+        for label in {technique, *technique.split("+")}:
+            per_technique.setdefault(label, [0, 0])
+        per_technique.setdefault(technique, [0, 0])
+        per_technique[technique][1] += 1
+        if verdict.flagged:
+            per_technique[technique][0] += 1
+            right_target += verdict.target in (row["target"],) or False
+        else:
+            misses.append((row["name"], row["target"], technique, verdict))
+    hits = sum(v[0] for v in per_technique.values())
+    print(f"# PyPI positives ({args.positives.name}), default trusted list (top 15,000)")
+    print(f"{'technique':<34} {'flagged':>8} {'rows':>6} {'recall':>7}")
+    for technique, (flagged, rows) in sorted(per_technique.items(), key=lambda kv: -kv[1][1]):
+        if rows:
+            print(f"{technique:<34} {flagged:>8} {rows:>6} {flagged / rows:>7.3f}")
+    print(f"{'ALL':<34} {hits:>8} {len(positives):>6} {hits / len(positives):>7.3f}")
+    print(f"right target among flagged: {right_target / max(hits, 1):.3f}")
+    if args.show_misses:
+        for name, target, technique, verdict in misses:
+            print(
+                f"  miss {name} -> {target} [{technique}] best={verdict.target} "
+                f"{verdict.technique} {verdict.score}"
+            )
+
+    negatives = read_rows(args.negatives)
+    flagged_neg = []
+    by_tech: Counter[str] = Counter()
+    for row in negatives:
+        verdict = limited.check(row["name"])
+        if verdict.flagged:
+            flagged_neg.append((row, verdict))
+            by_tech[row["technique"]] += 1
+    share = len(flagged_neg) / len(negatives)
+    print()
+    print(f"# hard negatives ({args.negatives.name}), --trusted-top {args.trusted_top}")
+    print(f"flagged {len(flagged_neg)} of {len(negatives)} = {share:.1%} (target <= 12%)")
+    print("flagged by technique: " + ", ".join(f"{t} {c}" for t, c in by_tech.most_common()))
+    if args.show_false:
+        for row, verdict in flagged_neg:
+            print(
+                f"  fp {row['name']} ({row['technique']}) -> {verdict.target} "
+                f"{verdict.technique} {verdict.score} {verdict.detail}"
+            )
+
+    top_names = [line.split("\t")[-1].strip() for line in args.top.read_text().splitlines()]
+    top_flagged = [n for n in top_names if full.check(n).flagged]
+    print()
+    print(f"# top list ({args.top.name}), defaults: {len(top_flagged)} of {len(top_names)} flagged")
+
+    if args.real.is_file():
+        real = [
+            line.strip()
+            for line in args.real.read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        real_flagged = [(n, full.check(n)) for n in real]
+        real_flagged = [(n, v) for n, v in real_flagged if v.flagged]
+        print(
+            f"# real dependencies ({args.real.name}), defaults: {len(real_flagged)} of "
+            f"{len(real)} flagged = {len(real_flagged) / max(len(real), 1):.2%} (target <= 1%)"
+        )
+        for name, verdict in real_flagged:
+            print(f"  flagged {name} -> {verdict.target} {verdict.technique} {verdict.score}")
+
+    total_ms, load_ms = measure_load()
+    print()
+    print(f"# speed: data load {load_ms:.1f} ms (import + load {total_ms:.1f} ms), median of 5")
+    pos_names = [r["name"] for r in positives]
+    neg_names = [r["name"] for r in negatives]
+    mixes = {
+        "positives (untrusted, default list)": (full, pos_names),
+        "hard negatives (--trusted-top)": (limited, neg_names),
+        "top-15000 (trusted)": (full, top_names),
+    }
+    for label, (found, names) in mixes.items():
+        repeat = max(1, 20000 // max(len(names), 1))
+        fresh = [Detector(trusted_top=found.limit)]
+        start = time.perf_counter()
+        for _ in range(repeat):
+            for name in names:
+                fresh[0].check(name)
+        elapsed = time.perf_counter() - start
+        rate = repeat * len(names) / elapsed
+        print(f"throughput {label}: {rate:,.0f} names/s ({1e6 / rate:.1f} us/name)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

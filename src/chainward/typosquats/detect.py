@@ -1,0 +1,1035 @@
+"""Typosquat detection: is this package name a look-alike of a popular one?
+
+Every technique is an indexed look-up (see :mod:`chainward.typosquats.index`), never a
+scan of the popular list. A name that is itself on the trusted list, or allowed by the
+policy, is never flagged (the popularity gate); everything else is compared with the
+trusted names by:
+
+- the PEP 503 form, a confusables fold (l/I/1, o/0, rn/m, vv/w, Cyrillic and Greek
+  look-alikes) and separator games;
+- Damerau-Levenshtein distance 1 (omission, insertion, repetition, transposition,
+  keyboard-adjacent and visual substitution), and distance 2 for longer names against
+  the most popular ones;
+- py/python/python3 affixes, version suffixes, word reordering;
+- combosquats: a popular name plus filler words (``requests-latest``) or two popular
+  names glued together (``selenium-matplotlib``), told apart from plugins
+  (``pytest-cov``) by the words around the popular name;
+- the alias table (pytorch -> torch, bs4 -> beautifulsoup4, ...), names LLM assistants
+  are known to invent (``huggingface-cli``), and AI vendor brand impersonation.
+
+Each candidate gets a score in [0, 1]; a name is flagged when its best score reaches
+:data:`THRESHOLD`. The rules score structure (which edit, where, against how popular a
+name), not individual names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chainward.typosquats.index import (
+    NS_CORE,
+    NS_DEL1,
+    NS_DEL2,
+    NS_FOLD,
+    NS_WORDS,
+    HashIndex,
+    affix_core,
+    deletions2,
+    fold,
+    load_index,
+    normalize,
+    word_key,
+)
+from chainward.typosquats.index import _data_text as data_text
+from chainward.typosquats.index import _lines as data_lines
+
+THRESHOLD = 0.45
+_AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
+MAX_NAME_LENGTH = 200
+"""Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
+
+_VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_VERSION_SUFFIX = re.compile(r"^(?P<base>.+?)-?(?P<suffix>v?\d+(?:-\d+)*)$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+_KEYBOARD_ROWS = ("1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _keyboard_neighbours() -> dict[str, frozenset[str]]:
+    where: dict[str, tuple[int, int]] = {}
+    for row, keys in enumerate(_KEYBOARD_ROWS):
+        for col, key in enumerate(keys):
+            where[key] = (row, col)
+    # Rows are staggered: a key touches the two keys below-left/below of it.
+    out: dict[str, frozenset[str]] = {}
+    for key, (row, col) in where.items():
+        near = set()
+        for other, (r2, c2) in where.items():
+            if other == key:
+                continue
+            if r2 == row and abs(c2 - col) == 1:
+                near.add(other)
+            elif r2 == row + 1 and c2 in (col - 1, col):
+                near.add(other)
+            elif r2 == row - 1 and c2 in (col, col + 1):
+                near.add(other)
+        out[key] = frozenset(near)
+    return out
+
+
+KEYBOARD = _keyboard_neighbours()
+
+# Pairs that look alike in a package list (besides the fold in index.py).
+_VISUAL_PAIRS = {
+    frozenset(p)
+    for p in ("il", "l1", "i1", "o0", "e3", "s5", "a4", "t7", "b8", "g9", "z2", "uv", "qg", "ij")
+}
+
+# Unicode look-alikes of ASCII letters (Cyrillic, Greek, fullwidth handled by NFKC).
+_UNICODE_CONFUSABLES = str.maketrans(
+    {
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ɡ": "g",
+        "ɩ": "l",
+        "ӏ": "l",
+        "ο": "o",
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+        "Α": "a",
+        "Β": "b",
+        "Ε": "e",
+        "Ζ": "z",
+        "Η": "h",
+        "Ι": "i",
+        "Κ": "k",
+        "Μ": "m",
+        "Ν": "n",
+        "Ο": "o",
+        "Ρ": "p",
+        "Τ": "t",
+        "Υ": "y",
+        "Χ": "x",
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "−": "-",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The result for one name.
+
+    ``target`` is the popular name it imitates and ``target_rank`` its download rank;
+    ``technique`` uses the vocabulary of the evaluation data (``omission``,
+    ``transposition``, ``combosquat``, ...) plus ``invalid-name`` for names that are
+    not valid package names at all.
+    """
+
+    name: str
+    normalized: str
+    flagged: bool
+    target: str | None = None
+    target_rank: int | None = None
+    technique: str | None = None
+    score: float = 0.0
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One way a name resembles a popular one, with its score."""
+
+    target: str
+    rank: int
+    technique: str
+    score: float
+    detail: str
+
+
+@dataclass
+class ReferenceData:
+    """The loaded index and the small shipped lists."""
+
+    index: HashIndex
+    names: list[str]
+    ranks: Sequence[int]
+    number_of: dict[str, int]
+    aliases: dict[str, str]
+    alias_names: list[str]
+    hallucinated: dict[str, str]
+    brands: frozenset[str]
+    squat_words: frozenset[str]
+    squat_deletions: frozenset[str]
+    """Long filler words with one letter deleted, to recognise misspelt fillers."""
+
+
+@lru_cache(maxsize=1)
+def load_reference() -> ReferenceData:
+    """Load the shipped index and lists once per process (a few milliseconds)."""
+    index = load_index()
+    names = index.names
+    number_of = {name: number for number, name in enumerate(names)}
+    aliases: dict[str, str] = {}
+    alias_names: list[str] = []
+    for line in data_lines(data_text("aliases.tsv")):
+        alias, _, canonical = line.partition("\t")
+        a, c = normalize(alias), normalize(canonical.strip())
+        if a and c and a != c:
+            aliases[a] = c
+            alias_names.append(a)
+    hallucinated: dict[str, str] = {}
+    for line in data_lines(data_text("hallucinated.tsv")):
+        name, _, rest = line.partition("\t")
+        hallucinated[normalize(name)] = rest.split("\t", 1)[0]
+    squat_words = frozenset(normalize(w) for w in data_lines(data_text("squat-words.txt")))
+    return ReferenceData(
+        index=index,
+        names=names,
+        ranks=index.ranks,
+        number_of=number_of,
+        aliases=aliases,
+        alias_names=alias_names,
+        hallucinated=hallucinated,
+        brands=frozenset(normalize(b) for b in data_lines(data_text("brands.txt"))),
+        squat_words=squat_words,
+        squat_deletions=frozenset(
+            w[:i] + w[i + 1 :] for w in squat_words if len(w) >= 6 for i in range(len(w))
+        )
+        | frozenset(w for w in squat_words if len(w) >= 6),
+    )
+
+
+def ascii_skeleton(text: str) -> str:
+    """Unicode look-alikes mapped to ASCII (NFKC, Cyrillic/Greek letters, accents dropped)."""
+    text = unicodedata.normalize("NFKC", text).translate(_UNICODE_CONFUSABLES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _is_digit(c: str) -> bool:
+    return "0" <= c <= "9"
+
+
+def _is_visual(a: str, b: str) -> bool:
+    return frozenset((a, b)) in _VISUAL_PAIRS
+
+
+def _token_at(name: str, position: int) -> str:
+    """The hyphen-separated word of ``name`` that covers ``position``."""
+    start = name.rfind("-", 0, position) + 1
+    end = name.find("-", position)
+    return name[start : end if end >= 0 else len(name)]
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One edit turning the target into the name: kind, position in the name, chars."""
+
+    kind: str  # "omission" | "insertion" | "substitution" | "transposition"
+    position: int
+    new: str
+    old: str
+
+
+def single_edit(name: str, target: str) -> Edit | None:
+    """The one Damerau edit turning ``target`` into ``name``, or None."""
+    ln, lt = len(name), len(target)
+    if ln == lt:
+        diffs = [i for i in range(ln) if name[i] != target[i]]
+        if len(diffs) == 1:
+            i = diffs[0]
+            return Edit("substitution", i, name[i], target[i])
+        if (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and name[diffs[0]] == target[diffs[1]]
+            and name[diffs[1]] == target[diffs[0]]
+        ):
+            i = diffs[0]
+            return Edit("transposition", i, name[i : i + 2], target[i : i + 2])
+        return None
+    if ln == lt + 1:
+        i = 0
+        while i < lt and name[i] == target[i]:
+            i += 1
+        if name[i + 1 :] == target[i:]:
+            return Edit("insertion", i, name[i], "")
+        return None
+    if lt == ln + 1:
+        i = 0
+        while i < ln and name[i] == target[i]:
+            i += 1
+        if name[i:] == target[i + 1 :]:
+            return Edit("omission", i, "", target[i])
+        return None
+    return None
+
+
+def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] | None:
+    """The edits of an optimal restricted Damerau alignment if the distance is <= 2.
+
+    Several alignments can be optimal (``requesxt``: two changed letters, or an added
+    ``x`` and a dropped ``s``); ``prefer_indel`` picks additions and omissions first.
+    """
+    ln, lt = len(name), len(target)
+    if abs(ln - lt) > 2:
+        return None
+    # Full table: names here are short (<= MAX_NAME_LENGTH) and this runs on few pairs.
+    dist = [[0] * (lt + 1) for _ in range(ln + 1)]
+    for i in range(ln + 1):
+        dist[i][0] = i
+    for j in range(lt + 1):
+        dist[0][j] = j
+    for i in range(1, ln + 1):
+        row = dist[i]
+        prev = dist[i - 1]
+        ci = name[i - 1]
+        for j in range(1, lt + 1):
+            cost = 0 if ci == target[j - 1] else 1
+            best = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if (
+                i > 1
+                and j > 1
+                and ci == target[j - 2]
+                and name[i - 2] == target[j - 1]
+                and dist[i - 2][j - 2] + 1 < best
+            ):
+                best = dist[i - 2][j - 2] + 1
+            row[j] = best
+    if dist[ln][lt] > 2:
+        return None
+    edits: list[Edit] = []
+    i, j = ln, lt
+    while i > 0 or j > 0:
+        here = dist[i][j]
+        if (
+            i > 1
+            and j > 1
+            and name[i - 1] == target[j - 2]
+            and name[i - 2] == target[j - 1]
+            and name[i - 1] != target[j - 1]
+            and dist[i - 2][j - 2] + 1 == here
+        ):
+            edits.append(Edit("transposition", i - 2, name[i - 2 : i], target[j - 2 : j]))
+            i, j = i - 2, j - 2
+        elif i > 0 and j > 0 and name[i - 1] == target[j - 1] and dist[i - 1][j - 1] == here:
+            i, j = i - 1, j - 1
+        elif prefer_indel and i > 0 and dist[i - 1][j] + 1 == here:
+            edits.append(Edit("insertion", i - 1, name[i - 1], ""))
+            i -= 1
+        elif prefer_indel and j > 0 and dist[i][j - 1] + 1 == here:
+            edits.append(Edit("omission", i, "", target[j - 1]))
+            j -= 1
+        elif i > 0 and j > 0 and dist[i - 1][j - 1] + 1 == here:
+            edits.append(Edit("substitution", i - 1, name[i - 1], target[j - 1]))
+            i, j = i - 1, j - 1
+        elif i > 0 and dist[i - 1][j] + 1 == here:
+            edits.append(Edit("insertion", i - 1, name[i - 1], ""))
+            i -= 1
+        else:
+            edits.append(Edit("omission", i, "", target[j - 1]))
+            j -= 1
+    edits.reverse()
+    return edits
+
+
+def classify_edit(edit: Edit, name: str) -> str:
+    """The evaluation vocabulary's technique for one edit."""
+    if edit.kind == "transposition":
+        return "transposition"
+    if edit.kind == "omission":
+        return "omission"
+    if edit.kind == "insertion":
+        c = edit.new
+        before = name[edit.position - 1] if edit.position > 0 else ""
+        after = name[edit.position + 1] if edit.position + 1 < len(name) else ""
+        if c in (before, after):
+            return "repetition"
+        near = KEYBOARD.get(c, frozenset())
+        if before in near or after in near:
+            return "insertion-keyboard-adjacent"
+        return "insertion"
+    if _is_visual(edit.new, edit.old):
+        return "homoglyph"
+    if edit.old in KEYBOARD.get(edit.new, frozenset()):
+        return "substitution-keyboard-adjacent"
+    return "substitution"
+
+
+_EDIT_BASE = {
+    "transposition": 0.85,
+    "repetition": 0.85,
+    "homoglyph": 0.8,
+    "omission": 0.7,
+    "insertion-keyboard-adjacent": 0.7,
+    "substitution-keyboard-adjacent": 0.7,
+    "insertion": 0.6,
+    "substitution": 0.5,
+}
+
+
+def _rank_bonus(rank: int) -> float:
+    if rank <= 100:
+        return 0.15
+    if rank <= 1000:
+        return 0.05
+    if rank <= 5000:
+        return 0.0
+    return -0.05
+
+
+def _version_like(edit: Edit, name: str, target: str) -> bool:
+    """Edits that only change a version number (django-bootstrap4/5, smbus/smbus2)."""
+    chars = edit.new + edit.old
+    if not chars or not all(_is_digit(c) for c in chars):
+        # A letter swapped for a digit next to digits is also a version (cu12/cu13).
+        return False
+    # A digit changed, added or dropped: a version or a variant (html2docx, smbus2).
+    del name, target
+    return True
+
+
+def score_single_edit(name: str, target: str, rank: int, edit: Edit) -> Candidate | None:
+    """Score a distance-1 look-alike; None when the edit is a known-benign pattern."""
+    technique = classify_edit(edit, name)
+    if _version_like(edit, name, target):
+        # Versions and variants (smbus/smbus2, django-bootstrap4/5) are normal, except
+        # right next to the very top of the list (urllib/urllib3).
+        if rank > 20:
+            return None
+        return Candidate(target, rank, technique, 0.55, _describe_edit(edit, technique))
+    if "-" in edit.new + edit.old:
+        return None  # separators only: scored by the fold look-up as separator-change
+    score = _EDIT_BASE[technique]
+    length = len(target)
+    if length <= 3:
+        score -= 0.35
+    elif length == 4:
+        score -= 0.2
+    elif length == 5:
+        score -= 0.1
+    elif length >= 8:
+        score += 0.05
+    score += _rank_bonus(rank)
+    pos = edit.position
+    last = len(name) - 1 if edit.kind == "insertion" else len(name)
+    if edit.kind in ("insertion", "omission") and technique != "repetition":
+        if pos == 0:
+            # A letter added or dropped in front usually makes another word (enum/aenum).
+            score -= 0.2
+        elif pos >= last:
+            # ... and at the end, a plural or a variant (kernel/kernels, whisper/whisperx).
+            score -= 0.1
+            if edit.kind == "omission" and edit.old == "s" and rank > 100:
+                score -= 0.15
+    word = _token_at(name, min(pos, len(name) - 1)) if name else ""
+    if "-" in target and len(word) <= 3 and technique not in ("transposition", "repetition"):
+        # Within a short word of a longer name the edit names a sibling product
+        # (aws-cdk-aws-sqs/sns, types-boto3-sts/sqs).
+        score -= 0.3
+    if edit.kind == "substitution" and technique == "substitution":
+        vowels = "aeiouy"
+        if edit.new in vowels and edit.old in vowels:
+            score += 0.1  # vowels are confused when typing by ear (requists, colorame)
+        elif _is_digit(edit.new) != _is_digit(edit.old):
+            score -= 0.2
+        if pos == 0:
+            score -= 0.2  # a different first letter makes a different word (crick, slack)
+    detail = _describe_edit(edit, technique)
+    return Candidate(target, rank, technique, round(min(score, 0.99), 3), detail)
+
+
+def _describe_edit(edit: Edit, technique: str) -> str:
+    if edit.kind == "transposition":
+        return f"letters {edit.old!r} swapped"
+    if edit.kind == "omission":
+        return f"{edit.old!r} left out"
+    if edit.kind == "insertion":
+        return f"{edit.new!r} added" + (" (doubled)" if technique == "repetition" else "")
+    if technique == "homoglyph":
+        return f"{edit.old!r} replaced by the look-alike {edit.new!r}"
+    return f"{edit.old!r} replaced by {edit.new!r}"
+
+
+def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> Candidate | None:
+    """Score a distance-2 look-alike of a popular, long name."""
+    if len(target) < 8 or rank > 1500 or len(edits) != 2:
+        return None
+    if any(_is_digit(c) or c == "-" for e in edits for c in e.new + e.old):
+        return None  # versions and separators are not typing mistakes
+    if name.startswith(target) or name.endswith(target):
+        extra = name[len(target) :] if name.startswith(target) else name[: -len(target)]
+        edge = target[-1] if name.startswith(target) else target[0]
+        if set(extra) != {edge}:
+            return None  # an affix (pyjsonpatch), unless a letter is repeated (pycparserrr)
+    if target.startswith(name) or target.endswith(name):
+        return None  # a truncation (rich-cli/rich-click, shortid/shortuuid)
+    kinds = [classify_edit(e, name) for e in edits]
+    subs = [k for k in kinds if k == "substitution"]
+    if len(subs) == 2:
+        return None  # two unrelated letters changed: another word (fifolock/filelock)
+    omissions = [e for e in edits if e.kind == "omission"]
+    contiguous_cut = len(omissions) == 2 and omissions[0].position == omissions[1].position
+    if "-" in target:
+        words = {_token_at(name, min(e.position, len(name) - 1)) for e in edits}
+        if any(len(w) <= 3 for w in words) or (len(words) == 1 and len(words.pop()) <= 5):
+            return None  # a short word of a longer name replaced: a sibling product
+    score = 0.55 + (0.1 if rank <= 500 else 0.0) + (0.05 if len(target) >= 10 else 0.0)
+    score -= 0.1 * len(subs)
+    if contiguous_cut:
+        score -= 0.15  # two adjacent letters cut: an abbreviation (shortid/shortuuid)
+    if all(e.kind in ("omission", "insertion") for e in edits) and (
+        edits[0].position == 0 or edits[-1].position >= len(name) - 1
+    ):
+        score -= 0.1
+    detail = " and ".join(_describe_edit(e, k) for e, k in zip(edits, kinds, strict=True))
+    return Candidate(target, rank, "edit-distance-2", round(score, 3), detail)
+
+
+class Detector:
+    """Checks names against the trusted popular list (the top ``trusted_top`` names)."""
+
+    def __init__(
+        self,
+        trusted_top: int | None = None,
+        allow: Iterable[str] = (),
+        reference: ReferenceData | None = None,
+    ) -> None:
+        self.ref = reference or load_reference()
+        ranks = self.ref.ranks
+        limit = trusted_top if trusted_top is not None else max(ranks, default=0)
+        self.limit = limit
+        count = 0
+        while count < len(ranks) and ranks[count] <= limit:
+            count += 1
+        self.count = count
+        """Target numbers below this are trusted names."""
+        self.trusted = frozenset(self.ref.names[:count])
+        self.allow = frozenset(normalize(a) for a in allow)
+        self._alias_base = len(self.ref.names)
+        self._alias_numbers = {
+            alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
+        }
+        self._hosts = self._plugin_hosts()
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _plugin_hosts(self) -> frozenset[str]:
+        """First words that many trusted names share (``name-...``): plugin namespaces.
+
+        ``pytest``, ``django``, ``flask``, ``sphinx``, ``types``... A popular name
+        followed by specific words is then a plugin, not a squat.
+        """
+        counts: dict[str, int] = {}
+        for name in self.ref.names[: self.count]:
+            head, sep, _ = name.partition("-")
+            if sep:
+                counts[head] = counts.get(head, 0) + 1
+        # One plugin per thousand trusted names: django, pytest, flask, sphinx, types...
+        least = max(3, self.count // 1000)
+        return frozenset(h for h, c in counts.items() if c >= least)
+
+    def _target(self, number: int) -> tuple[str, int, str] | None:
+        """(name, effective rank, canonical) for a target number, if it is trusted."""
+        if number < self.count:
+            name = self.ref.names[number]
+            return name, self.ref.ranks[number], name
+        if number >= self._alias_base:
+            alias_number = number - self._alias_base
+            if alias_number >= len(self.ref.alias_names):
+                return None
+            alias = self.ref.alias_names[alias_number]
+            canonical = self.ref.aliases[alias]
+            canonical_number = self.ref.number_of.get(canonical)
+            if canonical_number is None or canonical_number >= self.count:
+                return None
+            return alias, self.ref.ranks[canonical_number], canonical
+        return None
+
+    def _lookup(self, namespace: str, key: str) -> list[int]:
+        return self.ref.index.lookup(namespace, key)
+
+    def _popular(self, name: str) -> tuple[str, int] | None:
+        """(canonical, rank) when ``name`` is a trusted name or an alias of one."""
+        number = self.ref.number_of.get(name)
+        if number is not None and number < self.count:
+            return name, self.ref.ranks[number]
+        canonical = self.ref.aliases.get(name)
+        if canonical is not None:
+            number = self.ref.number_of.get(canonical)
+            if number is not None and number < self.count:
+                return canonical, self.ref.ranks[number]
+        return None
+
+    # -- the check ------------------------------------------------------------------
+
+    def check(self, raw: str) -> Verdict:
+        """The verdict for one name as written (never raises on odd input)."""
+        if not isinstance(raw, str):
+            return Verdict(str(raw), "", True, technique="invalid-name", score=1.0,
+                           detail="not a string")
+        stripped = raw.strip()
+        if not stripped:
+            return Verdict(raw, "", True, technique="invalid-name", score=1.0,
+                           detail="empty name")
+        if len(stripped) > MAX_NAME_LENGTH:
+            return Verdict(
+                raw[:80] + "...",
+                "",
+                True,
+                technique="invalid-name",
+                score=1.0,
+                detail=f"name is {len(stripped)} characters long (limit {MAX_NAME_LENGTH})",
+            )
+        for char in stripped:
+            if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+                return Verdict(
+                    raw,
+                    "",
+                    True,
+                    technique="invalid-name",
+                    score=1.0,
+                    detail=f"control or invisible character U+{ord(char):04X} in the name",
+                )
+        if not stripped.isascii() or not _VALID_NAME.match(stripped):
+            return self._check_odd(raw, stripped)
+        return self._check_valid(raw, normalize(stripped))
+
+    def _check_odd(self, raw: str, stripped: str) -> Verdict:
+        """Non-ASCII or otherwise invalid names: a look-alike of a popular name, or invalid."""
+        skeleton = ascii_skeleton(stripped).lower()
+        skeleton = "".join(c if c.isalnum() or c in "-_." else "-" for c in skeleton)
+        skeleton = normalize(skeleton).strip("-")
+        if skeleton.isascii() and _VALID_NAME.match(skeleton or "-"):
+            popular = self._popular(skeleton)
+            if popular is not None:
+                return Verdict(
+                    raw,
+                    skeleton,
+                    True,
+                    popular[0],
+                    popular[1],
+                    "homoglyph",
+                    0.99,
+                    f"Unicode look-alike characters imitate {popular[0]!r}",
+                )
+            inner = self._check_valid(raw, skeleton)
+            if inner.flagged and inner.target:
+                return Verdict(
+                    raw,
+                    skeleton,
+                    True,
+                    inner.target,
+                    inner.target_rank,
+                    "homoglyph" if not stripped.isascii() else inner.technique,
+                    max(inner.score, 0.9),
+                    "look-alike characters; " + inner.detail,
+                )
+        bad = next((c for c in stripped if not (c.isascii() and (c.isalnum() or c in "-_."))), "")
+        what = f"character {bad!r} (U+{ord(bad):04X})" if bad else "a separator at an end"
+        return Verdict(
+            raw,
+            skeleton,
+            True,
+            technique="invalid-name",
+            score=1.0,
+            detail=f"not a valid package name: {what}; names are ASCII letters, digits, -_.",
+        )
+
+    def _check_valid(self, raw: str, name: str) -> Verdict:
+        if name in self.allow:
+            return Verdict(raw, name, False, technique="allowed", detail="allowed by the policy")
+        if name in self.trusted:
+            return Verdict(raw, name, False, detail="a popular name")
+        hallucinated = self.ref.hallucinated.get(name)
+        if hallucinated is not None:
+            return Verdict(
+                raw,
+                name,
+                True,
+                hallucinated.split(" ", 1)[0],
+                None,
+                "llm-hallucination",
+                0.95,
+                f"a name AI assistants invent; the real thing is {hallucinated}",
+            )
+        best = self._best_candidate(name)
+        if best is None or best.score < THRESHOLD:
+            return Verdict(
+                raw,
+                name,
+                False,
+                best.target if best else None,
+                best.rank if best else None,
+                best.technique if best else None,
+                best.score if best else 0.0,
+                best.detail if best else "",
+            )
+        return Verdict(
+            raw, name, True, best.target, best.rank, best.technique, best.score, best.detail
+        )
+
+    def _best_candidate(self, name: str) -> Candidate | None:
+        found: list[Candidate] = []
+        self._alias_exact(name, found)
+        self._edit_distance_one(name, found)
+        self._fold(name, found)
+        self._affixes(name, found)
+        self._version_suffix(name, found)
+        self._word_order(name, found)
+        self._combos(name, found)
+        if not any(c.score >= THRESHOLD for c in found) and len(name) >= 6:
+            self._edit_distance_two(name, found)
+        if not found:
+            return None
+        return max(found, key=lambda c: (c.score, -c.rank))
+
+    def _alias_exact(self, name: str, found: list[Candidate]) -> None:
+        canonical = self.ref.aliases.get(name)
+        if canonical is None:
+            return
+        popular = self._popular(canonical)
+        if popular is not None:
+            found.append(
+                Candidate(
+                    canonical,
+                    popular[1],
+                    "alias",
+                    0.75,
+                    f"{name!r} is another name for {canonical!r}, which is the project to install",
+                )
+            )
+
+    def _edit_distance_one(self, name: str, found: list[Candidate]) -> None:
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        # name = target minus a char; one change on each side
+        numbers = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        number_of = self.ref.number_of
+        for shorter in singles:
+            number = number_of.get(shorter)  # name = target plus a char
+            if number is not None:
+                numbers.add(number)
+            alias = self._alias_numbers.get(shorter)
+            if alias is not None:
+                numbers.add(alias)
+        self._candidates = numbers
+        for number in numbers:
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            edit = single_edit(name, tname)
+            if edit is None:
+                continue
+            candidate = score_single_edit(name, tname, rank, edit)
+            if candidate is not None:
+                found.append(self._via_alias(candidate, tname, canonical))
+
+    def _via_alias(self, candidate: Candidate, tname: str, canonical: str) -> Candidate:
+        if tname == canonical:
+            return candidate
+        return Candidate(
+            canonical,
+            candidate.rank,
+            candidate.technique,
+            candidate.score,
+            f"{candidate.detail} (of {tname!r}, another name for {canonical!r})",
+        )
+
+    def _edit_distance_two(self, name: str, found: list[Candidate]) -> None:
+        # Symmetric deletions: the name minus k characters equals a popular name minus
+        # m characters. Two-character deletions of popular names are indexed only for
+        # long, very popular names, which is all that distance 2 is checked against.
+        # The distance-1 look-up of the name and its deletions already found the
+        # popular names whose one- or two-letter deletions they are.
+        numbers = set(self._candidates)
+        if len(name) >= 8:
+            # Two deletions of the name against one or two of a popular name: two
+            # transpositions, a transposition and a change, an addition and a change.
+            doubles = deletions2(name)
+            numbers |= self.ref.index.lookup_many(NS_DEL2, doubles)
+            if len(name) >= 9:  # two letters added
+                number_of = self.ref.number_of
+                numbers.update(number_of[d] for d in doubles if d in number_of)
+        for number in numbers:
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            if rank > 1500 or len(tname) < 8:
+                continue
+            scored = []
+            for prefer_indel in (False, True):
+                edits = osa_edits(name, tname, prefer_indel)
+                if edits is None or len(edits) != 2:
+                    break
+                candidate = score_double_edit(name, tname, rank, edits)
+                if candidate is not None:
+                    scored.append(candidate)
+            if scored:
+                best = max(scored, key=lambda c: c.score)
+                found.append(self._via_alias(best, tname, canonical))
+
+    def _fold(self, name: str, found: list[Candidate]) -> None:
+        key = fold(name)
+        for number in self._lookup(NS_FOLD, key):
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            if tname == name or fold(tname) != key:
+                continue
+            if name.replace("-", "") == tname.replace("-", ""):
+                # Only separators differ: a real risk only for the most popular names.
+                score = 0.6 if rank <= 100 else 0.35
+                found.append(
+                    Candidate(canonical, rank, "separator-change", score,
+                              f"the same letters as {tname!r} with other separators")
+                )
+            else:
+                score = 0.85 + _rank_bonus(rank) - (0.2 if len(tname) <= 4 else 0.0)
+                found.append(
+                    Candidate(canonical, rank, "homoglyph", round(min(score, 0.99), 3),
+                              f"look-alike characters imitate {tname!r}")
+                )
+
+    def _affixes(self, name: str, found: list[Candidate]) -> None:
+        core = affix_core(name)
+        numbers: set[int] = set(self._lookup(NS_CORE, core or name))
+        if core is not None:
+            number = self.ref.number_of.get(core)
+            if number is not None:
+                numbers.add(number)
+        for number in numbers:
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            if tname == name:
+                continue
+            tcore = affix_core(tname) or tname
+            if tcore != (core or name):
+                continue
+            long_affix = bool(core) and ("python" in name.replace(core, "", 1))
+            if core is None:
+                # The name drops an affix the popular name has (slugify/python-slugify):
+                # the bare word is usually its own project.
+                score = 0.3
+            elif tcore == tname:
+                # The name adds an affix to a popular name (python-flask).
+                score = (0.6 if long_affix else 0.35) + (0.1 if rank <= 500 else -0.15)
+            else:
+                # Both have affixes, different ones (python3-dateutil/python-dateutil).
+                score = 0.55 + (0.1 if rank <= 500 else -0.15)
+            found.append(
+                Candidate(canonical, rank, "py-affix", round(score, 3),
+                          f"{tname!r} with a py/python affix changed")
+            )
+        if core is not None:
+            # A separated affix instead of a fused one (python-openssl for pyopenssl).
+            for fused in ("py" + core, core + "py"):
+                popular = self._popular(fused)
+                if popular is not None:
+                    score = 0.55 + (0.1 if popular[1] <= 500 else -0.15)
+                    found.append(
+                        Candidate(popular[0], popular[1], "py-affix", round(score, 3),
+                                  f"{popular[0]!r} with its 'py' spelled out differently")
+                    )
+        # Fused affixes: pyX / Xpy against a popular X, and pyX against a popular python-X.
+        for stem in (name[2:] if name.startswith("py") else "", name[:-2] if name.endswith("py") else ""):
+            if len(stem) < 4:
+                continue
+            popular = self._popular(stem)
+            if popular is not None:
+                found.append(
+                    Candidate(popular[0], popular[1], "py-affix", 0.3,
+                              f"{popular[0]!r} with 'py' attached")
+                )
+
+    def _version_suffix(self, name: str, found: list[Candidate]) -> None:
+        match = _VERSION_SUFFIX.match(name)
+        if match is None:
+            return
+        base = match.group("base").rstrip("-")
+        suffix = match.group("suffix")
+        popular = self._popular(base)
+        if popular is None:
+            return
+        digits = suffix.lstrip("v").replace("-", "")
+        if _YEAR.match(digits):
+            score = 0.75  # requests-2022, rsa2026: a year is never a real fork's name
+        elif len(digits) >= 3:
+            score = 0.55
+        else:
+            score = 0.3  # nose2, smmap2, elasticsearch5: next-major forks are common
+        score += 0.1 if popular[1] <= 200 else 0.0
+        found.append(
+            Candidate(popular[0], popular[1], "version-suffix", round(score, 3),
+                      f"{popular[0]!r} with {suffix!r} appended")
+        )
+
+    def _word_order(self, name: str, found: list[Candidate]) -> None:
+        key = word_key(name)
+        if key is None:
+            return
+        for number in self._lookup(NS_WORDS, key):
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            if tname == name or word_key(tname) != key:
+                continue
+            score = 0.6 if rank <= 1000 else 0.35
+            found.append(
+                Candidate(canonical, rank, "word-reorder", score,
+                          f"the words of {tname!r} in another order")
+            )
+
+    def _combos(self, name: str, found: list[Candidate]) -> None:
+        words = name.split("-")
+        if len(words) < 2:
+            return
+        spans: list[tuple[int, int, str, int, bool]] = []  # start, end, name, rank, typo
+        count = len(words)
+        for start in range(count):
+            for end in range(count, start, -1):
+                if end - start == count:
+                    continue
+                piece = "-".join(words[start:end])
+                if piece in self.ref.squat_words or piece in _AFFIX_WORDS:
+                    continue  # "update", "python": generic words, not targets
+                popular = self._popular(piece)
+                if popular is not None:
+                    spans.append((start, end, popular[0], popular[1], False))
+                    break
+        if not spans:
+            # A misspelt popular name inside a longer one (update-request).
+            for position, word in enumerate(words):
+                if word in self.ref.squat_words or word in _AFFIX_WORDS:
+                    continue
+                typo = self._misspelt_popular(word)
+                if typo is not None:
+                    spans.append((position, position + 1, typo[0], typo[1], True))
+        if not spans:
+            return
+        # The most popular contained name is the suspected target.
+        spans.sort(key=lambda s: s[3])
+        start, end, target, rank, typo = spans[0]
+        covered = set(range(start, end))
+        # A bare number after a name is a version (django-fsm-2): see _version_suffix.
+        others = [w for i, w in enumerate(words) if i not in covered and not w.isdigit()]
+        if not others:
+            return
+        other_popular = [s for s in spans[1:] if not set(range(s[0], s[1])) & covered]
+        fillers = [w for w in others if self._is_filler(w)]
+        specific = [w for w in others if not self._is_filler(w)]
+        first = next((s[2] for s in spans if s[0] == 0), words[0])
+        host_first = words[0] in self._hosts or first in self._hosts
+        score = 0.2
+        why = "a plugin-like name"
+        if other_popular and not host_first:
+            second = other_popular[0]
+            if rank <= 1000 and second[3] <= 1000:
+                score = 0.6
+                why = f"two popular names glued together ({target!r} and {second[2]!r})"
+        if fillers and not specific:
+            score = max(score, 0.7 if rank <= 2000 else 0.45)
+            why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
+        elif fillers and len(fillers) >= len(specific):
+            score = max(score, 0.5 if rank <= 1000 else 0.35)
+            why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
+        if typo:
+            why += " (the popular name misspelt)"
+        found.append(Candidate(target, rank, "combosquat", score, why))
+
+    def _misspelt_popular(self, word: str) -> tuple[str, int] | None:
+        """A popular name (top 1,000, 6+ letters) one typo away from ``word``."""
+        if len(word) < 5:
+            return None
+        keys = [word[:i] + word[i + 1 :] for i in range(len(word))]
+        numbers = self.ref.index.lookup_many(NS_DEL1, [*keys, word])
+        number_of = self.ref.number_of
+        numbers.update(number_of[k] for k in keys if k in number_of)
+        best: tuple[str, int] | None = None
+        for number in numbers:
+            target = self._target(number)
+            if target is None or target[1] > 1000 or len(target[0]) < 6:
+                continue
+            edit = single_edit(word, target[0])
+            if edit is None:
+                continue
+            scored = score_single_edit(word, target[0], target[1], edit)
+            if scored is None or scored.score < THRESHOLD:
+                continue
+            if best is None or target[1] < best[1]:
+                best = (target[2], target[1])
+        return best
+
+    def _is_filler(self, word: str) -> bool:
+        """A squat filler word, also with digits after it or misspelt (upggrade)."""
+        words = self.ref.squat_words
+        if word in words:
+            return True
+        stripped = word.rstrip("0123456789")
+        if stripped and stripped != word and stripped in words:
+            return True
+        if len(word) >= 7:
+            near = self.ref.squat_deletions
+            if word in near or any(word[:i] + word[i + 1 :] in near for i in range(len(word))):
+                return True
+        return False
+
+
+@lru_cache(maxsize=8)
+def detector(trusted_top: int | None = None, allow: tuple[str, ...] = ()) -> Detector:
+    """A cached detector for these settings."""
+    return Detector(trusted_top=trusted_top, allow=allow)
+
+
+def check_names(
+    names: Iterable[str], trusted_top: int | None = None, allow: Sequence[str] = ()
+) -> list[Verdict]:
+    """Verdicts for many names (one detector, loaded once)."""
+    found = detector(trusted_top, tuple(allow))
+    return [found.check(name) for name in names]

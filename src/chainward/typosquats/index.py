@@ -1,0 +1,465 @@
+"""The shipped reference data and its precomputed look-up index.
+
+The popular-name list (PyPI top 15,000 by downloads), the alias table and the other
+lists live as text in ``data/``. Detection needs, for every popular name, its
+single-character deletions (and, for the most popular long names, its two-character
+deletions), its confusable fold, its py/python-affix core and its sorted words. Building
+those tables from text takes well over 100 ms, so they are precomputed into
+``data/index.bin``: a sorted array of 32-bit key hashes beside an array of 16-bit target numbers (with
+bucket offsets for the top 16 hash bits), loaded with :meth:`array.frombytes` in a few
+milliseconds and searched with :func:`bisect.bisect_left`.
+
+A stored entry only says "this key probably belongs to target N"; callers verify every
+candidate against the real name, so a 32-bit hash collision cannot cause a finding.
+
+Regenerate after changing ``data/``::
+
+    python -m chainward.typosquats.index --build
+
+A test fails when the index is stale (its header records a digest of the inputs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAGIC = b"CWTSIDX1"
+DATA_FILES = (
+    "top-pypi.tsv",
+    "aliases.tsv",
+    "hallucinated.tsv",
+    "brands.txt",
+    "squat-words.txt",
+    "hf-orgs.txt",
+    "images.txt",
+)
+INDEX_FILE = "index.bin"
+INDEX_VERSION = 5
+
+# Two-character deletions are indexed only for the most popular, longer names: distance
+# 2 between two short or obscure names is mostly coincidence (addict/bidict), and the
+# squats seen in the wild at distance 2 target the very top of the list.
+DEL2_TOP = 1500
+DEL2_MIN_LEN = 8
+
+# Key namespaces inside the one hash table. One- and two-character deletions share a
+# namespace: one look-up of a key finds both, and every candidate is verified anyway.
+NS_DEL1 = "d"
+NS_DEL2 = "d"
+NS_FOLD = "f"
+NS_CORE = "c"
+NS_WORDS = "w"
+
+_SEPARATORS = re.compile(r"[-_.]+")
+_AFFIX_PREFIX = re.compile(r"^(?:python3|python2|python|py3|py)-")
+_AFFIX_SUFFIX = re.compile(r"-(?:python3|python2|python|py3|py)$")
+
+# Look-alike characters folded to one representative. Digits and letters that read
+# alike in a package list (l/I/1, o/0, e/3, s/5, a/4, ...) and multi-letter look-alikes.
+_FOLD_CHARS = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "i": "l",
+        "!": "l",
+        "|": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "$": "s",
+        "7": "t",
+        "@": "a",
+        "-": None,
+        "_": None,
+        ".": None,
+    }
+)
+_FOLD_MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalisation: lower case, runs of ``-_.`` collapsed to ``-``."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+def fold(name: str) -> str:
+    """The confusable fold of a normalised ASCII name (no separators, look-alikes merged)."""
+    out = name.translate(_FOLD_CHARS)
+    for multi, single in _FOLD_MULTI:
+        if multi in out:
+            out = out.replace(multi, single)
+    return out
+
+
+def affix_core(name: str) -> str | None:
+    """The name without a separated py/python/python3 prefix or suffix, or None."""
+    core = _AFFIX_PREFIX.sub("", name, count=1)
+    core = _AFFIX_SUFFIX.sub("", core, count=1)
+    if core == name or not core:
+        return None
+    return core
+
+
+def word_key(name: str) -> str | None:
+    """The hyphen-separated words sorted (word-reorder key), or None for one word."""
+    words = name.split("-")
+    if len(words) < 2:
+        return None
+    return "-".join(sorted(words))
+
+
+def deletions(name: str) -> set[str]:
+    """Every string made by deleting one character."""
+    return {name[:i] + name[i + 1 :] for i in range(len(name))}
+
+
+def deletions2(name: str) -> set[str]:
+    """Every string made by deleting two characters."""
+    out: set[str] = set()
+    for i in range(len(name)):
+        head = name[:i]
+        rest = name[i + 1 :]
+        for j in range(len(rest)):
+            out.add(head + rest[:j] + rest[j + 1 :])
+    return out
+
+
+def key_hash(namespace: str, key: str) -> int:
+    """The stable 32-bit hash of a namespaced key (CRC-32 of ``namespace NUL key``)."""
+    return zlib.crc32(f"{namespace}\0{key}".encode())
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """An alias (a name people type) for a canonical project."""
+
+    alias: str
+    canonical: str
+
+
+@dataclass
+class RawData:
+    """The shipped lists, parsed from text."""
+
+    names: list[str]
+    ranks: list[int]
+    aliases: list[Alias]
+    hallucinated: dict[str, str]
+    brands: list[str]
+    squat_words: list[str]
+    hf_orgs: list[str]
+    images: list[str]
+    sources: dict[str, object] = field(default_factory=dict)
+
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _data_bytes(name: str) -> bytes:
+    """A shipped data file (from the package folder; importlib.resources if zipped)."""
+    try:
+        return (DATA_DIR / name).read_bytes()
+    except OSError:
+        
+        return resources.files("chainward.typosquats").joinpath("data").joinpath(name).read_bytes()
+
+
+def _data_text(name: str) -> str:
+    return _data_bytes(name).decode("utf-8")
+
+
+def _lines(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            yield stripped
+
+
+def parse_top(text: str) -> tuple[list[str], list[int]]:
+    """Parse ``rank<TAB>name`` lines (or bare names, ranked by order)."""
+    names: list[str] = []
+    ranks: list[int] = []
+    seen: set[str] = set()
+    for number, line in enumerate(_lines(text), start=1):
+        rank_text, tab, name = line.partition("\t")
+        if not tab:
+            rank_text, name = str(number), line
+        if rank_text.lower() == "rank":
+            continue
+        canonical = normalize(name.strip())
+        if not canonical or canonical in seen:
+            continue
+        seen.add(canonical)
+        names.append(canonical)
+        ranks.append(int(rank_text))
+    order = sorted(range(len(names)), key=lambda i: ranks[i])
+    return [names[i] for i in order], [ranks[i] for i in order]
+
+
+def load_raw() -> RawData:
+    """Parse every shipped list from ``data/`` (slow path; used to build the index)."""
+    names, ranks = parse_top(_data_text("top-pypi.tsv"))
+    aliases = []
+    for line in _lines(_data_text("aliases.tsv")):
+        alias, _, canonical = line.partition("\t")
+        a, c = normalize(alias), normalize(canonical.strip())
+        if a and c and a != c:
+            aliases.append(Alias(a, c))
+    hallucinated = {}
+    for line in _lines(_data_text("hallucinated.tsv")):
+        name, _, rest = line.partition("\t")
+        hallucinated[normalize(name)] = rest.split("\t", 1)[0]
+    return RawData(
+        names=names,
+        ranks=ranks,
+        aliases=aliases,
+        hallucinated=hallucinated,
+        brands=[normalize(b) for b in _lines(_data_text("brands.txt"))],
+        squat_words=sorted({normalize(w) for w in _lines(_data_text("squat-words.txt"))}),
+        hf_orgs=list(_lines(_data_text("hf-orgs.txt"))),
+        images=list(_lines(_data_text("images.txt"))),
+    )
+
+
+def data_digest() -> str:
+    """A digest of the shipped text lists and the index layout (staleness check)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{INDEX_VERSION}:{DEL2_TOP}:{DEL2_MIN_LEN}".encode())
+    for name in DATA_FILES:
+        digest.update(name.encode() + b"\0" + _data_text(name).encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def _entries(raw: RawData) -> Iterator[tuple[str, str, int]]:
+    """(namespace, key, target number) for every popular name and alias."""
+    targets = raw.names + [a.alias for a in raw.aliases]
+    for number, name in enumerate(targets):
+        for key in deletions(name):
+            yield NS_DEL1, key, number
+        if number < len(raw.names) and raw.ranks[number] <= DEL2_TOP and len(name) >= DEL2_MIN_LEN:
+            for key in deletions2(name):
+                yield NS_DEL2, key, number
+        yield NS_FOLD, fold(name), number
+        core = affix_core(name)
+        if core is not None:
+            yield NS_CORE, core, number
+        words = word_key(name)
+        if words is not None:
+            yield NS_WORDS, words, number
+
+
+BUCKET_BITS = 16
+FILTER_BITS = 23
+"""A bitmap of 2**23 bits says quickly that most keys are absent (about 4% are set)."""
+
+
+def build_tables(
+    entries: Iterable[tuple[str, str, int]],
+) -> tuple[array[int], array[int], array[int]]:
+    """Sorted (hash, target) arrays and the offsets of each top-16-bit hash bucket."""
+    pairs = sorted({(key_hash(ns, key), number) for ns, key, number in entries})
+    hashes = array("I", [h for h, _ in pairs])
+    targets = array("H", [number for _, number in pairs])
+    offsets = array("I", bytes(4 * ((1 << BUCKET_BITS) + 1)))
+    shift = 32 - BUCKET_BITS
+    bucket = 0
+    for position, (h, _) in enumerate(pairs):
+        top = h >> shift
+        while bucket <= top:
+            offsets[bucket] = position
+            bucket += 1
+    while bucket <= 1 << BUCKET_BITS:
+        offsets[bucket] = len(pairs)
+        bucket += 1
+    return hashes, targets, offsets
+
+
+def build_filter(hashes: Iterable[int]) -> bytes:
+    """The presence bitmap: bit ``h >> (32 - FILTER_BITS)`` is set for each stored hash."""
+    bits = bytearray(1 << (FILTER_BITS - 3))
+    shift = 32 - FILTER_BITS
+    for h in hashes:
+        b = h >> shift
+        bits[b >> 3] |= 1 << (b & 7)
+    return bytes(bits)
+
+
+def build_index_bytes(raw: RawData | None = None) -> bytes:
+    """The bytes of ``data/index.bin`` for the current lists."""
+    raw = raw or load_raw()
+    if len(raw.names) + len(raw.aliases) >= 0xFFFF:
+        raise ValueError("too many targets for 16-bit target numbers")
+    hashes, targets, offsets = build_tables(_entries(raw))
+    header = {
+        "version": INDEX_VERSION,
+        "digest": data_digest(),
+        "entries": len(hashes),
+        "names": len(raw.names),
+        "aliases": len(raw.aliases),
+    }
+    names = "\n".join(raw.names).encode()
+    ranks = array("I", raw.ranks)
+    header["names_bytes"] = len(names)
+    head = json.dumps(header, sort_keys=True).encode()
+    if sys.byteorder != "little":  # pragma: no cover - stored little-endian
+        hashes.byteswap()
+        targets.byteswap()
+        ranks.byteswap()
+        offsets.byteswap()
+    return b"".join(
+        (
+            MAGIC,
+            len(head).to_bytes(4, "little"),
+            head,
+            offsets.tobytes(),
+            build_filter(hashes),
+            hashes.tobytes(),
+            targets.tobytes(),
+            ranks.tobytes(),
+            names,
+        )
+    )
+
+
+_SEEDS = {ns: zlib.crc32(f"{ns}\0".encode()) for ns in (NS_DEL1, NS_FOLD, NS_CORE, NS_WORDS)}
+_SHIFT = 32 - BUCKET_BITS
+
+
+@dataclass
+class HashIndex:
+    """The loaded look-up tables: sorted key hashes with their target numbers."""
+
+    offsets: array[int]
+    hashes: array[int]
+    targets: array[int]
+    header: dict[str, object]
+    names: list[str]
+    """Popular names, most popular first (target number = position)."""
+    ranks: array[int]
+    bits: bytes = b""
+    """The presence bitmap (see :func:`build_filter`)."""
+
+    def lookup(self, namespace: str, key: str) -> list[int]:
+        """Target numbers stored under ``key`` (verify them: hashes may collide)."""
+        h = zlib.crc32(key.encode(), _SEEDS[namespace])
+        top = h >> _SHIFT
+        hashes = self.hashes
+        hi = self.offsets[top + 1]
+        i = bisect_left(hashes, h, self.offsets[top], hi)
+        if i >= hi or hashes[i] != h:
+            return []
+        found = []
+        while i < hi and hashes[i] == h:
+            found.append(self.targets[i])
+            i += 1
+        return found
+
+
+    def lookup_many(self, namespace: str, keys: Iterable[str]) -> set[int]:
+        """Target numbers stored under any of ``keys`` (the hot loop, kept flat)."""
+        seed = _SEEDS[namespace]
+        crc32 = zlib.crc32
+        offsets = self.offsets
+        hashes = self.hashes
+        targets = self.targets
+        bits = self.bits
+        shift = 32 - FILTER_BITS
+        found: set[int] = set()
+        for key in keys:
+            h = crc32(key.encode(), seed)
+            b = h >> shift
+            if not bits[b >> 3] & (1 << (b & 7)):
+                continue
+            top = h >> _SHIFT
+            hi = offsets[top + 1]
+            i = bisect_left(hashes, h, offsets[top], hi)
+            while i < hi and hashes[i] == h:
+                found.add(targets[i])
+                i += 1
+        return found
+
+
+class StaleIndexError(Exception):
+    """The shipped index does not match the shipped lists."""
+
+
+def parse_index(data: bytes) -> HashIndex:
+    """Parse the bytes of ``index.bin``."""
+    if not data.startswith(MAGIC):
+        raise StaleIndexError("not a chainward typosquat index")
+    offset = len(MAGIC)
+    head_len = int.from_bytes(data[offset : offset + 4], "little")
+    offset += 4
+    header = json.loads(data[offset : offset + head_len])
+    offset += head_len
+    buckets = (1 << BUCKET_BITS) + 1
+    offsets = array("I")
+    offsets.frombytes(data[offset : offset + 4 * buckets])
+    offset += 4 * buckets
+    bits = data[offset : offset + (1 << (FILTER_BITS - 3))]
+    offset += len(bits)
+    entries = int(header["entries"])
+    hashes = array("I")
+    hashes.frombytes(data[offset : offset + 4 * entries])
+    offset += 4 * entries
+    targets = array("H")
+    targets.frombytes(data[offset : offset + 2 * entries])
+    offset += 2 * entries
+    count = int(header["names"])
+    ranks = array("I")
+    ranks.frombytes(data[offset : offset + 4 * count])
+    offset += 4 * count
+    names = data[offset : offset + int(header["names_bytes"])].decode().split("\n")
+    if sys.byteorder != "little":  # pragma: no cover
+        for part in (offsets, hashes, targets, ranks):
+            part.byteswap()
+    if len(hashes) != entries or len(targets) != entries or len(names) != count:
+        raise StaleIndexError("truncated typosquat index")
+    return HashIndex(offsets, hashes, targets, header, names, ranks, bits)
+
+
+def load_index() -> HashIndex:
+    """Load the shipped index; rebuild it in memory if it is missing or damaged."""
+    try:
+        return parse_index(_data_bytes(INDEX_FILE))
+    except (OSError, StaleIndexError, ValueError, KeyError):
+        return parse_index(build_index_bytes())
+
+
+def index_path() -> Path:
+    """Where the shipped index lives in a source checkout."""
+    return DATA_DIR / INDEX_FILE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m chainward.typosquats.index --build|--check``."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--build"]:
+        from chainward.core.atomic import write_atomic
+
+        write_atomic(index_path(), build_index_bytes())
+        index_path().chmod(0o644)
+        print(f"wrote {index_path()}")
+        return 0
+    if args == ["--check"]:
+        header = parse_index(index_path().read_bytes()).header
+        if header.get("digest") != data_digest():
+            print("typosquat index is stale: run python -m chainward.typosquats.index --build")
+            return 1
+        print("typosquat index is current")
+        return 0
+    print("usage: python -m chainward.typosquats.index --build|--check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
