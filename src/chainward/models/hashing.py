@@ -1,11 +1,12 @@
 """Fast sha256 of model files: large streaming reads, files in parallel, a stat cache.
 
 hashlib releases the GIL while it hashes, so a thread per file runs on every core.
-The stat cache maps (device, inode, size, mtime_ns) to a digest, so a file that was
-not touched since it was last hashed is not read again. An entry is only stored when
-the file's mtime is clearly older than the hashing pass ("racily clean" files, whose
-mtime could be rewritten within the same timestamp, are hashed again next time, as
-git does for its index).
+The stat cache maps (device, inode, size, mtime_ns, ctime_ns) to a digest, so a file
+that was not touched since it was last hashed is not read again. ctime is included
+because, unlike mtime, it cannot be set back with ``os.utime`` after a same-size
+rewrite. An entry is only stored when the file changed clearly before the hashing pass
+began ("racily clean" files, which a second write within one timestamp tick could
+change unseen, are hashed again next time, as git does for its index).
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ from pathlib import Path
 from chainward.core.atomic import write_atomic
 
 CHUNK = 8 << 20
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 MAX_CACHE_BYTES = 64 << 20
-# A file modified less than this long before the pass started is not cached.
-RACY_NS = 2_000_000_000
+# A file changed less than this long before the pass started is not cached: a second
+# write within the file system's timestamp granularity would keep mtime and ctime.
+# Linux file systems with nanosecond timestamps tick at most every ~10 ms; ones with
+# whole-second timestamps (FAT, HFS+) need two seconds.
+RACY_NS = 100_000_000
+RACY_COARSE_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +71,11 @@ def default_cache_path(root: Path) -> Path:
 
 @dataclass
 class StatCache:
-    """(device, inode, size, mtime_ns) → sha256, persisted as JSON."""
+    """(device, inode, size, mtime_ns, ctime_ns) → sha256, persisted as JSON."""
 
     path: Path | None
     entries: dict[str, list[int | str]] = field(default_factory=dict)
+    """``"dev:ino"`` → ``[size, mtime_ns, ctime_ns, sha256]``."""
     dirty: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -98,24 +104,27 @@ class StatCache:
         return f"{st.st_dev}:{st.st_ino}"
 
     def get(self, st: os.stat_result) -> str | None:
-        """The cached digest when device, inode, size and mtime_ns all match."""
+        """The cached digest when device, inode, size, mtime_ns and ctime_ns all match."""
         entry = self.entries.get(self._key(st))
         if (
             isinstance(entry, list)
-            and len(entry) == 3
+            and len(entry) == 4
             and entry[0] == st.st_size
             and entry[1] == st.st_mtime_ns
-            and isinstance(entry[2], str)
+            and entry[2] == st.st_ctime_ns
+            and isinstance(entry[3], str)
         ):
-            return entry[2]
+            return entry[3]
         return None
 
     def put(self, st: os.stat_result, digest: str, started_ns: int) -> None:
         """Remember a digest unless the file is racily clean."""
-        if st.st_mtime_ns > started_ns - RACY_NS:
+        changed = max(st.st_mtime_ns, st.st_ctime_ns)
+        coarse = st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0
+        if changed > started_ns - (RACY_COARSE_NS if coarse else RACY_NS):
             return
         with self._lock:
-            self.entries[self._key(st)] = [st.st_size, st.st_mtime_ns, digest]
+            self.entries[self._key(st)] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest]
             self.dirty = True
 
     def save(self) -> None:
@@ -183,7 +192,11 @@ def hash_files(
         result = sha256_file(path)
         if cache is not None and result.size == st.st_size:
             after = path.stat()
-            if after.st_mtime_ns == st.st_mtime_ns and after.st_size == st.st_size:
+            if (after.st_mtime_ns, after.st_ctime_ns, after.st_size) == (
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+                st.st_size,
+            ):
                 cache.put(st, result.sha256, started)
         with done_lock:
             done += result.size

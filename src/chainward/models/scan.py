@@ -67,7 +67,10 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
             try:
                 found = scan_source_full(rel, text, exists=exists)
             except SyntaxError as exc:
-                yield ctx.unparsable(rel, exc.msg or "invalid syntax", exc.lineno, exc.offset)
+                line = exc.lineno
+                if line is None and "\0" in text:  # "source code cannot contain null bytes"
+                    line = text.count("\n", 0, text.index("\0")) + 1
+                yield ctx.unparsable(rel, exc.msg or "invalid syntax", line, exc.offset)
                 continue
             except (RecursionError, ValueError) as exc:
                 yield ctx.unparsable(rel, f"too deeply nested or invalid: {exc}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chainward.core.errors import Error, UsageError
+from chainward.core.jsonsafe import loads_json
 
 MAX_BUNDLE_BYTES = 16 << 20
 SIGSTORE_ENV_HINT = "install the signing extra: pip install 'chainward[sigstore]'"
@@ -63,8 +64,8 @@ def read_serialization(bundle: Path) -> Serialization:
     if len(data) > MAX_BUNDLE_BYTES:
         raise SignatureError("signature bundle is larger than 16 MiB", where=str(bundle))
     try:
-        document = json.loads(data)
-        payload = json.loads(base64.b64decode(document["dsseEnvelope"]["payload"]))
+        document = loads_json(data)
+        payload = loads_json(base64.b64decode(document["dsseEnvelope"]["payload"]))
         serialization = payload["predicate"]["serialization"]
         method = str(serialization["method"])
         shard = serialization.get("shard_size")
@@ -75,7 +76,7 @@ def read_serialization(bundle: Path) -> Serialization:
             allow_symlinks=bool(serialization.get("allow_symlinks", False)),
             ignore_paths=tuple(str(p) for p in serialization.get("ignore_paths", ())),
         )
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error) as exc:
         raise SignatureError(
             f"not a model-signing bundle (no DSSE payload with a serialization): {exc}",
             where=str(bundle),

@@ -64,12 +64,16 @@ def escape_reason(root: Path, rel: str) -> str | None:
         return "the path uses backslashes; use '/'"
     if ".." in PurePosixPath(rel).parts:
         return "the path contains '..'"
+    if "\0" in rel:
+        return "the path contains a NUL byte"
     target = root / rel
     try:
         resolved = target.resolve()
         resolved.relative_to(root.resolve())
     except ValueError:
         return "a symlink on the path points outside the repository"
+    except RuntimeError:  # Python < 3.13 reports a symlink loop this way
+        return "the path runs into a symlink loop"
     except OSError as exc:
         return f"the path cannot be resolved: {exc.strerror}"
     return None
