@@ -22,7 +22,9 @@ from chainward.core.errors import Error
 from chainward.provenance.keys import load_public_key
 from chainward.provenance.verify import Artifact, Policy, load_root, verify_file
 
-CASES = Path(__file__).resolve().parent.parent / "data" / "provenance" / "conformance" / "bundle-verify"
+CASES = (
+    Path(__file__).resolve().parent.parent / "data" / "provenance" / "conformance" / "bundle-verify"
+)
 DEFAULT_IDENTITY = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"

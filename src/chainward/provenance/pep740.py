@@ -10,11 +10,11 @@ type) are repeated as pypi-attestations does them.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.errors import InputError, UsageError
+from chainward.core.jsonsafe import loads_json
 from chainward.provenance.verify import (
     SLSA_PROVENANCE_V1,
     Artifact,
@@ -119,7 +119,7 @@ def verify_pypi(
     root = load_root(trusted_root_path)
     results: list[Result] = []
     for where, raw in read_documents(provenance_file):
-        doc = json.loads(raw)
+        doc = loads_json(raw)
         if isinstance(doc, dict) and "attestation_bundles" in doc:
             try:
                 provenance = Provenance.model_validate_json(raw)

@@ -23,13 +23,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.errors import InputError, UsageError
+from chainward.core.jsonsafe import loads_json
 from chainward.provenance.keys import INTOTO_PAYLOAD_TYPE, parse_envelope, verify_envelope
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def read_documents(path: Path) -> list[tuple[str, bytes]]:
 def split_documents(data: bytes, where: str) -> list[tuple[str, bytes]]:
     """Split bytes into JSON documents (a whole-file value, or JSON Lines)."""
     try:
-        json.loads(data)
+        loads_json(data)
     except (ValueError, UnicodeDecodeError) as whole_error:
         lines = [line for line in data.splitlines() if line.strip()]
         if len(lines) < 2:
@@ -150,7 +150,7 @@ def split_documents(data: bytes, where: str) -> list[tuple[str, bytes]]:
             if not line.strip():
                 continue
             try:
-                json.loads(line)
+                loads_json(line)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise InputError(
                     f"line {number} is not valid JSON ({exc}); the file may be truncated",
@@ -227,7 +227,7 @@ def check_statement(
     if payload_type != INTOTO_PAYLOAD_TYPE:
         return f"payload type is {payload_type!r}, not an in-toto statement", None
     try:
-        statement = json.loads(payload)
+        statement = loads_json(payload)
     except (ValueError, UnicodeDecodeError):
         return "the signed payload is not JSON", None
     if not isinstance(statement, dict) or statement.get("_type") not in STATEMENT_TYPES:
@@ -315,7 +315,7 @@ def _parse_inner(raw: bytes, where: str) -> Any:
     from sigstore_models.bundle.v1 import Bundle as InnerBundle
 
     try:
-        doc = json.loads(raw)
+        doc = loads_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON ({exc})", where=where) from None
     media_type = doc.get("mediaType") if isinstance(doc, dict) else None
@@ -431,7 +431,8 @@ def _verify_certificate_bundle(
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    first = text.splitlines()[0]
+    return first if len(first) <= 300 else first[:297] + "..."
 
 
 def _describe_signer(bundle: Any) -> str | None:
@@ -488,7 +489,7 @@ def _verify_keyed_bundle(
     except Exception as exc:
         return _fail(f"invalid log entry: {_reason(exc)}", "key")
     try:
-        body = json.loads(entry._inner.canonicalized_body)
+        body = loads_json(entry._inner.canonicalized_body)
         spec = body["spec"]
         kind = (body["kind"], body["apiVersion"])
     except (ValueError, KeyError, TypeError):
@@ -568,7 +569,7 @@ def verify_document(
 ) -> Result:
     """Verify one JSON document: a Sigstore bundle, a DSSE envelope or a PEP 740 attestation."""
     try:
-        doc = json.loads(raw)
+        doc = loads_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(
             f"not valid JSON ({exc}); the file may be truncated", where=where

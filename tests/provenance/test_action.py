@@ -1,0 +1,107 @@
+"""The attest action (action/attest): inputs only through env, outputs the bundle paths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO_ROOT, GitRepo
+from tests.provenance.test_local_key import make_key
+
+ACTION = REPO_ROOT / "action" / "attest"
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    """Parse GITHUB_OUTPUT's ``name<<DELIM`` blocks."""
+    out: dict[str, str] = {}
+    lines = path.read_text().splitlines()
+    index = 0
+    while index < len(lines):
+        name, _, delimiter = lines[index].partition("<<")
+        end = lines.index(delimiter, index + 1)
+        out[name] = "\n".join(lines[index + 1 : end])
+        index = end + 1
+    return out
+
+
+def test_action_attests_with_a_key_and_outputs_paths(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.write("dist/app-1.0.tar.gz", "sdist\n")
+    git_repo.write("dist/app-1.0-py3-none-any.whl", "wheel\n")
+    git_repo.commit_all("release")
+    private, public = make_key(tmp_path, "release", "ec")
+    output = tmp_path / "github_output"
+    env = {
+        **os.environ,
+        "GITHUB_OUTPUT": str(output),
+        "INPUT_SUBJECT_PATH": "dist/*.whl\n  dist/*.tar.gz  \n",
+        "INPUT_KEY": private.read_text(),
+        "INPUT_WORKING_DIRECTORY": str(git_repo.path),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    proc = subprocess.run(
+        (sys.executable, str(ACTION / "run.py")),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    outputs = _outputs(output)
+    paths = outputs["bundle-paths"].splitlines()
+    assert [Path(p).name for p in paths] == [
+        "app-1.0-py3-none-any.whl.intoto.jsonl",
+        "app-1.0.tar.gz.intoto.jsonl",
+    ]
+    assert outputs["bundle-path"] == paths[0]
+    for path in paths:
+        artifact = Path(path[: -len(".intoto.jsonl")])
+        verify = subprocess.run(
+            (
+                sys.executable,
+                "-m",
+                "chainward",
+                "verify-attestation",
+                str(artifact),
+                "--bundle",
+                path,
+                "--key",
+                str(public),
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+    # The key never lands in the workspace.
+    assert not list(git_repo.path.rglob("key.pem"))
+
+
+def test_action_without_subjects_fails(tmp_path: Path) -> None:
+    env = {**os.environ, "INPUT_SUBJECT_PATH": "  \n", "GITHUB_OUTPUT": str(tmp_path / "o")}
+    proc = subprocess.run(
+        (sys.executable, str(ACTION / "run.py")),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "subject-path is empty" in proc.stderr
+
+
+def test_action_metadata_is_safe() -> None:
+    action = yaml.safe_load((ACTION / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert "${{" not in step["run"], "inputs must go through env:"
+        if "uses" in step:
+            ref = step["uses"].split("@", 1)[1]
+            assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref)
+    assert set(action["outputs"]) == {"bundle-paths", "bundle-path"}
+    lock = (ACTION / "requirements.txt").read_text()
+    assert "sigstore==" in lock and "--hash=sha256:" in lock

@@ -1,0 +1,35 @@
+"""The provenance modules import no heavy library until a function needs one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = (
+    "sigstore",
+    "sigstore_models",
+    "cryptography",
+    "pypi_attestations",
+    "rfc3161_client",
+    "in_toto_attestation",
+    "pydantic",
+)
+
+PROBE = """
+import json, sys
+import chainward.cli
+import chainward.cli.provenance
+import chainward.provenance.meta, chainward.provenance.keys, chainward.provenance.oidc
+import chainward.provenance.sign, chainward.provenance.statement, chainward.provenance.verify
+import chainward.provenance.pep740
+from chainward.cli import build_parser
+build_parser()
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def test_importing_provenance_loads_no_heavy_library() -> None:
+    proc = subprocess.run((sys.executable, "-c", PROBE), capture_output=True, text=True, check=True)
+    loaded = set(json.loads(proc.stdout))
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
