@@ -99,6 +99,15 @@ def compose_yaml(text: str) -> Node | None:
         if mark is not None:
             raise YamlError(problem, mark.line + 1, mark.column + 1) from None
         raise YamlError(problem) from None
+    except yaml.reader.ReaderError as exc:
+        # Unreadable characters (NUL, other controls): the error has an offset, not a mark.
+        position = max(0, min(int(exc.position), len(text)))
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char[:1] or "\0")
+        message = f"unacceptable character #x{code:04x}: {exc.reason}"
+        raise YamlError(message, line, column) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except RecursionError:
