@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from chainward.core.findings import Finding
+from chainward.core.jsonsafe import loads_json
 from chainward.dependencies.inventory.commands import scan_commands
 from chainward.dependencies.inventory.model import (
     BaseImage,
@@ -36,6 +36,9 @@ class Instruction:
     keyword: str
     text: str
     heredoc: str | None = None
+    pieces: tuple[str, ...] = ()
+    """The instruction's physical lines after the keyword, escapes removed (a comment
+    line inside a continuation is an empty piece), so line numbers can be kept."""
 
 
 @dataclass
@@ -88,6 +91,8 @@ def instructions(text: str) -> Iterator[Instruction]:
             parts[-1] = parts[-1][:-1]
         joined = " ".join(p for p in parts if p != escape).strip()
         keyword, _, rest = joined.partition(" ")
+        first_rest = parts[0].partition(" ")[2] if " " in parts[0] else ""
+        pieces = (first_rest, *("" if p == escape else p for p in parts[1:]))
         heredoc: str | None = None
         marker = _heredoc_marker(rest)
         if marker is not None:
@@ -99,7 +104,7 @@ def instructions(text: str) -> Iterator[Instruction]:
                     break
                 body.append(current)
             heredoc = "\n".join(body)
-        yield Instruction(start, keyword.upper(), rest.strip(), heredoc)
+        yield Instruction(start, keyword.upper(), rest.strip(), heredoc, pieces)
 
 
 def _heredoc_marker(rest: str) -> str | None:
@@ -195,6 +200,8 @@ def parse_dockerfile(rel: str, text: str) -> DockerFile:
         if inst.keyword == "ARG":
             for word in inst.text.split():
                 name, value = _arg(word)
+                if value is not None:
+                    value = substitute(value, {**global_args, **stage_vars})[0]
                 if not seen_from:
                     global_args[name] = value
                 else:
@@ -208,7 +215,7 @@ def parse_dockerfile(rel: str, text: str) -> DockerFile:
             stage_vars = {}
             _parse_from(rel, inst, physical, global_args, stages, result)
         elif inst.keyword == "RUN":
-            script = inst.heredoc if inst.heredoc is not None else _run_script(inst.text)
+            script = inst.heredoc if inst.heredoc is not None else _run_script(inst)
             script, _ = substitute(script, {**global_args, **stage_vars})
             first = inst.line + 1 if inst.heredoc is not None else inst.line
             scan = scan_commands(rel, script, first, "dockerfile", group_prefix="RUN@")
@@ -225,16 +232,25 @@ def _env_space(text: str) -> tuple[str, str | None]:
     return name.strip(), value.strip()
 
 
-def _run_script(text: str) -> str:
-    words = text.split()
+def _strip_flags(text: str) -> str:
     # RUN --mount=... --network=... flags come before the command.
-    while words and words[0].startswith("--"):
-        text = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
-        words = words[1:]
+    while text.lstrip().startswith("--"):
+        parts = text.split(None, 1)
+        text = parts[1] if len(parts) > 1 else ""
+    return text
+
+
+def _run_script(inst: Instruction) -> str:
+    text = _strip_flags(inst.text)
+    if inst.pieces and not text.strip().startswith("["):
+        # Keep one line per physical line so that findings point at the right one.
+        pieces = list(inst.pieces)
+        pieces[0] = _strip_flags(pieces[0])
+        return " \\\n".join(pieces)
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            parsed = json.loads(stripped)
+            parsed = loads_json(stripped)
         except ValueError:
             return text
         if isinstance(parsed, list) and all(isinstance(p, str) for p in parsed):

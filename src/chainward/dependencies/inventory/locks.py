@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from chainward.core.context import ScanContext
+from chainward.core.jsonsafe import loads_json
 from chainward.dependencies.inventory.model import Dependency, InstallOption
 from chainward.dependencies.inventory.pep508 import exact_version
 from chainward.dependencies.inventory.positions import LineFinder
@@ -233,7 +234,7 @@ def collect_pylock(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder)
 def collect_pipfile_lock(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
     """Inventory a ``Pipfile.lock`` (JSON)."""
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except json.JSONDecodeError as exc:
         out.problems.append(ctx.unparsable(rel, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno))
         return
@@ -249,7 +250,9 @@ def collect_pipfile_lock(ctx: ScanContext, rel: str, text: str, out: InventoryBu
             if not isinstance(entry, Mapping):
                 continue
             line = finder.key(name, after)
-            hashes = [h for h in entry.get("hashes", []) if isinstance(h, str)]
+            raw_hashes = entry.get("hashes")
+            listed = raw_hashes if isinstance(raw_hashes, list) else []
+            hashes = [h for h in listed if isinstance(h, str)]
             marker = entry.get("markers") if isinstance(entry.get("markers"), str) else None
             if isinstance(entry.get("git"), str):
                 ref = entry.get("ref")

@@ -8,7 +8,7 @@ are taken apart here, with ``urllib.parse`` and ``packaging.utils``.
 from __future__ import annotations
 
 import posixpath
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -56,9 +56,17 @@ def source_of(url: str) -> str:
     return "path"
 
 
+def _split(url: str) -> SplitResult:
+    # urlsplit raises ValueError on input such as "http://[::1" (an unclosed IPv6 host).
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
+
 def url_hashes(url: str) -> tuple[str, ...]:
     """Hashes given in a URL fragment (``#sha256=<hex>``) as ``algo:hex``."""
-    fragment = urlsplit(url).fragment
+    fragment = _split(url).fragment
     out: list[str] = []
     for key, values in parse_qs(fragment).items():
         if key.lower() in HASH_ALGORITHMS:
@@ -68,7 +76,7 @@ def url_hashes(url: str) -> tuple[str, ...]:
 
 def vcs_ref(url: str) -> str | None:
     """The ``@ref`` of a VCS URL (``git+https://host/repo.git@ref#egg=x``), or None."""
-    parts = urlsplit(url.split("+", 1)[1] if "+" in url.split("://", 1)[0] else url)
+    parts = _split(url.split("+", 1)[1] if "+" in url.split("://", 1)[0] else url)
     path = parts.path
     if "@" not in path:
         return None
@@ -77,7 +85,7 @@ def vcs_ref(url: str) -> str | None:
 
 
 def _name_from_url(url: str) -> str | None:
-    parts = urlsplit(url)
+    parts = _split(url)
     egg = parse_qs(parts.fragment).get("egg")
     if egg:
         return egg[0].split("[", 1)[0] or None
