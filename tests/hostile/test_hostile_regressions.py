@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -76,3 +77,39 @@ def test_non_positive_max_file_size_is_a_config_error(tmp_path: Path, value: str
     with pytest.raises(ConfigError, match="max-file-size") as info:
         load_policy(tmp_path, {}, [])
     assert "chainward.toml" in info.value.diagnostics()
+
+
+def test_yaml_control_character_error_has_a_line() -> None:
+    # libyaml's ReaderError carries an offset, not a mark; it used to lose the location.
+    with pytest.raises(YamlError) as info:
+        compose_yaml("a: 1\nb: x\x00y\n")
+    assert (info.value.line, info.value.column) == (2, 5)
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 50_000 + "]" * 50_000, '{"a": ' * 5_000 + "1" + "}" * 5_000, "1" * 5000]
+)
+def test_hostile_json_raises_only_decode_errors(text: str) -> None:
+    # json.loads raised RecursionError and a bare ValueError (digit limit) here.
+    from chainward.core.jsonsafe import loads_json
+
+    with pytest.raises(json.JSONDecodeError):
+        loads_json(text)
+    with pytest.raises(json.JSONDecodeError):
+        loads_json(text.encode())
+
+
+def test_unclosed_ipv6_url_requirement_is_not_a_crash() -> None:
+    from chainward.dependencies.inventory.requirements import parse_requirements
+
+    parsed = parse_requirements("requirements.txt", "http://[::1\nx @ https://[::1/x.whl\n")
+    assert all(p.path == "requirements.txt" for p in parsed.problems)
+
+
+def test_lock_path_through_symlink_loop_is_refused(tmp_path: Path) -> None:
+    from chainward.models.verify import escape_reason
+
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    assert escape_reason(tmp_path, "a/weights.bin") == "the path runs into a symlink loop"
+    assert escape_reason(tmp_path, "x\0y") == "the path contains a NUL byte"

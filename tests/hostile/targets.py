@@ -1,0 +1,893 @@
+"""Every parser chainward runs on untrusted input, as a fuzz target.
+
+A target takes raw bytes and either returns or raises one of its declared error
+types; that error must name the file (or say where) so that a user can act on it.
+Anything else (RecursionError, a bare ValueError, MemoryError, a hang) is a bug.
+
+Targets whose modules are not importable yet (a family still being built) are
+reported as unavailable instead of failing, so the table can list them all.
+``benchmarks/fuzz.py`` uses this table for its long runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
+FUZZ_PATH = "fuzz/target"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One parser under test."""
+
+    name: str
+    run: Callable[[bytes], object]
+    allowed: tuple[type[BaseException], ...] = ()
+    located: Callable[[BaseException], bool] = lambda _exc: True
+    tokens: tuple[str, ...] = ()
+    seeds: tuple[str, ...] = ()
+    """Corpus file names (in tests/data/hostile) whose bytes seed the mutations."""
+    binary: bool = False
+    findings: Callable[[object], Iterable[Any]] = field(default=lambda _result: ())
+    """The findings a result carries (they must name the file)."""
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _scratch() -> Path:
+    # One scratch folder per process (each fuzz run is a forked child).
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="chainward-fuzz-")))
+    return _SCRATCH[0]
+
+
+_SCRATCH: list[Path] = []
+
+
+def _names(path: str) -> Callable[[BaseException], bool]:
+    def located(exc: BaseException) -> bool:
+        text = exc.diagnostics() if hasattr(exc, "diagnostics") else str(exc)
+        return path in text
+
+    return located
+
+
+def _has_line(exc: BaseException) -> bool:
+    return getattr(exc, "line", None) is not None or "line" in str(exc)
+
+
+# Token alphabets: grammar pieces that random concatenation turns into near-valid input.
+YAML_TOKENS = (
+    "jobs:",
+    "\n",
+    "  ",
+    "    ",
+    "- ",
+    "uses: ",
+    "run: ",
+    "steps:",
+    "container:",
+    "services:",
+    "image: ",
+    "actions/checkout@v4",
+    "a/b@",
+    "0" * 40,
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "<<: ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ": ",
+    "|",
+    ">",
+    "'",
+    '"',
+    "!!python/object:os.system",
+    "!tag ",
+    "---",
+    "...",
+    "#",
+    "\t",
+    "%YAML 1.2",
+    "? ",
+    "\x00",
+    "\\",
+    "${{ x }}",
+    "runs:",
+    "using: ",
+    "docker",
+    "composite",
+    "dependencies:",
+    "pip:",
+    "torch==2.1.0",
+)
+TOML_TOKENS = (
+    "[",
+    "]",
+    "[[",
+    "]]",
+    "{",
+    "}",
+    "=",
+    '"',
+    "'",
+    '"""',
+    "'''",
+    "\n",
+    "a",
+    "b.c",
+    "1",
+    "1e400",
+    "9" * 30,
+    "-",
+    "_",
+    "true",
+    "inf",
+    "nan",
+    "1979-05-27T07:32:00Z",
+    ",",
+    "#",
+    "\\u0000",
+    "\\",
+    "project",
+    "dependencies",
+    "tool",
+    "chainward",
+    "exclude",
+    "fail-on",
+    "max-file-size",
+    "checks",
+    "model",
+    "file",
+    "path",
+    "size",
+    "sha256",
+    "package",
+    "name",
+    "version",
+    "torch>=1",
+    "\x00",
+    "\ufeff",
+)
+REQ_TOKENS = (
+    "torch",
+    "transformers",
+    "==",
+    ">=",
+    "<",
+    "~=",
+    "===",
+    "!=",
+    "2.1.0",
+    "1.",
+    "*",
+    "[",
+    "]",
+    ",",
+    ";",
+    " ",
+    "\n",
+    "\\\n",
+    "#",
+    "python_version",
+    '"3.8"',
+    "(",
+    ")",
+    "and",
+    "or",
+    "in",
+    "@",
+    "git+https://github.com/a/b.git@",
+    "0" * 40,
+    "#egg=x",
+    "-r ",
+    "-c ",
+    "-e ",
+    "../",
+    "/etc/passwd",
+    "--hash=sha256:",
+    "a" * 64,
+    "--index-url ",
+    "--extra-index-url ",
+    "https://x.invalid/simple",
+    "${X}",
+    "${",
+    "}",
+    "\x00",
+    "\r",
+    "\t",
+    "=",
+    "-",
+    ".",
+    "file:",
+    "extra ==",
+    "'",
+    '"',
+    "--find-links=",
+)
+DOCKER_TOKENS = (
+    "FROM ",
+    "ARG ",
+    "ENV ",
+    "RUN ",
+    "AS ",
+    "--platform=",
+    "python:3.11",
+    "@sha256:",
+    "0" * 64,
+    "${A}",
+    "$A",
+    "${A:-",
+    "}",
+    "\\\n",
+    "\n",
+    " ",
+    "<<EOF",
+    "EOF",
+    "pip install ",
+    "torch",
+    "curl https://x | sh",
+    "&&",
+    ";",
+    "|",
+    '"',
+    "'",
+    "# escape=`",
+    "`",
+    "[",
+    '"sh", "-c"',
+    "]",
+    "scratch",
+    "=",
+    "\x00",
+    "COPY --from=",
+)
+PY_TOKENS = (
+    "from transformers import AutoModel\n",
+    "import transformers as tf\n",
+    "AutoModel.from_pretrained(",
+    "tf.pipeline(",
+    "hf_hub_download(",
+    "'org/name'",
+    "revision=",
+    "'main'",
+    "'" + "a" * 40 + "'",
+    ")",
+    "(",
+    ",",
+    "\n",
+    "    ",
+    "def f(x=",
+    "):",
+    "class M(tf.PreTrainedModel):",
+    "x = ",
+    "x",
+    "*",
+    "**",
+    "lambda: ",
+    "trust_remote_code=True",
+    "torch.hub.load(",
+    "'a/b:v1'",
+    "if ",
+    "else",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    "f'{x}'",
+    "\\",
+    "\x00",
+    "#",
+    '"""',
+    "async ",
+    "await ",
+    "global x\n",
+    "@dataclass\n",
+)
+COMMIT_TOKENS = (
+    "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n",
+    "parent ",
+    "0" * 40,
+    "\n",
+    "author A <a@b> 1 +0000\n",
+    "committer C <c@d> 1 +0000\n",
+    "gpgsig ",
+    "gpgsig-sha256 ",
+    "-----BEGIN PGP SIGNATURE-----",
+    "-----END PGP SIGNATURE-----",
+    "-----BEGIN SSH SIGNATURE-----",
+    "-----END SSH SIGNATURE-----",
+    "-----BEGIN SIGNED MESSAGE-----",
+    "-----END SIGNED MESSAGE-----",
+    " ",
+    "\n ",
+    "U1NIU0lH",
+    "iQEzBAABCAAdFiEE",
+    "MIIC",
+    "=",
+    "encoding ",
+    "ISO-8859-1",
+    "mergetag ",
+    "\x00",
+    "\xff",
+)
+SIGNERS_TOKENS = (
+    "a@b",
+    "*",
+    ",",
+    " ",
+    '"',
+    "namespaces=",
+    "git",
+    "valid-after=",
+    "valid-before=",
+    "20240101",
+    "20240101Z",
+    "cert-authority",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "AAAAC3NzaC1lZDI1NTE5AAAAI",
+    "A" * 43,
+    "=",
+    "\n",
+    "#",
+    "\x00",
+)
+JSON_TOKENS = (
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    '"mediaType"',
+    '"application/vnd.dev.sigstore.bundle.v0.3+json"',
+    '"verificationMaterial"',
+    '"dsseEnvelope"',
+    '"payload"',
+    '"payloadType"',
+    '"signatures"',
+    '"sig"',
+    '"keyid"',
+    '"certificate"',
+    '"rawBytes"',
+    '"tlogEntries"',
+    '"logIndex"',
+    '"messageSignature"',
+    '"e30="',
+    '"MIIC"',
+    "1",
+    "9" * 40,
+    "1e400",
+    "null",
+    "true",
+    "NaN",
+    '"\\ud800"',
+    "\n",
+    '"default"',
+    '"hashes"',
+    '"version"',
+    '"sha256:"',
+)
+
+
+def _compose(data: bytes) -> object:
+    from chainward.core.yamlsafe import compose_yaml
+
+    return compose_yaml(_text(data))
+
+
+def _toml(data: bytes) -> object:
+    from chainward.core.tomlread import loads_toml
+
+    return loads_toml(_text(data))
+
+
+def _policy(data: bytes) -> object:
+    from chainward.catalog import load_registry
+    from chainward.core.policy import load_policy
+
+    root = _scratch() / "policy"
+    root.mkdir(exist_ok=True)
+    (root / "chainward.toml").write_bytes(data)
+    registry = load_registry()
+    schemas = {n: f.policy for n, f in registry.families.items() if f.policy}
+    return load_policy(root, schemas, registry.ids())
+
+
+def _suppress(data: bytes) -> object:
+    from chainward.core.suppress import parse_suppression
+
+    return [parse_suppression(line) for line in _text(data).splitlines()]
+
+
+def _workflow(data: bytes) -> object:
+    from chainward.dependencies.inventory.workflows import parse_workflow
+
+    return parse_workflow(FUZZ_PATH, _text(data))
+
+
+def _requirements(data: bytes) -> object:
+    from chainward.dependencies.inventory.requirements import parse_requirements
+
+    return parse_requirements(FUZZ_PATH, _text(data))
+
+
+def _pep508(data: bytes) -> object:
+    from chainward.dependencies.inventory.pep508 import parse_requirement
+
+    return [
+        parse_requirement(line, path=FUZZ_PATH, line=1, manifest="requirements")
+        for line in _text(data).splitlines()[:50]
+        if line.strip()
+    ]
+
+
+def _dockerfile(data: bytes) -> object:
+    from chainward.dependencies.inventory.dockerfile import parse_dockerfile
+
+    return parse_dockerfile(FUZZ_PATH, _text(data))
+
+
+def _shell(data: bytes) -> object:
+    from chainward.dependencies.inventory.commands import scan_commands
+
+    return scan_commands(FUZZ_PATH, _text(data), 1, "script")
+
+
+def _commit(data: bytes) -> object:
+    from chainward.commits.objects import parse_commit
+
+    record = parse_commit("0" * 40, data)
+    record_sha256 = parse_commit("0" * 64, data, "sha256")
+    from chainward.commits.verdict import signature_kind
+
+    return [signature_kind(r.signature) for r in (record, record_sha256) if r.signature]
+
+
+def _ssh_signature(data: bytes) -> object:
+    from chainward.commits.ssh import parse_signature, verify_signature
+
+    signature = parse_signature(data)
+    return verify_signature(signature, b"payload")
+
+
+def _allowed_signers(data: bytes) -> object:
+    from chainward.commits.ssh import parse_allowed_signers
+
+    return parse_allowed_signers(_text(data), FUZZ_PATH)
+
+
+def _openpgp_key(data: bytes) -> object:
+    from chainward.commits.openpgp import load_keyring
+
+    return load_keyring([(FUZZ_PATH, data)])
+
+
+def _openpgp_signature(data: bytes) -> object:
+    from chainward.commits.openpgp import OpenPGPKeyring, verify
+
+    return verify(OpenPGPKeyring(), b"tree x\n\nmessage\n", data)
+
+
+def _model_lock(data: bytes) -> object:
+    from chainward.models.lock import parse_lock
+
+    return parse_lock(_text(data), FUZZ_PATH)
+
+
+def _pickle(data: bytes) -> object:
+    from chainward.models.pickles import PickleReport, scan_pickle_stream
+
+    report = PickleReport()
+    scan_pickle_stream(io.BytesIO(data), None, report)
+    return report
+
+
+def _model_file(data: bytes) -> object:
+    from chainward.models.pickles import scan_model_file
+
+    path = _scratch() / "model.pt"
+    path.write_bytes(data)
+    return scan_model_file(path, 10_000_000)
+
+
+def _downloads(data: bytes) -> object:
+    from chainward.models.downloads import scan_source_full
+
+    return scan_source_full(FUZZ_PATH + ".py", _text(data))
+
+
+def _bundle(data: bytes) -> object:
+    from chainward.provenance.verify import Artifact, Policy, split_documents, verify_bundle
+
+    artifact = Artifact.from_bytes("a.txt", b"hello\n")
+    results = []
+    for where, raw in split_documents(data, FUZZ_PATH)[:5]:
+        results.append(
+            verify_bundle(
+                raw,
+                where,
+                artifact,
+                Policy(identity="a@b.c", issuer="https://issuer.invalid"),
+            )
+        )
+    return results
+
+
+def _scan(filename: str) -> Callable[[bytes], object]:
+    def run(data: bytes) -> object:
+        from chainward.catalog import load_registry
+        from chainward.core.context import ScanContext
+        from chainward.core.policy import Policy
+        from chainward.engine import run_scan
+
+        root = _scratch() / "scan"
+        target = root / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        registry = load_registry()
+        families = [f for f in registry.families.values() if f.in_check]
+        ctx = ScanContext(
+            root=root, files=[filename], policy=Policy(None, {}, {}), offline=True, explicit=True
+        )
+        return run_scan(ctx, families)
+
+    return run
+
+
+def _findings_of(result: object) -> Iterable[Any]:
+    if isinstance(result, list):
+        return [f for f in result if hasattr(f, "check_id")]
+    problems = getattr(result, "problems", None)
+    return list(problems) if problems is not None else []
+
+
+def _exc(module: str, name: str) -> type[BaseException]:
+    found: type[BaseException] = getattr(importlib.import_module(module), name)
+    return found
+
+
+def _build() -> list[Callable[[], Target]]:
+    def yaml() -> Target:
+        return Target(
+            "yaml",
+            _compose,
+            (_exc("chainward.core.yamlsafe", "YamlError"),),
+            _has_line,
+            YAML_TOKENS,
+            ("wf-billion-laughs.yml", "wf-weird-types.yml"),
+        )
+
+    def toml() -> Target:
+        return Target(
+            "toml",
+            _toml,
+            (_exc("chainward.core.tomlread", "TOMLDecodeError"),),
+            _has_line,
+            TOML_TOKENS,
+            ("policy-bom-crlf.toml", "pyproject-wrong-types.toml"),
+        )
+
+    def policy() -> Target:
+        return Target(
+            "policy",
+            _policy,
+            (_exc("chainward.core.errors", "ConfigError"),),
+            _names("chainward.toml"),
+            TOML_TOKENS,
+            ("policy-wrong-types.toml", "policy-huge-glob.toml", "policy-bom-crlf.toml"),
+        )
+
+    def suppress() -> Target:
+        return Target(
+            "suppress",
+            _suppress,
+            (),
+            tokens=(
+                "# chainward: ignore[",
+                "a-b",
+                ",",
+                "]",
+                " ",
+                "x",
+                "\n",
+                "chainward:",
+                "ignore",
+                "[",
+                "—",
+                "//",
+            ),
+        )
+
+    def workflow() -> Target:
+        return Target(
+            "workflow",
+            _workflow,
+            (_exc("chainward.core.yamlsafe", "YamlError"),),
+            _has_line,
+            YAML_TOKENS,
+            ("wf-weird-types.yml", "wf-merge-keys.yml", "wf-canary-run.yml"),
+        )
+
+    def requirements() -> Target:
+        _exc("chainward.dependencies.inventory.requirements", "parse_requirements")
+        return Target(
+            "requirements",
+            _requirements,
+            (),
+            tokens=REQ_TOKENS,
+            seeds=("req-garbage-lines.txt", "req-vcs-urls.txt", "req-env-vars.txt"),
+            findings=_findings_of,
+        )
+
+    def pep508() -> Target:
+        return Target(
+            "pep508",
+            _pep508,
+            (_exc("chainward.dependencies.inventory.pep508", "RequirementError"),),
+            tokens=REQ_TOKENS,
+            seeds=("req-garbage-lines.txt", "req-vcs-urls.txt"),
+        )
+
+    def dockerfile() -> Target:
+        _exc("chainward.dependencies.inventory.dockerfile", "parse_dockerfile")
+        return Target(
+            "dockerfile",
+            _dockerfile,
+            (),
+            tokens=DOCKER_TOKENS,
+            seeds=("dockerfile-weird-from", "dockerfile-arg-recursion", "dockerfile-heredoc"),
+            findings=_findings_of,
+        )
+
+    def shell() -> Target:
+        _exc("chainward.dependencies.inventory.commands", "scan_commands")
+        return Target("shell", _shell, (), tokens=DOCKER_TOKENS + REQ_TOKENS)
+
+    def commit() -> Target:
+        _exc("chainward.commits.objects", "parse_commit")
+        return Target(
+            "commit",
+            _commit,
+            (),
+            tokens=COMMIT_TOKENS,
+            binary=True,
+            seeds=(
+                "commit-two-signatures.txt",
+                "commit-mergetag-garbage.txt",
+                "commit-non-utf8.txt",
+                "commit-cms-truncated.txt",
+            ),
+        )
+
+    def ssh_signature() -> Target:
+        return Target(
+            "ssh-signature",
+            _ssh_signature,
+            (_exc("chainward.commits.ssh", "SSHSigError"),),
+            tokens=COMMIT_TOKENS,
+            binary=True,
+        )
+
+    def allowed_signers() -> Target:
+        return Target(
+            "allowed-signers",
+            _allowed_signers,
+            (_exc("chainward.core.errors", "InputError"),),
+            _names(FUZZ_PATH),
+            SIGNERS_TOKENS,
+            ("allowed-signers-weird",),
+        )
+
+    def openpgp_key() -> Target:
+        _exc("pysequoia", "Cert")
+        return Target(
+            "openpgp-key",
+            _openpgp_key,
+            (_exc("chainward.core.errors", "InputError"),),
+            _names(FUZZ_PATH),
+            COMMIT_TOKENS,
+            ("openpgp-key-garbage.asc",),
+            binary=True,
+        )
+
+    def openpgp_signature() -> Target:
+        _exc("chainward.commits.openpgp", "verify")
+        return Target(
+            "openpgp-signature",
+            _openpgp_signature,
+            (),
+            tokens=COMMIT_TOKENS,
+            binary=True,
+        )
+
+    def model_lock() -> Target:
+        return Target(
+            "model-lock",
+            _model_lock,
+            (_exc("chainward.models.lock", "LockError"),),
+            _names(FUZZ_PATH),
+            TOML_TOKENS,
+            ("lock-traversal.toml", "lock-wrong-types-2.toml", "lock-bad-digests.toml"),
+        )
+
+    def pickle() -> Target:
+        _exc("chainward.models.pickles", "scan_pickle_stream")
+        return Target(
+            "pickle",
+            _pickle,
+            (),
+            binary=True,
+            tokens=(
+                "\x80\x02",
+                "\x80\x04",
+                "c",
+                "os\n",
+                "system\n",
+                "(",
+                "t",
+                "R",
+                ".",
+                "]",
+                "a",
+                "e",
+                "}",
+                "s",
+                "u",
+                "\x8c\x02os",
+                "\x94",
+                "\x93",
+                "h\x00",
+                "j",
+                "r",
+                "q\x00",
+                "\x95",
+                "\x8d",
+                "B",
+                "S'x'\n",
+                "N",
+                "0",
+                "2",
+                "i",
+                "o",
+                "b",
+            ),
+            seeds=(
+                "pickle-os-system.pkl",
+                "pickle-memo-indirect.pkl",
+                "pickle-exec-stack-global.pkl",
+                "pickle-getattr-import.bin",
+            ),
+        )
+
+    def model_file() -> Target:
+        _exc("chainward.models.pickles", "scan_model_file")
+        return Target(
+            "model-file",
+            _model_file,
+            (),
+            binary=True,
+            seeds=("torch-dangerous.pt", "torch-traversal.pt", "torch-duplicate-names.pt"),
+        )
+
+    def downloads() -> Target:
+        return Target(
+            # The models scanner turns SyntaxError into unparsable-file with the line, and
+            # RecursionError/ValueError (ast on 1+1+...+1, NUL bytes) into one without.
+            "downloads",
+            _downloads,
+            (SyntaxError, RecursionError, ValueError),
+            lambda exc: (
+                not isinstance(exc, SyntaxError)
+                or exc.lineno is not None
+                or "null bytes" in str(exc)
+            ),
+            PY_TOKENS,
+            ("py-weird-calls.pysrc", "py-deep-calls.pysrc"),
+        )
+
+    def bundle() -> Target:
+        return Target(
+            "bundle",
+            _bundle,
+            (_exc("chainward.core.errors", "UsageError"),),
+            _names(FUZZ_PATH),
+            JSON_TOKENS,
+            ("bundle-wrong-types.json", "bundle-bad-base64.json", "intoto-multi.jsonl"),
+        )
+
+    def scanner(
+        filename: str, tokens: tuple[str, ...], seeds: tuple[str, ...], binary: bool = False
+    ) -> Callable[[], Target]:
+        def make() -> Target:
+            return Target(
+                f"scan:{filename}",
+                _scan(filename),
+                (),
+                tokens=tokens,
+                seeds=seeds,
+                binary=binary,
+                findings=_findings_of,
+            )
+
+        return make
+
+    return [
+        yaml,
+        toml,
+        policy,
+        suppress,
+        workflow,
+        requirements,
+        pep508,
+        dockerfile,
+        shell,
+        commit,
+        ssh_signature,
+        allowed_signers,
+        openpgp_key,
+        openpgp_signature,
+        model_lock,
+        pickle,
+        model_file,
+        downloads,
+        bundle,
+        scanner("requirements.txt", REQ_TOKENS, ("req-garbage-lines.txt", "req-vcs-urls.txt")),
+        scanner("pyproject.toml", TOML_TOKENS + REQ_TOKENS, ("pyproject-wrong-types.toml",)),
+        scanner(
+            "setup.cfg",
+            (*REQ_TOKENS, "[options]", "install_requires =", "%("),
+            ("setup-cfg-weird.cfg",),
+        ),
+        scanner("Pipfile.lock", JSON_TOKENS, ("pipfile-lock-wrong-types.json",)),
+        scanner("environment.yml", YAML_TOKENS, ("environment-weird.yml",)),
+        scanner("uv.lock", TOML_TOKENS, ("uv-lock-wrong-types.toml",)),
+        scanner("poetry.lock", TOML_TOKENS, ("poetry-lock-wrong-types.toml",)),
+        scanner("pylock.toml", TOML_TOKENS, ("pylock-traversal.toml",)),
+        scanner("Dockerfile", DOCKER_TOKENS, ("dockerfile-weird-from",)),
+        scanner(".github/workflows/ci.yml", YAML_TOKENS, ("wf-weird-types.yml",)),
+        scanner("app.py", PY_TOKENS, ("py-weird-calls.pysrc",)),
+        scanner("model.pkl", (), ("pickle-os-system.pkl", "pickle-memo-indirect.pkl"), True),
+        scanner("model.pt", (), ("torch-dangerous.pt",), True),
+        scanner("chainward.lock", TOML_TOKENS, ("lock-traversal.toml",)),
+    ]
+
+
+def load_targets() -> tuple[dict[str, Target], dict[str, str]]:
+    """(available targets by name, unavailable target makers with the reason)."""
+    available: dict[str, Target] = {}
+    missing: dict[str, str] = {}
+    for make in _build():
+        try:
+            target = make()
+        except (ImportError, AttributeError) as exc:
+            missing[make.__name__] = f"{type(exc).__name__}: {exc}"
+            continue
+        available[target.name] = target
+    return available, missing
+
+
+def seed_bytes(target: Target) -> list[bytes]:
+    """The corpus files that seed a target's mutations (missing ones skipped)."""
+    out = []
+    for name in target.seeds:
+        path = HOSTILE / name
+        if path.is_file():
+            out.append(path.read_bytes()[:20_000])
+    return out
