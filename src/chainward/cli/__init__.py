@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chainward.cli.commits",
     "chainward.cli.provenance",
     "chainward.cli.models",
+    "chainward.cli.deps",
 )
 
 

@@ -34,7 +34,7 @@ class AuditResult:
     error: str | None = None
 
 
-class AuditUnavailable(RuntimeError):  # noqa: N818 - names the situation for callers
+class AuditUnavailable(RuntimeError):
     """pip-audit is not installed (install chainward[audit])."""
 
 

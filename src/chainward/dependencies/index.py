@@ -28,7 +28,7 @@ PYPI_JSON = "https://pypi.org/pypi"
 MAX_RESPONSE_BYTES = 64 << 20  # torch's project JSON is a few MB; nothing legit is 64 MB
 
 
-class ProjectNotFound(NetworkError):  # noqa: N818 - reads as "project not found" at raise sites
+class ProjectNotFound(NetworkError):
     """The index has no such project (HTTP 404)."""
 
 

@@ -28,14 +28,20 @@ from chainward.dependencies.checks.sources import (
 from chainward.dependencies.inventory import Inventory, collect_inventory
 
 
-def check_inventory(inventory: Inventory, policy: dict[str, object] | None = None) -> Iterator[Finding]:
+def check_inventory(
+    inventory: Inventory, policy: dict[str, object] | None = None
+) -> Iterator[Finding]:
     """Every offline check over an inventory (``policy``: the dependencies table)."""
     table = policy or {}
-    coverage = build_coverage(inventory.dependencies, inventory.constraints)
+    coverage = build_coverage(
+        inventory.dependencies, inventory.constraints, inventory.constraint_links
+    )
     deps = inventory.dependencies
     yield from inventory.problems
     yield from find_unpinned_ai_dependencies(deps, coverage, table, inventory.options)
     yield from find_missing_hashes(deps, coverage, table)
+    # A constraints file that pins an AI package is where its hash belongs.
+    yield from find_missing_hashes(inventory.constraints, coverage, table)
     yield from find_unpinned_vcs(deps, coverage)
     yield from find_unhashed_urls(deps, coverage)
     lock_paths = {d.path for d in deps if d.locked}

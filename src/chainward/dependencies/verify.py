@@ -86,8 +86,7 @@ def find_unpublished_hashes(
     for dependency in pinned(dependencies):
         if not dependency.hashes:
             continue
-        version = dependency.version
-        assert version is not None
+        version = dependency.version or ""
         sources = sources_of(dependency, option_list, allowed)
         if sources.primary != PYPI:
             yield _not_verified(
@@ -240,11 +239,8 @@ def verify_inventory(
                 wanted[dependency.name].add(dependency.version or "")
         for name, versions in sorted(wanted.items()):
             try:
-                project: Project | None = None
                 for version in sorted(versions):
-                    project = client.project(name, version)
-                assert project is not None
-                projects[name] = project
+                    projects[name] = client.project(name, version)
             except NetworkError as exc:
                 projects[name] = exc
         yield from find_unpublished_hashes(candidates, projects, inventory.options, allowed)

@@ -24,6 +24,9 @@ class Coverage:
 
     locks: dict[tuple[str, str], dict[str, Dependency]] = field(default_factory=dict)
     constraints: dict[str, dict[str, Dependency]] = field(default_factory=dict)
+    """Constraint pins by constraints file."""
+    links: dict[str, list[str]] = field(default_factory=dict)
+    """Constraints files that apply to each requirements file."""
 
     def lock_for(self, dependency: Dependency) -> Dependency | None:
         """The locked entry that covers ``dependency``, if any."""
@@ -44,15 +47,20 @@ class Coverage:
             folder = posixpath.dirname(folder)
 
     def constraint_for(self, dependency: Dependency) -> Dependency | None:
-        """A constraint-file pin of the same name in the same folder (requirements only)."""
+        """An exact pin of the same name in a constraints file that applies to this file."""
         if dependency.manifest != "requirements":
             return None
-        folder = posixpath.dirname(dependency.path)
-        return self.constraints.get(folder, {}).get(dependency.name)
+        for constraints_file in self.links.get(dependency.path, ()):
+            found = self.constraints.get(constraints_file, {}).get(dependency.name)
+            if found is not None:
+                return found
+        return None
 
 
 def build_coverage(
-    dependencies: Iterable[Dependency], constraints: Iterable[Dependency] = ()
+    dependencies: Iterable[Dependency],
+    constraints: Iterable[Dependency] = (),
+    links: Iterable[tuple[str, str]] = (),
 ) -> Coverage:
     """Index lock-file entries and constraint pins for look-up by the checks."""
     coverage = Coverage()
@@ -62,6 +70,7 @@ def build_coverage(
             coverage.locks.setdefault(key, {})[dependency.name] = dependency
     for constraint in constraints:
         if constraint.version is not None:
-            folder = posixpath.dirname(constraint.path)
-            coverage.constraints.setdefault(folder, {})[constraint.name] = constraint
+            coverage.constraints.setdefault(constraint.path, {})[constraint.name] = constraint
+    for requirements_file, constraints_file in links:
+        coverage.links.setdefault(requirements_file, []).append(constraints_file)
     return coverage

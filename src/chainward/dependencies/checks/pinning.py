@@ -100,9 +100,21 @@ def find_missing_hashes(
     if not policy.get("require-hashes", True):
         return
     for dependency in dependencies:
-        if dependency.locked or dependency.source != "index" or dependency.hashes:
+        if dependency.source != "index" or dependency.hashes:
             continue
         if dependency.version is None or not is_ai_package(dependency.name, policy):
+            continue
+        if dependency.locked:
+            yield Finding(
+                MISSING_DEPENDENCY_HASH,
+                Severity.MEDIUM,
+                f"lock entry {dependency.raw_name}=={dependency.version} records no file "
+                "hashes, so the lock pins a version number but not its content",
+                path=dependency.path,
+                line=dependency.line,
+                fix="regenerate the lock with hashes (uv lock, poetry lock, pipenv lock)",
+                properties={"package": dependency.name},
+            )
             continue
         if coverage.lock_for(dependency) is not None:
             continue
@@ -127,9 +139,7 @@ def find_missing_hashes(
         )
 
 
-def find_unpinned_vcs(
-    dependencies: Iterable[Dependency], coverage: Coverage
-) -> Iterator[Finding]:
+def find_unpinned_vcs(dependencies: Iterable[Dependency], coverage: Coverage) -> Iterator[Finding]:
     """VCS dependencies (any package) not pinned to a full commit SHA."""
     for dependency in dependencies:
         if dependency.source != "vcs" or not dependency.url:
@@ -158,9 +168,7 @@ def find_unpinned_vcs(
         )
 
 
-def find_unhashed_urls(
-    dependencies: Iterable[Dependency], coverage: Coverage
-) -> Iterator[Finding]:
+def find_unhashed_urls(dependencies: Iterable[Dependency], coverage: Coverage) -> Iterator[Finding]:
     """Direct http(s) URL dependencies without a hash."""
     for dependency in dependencies:
         if dependency.source != "url" or dependency.hashes:

@@ -23,7 +23,11 @@ from chainward.dependencies.meta import (
 )
 
 PYPI = "https://pypi.org/simple"
-_PYPI_ALIASES = ("https://pypi.org/simple", "https://pypi.python.org/simple", "https://pypi.org/pypi")
+_PYPI_ALIASES = (
+    "https://pypi.org/simple",
+    "https://pypi.python.org/simple",
+    "https://pypi.org/pypi",
+)
 
 
 def normalize_index(url: str, allowed: Iterable[str] = ()) -> str:
@@ -99,7 +103,6 @@ def _file_indexes(path: str, options: list[InstallOption], allowed: list[str]) -
     if len(used) > 1:
         named = [(url, opt) for url, opt in used.items() if opt is not None and url != PYPI]
         for url, opt in named:
-            assert opt is not None
             others = sorted(u for u in used if u != url)
             yield Finding(
                 EXTRA_INDEX_URL,
@@ -150,8 +153,10 @@ def find_unpinned_images(
         if image.digest and image.digest.startswith("sha256:") and len(image.digest) == 71:
             continue
         name = image.image.split("@", 1)[0]
-        if any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(docker_hub_name(name), g)
-               for g in allow):
+        if any(
+            fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(docker_hub_name(name), g)
+            for g in allow
+        ):
             continue
         unresolved = "$" in image.image
         reason = (
@@ -186,8 +191,7 @@ def find_untrusted_images(
         yield Finding(
             UNTRUSTED_BASE_IMAGE,
             Severity.MEDIUM,
-            f"image {image.image} does not come from an allowed registry "
-            f"({', '.join(allowed)})",
+            f"image {image.image} does not come from an allowed registry ({', '.join(allowed)})",
             path=image.path,
             line=image.line,
             column=image.column,

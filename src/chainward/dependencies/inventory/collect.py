@@ -38,6 +38,7 @@ class InventoryBuilder:
     options: list[InstallOption] = field(default_factory=list)
     pipes: list[PipeToShell] = field(default_factory=list)
     constraints: list[Dependency] = field(default_factory=list)
+    constraint_links: list[tuple[str, str]] = field(default_factory=list)
 
     def build(self) -> Inventory:
         return Inventory(
@@ -47,6 +48,7 @@ class InventoryBuilder:
             options=tuple(self.options),
             pipes=tuple(self.pipes),
             constraints=tuple(self.constraints),
+            constraint_links=tuple(self.constraint_links),
         )
 
 
@@ -128,6 +130,35 @@ def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
         out.options.extend(result.options)
         out.problems.extend(result.problems)
     out.problems.extend(_cycles(parsed))
+    out.constraint_links.extend(_constraint_links(parsed, roles))
+
+
+def _constraint_links(
+    parsed: dict[str, RequirementsFile], roles: dict[str, str]
+) -> list[tuple[str, str]]:
+    """Pair every requirements file with the constraint files of its include graph."""
+    parent = {rel: rel for rel in parsed}
+
+    def find(rel: str) -> str:
+        while parent[rel] != rel:
+            parent[rel] = parent[parent[rel]]
+            rel = parent[rel]
+        return rel
+
+    for rel, result in parsed.items():
+        for inc in result.includes:
+            if inc.target in parent:
+                parent[find(inc.target)] = find(rel)
+    groups: dict[str, list[str]] = {}
+    for rel in parsed:
+        groups.setdefault(find(rel), []).append(rel)
+    links: list[tuple[str, str]] = []
+    for members in groups.values():
+        constraint_files = [m for m in members if roles.get(m) == "constraint"]
+        for member in members:
+            if roles.get(member) != "constraint":
+                links.extend((member, c) for c in constraint_files)
+    return sorted(links)
 
 
 def _cycles(parsed: dict[str, RequirementsFile]) -> list[Finding]:

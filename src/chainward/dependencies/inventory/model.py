@@ -102,3 +102,6 @@ class Inventory:
     pipes: tuple[PipeToShell, ...] = ()
     constraints: tuple[Dependency, ...] = ()
     """Entries of ``-c`` constraint files: they pin, they do not add dependencies."""
+    constraint_links: tuple[tuple[str, str], ...] = ()
+    """(requirements file, constraints file) pairs: pip applies a ``-c`` file to every
+    file of the same ``-r``/``-c`` include graph."""

@@ -1,0 +1,215 @@
+"""``chainward deps`` (dependency checks and index verification) and ``chainward pin``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainward.cli.common import emit, load
+from chainward.core.atomic import write_atomic
+from chainward.core.context import ScanContext
+from chainward.core.errors import InputError, UsageError
+from chainward.core.files import select_files
+from chainward.core.findings import Finding
+
+if TYPE_CHECKING:
+    from chainward.cli.common import Loaded
+    from chainward.dependencies.inventory import Inventory
+
+_IMAGE_CHECKS = frozenset({"unpinned-base-image", "untrusted-base-image"})
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the ``deps`` and ``pin`` subcommands."""
+    deps = sub.add_parser(
+        "deps",
+        parents=[common],
+        help="check dependency pins, hashes, indexes and base images; verify against PyPI",
+        description="Inventory every manifest (requirements, pyproject, setup.cfg, Pipfile, "
+        "conda, lock files, Dockerfiles, workflows, scripts) and run the dependency checks. "
+        "--verify compares pinned hashes with PyPI's published digests and --audit asks for "
+        "known vulnerabilities (both need the network; --offline skips them with a notice).",
+    )
+    deps.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)"
+    )
+    deps.add_argument(
+        "--verify", action="store_true", help="check pinned hashes against PyPI (network)"
+    )
+    deps.add_argument(
+        "--audit", action="store_true", help="report known vulnerabilities of pins (network)"
+    )
+    deps.add_argument(
+        "--only",
+        choices=("pins", "images", "index"),
+        help="run one group of checks: pins (offline manifest checks), images (base "
+        "images), index (--verify and --audit only)",
+    )
+    deps.add_argument(
+        "--list", action="store_true", help="print the inventory instead of checking it"
+    )
+    deps.set_defaults(func=cmd_deps)
+
+    pin = sub.add_parser(
+        "pin",
+        parents=[common],
+        help="pin AI requirements exactly, with --hash lines (prints a diff; --write applies)",
+        description="Turn AI dependency ranges in requirements files into exact pins with "
+        "--hash lines. The version comes from a lock file, else the current environment, "
+        "else PyPI's newest release inside the range. Without --write, print a diff.",
+    )
+    pin.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="requirements files or folders (default: every requirements file under .)",
+    )
+    pin.add_argument("--write", action="store_true", help="rewrite the files (atomically)")
+    pin.set_defaults(func=cmd_pin)
+
+
+def _root_and_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], []
+    return Path(), paths
+
+
+def _context(args: argparse.Namespace) -> tuple[ScanContext, Loaded]:
+    root, paths = _root_and_paths(list(args.paths))
+    if not root.is_dir():
+        raise UsageError("no such folder", where=str(root))
+    loaded = load(args, root)
+    files = select_files(root, paths, loaded.policy.exclude)
+    ctx = ScanContext(
+        root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths)
+    )
+    return ctx, loaded
+
+
+def cmd_deps(args: argparse.Namespace) -> int:
+    """Run the dependency checks (and, when asked, the index checks) and report."""
+    from chainward.dependencies.inventory import collect_inventory
+    from chainward.dependencies.scan import check_inventory
+    from chainward.engine import apply_policy
+
+    ctx, loaded = _context(args)
+    inventory = collect_inventory(ctx)
+    policy = dict(ctx.policy.domain("dependencies"))
+    if args.list:
+        _print_inventory(inventory, args)
+        return 0
+    findings: list[Finding] = []
+    if args.only != "index":
+        for finding in check_inventory(inventory, policy):
+            is_image = finding.check_id in _IMAGE_CHECKS
+            if (args.only == "images" and not is_image) or (args.only == "pins" and is_image):
+                continue
+            findings.append(finding)
+    verify = args.verify or args.only == "index"
+    audit = args.audit or args.only == "index"
+    if verify or audit:
+        from chainward.dependencies.verify import verify_inventory
+
+        if args.offline and not args.quiet:
+            sys.stderr.write("chainward: --offline: index verification and audit skipped\n")
+        findings.extend(
+            verify_inventory(
+                inventory, policy, offline=args.offline, hashes=verify, vulnerabilities=audit
+            )
+        )
+    findings.extend(ctx.notes)
+    kept = apply_policy(findings, ctx.policy, ctx.root)
+    return emit(kept, args, loaded, scanned=len(ctx.files))
+
+
+def _print_inventory(inventory: Inventory, args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    outputs = getattr(args, "outputs", None) or [["text", None]]
+    if outputs[0][0] == "json":
+        document = {
+            "version": 1,
+            "dependencies": [asdict(d) for d in inventory.dependencies],
+            "images": [asdict(i) for i in inventory.images],
+            "options": [asdict(o) for o in inventory.options],
+        }
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        return
+    for dep in inventory.dependencies:
+        what = f"{dep.raw_name}{dep.specifier}" if dep.source == "index" else (dep.url or "")
+        flags = [dep.manifest, dep.source]
+        if dep.hashes:
+            flags.append(f"{len(dep.hashes)} hashes")
+        if dep.locked:
+            flags.append("locked")
+        print(f"{dep.path}:{dep.line}: {what}  [{', '.join(flags)}]")
+    for image in inventory.images:
+        print(f"{image.path}:{image.line}: image {image.image}")
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    """Print (or write) exact pins with hashes for AI requirements."""
+    from chainward.dependencies.index import PyPIClient
+    from chainward.dependencies.inventory import collect_inventory
+    from chainward.dependencies.inventory.requirements import is_requirements_path
+    from chainward.dependencies.pin import Pinner, pin_requirements
+
+    ctx, _ = _context(args)
+    if ctx.explicit:
+        targets = list(ctx.files)
+        for rel in targets:
+            if not is_requirements_path(rel) and not rel.endswith((".txt", ".in")):
+                raise InputError(
+                    "only requirements files can be pinned",
+                    where=rel,
+                    hint="for pyproject.toml, setup.cfg and Pipfile commit a lock file "
+                    "(uv lock, poetry lock, pipenv lock)",
+                )
+    else:
+        targets = [rel for rel in ctx.files if is_requirements_path(rel)]
+    policy = dict(ctx.policy.domain("dependencies"))
+    # Lock files anywhere in the repository give versions (and hashes) first.
+    inventory = collect_inventory(ctx)
+    cache = str(policy.get("cache-dir", "") or "")
+    client = PyPIClient(
+        cache_dir=Path(cache) if cache else None,
+        ttl=int(policy.get("cache-ttl", 86400)),
+        timeout=float(policy.get("timeout", 15)),
+        offline=args.offline,
+    )
+    pinner = Pinner(client, inventory.dependencies)
+    failed = False
+    for rel in targets:
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        result = pin_requirements(rel, text, pinner, policy)
+        for line, name, choice in result.pinned:
+            if not args.quiet:
+                sys.stderr.write(
+                    f"{rel}:{line}: {name}=={choice.version} (from {choice.origin}, "
+                    f"{len(choice.hashes)} hashes)\n"
+                )
+        for line, name, why in result.skipped:
+            failed = True
+            sys.stderr.write(f"{rel}:{line}: not pinned: {name} {why}\n".replace("  ", " "))
+        if not result.changed:
+            continue
+        if args.write:
+            try:
+                write_atomic(ctx.root / rel, result.new)
+            except OSError as exc:
+                raise UsageError(f"cannot write: {exc.strerror}", where=rel) from None
+            if not args.quiet:
+                print(f"pinned {rel}")
+        else:
+            sys.stdout.write(result.diff())
+    for note in ctx.notes:
+        sys.stderr.write(f"{note.path}: {note.message}\n")
+    return 1 if failed else 0
