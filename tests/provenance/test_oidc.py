@@ -76,7 +76,9 @@ def endpoint() -> Iterator[Endpoint]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     # The real URL already carries a query (api-version); the audience is appended.
     state.url = f"http://127.0.0.1:{server.server_address[1]}/_apis/token?api-version=2.0"
