@@ -155,6 +155,7 @@ def test_outward_symlinks_are_refused(tmp_path: Path) -> None:
     result = verify_lock(root, ModelLock((*lock.models, escaped)))
     assert _ids(result) == [
         ("model-path-escape", "models/tiny/file-link"),
+        ("model-path-escape", "models/tiny/link"),
         ("model-path-escape", "models/tiny/link/key.bin"),
     ]
 

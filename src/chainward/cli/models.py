@@ -114,6 +114,10 @@ def _collect(root: Path, target: Path) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(target):
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
+        for name in dirnames:
+            link = Path(dirpath, name)
+            if link.is_symlink() and (inner := escape_reason(root, to_relative(link, root))):
+                raise InputError(f"refused: {inner}", where=str(link))
         for name in sorted(filenames):
             if name in IGNORED_NAMES:
                 continue

@@ -268,6 +268,12 @@ def _extra_files(root: Path, model: LockedModel) -> Iterator[tuple[str, str | No
         skipped.update(f"{model.path.rstrip('/')}/{p}" for p in model.signature.ignore)
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
+        for name in dirnames:
+            link = Path(dirpath, name)
+            if link.is_symlink():
+                rel = link.relative_to(root).as_posix()
+                if (reason := escape_reason(root, rel)) is not None:
+                    yield rel, reason
         for name in sorted(filenames):
             if name in IGNORED_NAMES:
                 continue
