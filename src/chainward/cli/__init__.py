@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chainward.cli.provenance",
     "chainward.cli.models",
     "chainward.cli.deps",
+    "chainward.cli.typosquats",
 )
 
 

@@ -692,7 +692,7 @@ class Detector:
                 None,
                 "llm-hallucination",
                 0.95,
-                f"a name AI assistants invent; the real thing is {hallucinated}",
+                f"the real thing is {hallucinated}",
             )
         best = self._best_candidate(name)
         if best is None or best.score < THRESHOLD:
@@ -707,7 +707,8 @@ class Detector:
                 best.detail if best else "",
             )
         return Verdict(
-            raw, name, True, best.target, best.rank, best.technique, best.score, best.detail
+            raw, name, True, best.target, best.rank or None, best.technique, best.score,
+            best.detail,
         )
 
     def _best_candidate(self, name: str) -> Candidate | None:
@@ -719,6 +720,7 @@ class Detector:
         self._version_suffix(name, found)
         self._word_order(name, found)
         self._combos(name, found)
+        self._brands(name, found)
         if not any(c.score >= THRESHOLD for c in found) and len(name) >= 6:
             self._edit_distance_two(name, found)
         if not found:
@@ -982,6 +984,32 @@ class Detector:
         if typo:
             why += " (the popular name misspelt)"
         found.append(Candidate(target, rank, "combosquat", score, why))
+
+    def _brands(self, name: str, found: list[Candidate]) -> None:
+        """A vendor brand fused with a filler (claudeai-eng, gptplus, chatgpt-pro)."""
+        for word in name.split("-"):
+            if word in self.trusted:
+                continue
+            for brand in self.ref.brands:
+                if len(brand) < 3 or brand == word or "-" in brand:
+                    continue
+                if word.startswith(brand):
+                    rest = word[len(brand) :]
+                elif word.endswith(brand):
+                    rest = word[: -len(brand)]
+                else:
+                    continue
+                if rest in ("ai", "gpt") or rest in self.ref.squat_words:
+                    found.append(
+                        Candidate(
+                            brand,
+                            0,
+                            "brand-impersonation",
+                            0.55,
+                            f"the AI brand {brand!r} fused with {rest!r}",
+                        )
+                    )
+                    return
 
     def _misspelt_popular(self, word: str) -> tuple[str, int] | None:
         """A popular name (top 1,000, 6+ letters) one typo away from ``word``."""

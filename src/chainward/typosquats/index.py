@@ -22,6 +22,7 @@ A test fails when the index is stale (its header records a digest of the inputs)
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import zlib
@@ -161,13 +162,24 @@ class RawData:
 
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_ENV = "CHAINWARD_TYPOSQUAT_DATA"
+"""A folder with refreshed lists (``chainward data refresh --data-dir``) used instead."""
+
+
+def data_dir() -> Path:
+    """The folder the lists and the index are read from."""
+    override = os.environ.get(DATA_ENV)
+    return Path(override) if override else DATA_DIR
 
 
 def _data_bytes(name: str) -> bytes:
-    """A shipped data file (from the package folder; importlib.resources if zipped)."""
+    """A data file (from the data folder; importlib.resources if the package is zipped)."""
+    folder = data_dir()
     try:
-        return (DATA_DIR / name).read_bytes()
+        return (folder / name).read_bytes()
     except OSError:
+        if folder != DATA_DIR:
+            raise
         
         return resources.files("chainward.typosquats").joinpath("data").joinpath(name).read_bytes()
 
@@ -436,8 +448,8 @@ def load_index() -> HashIndex:
 
 
 def index_path() -> Path:
-    """Where the shipped index lives in a source checkout."""
-    return DATA_DIR / INDEX_FILE
+    """Where the index lives (the package's data folder unless overridden)."""
+    return data_dir() / INDEX_FILE
 
 
 def main(argv: list[str] | None = None) -> int:

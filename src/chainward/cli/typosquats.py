@@ -1,0 +1,250 @@
+"""``chainward typosquats`` (names, a names file, or the repository) and ``data refresh``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from chainward.cli.common import emit, load
+from chainward.core.atomic import write_atomic
+from chainward.core.errors import InputError, UsageError
+
+MAX_NAMES_FILE = 256 * 1024 * 1024
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the ``typosquats`` and ``data`` subcommands."""
+    parser = sub.add_parser(
+        "typosquats",
+        parents=[common],
+        help="check package names (or the repository) for typosquats",
+        description=(
+            "Check the given package names, a file of names (--names-file), or, with "
+            "neither, every dependency, Hugging Face id and image in the repository."
+        ),
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="package names to check")
+    parser.add_argument(
+        "--names-file",
+        metavar="FILE",
+        help="one name per line ('-' for standard input); a header line 'name' is skipped, "
+        "and of tab-separated lines only the first field is read",
+    )
+    parser.add_argument(
+        "--trusted-top",
+        type=int,
+        metavar="N",
+        help="trust and compare against only the N most-downloaded PyPI projects "
+        "(default: the policy's trusted-top, 15000)",
+    )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="ask PyPI whether names exist, their age and releases (never in hooks)",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path(), help="repository to scan (default: .)"
+    )
+    parser.set_defaults(func=cmd_typosquats)
+
+    data = sub.add_parser("data", help="manage chainward's shipped reference data")
+    verbs = data.add_subparsers(dest="data_command", metavar="VERB")
+    data.set_defaults(func=lambda _args: _usage(data))
+    refresh = verbs.add_parser(
+        "refresh",
+        parents=[common],
+        help="replace a reference list (PyPI popularity, aliases, ...) and rebuild the index",
+    )
+    refresh.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="FILE|URL",
+        help="a file or https URL (hugovk top-pypi-packages JSON, rank<TAB>name, or names)",
+    )
+    refresh.add_argument(
+        "--kind",
+        choices=("pypi", "aliases", "hf-orgs", "images"),
+        default="pypi",
+        help="which list to replace (default: pypi)",
+    )
+    refresh.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="write a full copy of the data here instead of into the package "
+        "(use it with CHAINWARD_TYPOSQUAT_DATA=DIR)",
+    )
+    refresh.set_defaults(func=cmd_data_refresh)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def read_names_file(source: str) -> list[str]:
+    """Names from a file: one per line, header ``name`` and blank lines skipped."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_NAMES_FILE + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(MAX_NAMES_FILE + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", where=source) from None
+    if len(data) > MAX_NAMES_FILE:
+        raise InputError(f"larger than {MAX_NAMES_FILE} bytes", where=source)
+    text = data.decode("utf-8", "replace")
+    names: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line:
+            continue
+        first = line.split("\t", 1)[0]
+        if number == 1 and first.strip().lower() == "name":
+            continue
+        names.append(first)
+    return names
+
+
+def _trusted_top(args: argparse.Namespace, settings: Any) -> int:
+    top = args.trusted_top if args.trusted_top is not None else settings.get("trusted-top")
+    if top is None:
+        from chainward.typosquats.meta import DEFAULT_TRUSTED_TOP
+
+        top = DEFAULT_TRUSTED_TOP
+    if top < 1:
+        raise UsageError("--trusted-top must be at least 1", where=str(top))
+    return int(top)
+
+
+def _result(verdict: Any) -> dict[str, Any]:
+    return {
+        "name": verdict.name,
+        "flagged": verdict.flagged,
+        "target": verdict.target,
+        "technique": verdict.technique,
+        "score": round(float(verdict.score), 3),
+        "rank": verdict.target_rank,
+        "detail": verdict.detail,
+    }
+
+
+def _text_line(verdict: Any) -> str:
+    if not verdict.flagged:
+        return f"ok       {verdict.name}"
+    if verdict.target:
+        rank = f" #{verdict.target_rank}" if verdict.target_rank else ""
+        return (
+            f"FLAGGED  {verdict.name} -> {verdict.target}{rank} "
+            f"[{verdict.technique} {verdict.score:.2f}] {verdict.detail}"
+        )
+    return f"FLAGGED  {verdict.name!r} [{verdict.technique}] {verdict.detail}"
+
+
+def _batch(args: argparse.Namespace, names: list[str]) -> int:
+    from chainward.typosquats.detect import Detector
+
+    loaded = load(args, args.root)
+    settings = loaded.policy.domain("typosquats")
+    found = Detector(trusted_top=_trusted_top(args, settings), allow=settings.get("allow", []))
+    verdicts = [found.check(name) for name in names]
+    if args.online:
+        verdicts = _online(verdicts, found)
+    outputs = getattr(args, "outputs", None) or [["text", None]]
+    for fmt, target in outputs:
+        if fmt == "json":
+            text = json.dumps(
+                {"version": 1, "results": [_result(v) for v in verdicts]},
+                ensure_ascii=False,
+                indent=None,
+            )
+            text += "\n"
+        elif fmt == "text":
+            lines = [_text_line(v) for v in verdicts if v.flagged or not args.quiet]
+            flagged = sum(v.flagged for v in verdicts)
+            if not args.quiet:
+                lines.append(f"\n{flagged} of {len(verdicts)} names flagged")
+            text = "\n".join(lines) + "\n"
+        else:
+            raise UsageError(
+                f"--format {fmt} is for findings; names are reported as text or json",
+                hint="use --format json",
+            )
+        if target is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            try:
+                write_atomic(Path(target), text)
+            except OSError as exc:
+                raise UsageError(f"cannot write output: {exc.strerror}", where=target) from None
+    if args.exit_zero:
+        return 0
+    return 1 if any(v.flagged for v in verdicts) else 0
+
+
+def _online(verdicts: Iterable[Any], found: Any) -> list[Any]:
+    from chainward.typosquats.online import apply_online, project_info
+
+    out = []
+    cache: dict[str, Any] = {}
+    for verdict in verdicts:
+        name = verdict.normalized
+        if not name or verdict.technique == "invalid-name" or name in found.trusted:
+            out.append(verdict)
+            continue
+        if name not in cache:
+            cache[name] = project_info(name)
+        out.append(apply_online(verdict, cache[name]))
+    return out
+
+
+def cmd_typosquats(args: argparse.Namespace) -> int:
+    """Check names, a names file, or the repository."""
+    if args.online and args.offline:
+        raise UsageError("--online and --offline contradict each other")
+    names = list(args.names)
+    if args.names_file:
+        names.extend(read_names_file(args.names_file))
+    if names or args.names_file:
+        return _batch(args, names)
+    return _scan(args)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from chainward.core.context import ScanContext
+    from chainward.core.files import select_files
+    from chainward.engine import run_scan
+
+    root: Path = args.root
+    if not root.is_dir():
+        raise UsageError("no such folder", where=str(root))
+    loaded = load(args, root)
+    family = loaded.registry.families["typosquats"]
+    files = select_files(root, [], loaded.policy.exclude)
+    ctx = ScanContext(root=root, files=files, policy=loaded.policy, offline=not args.online)
+    findings = run_scan(ctx, [family])
+    if args.online:
+        from chainward.engine import apply_policy
+        from chainward.typosquats.scan import find_nonexistent
+
+        findings = apply_policy([*findings, *find_nonexistent(ctx)], loaded.policy, root)
+    return emit(findings, args, loaded, scanned=len(files))
+
+
+def cmd_data_refresh(args: argparse.Namespace) -> int:
+    """Replace one reference list and rebuild the index."""
+    from chainward.typosquats.refresh import refresh
+
+    done = refresh(args.kind, args.source, target_dir=args.data_dir, offline=args.offline)
+    if not args.quiet:
+        print(f"wrote {done.count} entries to {done.path} (from {done.source}); index rebuilt")
+    return 0

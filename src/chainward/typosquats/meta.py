@@ -1,0 +1,74 @@
+"""Checks and policy keys of the typosquats family (standard library and core only)."""
+
+from __future__ import annotations
+
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import CheckInfo, Family
+from chainward.core.schema import KeySpec
+
+TYPOSQUAT = CheckId("typosquat")
+TYPOSQUAT_MODEL = CheckId("typosquat-model")
+TYPOSQUAT_IMAGE = CheckId("typosquat-image")
+NONEXISTENT_PACKAGE = CheckId("nonexistent-package")
+
+HOOK = "check-typosquats"
+DEFAULT_TRUSTED_TOP = 15000
+
+FAMILY = Family(
+    name="typosquats",
+    summary="Look-alike names of popular packages, Hugging Face organisations and images",
+    checks=(
+        CheckInfo(
+            TYPOSQUAT,
+            "A dependency's name looks like a typo, affix or combination of a popular PyPI "
+            "project's name (or is a name AI assistants invent).",
+            Severity.HIGH,
+            family="typosquats",
+            hook=HOOK,
+        ),
+        CheckInfo(
+            TYPOSQUAT_MODEL,
+            "A Hugging Face model or dataset id in code names an organisation one typo away "
+            "from a popular one.",
+            Severity.HIGH,
+            family="typosquats",
+            hook=HOOK,
+        ),
+        CheckInfo(
+            TYPOSQUAT_IMAGE,
+            "A container image name is one typo away from a popular AI or base image.",
+            Severity.HIGH,
+            family="typosquats",
+            hook=HOOK,
+        ),
+        CheckInfo(
+            NONEXISTENT_PACKAGE,
+            "A dependency does not exist on PyPI at all: likely a hallucinated name that "
+            "anyone could register (`chainward typosquats --online`).",
+            Severity.HIGH,
+            family="typosquats",
+            needs_network=True,
+            stages=("ci",),
+            hook=HOOK,
+        ),
+    ),
+    scanner="chainward.typosquats.scan:scan",
+    policy={
+        "allow": KeySpec(
+            "list[str]",
+            [],
+            "Package names, Hugging Face organisations or images accepted although they "
+            "look like a popular name (compared after PEP 503 normalisation).",
+        ),
+        "trusted-top": KeySpec(
+            "int",
+            DEFAULT_TRUSTED_TOP,
+            "How many of the most-downloaded PyPI projects are trusted and compared "
+            "against (at most the 15,000 shipped).",
+        ),
+        "models": KeySpec(
+            "bool", True, "Check Hugging Face ids passed to from_pretrained, hf_hub_download..."
+        ),
+        "images": KeySpec("bool", True, "Check container image names (FROM, container:)."),
+    },
+)
