@@ -168,7 +168,7 @@ def test_fixture_repo_lists_every_model_file_and_pinned_ai_dependency(ai_repo: G
     assert statement["predicate"]["buildDefinition"]["buildType"] == LOCAL_BUILD_TYPE
     assert statement["predicate"]["runDetails"]["builder"]["id"] == LOCAL_BUILDER_ID
     assert statement["subject"] == [
-        {"name": "dist/demo-1.0.tar.gz", "digest": {"sha256": _sha(b"sdist")}}
+        {"name": "demo-1.0.tar.gz", "digest": {"sha256": _sha(b"sdist")}}
     ]
 
 
@@ -255,3 +255,10 @@ def test_subject_patterns_must_match_files(tmp_path: Path) -> None:
         expand_subjects(["dist/*.whl"], tmp_path)
     with pytest.raises(InputError, match="no regular file"):
         expand_subjects(["dist"], tmp_path)
+    (tmp_path / "dist" / "a.whl").write_bytes(b"1")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.whl").write_bytes(b"2")
+    with pytest.raises(InputError, match="two subjects are named 'a.whl'"):
+        expand_subjects(["dist/*", "other/*"], tmp_path)
+    # The same file twice is one subject.
+    assert len(expand_subjects(["dist/a.whl", "dist/*"], tmp_path)) == 1

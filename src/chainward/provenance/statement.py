@@ -47,7 +47,7 @@ MAX_SUBJECTS = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """One attested file: its name (as given, ``/`` separators) and sha256."""
+    """One attested file: its file name and sha256 (``path`` is where it is)."""
 
     name: str
     sha256: str
@@ -68,7 +68,7 @@ def sha256_file(path: Path) -> str:
 
 
 def expand_subjects(patterns: Sequence[str], cwd: Path) -> list[Subject]:
-    """Files named or matched by ``patterns`` (globs such as ``dist/*``), sorted, unique.
+    """Files named or matched by ``patterns`` (globs such as ``dist/*``), sorted by name.
 
     A pattern that matches no file, or names a directory, is an InputError (exit 2).
     """
@@ -81,7 +81,16 @@ def expand_subjects(patterns: Sequence[str], cwd: Path) -> list[Subject]:
         if not files:
             raise InputError(f"{pattern!r} matches no regular file", where=str(cwd))
         for match in files:
-            found.setdefault(Path(match).as_posix(), cwd / match)
+            # The subject name is the file name, as actions/attest-build-provenance and
+            # PEP 740 write it; two different files with one name would be ambiguous.
+            path = (cwd / match).resolve()
+            name = path.name
+            if name in found and found[name] != path:
+                raise InputError(
+                    f"two subjects are named {name!r}: {found[name]} and {path}",
+                    hint="attest them separately",
+                )
+            found[name] = path
         if len(found) > MAX_SUBJECTS:
             raise InputError(f"more than {MAX_SUBJECTS} subjects", where=pattern)
     subjects: list[Subject] = []

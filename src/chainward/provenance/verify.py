@@ -73,32 +73,55 @@ class Policy:
         return bool((self.identity or self.identity_regexp) and self.issuer)
 
 
-@dataclass(frozen=True)
 class Artifact:
-    """An artifact's name and digests (hex), computed in one streaming pass."""
+    """An artifact's name and its digests (hex), each computed once, when first needed.
 
-    name: str
-    digests: Mapping[str, str]
+    A subject may use sha256, sha384 or sha512; a large model file is hashed only with
+    the algorithms the attestation actually uses.
+    """
+
+    def __init__(self, name: str, *, path: Path | None = None, data: bytes | None = None):
+        self.name = name
+        self._path = path
+        self._data = data
+        self._digests: dict[str, str] = {}
 
     @classmethod
     def from_path(cls, path: Path) -> Artifact:
-        """Hash a file with every digest a subject may use."""
-        hashers = {name: hashlib.new(name) for name in DIGESTS}
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-        except OSError as exc:
-            raise InputError(
-                f"cannot read artifact: {exc.strerror or exc}", where=str(path)
-            ) from None
-        return cls(path.name, {name: h.hexdigest() for name, h in hashers.items()})
+        """An artifact on disk (checked to be a readable file now, hashed later)."""
+        if not path.is_file():
+            raise InputError("no such file", where=str(path))
+        return cls(path.name, path=path)
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> Artifact:
-        """Digests of in-memory content."""
-        return cls(name, {n: hashlib.new(n, data).hexdigest() for n in DIGESTS})
+        """In-memory content."""
+        return cls(name, data=data)
+
+    def digest(self, algorithm: str) -> str | None:
+        """The hex digest for ``algorithm`` (one of :data:`DIGESTS`), else None."""
+        if algorithm not in DIGESTS:
+            return None
+        if algorithm not in self._digests:
+            hasher = hashlib.new(algorithm)
+            if self._data is not None:
+                hasher.update(self._data)
+            elif self._path is not None:
+                try:
+                    with self._path.open("rb") as handle:
+                        while chunk := handle.read(1 << 20):
+                            hasher.update(chunk)
+                except OSError as exc:
+                    raise InputError(
+                        f"cannot read artifact: {exc.strerror or exc}", where=str(self._path)
+                    ) from None
+            self._digests[algorithm] = hasher.hexdigest()
+        return self._digests[algorithm]
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 hex digest."""
+        return str(self.digest("sha256"))
 
 
 @dataclass(frozen=True)
@@ -241,7 +264,7 @@ def check_statement(
         if not isinstance(digest, Mapping):
             continue
         for name, value in digest.items():
-            if isinstance(value, str) and value.lower() == artifact.digests.get(name):
+            if isinstance(value, str) and value.lower() == artifact.digest(str(name)):
                 matched = True
     if not matched:
         names = ", ".join(str(s.get("name")) for s in subjects if isinstance(s, Mapping))
@@ -406,7 +429,7 @@ def _verify_certificate_bundle(
         if bundle._dsse_envelope is not None:
             payload_type, payload = verifier.verify_dsse(bundle, identity)
         else:
-            digest = bytes.fromhex(artifact.digests["sha256"])
+            digest = bytes.fromhex(artifact.sha256)
             hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest)
             verifier.verify_artifact(hashed, bundle, identity)
             return Result(
@@ -500,7 +523,7 @@ def _verify_keyed_bundle(
 
     if inner.message_signature is not None:
         signature = inner.message_signature.signature
-        digest = artifact.digests["sha256"]
+        digest = artifact.sha256
         message_digest = inner.message_signature.message_digest
         if message_digest is not None and message_digest.digest.hex() != digest:
             return _fail("the bundle's message digest does not match the artifact", "key")
