@@ -258,7 +258,7 @@ def test_subject_patterns_must_match_files(tmp_path: Path) -> None:
     (tmp_path / "dist" / "a.whl").write_bytes(b"1")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "a.whl").write_bytes(b"2")
-    with pytest.raises(InputError, match="two subjects are named 'a.whl'"):
+    with pytest.raises(InputError, match=r"two subjects are named 'a\.whl'"):
         expand_subjects(["dist/*", "other/*"], tmp_path)
     # The same file twice is one subject.
     assert len(expand_subjects(["dist/a.whl", "dist/*"], tmp_path)) == 1
