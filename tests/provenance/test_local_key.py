@@ -265,3 +265,32 @@ def test_attest_without_a_signing_method_exits_2(release: GitRepo, cli: Any) -> 
     result = cli("attest", "dist/*", cwd=release.path)
     assert result.code == 2
     assert "no way to sign" in result.err
+
+
+def test_out_dir_and_json_output(release: GitRepo, cli: Any, tmp_path: Path) -> None:
+    private, public = make_key(tmp_path, "k", "ed25519")
+    out = tmp_path / "attestations"
+    result = cli(
+        "attest",
+        "dist/demo-1.0.tar.gz",
+        "--key",
+        str(private),
+        "--out-dir",
+        str(out),
+        "--format",
+        "json",
+        cwd=release.path,
+    )
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["attestations"] == [str(out / "demo-1.0.tar.gz.intoto.jsonl")]
+    assert report["statement"]["subject"][0]["name"] == "demo-1.0.tar.gz"
+    verified = cli(
+        "verify-attestation",
+        str(release.path / "dist" / "demo-1.0.tar.gz"),
+        "--bundle",
+        report["attestations"][0],
+        "--key",
+        str(public),
+    )
+    assert verified.code == 0
