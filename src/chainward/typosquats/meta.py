@@ -12,6 +12,7 @@ TYPOSQUAT_IMAGE = CheckId("typosquat-image")
 NONEXISTENT_PACKAGE = CheckId("nonexistent-package")
 
 HOOK = "check-typosquats"
+ONLINE_HOOK = "check-typosquats-online"
 DEFAULT_TRUSTED_TOP = 15000
 
 FAMILY = Family(
@@ -49,7 +50,7 @@ FAMILY = Family(
             family="typosquats",
             needs_network=True,
             stages=("ci",),
-            hook=HOOK,
+            hook=ONLINE_HOOK,
         ),
     ),
     scanner="chainward.typosquats.scan:scan",
