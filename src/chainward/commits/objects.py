@@ -65,9 +65,10 @@ def _person(value: bytes, encoding: str) -> Person:
     match = _IDENT.match(value)
     if match is None:
         return Person(_decode(value, encoding), "", 0)
-    return Person(
-        _decode(match["name"], encoding), _decode(match["email"], encoding), int(match["time"])
-    )
+    raw_time = match["time"]
+    # int() refuses more than 4300 digits (ValueError); git's own timestamps fit in 64 bits.
+    when = int(raw_time) if len(raw_time) <= 20 else 0
+    return Person(_decode(match["name"], encoding), _decode(match["email"], encoding), when)
 
 
 def parse_commit(sha: str, raw: bytes, object_format: str = "sha1") -> CommitRecord:
