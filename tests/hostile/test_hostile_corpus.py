@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from generators import COMMIT_GENERATORS, ROOT_GENERATORS
+from hostile_generators import COMMIT_GENERATORS, ROOT_GENERATORS
 from hostile_support import (
     Outcome,
     assert_clean_exit,
@@ -29,7 +29,7 @@ from hostile_support import (
     run_cli,
     run_isolated,
 )
-from targets import load_targets
+from hostile_targets import load_targets
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
 CANARY = "CHAINWARD_CANARY"

@@ -113,3 +113,11 @@ def test_lock_path_through_symlink_loop_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b").symlink_to("a")
     assert escape_reason(tmp_path, "a/weights.bin") == "the path runs into a symlink loop"
     assert escape_reason(tmp_path, "x\0y") == "the path contains a NUL byte"
+
+
+def test_commit_timestamp_beyond_int_digit_limit() -> None:
+    from chainward.commits.objects import parse_commit
+
+    raw = b"tree x\nauthor A <a@b> " + b"9" * 5000 + b" +0000\n\nsubject\n"
+    record = parse_commit("0" * 40, raw)
+    assert (record.author.email, record.author.timestamp) == ("a@b", 0)

@@ -3,14 +3,14 @@
 Run ``python tests/data/hostile/make_corpus.py`` to regenerate every file here; the
 index is written from the same table, so it cannot miss a file. Files too large to
 commit (100-MB lines, multi-GB sparse files, zip bombs, symlink loops, hostile file
-names) are made at test time by ``tests/hostile/generators.py``; their rows here use
+names) are made at test time by ``tests/hostile/hostile_generators.py``; their rows here use
 the ``gen:`` prefix and describe the generator.
 
 Columns of INDEX.tsv:
     file     corpus file (or folder, or ``gen:NAME``)
     runs     what drives it, comma-separated: check (``chainward check --format json``),
              pin (``chainward pin``, no write), models-verify, commits, verify-bundle,
-             parse:<target> (a parser called directly; see tests/hostile/targets.py)
+             parse:<target> (a parser called directly; see tests/hostile/hostile_targets.py)
     place    where it is put in the scanned root (a folder row is copied as is: ``.``)
     expect   what chainward must do (besides: exit 0/1/2, no traceback, bounded time
              and memory, no file created): ok | unparsable | too-large | config-error |
@@ -1370,6 +1370,17 @@ ENTRIES: list[Entry] = [
         "-",
         "author without email brackets, a 30-digit timestamp, a +9999 zone, no committer",
         _commit("author Nobody 999999999999999999999999999999 +9999\nauthor Twice <a@b> 1 +0000"),
+    ),
+    Entry(
+        "commit-huge-timestamp.txt",
+        "commits,parse:commit",
+        "-",
+        "ok",
+        "-",
+        "an author timestamp of 5,000 digits (int() digit limit raised ValueError)",
+        _commit(
+            f"author A <a@b> {HUGE_INT_DIGITS} +0000\ncommitter C <c@d> -{HUGE_INT_DIGITS} -9999"
+        ),
     ),
     Entry(
         "commit-non-utf8.txt",

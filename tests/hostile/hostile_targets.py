@@ -62,7 +62,8 @@ def _names(path: str) -> Callable[[BaseException], bool]:
 
 
 def _has_line(exc: BaseException) -> bool:
-    return getattr(exc, "line", None) is not None or "line" in str(exc)
+    text = str(exc)
+    return getattr(exc, "line", None) is not None or "line" in text or "end of document" in text
 
 
 # Token alphabets: grammar pieces that random concatenation turns into near-valid input.
@@ -891,3 +892,105 @@ def seed_bytes(target: Target) -> list[bytes]:
         if path.is_file():
             out.append(path.read_bytes()[:20_000])
     return out
+
+
+# --- property-based fuzzing (used by the tests and by benchmarks/fuzz.py) -------------------
+
+PER_EXAMPLE_SECONDS = 2.0
+"""Bounded time: no single input of a few kilobytes may take longer than this."""
+
+
+def inputs(target: Target) -> Any:
+    """A hypothesis strategy of hostile inputs for ``target``.
+
+    Random bytes or text; random sequences of the format's own tokens (near-valid
+    input reaches deep into a parser); and seed files from the corpus mutated by
+    splices and by repeating a slice many times (nesting, anchors, continuations).
+    """
+    from hypothesis import strategies as st
+
+    choices = [
+        st.binary(max_size=2048) if target.binary else st.text(max_size=1024).map(str.encode)
+    ]
+    if target.tokens:
+        choices.append(
+            st.lists(st.sampled_from(target.tokens), max_size=80).map(
+                lambda parts: "".join(parts).encode("utf-8", "surrogatepass")
+            )
+        )
+    seeds = seed_bytes(target)
+    if seeds:
+        splice = st.tuples(st.integers(0, 1 << 20), st.integers(0, 64), st.binary(max_size=24))
+        repeat = st.tuples(st.integers(0, 1 << 20), st.integers(1, 16), st.integers(2, 3000))
+
+        def mutate(
+            args: tuple[bytes, list[tuple[int, int, bytes]], list[tuple[int, int, int]]],
+        ) -> bytes:
+            data, splices, repeats = args
+            buffer = bytearray(data)
+            for position, delete, insert in splices:
+                at = position % (len(buffer) + 1)
+                buffer[at : at + delete] = insert
+            for position, width, times in repeats:
+                at = position % (len(buffer) + 1)
+                chunk = bytes(buffer[at : at + width])
+                buffer[at:at] = chunk * times
+            return bytes(buffer[:200_000])
+
+        choices.append(
+            st.tuples(
+                st.sampled_from(seeds),
+                st.lists(splice, max_size=6),
+                st.lists(repeat, max_size=2),
+            ).map(mutate)
+        )
+    return st.one_of(*choices)
+
+
+class FuzzFailure(AssertionError):
+    """A parser misbehaved on one input."""
+
+
+def check_one(target: Target, data: bytes) -> None:
+    """Run one input; raise FuzzFailure on a crash, an unlocated error or a slow parse."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        result = target.run(data)
+    except target.allowed as exc:
+        if not target.located(exc):
+            raise FuzzFailure(f"{target.name}: error does not say where: {exc!r}") from None
+        result = None
+    except Exception as exc:
+        raise FuzzFailure(
+            f"{target.name}: {type(exc).__name__}: {str(exc)[:200]} on {data[:120]!r}"
+        ) from exc
+    elapsed = time.perf_counter() - start
+    if elapsed > PER_EXAMPLE_SECONDS:
+        raise FuzzFailure(f"{target.name}: {elapsed:.2f}s on {len(data)} bytes: {data[:120]!r}")
+    for finding in target.findings(result):
+        if not getattr(finding, "path", None):
+            raise FuzzFailure(f"{target.name}: finding without a path: {finding}")
+
+
+def fuzz(target: Target, max_examples: int, *, derandomize: bool = True) -> int:
+    """Run ``max_examples`` hypothesis examples against ``target``; return how many ran."""
+    from hypothesis import HealthCheck, given, settings
+
+    count = [0]
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,  # check_one bounds each example itself, without flaky timing
+        derandomize=derandomize,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(inputs(target))
+    def prop(data: bytes) -> None:
+        count[0] += 1
+        check_one(target, data)
+
+    prop()
+    return count[0]
