@@ -8,6 +8,7 @@ named ``find_*`` here are pure over that data. Anything that could not be checke
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -239,8 +240,13 @@ def verify_inventory(
                 wanted[dependency.name].add(dependency.version or "")
         for name, versions in sorted(wanted.items()):
             try:
+                project = client.project(name)
                 for version in sorted(versions):
-                    projects[name] = client.project(name, version)
+                    if project.files(version) is None:
+                        # A newer release than the cached copy knows: ask again.
+                        with contextlib.suppress(NetworkError):
+                            project = client.project(name, version)
+                projects[name] = project
             except NetworkError as exc:
                 projects[name] = exc
         yield from find_unpublished_hashes(candidates, projects, inventory.options, allowed)

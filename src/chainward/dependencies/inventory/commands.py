@@ -235,10 +235,17 @@ def scan_commands(
         span_lines = physical[first - start_line :]
         cursor = [0, 0]
         previous: list[list[str]] = []
+        substituting: list[str] | None = None
         for words, operator in _commands(tokens):
             for word in words:
                 _token_line(span_lines, first, word, cursor)
+            if substituting is not None:
+                # ``bash <(curl …)``: the interpreter reads the download as a file.
+                _scan_pipe(rel, first, logical, substituting, [words], result)
+                substituting = None
             _scan_pipe(rel, first, logical, words, previous, result)
+            if operator == "(" and words and words[-1] == "<":
+                substituting = words[:-1]
             previous = [*previous, words] if operator == "|" else []
             install = _install_args(words)
             if install is None:

@@ -60,7 +60,13 @@ def _locked(
 
 
 def _package_lines(finder: LineFinder, header: str, count: int) -> list[int]:
-    lines = finder.headers(header)
+    """The ``name = …`` line of each ``[[header]]`` table (the header's when absent)."""
+    headers = finder.headers(header)
+    bounds = [*headers[1:], len(finder.lines) + 1]
+    lines = []
+    for start, end in zip(headers, bounds, strict=False):
+        line = finder.key("name", start)
+        lines.append(line if start <= line < end else start)
     return lines + [1] * (count - len(lines))
 
 

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from chainward.dependencies.inventory.collect import InventoryBuilder
 
 
-def toml_error_position(exc: TOMLDecodeError) -> tuple[str, int | None, int | None]:
+def toml_error_position(
+    exc: TOMLDecodeError, document: str = ""
+) -> tuple[str, int | None, int | None]:
     """(message, line, column) of a TOML error (tomllib puts them in the text)."""
     text = str(exc)
     line = getattr(exc, "lineno", None)
@@ -37,6 +39,9 @@ def toml_error_position(exc: TOMLDecodeError) -> tuple[str, int | None, int | No
             line = int(number)
         if col.isdigit():
             column = int(col)
+    if line is None and "end of document" in text and document:
+        # An unclosed array or string: the document ends inside it.
+        line = len(document.splitlines()) or 1
     return text.split(" (at line ", maxsplit=1)[0], line, column
 
 
@@ -47,7 +52,7 @@ def parse_toml_document(
     try:
         return loads_toml(text)
     except TOMLDecodeError as exc:
-        message, line, column = toml_error_position(exc)
+        message, line, column = toml_error_position(exc, text)
         out.problems.append(ctx.unparsable(rel, f"invalid TOML: {message}", line, column))
         return None
 
