@@ -217,3 +217,19 @@ def test_hooks_through_pre_commit(
     git_repo.commit_all("good")
     assert try_repo("pin-model-downloads").returncode == 0
     assert try_repo("scan-model-files").returncode == 0
+
+
+def test_demo_project_shows_model_findings(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("check", str(REPO_ROOT / "examples" / "demo-ai-project"), "--format", "json")
+    assert result.code == 1
+    found = {(f["check_id"], f["path"], f["line"]) for f in json.loads(result.out)["findings"]}
+    for expected in {
+        ("unpinned-model-download", "train.py", 16),
+        ("unpinned-model-download", "train.py", 18),
+        ("model-revision-mismatch", "train.py", 20),
+        ("trust-remote-code", "train.py", 24),
+        ("model-hash-mismatch", "chainward.lock", 12),
+        ("unsafe-pickle", "models/legacy-classifier.pt", None),
+        ("pickle-format", "models/legacy-classifier.pt", None),
+    }:
+        assert expected in found, expected
