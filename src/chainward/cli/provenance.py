@@ -188,6 +188,12 @@ def cmd_attest(args: argparse.Namespace) -> int:
         password = os.environ.get("CHAINWARD_KEY_PASSWORD")
         private_key = load_private_key(args.key, password.encode() if password else None)
     token = None
+    if keyless and args.offline:
+        raise UsageError(
+            "keyless Sigstore signing needs the network (an OIDC token, Fulcio, Rekor), "
+            "and --offline was given",
+            hint="sign with --key PRIVATE.pem, use --no-sign, or drop --offline",
+        )
     if keyless:
         from chainward.provenance.oidc import actions_id_token
 
