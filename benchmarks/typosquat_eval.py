@@ -138,6 +138,12 @@ def main() -> int:
         )
         for name, verdict in real_flagged:
             print(f"  flagged {name} -> {verdict.target} {verdict.technique} {verdict.score}")
+        real_limited = [n for n in real if limited.check(n).flagged]
+        print(
+            f"# real dependencies, --trusted-top {args.trusted_top}: {len(real_limited)} of "
+            f"{len(real)} flagged = {len(real_limited) / max(len(real), 1):.2%} "
+            f"({', '.join(real_limited[:12])})"
+        )
 
     total_ms, load_ms = measure_load()
     print()

@@ -48,9 +48,7 @@ def register(
         action="store_true",
         help="ask PyPI whether names exist, their age and releases (never in hooks)",
     )
-    parser.add_argument(
-        "--root", type=Path, default=Path(), help="repository to scan (default: .)"
-    )
+    parser.add_argument("--root", type=Path, default=Path(), help="repository to scan (default: .)")
     parser.set_defaults(func=cmd_typosquats)
 
     data = sub.add_parser("data", help="manage chainward's shipped reference data")
@@ -103,8 +101,8 @@ def read_names_file(source: str) -> list[str]:
         raise InputError(f"larger than {MAX_NAMES_FILE} bytes", where=source)
     text = data.decode("utf-8", "replace")
     names: list[str] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
+    for number, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.removesuffix("\r")
         if not line:
             continue
         first = line.split("\t", 1)[0]

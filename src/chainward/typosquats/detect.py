@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the confusables table maps look-alike letters on purpose
 """Typosquat detection: is this package name a look-alike of a popular one?
 
 Every technique is an indexed look-up (see :mod:`chainward.typosquats.index`), never a
@@ -71,11 +72,10 @@ def _keyboard_neighbours() -> dict[str, frozenset[str]]:
         for other, (r2, c2) in where.items():
             if other == key:
                 continue
-            if r2 == row and abs(c2 - col) == 1:
-                near.add(other)
-            elif r2 == row + 1 and c2 in (col - 1, col):
-                near.add(other)
-            elif r2 == row - 1 and c2 in (col, col + 1):
+            same_row = r2 == row and abs(c2 - col) == 1
+            below = r2 == row + 1 and c2 in (col - 1, col)
+            above = r2 == row - 1 and c2 in (col, col + 1)
+            if same_row or below or above:
                 near.add(other)
         out[key] = frozenset(near)
     return out
@@ -551,7 +551,14 @@ class Detector:
         self._alias_numbers = {
             alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
         }
-        self._hosts = self._plugin_hosts()
+        self._host_cache: frozenset[str] | None = None
+        self._candidates: set[int] = set()
+
+    @property
+    def _hosts(self) -> frozenset[str]:
+        if self._host_cache is None:
+            self._host_cache = self._plugin_hosts()
+        return self._host_cache
 
     # -- helpers --------------------------------------------------------------------
 
@@ -604,15 +611,15 @@ class Detector:
 
     # -- the check ------------------------------------------------------------------
 
-    def check(self, raw: str) -> Verdict:
+    def check(self, raw: object) -> Verdict:
         """The verdict for one name as written (never raises on odd input)."""
         if not isinstance(raw, str):
-            return Verdict(str(raw), "", True, technique="invalid-name", score=1.0,
-                           detail="not a string")
+            return Verdict(
+                str(raw), "", True, technique="invalid-name", score=1.0, detail="not a string"
+            )
         stripped = raw.strip()
         if not stripped:
-            return Verdict(raw, "", True, technique="invalid-name", score=1.0,
-                           detail="empty name")
+            return Verdict(raw, "", True, technique="invalid-name", score=1.0, detail="empty name")
         if len(stripped) > MAX_NAME_LENGTH:
             return Verdict(
                 raw[:80] + "...",
@@ -695,6 +702,14 @@ class Detector:
                 f"the real thing is {hallucinated}",
             )
         best = self._best_candidate(name)
+        if best is not None:
+            best = Candidate(
+                best.target,
+                best.rank,
+                best.technique,
+                max(0.0, min(best.score, 0.99)),
+                best.detail,
+            )
         if best is None or best.score < THRESHOLD:
             return Verdict(
                 raw,
@@ -707,7 +722,13 @@ class Detector:
                 best.detail if best else "",
             )
         return Verdict(
-            raw, name, True, best.target, best.rank or None, best.technique, best.score,
+            raw,
+            name,
+            True,
+            best.target,
+            best.rank or None,
+            best.technique,
+            best.score,
             best.detail,
         )
 
@@ -826,14 +847,24 @@ class Detector:
                 # Only separators differ: a real risk only for the most popular names.
                 score = 0.6 if rank <= 100 else 0.35
                 found.append(
-                    Candidate(canonical, rank, "separator-change", score,
-                              f"the same letters as {tname!r} with other separators")
+                    Candidate(
+                        canonical,
+                        rank,
+                        "separator-change",
+                        score,
+                        f"the same letters as {tname!r} with other separators",
+                    )
                 )
             else:
                 score = 0.85 + _rank_bonus(rank) - (0.2 if len(tname) <= 4 else 0.0)
                 found.append(
-                    Candidate(canonical, rank, "homoglyph", round(min(score, 0.99), 3),
-                              f"look-alike characters imitate {tname!r}")
+                    Candidate(
+                        canonical,
+                        rank,
+                        "homoglyph",
+                        round(min(score, 0.99), 3),
+                        f"look-alike characters imitate {tname!r}",
+                    )
                 )
 
     def _affixes(self, name: str, found: list[Candidate]) -> None:
@@ -853,7 +884,7 @@ class Detector:
             tcore = affix_core(tname) or tname
             if tcore != (core or name):
                 continue
-            long_affix = bool(core) and ("python" in name.replace(core, "", 1))
+            long_affix = core is not None and "python" in name.replace(core, "", 1)
             if core is None:
                 # The name drops an affix the popular name has (slugify/python-slugify):
                 # the bare word is usually its own project.
@@ -865,8 +896,13 @@ class Detector:
                 # Both have affixes, different ones (python3-dateutil/python-dateutil).
                 score = 0.55 + (0.1 if rank <= 500 else -0.15)
             found.append(
-                Candidate(canonical, rank, "py-affix", round(score, 3),
-                          f"{tname!r} with a py/python affix changed")
+                Candidate(
+                    canonical,
+                    rank,
+                    "py-affix",
+                    round(score, 3),
+                    f"{tname!r} with a py/python affix changed",
+                )
             )
         if core is not None:
             # A separated affix instead of a fused one (python-openssl for pyopenssl).
@@ -875,18 +911,31 @@ class Detector:
                 if popular is not None:
                     score = 0.55 + (0.1 if popular[1] <= 500 else -0.15)
                     found.append(
-                        Candidate(popular[0], popular[1], "py-affix", round(score, 3),
-                                  f"{popular[0]!r} with its 'py' spelled out differently")
+                        Candidate(
+                            popular[0],
+                            popular[1],
+                            "py-affix",
+                            round(score, 3),
+                            f"{popular[0]!r} with its 'py' spelled out differently",
+                        )
                     )
         # Fused affixes: pyX / Xpy against a popular X, and pyX against a popular python-X.
-        for stem in (name[2:] if name.startswith("py") else "", name[:-2] if name.endswith("py") else ""):
+        for stem in (
+            name[2:] if name.startswith("py") else "",
+            name[:-2] if name.endswith("py") else "",
+        ):
             if len(stem) < 4:
                 continue
             popular = self._popular(stem)
             if popular is not None:
                 found.append(
-                    Candidate(popular[0], popular[1], "py-affix", 0.3,
-                              f"{popular[0]!r} with 'py' attached")
+                    Candidate(
+                        popular[0],
+                        popular[1],
+                        "py-affix",
+                        0.3,
+                        f"{popular[0]!r} with 'py' attached",
+                    )
                 )
 
     def _version_suffix(self, name: str, found: list[Candidate]) -> None:
@@ -907,8 +956,13 @@ class Detector:
             score = 0.3  # nose2, smmap2, elasticsearch5: next-major forks are common
         score += 0.1 if popular[1] <= 200 else 0.0
         found.append(
-            Candidate(popular[0], popular[1], "version-suffix", round(score, 3),
-                      f"{popular[0]!r} with {suffix!r} appended")
+            Candidate(
+                popular[0],
+                popular[1],
+                "version-suffix",
+                round(score, 3),
+                f"{popular[0]!r} with {suffix!r} appended",
+            )
         )
 
     def _word_order(self, name: str, found: list[Candidate]) -> None:
@@ -924,8 +978,13 @@ class Detector:
                 continue
             score = 0.6 if rank <= 1000 else 0.35
             found.append(
-                Candidate(canonical, rank, "word-reorder", score,
-                          f"the words of {tname!r} in another order")
+                Candidate(
+                    canonical,
+                    rank,
+                    "word-reorder",
+                    score,
+                    f"the words of {tname!r} in another order",
+                )
             )
 
     def _combos(self, name: str, found: list[Candidate]) -> None:
@@ -957,7 +1016,7 @@ class Detector:
             return
         # The most popular contained name is the suspected target.
         spans.sort(key=lambda s: s[3])
-        start, end, target, rank, typo = spans[0]
+        start, end, target, rank, misspelt = spans[0]
         covered = set(range(start, end))
         # A bare number after a name is a version (django-fsm-2): see _version_suffix.
         others = [w for i, w in enumerate(words) if i not in covered and not w.isdigit()]
@@ -981,7 +1040,7 @@ class Detector:
         elif fillers and len(fillers) >= len(specific):
             score = max(score, 0.5 if rank <= 1000 else 0.35)
             why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
-        if typo:
+        if misspelt:
             why += " (the popular name misspelt)"
         found.append(Candidate(target, rank, "combosquat", score, why))
 

@@ -65,9 +65,11 @@ def _near(name: str, popular: tuple[str, ...]) -> NearMiss | None:
         if len(low) < MIN_LENGTH or abs(len(low) - len(key)) > 1:
             continue
         edit = single_edit(key, low)
-        if edit is not None and "-" not in edit.new + edit.old and not (
-            edit.new + edit.old
-        ).isdigit():
+        if (
+            edit is not None
+            and "-" not in edit.new + edit.old
+            and not (edit.new + edit.old).isdigit()
+        ):
             return NearMiss(name, original, classify_edit(edit, key))
         if fold(low) == folded:
             return NearMiss(name, original, "homoglyph")

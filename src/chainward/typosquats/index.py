@@ -5,9 +5,10 @@ lists live as text in ``data/``. Detection needs, for every popular name, its
 single-character deletions (and, for the most popular long names, its two-character
 deletions), its confusable fold, its py/python-affix core and its sorted words. Building
 those tables from text takes well over 100 ms, so they are precomputed into
-``data/index.bin``: a sorted array of 32-bit key hashes beside an array of 16-bit target numbers (with
-bucket offsets for the top 16 hash bits), loaded with :meth:`array.frombytes` in a few
-milliseconds and searched with :func:`bisect.bisect_left`.
+``data/index.bin``: a sorted array of 32-bit key hashes beside an array of 16-bit
+target numbers (with bucket offsets for the top 16 hash bits and a presence bitmap),
+loaded with :meth:`array.frombytes` in a few milliseconds and searched with
+:func:`bisect.bisect_left`.
 
 A stored entry only says "this key probably belongs to target N"; callers verify every
 candidate against the real name, so a 32-bit hash collision cannot cause a finding.
@@ -180,8 +181,10 @@ def _data_bytes(name: str) -> bytes:
     except OSError:
         if folder != DATA_DIR:
             raise
-        
-        return resources.files("chainward.typosquats").joinpath("data").joinpath(name).read_bytes()
+        from importlib import resources
+
+        item = resources.files("chainward.typosquats").joinpath("data").joinpath(name)
+        return bytes(item.read_bytes())
 
 
 def _data_text(name: str) -> str:
@@ -374,7 +377,6 @@ class HashIndex:
             found.append(self.targets[i])
             i += 1
         return found
-
 
     def lookup_many(self, namespace: str, keys: Iterable[str]) -> set[int]:
         """Target numbers stored under any of ``keys`` (the hot loop, kept flat)."""

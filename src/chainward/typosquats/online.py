@@ -127,10 +127,10 @@ def apply_online(verdict: Verdict, info: ProjectInfo, now: datetime | None = Non
     if info.exists is False:
         detail = "does not exist on PyPI: likely hallucinated, do not install"
         if verdict.flagged:
-            return replace(verdict, score=max(verdict.score, 0.9), detail=f"{verdict.detail}; {detail}")
-        return replace(
-            verdict, flagged=True, technique="nonexistent", score=0.9, detail=detail
-        )
+            return replace(
+                verdict, score=max(verdict.score, 0.9), detail=f"{verdict.detail}; {detail}"
+            )
+        return replace(verdict, flagged=True, technique="nonexistent", score=0.9, detail=detail)
     if not verdict.flagged:
         return verdict
     notes = []

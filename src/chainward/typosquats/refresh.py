@@ -93,16 +93,18 @@ def parse_popular(data: bytes, where: str) -> list[str]:
         rows = document.get("rows") if isinstance(document, dict) else None
         if not isinstance(rows, list):
             raise InputError("JSON without a 'rows' list", where=where)
-        scored = []
+        scored: list[tuple[int, int, str]] = []
         for row in rows:
             if isinstance(row, dict) and isinstance(row.get("project"), str):
                 count = row.get("download_count")
-                scored.append((-(count if isinstance(count, int) else 0), len(scored), row["project"]))
+                scored.append(
+                    (-(count if isinstance(count, int) else 0), len(scored), row["project"])
+                )
         names = [name for _, _, name in sorted(scored)]
     else:
         ranked = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
+        for number, raw_line in enumerate(text.splitlines(), start=1):
+            line = raw_line.strip()
             if not line or line.startswith("#"):
                 continue
             first, tab, second = line.partition("\t")

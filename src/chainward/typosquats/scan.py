@@ -47,7 +47,10 @@ def verdict_message(verdict: Verdict, written: str) -> str:
     if verdict.technique == "invalid-name":
         return f"{written!r} is not a valid package name: {verdict.detail}"
     if verdict.technique == "llm-hallucination":
-        return f"{written!r} is a package name AI assistants invent (llm-hallucination); {verdict.detail}"
+        return (
+            f"{written!r} is a package name AI assistants invent (llm-hallucination); "
+            f"{verdict.detail}"
+        )
     rank = f", #{verdict.target_rank} on PyPI by downloads" if verdict.target_rank else ""
     return (
         f"{written!r} looks like a typosquat of {verdict.target!r}{rank} "
@@ -96,9 +99,7 @@ def package_finding(
     )
 
 
-def find_package_typosquats(
-    dependencies: Iterable[Any], found: Detector
-) -> Iterator[Finding]:
+def find_package_typosquats(dependencies: Iterable[Any], found: Detector) -> Iterator[Finding]:
     """``typosquat`` findings for inventory dependencies fetched from an index by name."""
     cache: dict[str, Verdict] = {}
     for dep in dependencies:
@@ -135,9 +136,7 @@ def _near_miss_finding(
     )
 
 
-def find_model_typosquats(
-    calls: Iterable[Any], allow: frozenset[str]
-) -> Iterator[Finding]:
+def find_model_typosquats(calls: Iterable[Any], allow: frozenset[str]) -> Iterator[Finding]:
     """``typosquat-model`` findings for model-download calls with a resolved repo id."""
     for call in calls:
         repo_id = getattr(call, "repo_id", None)
