@@ -13,11 +13,17 @@ from chainward.commits import range as commit_range
 from .helpers import base_env, run
 
 GARBAGE = {
-    "pgp-armor": b"-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all !!!\n-----END PGP SIGNATURE-----",
+    "pgp-armor": (
+        b"-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all !!!\n-----END PGP SIGNATURE-----"
+    ),
     "pgp-no-footer": b"-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE",
     "ssh-armor": b"-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----",
     "ssh-bad-b64": b"-----BEGIN SSH SIGNATURE-----\n%%%%\n-----END SSH SIGNATURE-----",
-    "cms-truncated": b"-----BEGIN SIGNED MESSAGE-----\nMIIIswYJKoZIhvcNAQcCoIIIpDCCCKACAQExDTALBglghkgBZQMEAgEw\n-----END SIGNED MESSAGE-----",
+    "cms-truncated": (
+        b"-----BEGIN SIGNED MESSAGE-----\n"
+        b"MIIIswYJKoZIhvcNAQcCoIIIpDCCCKACAQExDTALBglghkgBZQMEAgEw\n"
+        b"-----END SIGNED MESSAGE-----"
+    ),
     "cms-no-footer": b"-----BEGIN SIGNED MESSAGE-----\nMIIIswYJKoZIhvcNAQcC",
     "random": b"\x00\xffjunk that is not any signature\x80",
 }

@@ -54,8 +54,9 @@ def test_commits_cli_imports_no_heavy_library_for_unsigned_commits(tmp_path: Pat
     )
     code = (
         "import sys\nfrom chainward.cli import main\n"
+        "HEAVY = ('cryptography', 'pysequoia', 'sigstore', 'asn1crypto')\n"
         "rc = main(['commits', '-q'])\n"
-        "print(rc, [m for m in ('cryptography', 'pysequoia', 'sigstore', 'asn1crypto') if m in sys.modules])\n"
+        "print(rc, [m for m in HEAVY if m in sys.modules])\n"
     )
     proc = subprocess.run(
         (sys.executable, "-c", code), cwd=tmp_path, capture_output=True, text=True, check=True

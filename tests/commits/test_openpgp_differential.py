@@ -90,8 +90,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     c["unsigned"] = commit("not signed", None)
     (tmp / "latin1.txt").write_bytes("caf\xe9 cr\xe8me\n\nd\xe9tails\n".encode("latin-1"))
     run(
-        ["git", "-c", "i18n.commitEncoding=ISO-8859-1", "-c", f"user.signingkey={keys['good']}"]
-        + ["commit", "-q", "--allow-empty", "-S", "-F", str(tmp / "latin1.txt")],
+        [
+            "git",
+            "-c",
+            "i18n.commitEncoding=ISO-8859-1",
+            "-c",
+            f"user.signingkey={keys['good']}",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-S",
+            "-F",
+            str(tmp / "latin1.txt"),
+        ],
         repo,
         env,
     )
@@ -106,8 +117,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     run(["git", "checkout", "-q", "main"], repo, env)
     commit("main work", "good")
     run(
-        ["git", "-c", f"user.signingkey={keys['good']}", "merge", "-q", "--no-ff", "-S"]
-        + ["-m", "merge signed tag v1", "v1"],
+        [
+            "git",
+            "-c",
+            f"user.signingkey={keys['good']}",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-S",
+            "-m",
+            "merge signed tag v1",
+            "v1",
+        ],
         repo,
         env,
     )
@@ -118,8 +139,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     commit("side2 work", "good")
     run(["git", "checkout", "-q", "main"], repo, env)
     run(
-        ["git", "-c", f"user.signingkey={keys['good']}", "merge", "-q", "--no-ff", "-S"]
-        + ["-m", "plain merge", "side2"],
+        [
+            "git",
+            "-c",
+            f"user.signingkey={keys['good']}",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-S",
+            "-m",
+            "plain merge",
+            "side2",
+        ],
         repo,
         env,
     )

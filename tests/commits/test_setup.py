@@ -98,8 +98,9 @@ def test_setup_stays_light(repo: Path) -> None:
     """The signing-setup hook (SSH) loads no heavy library."""
     code = (
         "import sys\nfrom chainward.cli import main\n"
+        "HEAVY = ('cryptography', 'pysequoia', 'sigstore', 'asn1crypto')\n"
         "rc = main(['commits', '--setup', '-q'])\n"
-        "heavy = [m for m in ('cryptography', 'pysequoia', 'sigstore', 'asn1crypto') if m in sys.modules]\n"
+        "heavy = [m for m in HEAVY if m in sys.modules]\n"
         "print(rc, heavy)\n"
     )
     proc = subprocess.run(

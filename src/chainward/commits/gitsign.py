@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -415,7 +416,7 @@ class GitsignTrust:
                 continue
             chain = [leaf, *authority.chain]
             try:
-                for child, parent in zip(chain, chain[1:]):
+                for child, parent in itertools.pairwise(chain):
                     child.verify_directly_issued_by(parent)
                     if not parent.not_valid_before_utc <= when <= parent.not_valid_after_utc:
                         raise ValueError("CA certificate not valid at the signing time")
@@ -432,22 +433,21 @@ class GitsignTrust:
 
         if entry.kind != "hashedrekord":
             return f"unexpected entry kind {entry.kind!r}"
-        b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
         inner = Inner.from_dict(
             {
                 "logIndex": str(entry.log_index),
-                "logId": {"keyId": b64(entry.log_id)},
+                "logId": {"keyId": _b64(entry.log_id)},
                 "kindVersion": {"kind": entry.kind, "version": entry.version},
                 "integratedTime": str(entry.integrated_time),
-                "inclusionPromise": {"signedEntryTimestamp": b64(entry.signed_entry_timestamp)},
+                "inclusionPromise": {"signedEntryTimestamp": _b64(entry.signed_entry_timestamp)},
                 "inclusionProof": {
                     "logIndex": str(entry.proof_log_index),
-                    "rootHash": b64(entry.root_hash),
+                    "rootHash": _b64(entry.root_hash),
                     "treeSize": str(entry.tree_size),
-                    "hashes": [b64(h) for h in entry.hashes],
+                    "hashes": [_b64(h) for h in entry.hashes],
                     "checkpoint": {"envelope": entry.checkpoint},
                 },
-                "canonicalizedBody": b64(body),
+                "canonicalizedBody": _b64(body),
             }
         )
         try:
@@ -461,6 +461,10 @@ class GitsignTrust:
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
         return ""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def certificate_identity(cert: Any) -> tuple[str, str]:

@@ -18,6 +18,8 @@ pysequoia is imported inside the functions, never at module import.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,6 +53,7 @@ class KeyMaterial:
     created: datetime | None
     body: bytes
     expires: datetime | None = None
+    revoked: bool = False
 
 
 @dataclass
@@ -63,10 +66,8 @@ class OpenPGPCert:
     keys: dict[str, KeyMaterial] = field(default_factory=dict)
     source: str = ""
 
-    @property
-    def revoked(self) -> bool:
-        """Whether the certificate carries a revocation."""
-        return bool(self.cert.is_revoked)
+    revoked: bool = False
+    """Whether the certificate carries a revocation (read once: pysequoia recomputes it)."""
 
 
 @dataclass
@@ -78,6 +79,8 @@ class OpenPGPKeyring:
     by_keyid: dict[str, OpenPGPCert] = field(default_factory=dict)
     trusted: frozenset[str] = frozenset()
     """Trusted primary fingerprints; empty means every loaded key is trusted."""
+    accepted: set[str] = field(default_factory=set)
+    """Signing keys whose signature Sequoia has accepted in this run (see :func:`verify`)."""
 
     def lookup(self, issuer: str) -> OpenPGPCert | None:
         """The certificate holding the key with this fingerprint or key id."""
@@ -119,7 +122,9 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
             emails = tuple(
                 e for e in (_email_of(str(u)) for u in _user_id_strings(packets)) if e is not None
             )
-            entry = OpenPGPCert(cert, cert.fingerprint.lower(), emails, source=source)
+            entry = OpenPGPCert(
+                cert, cert.fingerprint.lower(), emails, source=source, revoked=bool(cert.is_revoked)
+            )
             current: KeyMaterial | None = None
             for packet in packets:
                 if packet.tag in (Tag.PublicKey, Tag.PublicSubkey):
@@ -127,6 +132,13 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
                         packet.fingerprint.lower(), packet.key_created, bytes(packet.body)
                     )
                     entry.keys[current.fingerprint] = current
+                elif (
+                    packet.tag == Tag.Signature
+                    and current is not None
+                    and current.fingerprint != entry.fingerprint
+                    and packet.signature_type == SignatureType.SubkeyRevocation
+                ):
+                    current.revoked = True
                 elif (
                     packet.tag == Tag.Signature
                     and current is not None
@@ -165,8 +177,22 @@ def _now() -> datetime:
 
 
 def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict:
-    """Verify a detached OpenPGP signature over a commit payload."""
-    from pysequoia import Sig, verify as sequoia_verify
+    """Verify a detached OpenPGP signature over a commit payload.
+
+    The first signature of each signing key goes through Sequoia's full verification
+    (certificate binding, key flags, liveness at signing time, algorithm policy). Once
+    Sequoia has accepted a key, later signatures by it that are plain v4 binary
+    signatures (SHA-2, no unknown critical subpackets, made while the key was alive,
+    not expired) have their arithmetic checked directly; anything else, and every
+    failure, goes through Sequoia again. The verdict is the same either way.
+    """
+    now = _now()
+    fast = _fast_path(keyring, signature, payload, now)
+    if fast is not None:
+        cert, material, sig_expires = fast
+        return _judge(keyring, cert, material.fingerprint, True, sig_expires, now)
+    from pysequoia import Sig
+    from pysequoia import verify as sequoia_verify
     from pysequoia.packet import PacketPile, Tag
 
     try:
@@ -180,32 +206,45 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
         return Verdict(Status.BAD, "openpgp", detail="expected exactly one signature packet")
     packet = packets[0]
     issuer = sig.issuer_fingerprint or sig.issuer_key_id or ""
-    cert = keyring.lookup(issuer) if issuer else None
-    if cert is None:
+    found = keyring.lookup(issuer) if issuer else None
+    if found is None:
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
-    signer = cert.fingerprint.upper()
+    cert = found
     try:
         result = sequoia_verify(bytes=payload, store=lambda _ids: [cert.cert], signature=sig)
         signing_key = str(result.valid_sigs[0].signing_key).lower()
         ok = True
+        keyring.accepted.add(signing_key)
     except Exception:
         ok = False
         signing_key = ""
     if not ok:
         key = _signing_key(cert, issuer)
         if key is None or not _raw_verify(key, packet, payload):
+            signer = cert.fingerprint.upper()
             return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
         signing_key = key.fingerprint
-    now = _now()
+    return _judge(keyring, cert, signing_key, ok, sig.expiration, now)
+
+
+def _judge(
+    keyring: OpenPGPKeyring,
+    cert: OpenPGPCert,
+    signing_key: str,
+    ok: bool,
+    expires: datetime | None,
+    now: datetime,
+) -> Verdict:
+    """GnuPG's order: revoked, expired signature, expired key, then trust."""
+    signer = cert.fingerprint.upper()
     identities = cert.emails
-    if cert.revoked:
+    material = cert.keys.get(signing_key)
+    if cert.revoked or (material is not None and material.revoked):
         return Verdict(Status.REVOKED, "openpgp", signer, "the key is revoked", identities)
-    expires = sig.expiration
     if expires is not None and expires <= now:
         return Verdict(
             Status.EXPIRED, "openpgp", signer, f"the signature expired on {expires:%Y-%m-%d}"
         )
-    material = cert.keys.get(signing_key)
     key_expiry = [k.expires for k in (cert.keys.get(cert.fingerprint), material) if k]
     for when in key_expiry:
         if when is not None and when <= now:
@@ -224,6 +263,129 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
             Status.UNTRUSTED, "openpgp", signer, "the key is not trusted by the policy", identities
         )
     return Verdict(Status.GOOD, "openpgp", signer, "", identities)
+
+
+_ARMOR_BEGIN = b"-----BEGIN PGP SIGNATURE-----"
+_ARMOR_END = b"-----END PGP SIGNATURE-----"
+_KNOWN_SUBPACKETS = frozenset({2, 3, 16, 33})
+
+
+def _dearmor(signature: bytes) -> bytes | None:
+    lines = signature.strip().split(b"\n")
+    if not lines or lines[0].strip() != _ARMOR_BEGIN or lines[-1].strip() != _ARMOR_END:
+        return None
+    try:
+        blank = next(i for i, line in enumerate(lines) if not line.strip())
+    except StopIteration:
+        return None
+    body = [line.strip() for line in lines[blank + 1 : -1] if not line.startswith(b"=")]
+    try:
+        return base64.b64decode(b"".join(body), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _single_signature_packet(data: bytes) -> bytes | None:
+    if not data:
+        return None
+    tag_byte = data[0]
+    if tag_byte == 0xC2:  # new format, tag 2
+        if len(data) < 2:
+            return None
+        first = data[1]
+        if first < 192:
+            size, offset = first, 2
+        elif first < 224 and len(data) >= 3:
+            size, offset = ((first - 192) << 8) + data[2] + 192, 3
+        elif first == 255 and len(data) >= 6:
+            size, offset = int.from_bytes(data[2:6], "big"), 6
+        else:
+            return None
+    elif tag_byte & 0xFC == 0x88:  # old format, tag 2
+        width = {0: 1, 1: 2, 2: 4}.get(tag_byte & 0x03)
+        if width is None or len(data) < 1 + width:
+            return None
+        size, offset = int.from_bytes(data[1 : 1 + width], "big"), 1 + width
+    else:
+        return None
+    if offset + size != len(data):
+        return None
+    return data[offset:]
+
+
+def _subpackets(data: bytes) -> list[tuple[int, bool, bytes]] | None:
+    out: list[tuple[int, bool, bytes]] = []
+    offset = 0
+    while offset < len(data):
+        first = data[offset]
+        if first < 192:
+            size, offset = first, offset + 1
+        elif first < 255:
+            if offset + 1 >= len(data):
+                return None
+            size, offset = ((first - 192) << 8) + data[offset + 1] + 192, offset + 2
+        else:
+            size, offset = int.from_bytes(data[offset + 1 : offset + 5], "big"), offset + 5
+        if size < 1 or offset + size > len(data):
+            return None
+        kind = data[offset]
+        out.append((kind & 0x7F, bool(kind & 0x80), data[offset + 1 : offset + size]))
+        offset += size
+    return out
+
+
+def _fast_path(
+    keyring: OpenPGPKeyring, signature: bytes, payload: bytes, now: datetime
+) -> tuple[OpenPGPCert, KeyMaterial, datetime | None] | None:
+    """A signature by a key Sequoia already accepted, checked directly; None: use Sequoia."""
+    if not keyring.accepted:
+        return None
+    binary = _dearmor(signature)
+    body = _single_signature_packet(binary) if binary else None
+    if (
+        body is None
+        or len(body) < 6
+        or body[0] != 4
+        or body[1] != 0x00
+        or body[3] not in (8, 9, 10)
+    ):
+        return None
+    hashed_len = int.from_bytes(body[4:6], "big")
+    hashed = _subpackets(body[6 : 6 + hashed_len])
+    if hashed is None:
+        return None
+    created = issuer = None
+    period = 0
+    for kind, critical, value in hashed:
+        if critical and kind not in _KNOWN_SUBPACKETS:
+            return None
+        if kind == 2 and len(value) == 4:
+            created = int.from_bytes(value, "big")
+        elif kind == 3 and len(value) == 4:
+            period = int.from_bytes(value, "big")
+        elif kind == 33 and len(value) == 21:
+            issuer = value[1:].hex()
+    if issuer is None or created is None or issuer not in keyring.accepted:
+        return None
+    cert = keyring.by_fingerprint.get(issuer)
+    material = cert.keys.get(issuer) if cert else None
+    if cert is None or material is None or material.revoked or cert.revoked:
+        return None
+    signed_at = datetime.fromtimestamp(created, timezone.utc)
+    for key in (material, cert.keys.get(cert.fingerprint)):
+        if key is None or (key.created is not None and signed_at < key.created):
+            return None
+        if key.expires is not None and signed_at >= key.expires:
+            return None
+    expires = signed_at + timedelta(seconds=period) if period else None
+    if (expires is not None and expires <= now) or signed_at > now + timedelta(days=1):
+        return None
+    try:
+        if not _raw_verify_v4(material.body, body, payload):
+            return None
+    except Exception:
+        return None
+    return cert, material, expires
 
 
 def _signing_key(cert: OpenPGPCert, issuer: str) -> KeyMaterial | None:
@@ -256,13 +418,67 @@ def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool:
         return False
 
 
-def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa, utils
+_KEY_CACHE: dict[bytes, tuple[int, Any]] = {}
 
-    if body[0] != 4 or key_body[0] != 4:
+
+def _public_key(key_body: bytes) -> tuple[int, Any] | None:
+    """The ``cryptography`` public key of a v4 key packet body, cached."""
+    cached = _KEY_CACHE.get(key_body)
+    if cached is not None:
+        return cached
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+
+    if key_body[0] != 4:
+        return None
+    alg, material = key_body[5], key_body[6:]
+    public: Any
+    if alg in (1, 3):
+        (n, e), _ = _mpis(material, 2)
+        public = (rsa.RSAPublicNumbers(_int(e), _int(n)).public_key(), len(n))
+    elif alg == 17:
+        (p, q, g, y), _ = _mpis(material, 4)
+        params = dsa.DSAParameterNumbers(_int(p), _int(q), _int(g))
+        public = (dsa.DSAPublicNumbers(_int(y), params).public_key(), len(q))
+    elif alg in (19, 22):
+        oid_len = material[0]
+        oid = material[1 : 1 + oid_len]
+        (point,), _ = _mpis(material[1 + oid_len :], 1)
+        if alg == 22:
+            if point[:1] != b"\x40" or len(point) != 33:
+                return None
+            public = ed25519.Ed25519PublicKey.from_public_bytes(point[1:])
+        else:
+            curve_name = _CURVES.get(oid)
+            if curve_name is None:
+                return None
+            curve = getattr(ec, curve_name.upper())()
+            public = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
+    elif alg == 27:
+        public = ed25519.Ed25519PublicKey.from_public_bytes(material[:32])
+    else:
+        return None
+    _KEY_CACHE[key_body] = (alg, public)
+    return alg, public
+
+
+def _int(data: bytes) -> int:
+    return int.from_bytes(data, "big")
+
+
+def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
+    """Check a v4 signature packet's arithmetic over ``payload`` with a v4 key's material."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+    if body[0] != 4:
         return False
+    loaded = _public_key(key_body)
+    if loaded is None:
+        return False
+    key_alg, public = loaded
     pk_alg, hash_alg = body[2], body[3]
+    if key_alg != pk_alg:
+        return False
     hashed_len = int.from_bytes(body[4:6], "big")
     hashed = body[: 6 + hashed_len]
     rest = body[6 + hashed_len :]
@@ -279,50 +495,23 @@ def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
     digest = hasher.digest()
     if digest[:2] != left16:
         return False
-    algorithm = getattr(hashes, name.upper())()
-    prehashed = utils.Prehashed(algorithm)
-    material = key_body[6:]
-    key_alg = key_body[5]
-    if key_alg != pk_alg:
-        return False
+    prehashed = utils.Prehashed(getattr(hashes, name.upper())())
     if pk_alg in (1, 3):
-        (n, e), _ = _mpis(material, 2)
+        rsa_key, size = public
         (m,), _ = _mpis(sig_data, 1)
-        public = rsa.RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big"))
-        sig_bytes = m.rjust(len(n), b"\0")
-        public.public_key().verify(sig_bytes, digest, padding.PKCS1v15(), prehashed)
-        return True
-    if pk_alg == 17:
-        (p, q, g, y), _ = _mpis(material, 4)
-        (r, s), _ = _mpis(sig_data, 2)
-        numbers = dsa.DSAPublicNumbers(
-            int.from_bytes(y, "big"),
-            dsa.DSAParameterNumbers(*(int.from_bytes(v, "big") for v in (p, q, g))),
-        )
-        der = utils.encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-        numbers.public_key().verify(der, digest[: len(q)], utils.Prehashed(algorithm))
-        return True
-    if pk_alg in (19, 22):
-        oid_len = material[0]
-        oid = material[1 : 1 + oid_len]
-        (point,), _ = _mpis(material[1 + oid_len :], 1)
-        (r, s), _ = _mpis(sig_data, 2)
-        if pk_alg == 22:
-            if point[:1] != b"\x40" or len(point) != 33:
-                return False
-            ed25519.Ed25519PublicKey.from_public_bytes(point[1:]).verify(
-                r.rjust(32, b"\0") + s.rjust(32, b"\0"), digest
-            )
-            return True
-        curve_name = _CURVES.get(oid)
-        if curve_name is None:
-            return False
-        curve = getattr(ec, curve_name.upper())()
-        public_ec = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
-        der = utils.encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-        public_ec.verify(der, digest, ec.ECDSA(prehashed))
+        rsa_key.verify(m.rjust(size, b"\0"), digest, padding.PKCS1v15(), prehashed)
         return True
     if pk_alg == 27:
-        ed25519.Ed25519PublicKey.from_public_bytes(material[:32]).verify(sig_data[:64], digest)
+        public.verify(sig_data[:64], digest)
         return True
-    return False
+    (r, s), _ = _mpis(sig_data, 2)
+    if pk_alg == 22:
+        public.verify(r.rjust(32, b"\0") + s.rjust(32, b"\0"), digest)
+        return True
+    der = utils.encode_dss_signature(_int(r), _int(s))
+    if pk_alg == 17:
+        dsa_key, _q_size = public
+        dsa_key.verify(der, digest, prehashed)
+        return True
+    public.verify(der, digest, ec.ECDSA(prehashed))
+    return True

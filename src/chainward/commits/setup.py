@@ -224,7 +224,8 @@ def _check_openpgp(
     if not keys:
         yield _finding(
             "the policy lists no openpgp-keys, so no OpenPGP signature can pass",
-            f"gpg --armor --export {primary} > keys/{email or 'you'}.asc   # add it to openpgp-keys",
+            f"gpg --armor --export {primary} > keys/{email or 'you'}.asc",
+            "# then list that file in [tool.chainward.commits] openpgp-keys",
         )
         return
     from chainward.commits.scan import CommitTrust
@@ -234,7 +235,8 @@ def _check_openpgp(
     if cert is None:
         yield _finding(
             f"your OpenPGP key {primary} is not in the policy's openpgp-keys",
-            f"gpg --armor --export {primary} > keys/{email or 'you'}.asc   # add it to openpgp-keys",
+            f"gpg --armor --export {primary} > keys/{email or 'you'}.asc",
+            "# then list that file in [tool.chainward.commits] openpgp-keys",
         )
         return
     revoked = {r.upper() for r in policy.get("revoked-keys", ())}
@@ -246,7 +248,8 @@ def _check_openpgp(
         return
     if policy.get("require-committer-match", True) and email.lower() not in cert.emails:
         yield _finding(
-            f"your OpenPGP key is for {', '.join(cert.emails) or 'no e-mail'}, not user.email {email}",
+            f"your OpenPGP key is for {', '.join(cert.emails) or 'no e-mail'}, "
+            f"not user.email {email}",
             f'git config user.email "{cert.emails[0]}"' if cert.emails else "",
         )
 

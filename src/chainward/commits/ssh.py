@@ -20,6 +20,7 @@ import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from chainward.commits.verdict import Status, Verdict
 from chainward.core.errors import InputError
@@ -151,14 +152,14 @@ def _verify(sig: SSHSignature, message: bytes) -> bool:
     if key_type.startswith(b"ecdsa-sha2-"):
         curve_name, offset = _read_string(sig.public_key, offset)
         point, _ = _read_string(sig.public_key, offset)
-        curve, algorithm = _curve(curve_name)
+        curve, curve_hash = _curve(curve_name)
         if sig_type != key_type:
             return False
         r, inner = _read_string(sig_bytes, 0)
         s, _ = _read_string(sig_bytes, inner)
         public_ec = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
         der = utils.encode_dss_signature(_mpint(r), _mpint(s))
-        public_ec.verify(der, signed, ec.ECDSA(algorithm))
+        public_ec.verify(der, signed, ec.ECDSA(curve_hash))
         return True
     if key_type in (b"sk-ssh-ed25519@openssh.com", b"sk-ecdsa-sha2-nistp256@openssh.com"):
         flags_counter = sig.signature[sig_offset : sig_offset + 5]
@@ -186,7 +187,7 @@ def _verify(sig: SSHSignature, message: bytes) -> bool:
     return False
 
 
-def _curve(name: bytes) -> tuple[object, object]:
+def _curve(name: bytes) -> tuple[Any, Any]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
