@@ -183,6 +183,7 @@ def test_hooks_start_without_heavy_libraries(git_repo: GitRepo, argv: tuple[str,
     assert not loaded & HEAVY
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit not installed")
 def test_hooks_through_pre_commit(
     git_repo: GitRepo, tmp_path_factory: pytest.TempPathFactory

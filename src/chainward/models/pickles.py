@@ -349,6 +349,8 @@ def _scan_plain(handle: BinaryIO, limit: int, report: PickleReport, size: int) -
         handle.seek(start)
         if not head or not _looks_like_pickle(head):
             return
+        if index and not (head[0] == 0x80 and 2 <= head[1] <= 5):
+            return  # after the first pickle, only another PROTO-headed one (legacy torch.save)
         before = len(report.problems)
         found = scan_pickle_stream(limited, None, report)
         if not found:

@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """datasets: load_dataset with hub ids, packaged builders, positional revision."""
 
 from datasets import load_dataset

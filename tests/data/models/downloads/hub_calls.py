@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """huggingface_hub: hf_hub_download, snapshot_download, HfApi methods, aliases."""
 
 import huggingface_hub

@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """sentence-transformers, diffusers, peft, timm, open_clip, torch.hub (Bandit knows none)."""
 
 import open_clip

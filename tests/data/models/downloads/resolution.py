@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """Values resolved from the same file: argparse, click, fire, typer, dataclasses, locals."""
 
 import argparse

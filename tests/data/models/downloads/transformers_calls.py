@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """transformers: from_pretrained on any class, pipeline, aliases, subclasses, revisions."""
 
 import transformers as tf
