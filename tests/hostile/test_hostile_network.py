@@ -2,10 +2,11 @@
 
 Each command runs in a fresh interpreter with an audit hook (``sys.addaudithook``)
 on every socket event that can reach the network: connecting, sending, binding
-anything but an ephemeral loopback port, resolving a name, opening a URL. The hook logs the event and refuses it with ``OSError`` (as an unreachable
-network would). With ``--offline`` the log must stay empty; without it the same
-refusal plays a network failure, which must become a finding, never a pass or a
-traceback. A static test checks that every HTTP call in the code has a timeout.
+anything but an ephemeral loopback port, resolving a name, opening a URL. The hook
+logs the event and refuses it with ``OSError`` (as an unreachable network would).
+With ``--offline`` the log must stay empty; without it the same refusal plays a
+network failure, which must become a finding, never a pass or a traceback. A
+static test checks that every HTTP call in the code has a timeout.
 """
 
 from __future__ import annotations
