@@ -224,5 +224,8 @@ def from_environment(
         found = github_event(repo, env.get("GITHUB_EVENT_NAME", ""), Path(event_path))
         if found is not None:
             return found
+    probe = run_git(("rev-parse", "--verify", "--quiet", "HEAD^{commit}"), repo, check=False)
+    if probe.returncode != 0 and not is_shallow(repo):
+        return [], []  # an unborn branch: no commit to check yet
     head = resolve(repo, "HEAD")
     return [head], parents(repo, head)
