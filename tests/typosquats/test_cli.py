@@ -178,9 +178,9 @@ def test_data_refresh_into_a_folder_is_used(
     result = cli("data", "refresh", "--from", str(source), "--data-dir", str(target))
     assert result.code == 0, result.err
     assert "wrote 151 entries" in result.out
-    assert (target / "top-pypi.tsv").read_text().splitlines()[1] == "1\tmy-internal-tool"
+    assert (target / "top-pypi.txt").read_text().splitlines()[1] == "1\tmy-internal-tool"
     sources = json.loads((target / "sources.json").read_text())
-    assert sources["top-pypi.tsv"]["count"] == 151
+    assert sources["top-pypi.txt"]["count"] == 151
     monkeypatch.setenv(DATA_ENV, str(target))
     load_reference.cache_clear()
     from chainward.typosquats.detect import detector
@@ -212,7 +212,7 @@ def test_data_refresh_rejects_bad_sources(cli: Any, tmp_path: Path) -> None:
     assert "not a valid project name" in result.err
     offline = cli("data", "refresh", "--offline", "--from", "https://example.invalid/x.json")
     assert offline.code == 2
-    assert not (tmp_path / "d" / "top-pypi.tsv").exists()
+    assert not (tmp_path / "d" / "top-pypi.txt").exists()
 
 
 def test_online_and_offline_contradict(cli: Any, tmp_path: Path) -> None:

@@ -212,14 +212,14 @@ def load_reference() -> ReferenceData:
     number_of = {name: number for number, name in enumerate(names)}
     aliases: dict[str, str] = {}
     alias_names: list[str] = []
-    for line in data_lines(data_text("aliases.tsv")):
+    for line in data_lines(data_text("aliases.txt")):
         alias, _, canonical = line.partition("\t")
         a, c = normalize(alias), normalize(canonical.strip())
         if a and c and a != c:
             aliases[a] = c
             alias_names.append(a)
     hallucinated: dict[str, str] = {}
-    for line in data_lines(data_text("hallucinated.tsv")):
+    for line in data_lines(data_text("hallucinated.txt")):
         name, _, rest = line.partition("\t")
         hallucinated[normalize(name)] = rest.split("\t", 1)[0]
     squat_words = frozenset(normalize(w) for w in data_lines(data_text("squat-words.txt")))

@@ -35,9 +35,9 @@ from pathlib import Path
 
 MAGIC = b"CWTSIDX1"
 DATA_FILES = (
-    "top-pypi.tsv",
-    "aliases.tsv",
-    "hallucinated.tsv",
+    "top-pypi.txt",
+    "aliases.txt",
+    "hallucinated.txt",
     "brands.txt",
     "squat-words.txt",
     "hf-orgs.txt",
@@ -221,15 +221,15 @@ def parse_top(text: str) -> tuple[list[str], list[int]]:
 
 def load_raw() -> RawData:
     """Parse every shipped list from ``data/`` (slow path; used to build the index)."""
-    names, ranks = parse_top(_data_text("top-pypi.tsv"))
+    names, ranks = parse_top(_data_text("top-pypi.txt"))
     aliases = []
-    for line in _lines(_data_text("aliases.tsv")):
+    for line in _lines(_data_text("aliases.txt")):
         alias, _, canonical = line.partition("\t")
         a, c = normalize(alias), normalize(canonical.strip())
         if a and c and a != c:
             aliases.append(Alias(a, c))
     hallucinated = {}
-    for line in _lines(_data_text("hallucinated.tsv")):
+    for line in _lines(_data_text("hallucinated.txt")):
         name, _, rest = line.partition("\t")
         hallucinated[normalize(name)] = rest.split("\t", 1)[0]
     return RawData(

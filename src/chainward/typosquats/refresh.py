@@ -34,8 +34,8 @@ MAX_SOURCE = 64 * 1024 * 1024
 MIN_NAMES = 100
 SOURCES_FILE = "sources.json"
 KIND_FILES = {
-    "pypi": "top-pypi.tsv",
-    "aliases": "aliases.tsv",
+    "pypi": "top-pypi.txt",
+    "aliases": "aliases.txt",
     "hf-orgs": "hf-orgs.txt",
     "images": "images.txt",
 }
