@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -926,8 +926,3 @@ def scan_source(
 ) -> list[ModelCall]:
     """The model, dataset and hub downloads in one Python file (see :class:`ModelCall`)."""
     return scan_source_full(rel, text, exists=exists).calls
-
-
-def iter_hub_calls(calls: list[ModelCall]) -> Iterator[ModelCall]:
-    """Calls that reach a hub (not local paths or datasets' packaged builders)."""
-    return (c for c in calls if c.repo_state in ("hub", "unresolved"))
