@@ -28,13 +28,11 @@ def _sparse(path: Path, size: int, head: bytes = b"") -> None:
 
 
 def req_100mb_line(root: Path) -> None:
-    """One 100-MB line: a requirement followed by 100 MB of spaces and a comment."""
+    """One 100-MB line: a requirement, 100 MB of NUL bytes (sparse: no disk I/O), a comment."""
     with (root / "requirements.txt").open("wb") as handle:
-        handle.write(b"torch==1.0")
-        chunk = b" " * MB
-        for _ in range(100):
-            handle.write(chunk)
-        handle.write(b"# end\n")
+        handle.write(b"torch==1.0 ")
+        handle.seek(100 * MB, os.SEEK_CUR)
+        handle.write(b" # end\n")
 
 
 def req_4mb_line(root: Path) -> None:

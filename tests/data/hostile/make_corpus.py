@@ -1550,7 +1550,8 @@ GENERATED: list[Entry] = [
         "requirements.txt",
         "too-large",
         "-",
-        "generator: one 100-MB line (torch==1 then 100 MB of spaces); over max-file-size",
+        "generator: one 100-MB line (torch==1.0, 100 MB of NULs, a comment; sparse); "
+        "over max-file-size",
     ),
     Entry(
         "gen:req-4mb-line",
