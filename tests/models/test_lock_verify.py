@@ -290,3 +290,21 @@ def test_parallel_hashing_matches_hashlib(tmp_path: Path) -> None:
         assert digests[path] == hashing.FileDigest(len(data), hashlib.sha256(data).hexdigest())
     assert stats.hashed_files == 6
     assert stats.hashed_bytes == sum(p.stat().st_size for p in paths)
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert hashing.tty_progress(io.StringIO()) is None
+    stream = Tty()
+    show = hashing.tty_progress(stream)
+    assert show is not None
+    paths = [_write(tmp_path, f"p{i}.bin", b"x" * (3 << 20)) for i in range(3)]
+    hash_files(paths, progress=show)
+    out = stream.getvalue()
+    assert out.startswith("\rhashing [")
+    assert out.endswith("9/9 MiB\n")
