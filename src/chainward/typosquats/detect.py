@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chainward.typosquats.index import (
+    DEL2_TOP,
     NS_CORE,
     NS_DEL1,
     NS_DEL2,
@@ -49,6 +50,10 @@ from chainward.typosquats.index import _data_text as data_text
 from chainward.typosquats.index import _lines as data_lines
 
 THRESHOLD = 0.45
+STRONG = 0.8
+DOUBLE_TOP = DEL2_TOP
+"""Distance 2 is checked against the names of at least 8 letters ranked up to this."""
+"""A distance-1 candidate this strong ends the search early."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
 MAX_NAME_LENGTH = 200
 """Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
@@ -202,6 +207,8 @@ class ReferenceData:
     squat_words: frozenset[str]
     squat_deletions: frozenset[str]
     """Long filler words with one letter deleted, to recognise misspelt fillers."""
+    brand_pattern: re.Pattern[str]
+    """Finds any brand inside a name (one search instead of a loop per brand)."""
 
 
 @lru_cache(maxsize=1)
@@ -223,6 +230,7 @@ def load_reference() -> ReferenceData:
         name, _, rest = line.partition("\t")
         hallucinated[normalize(name)] = rest.split("\t", 1)[0]
     squat_words = frozenset(normalize(w) for w in data_lines(data_text("squat-words.txt")))
+    brands = frozenset(normalize(b) for b in data_lines(data_text("brands.txt")))
     return ReferenceData(
         index=index,
         names=names,
@@ -231,7 +239,11 @@ def load_reference() -> ReferenceData:
         aliases=aliases,
         alias_names=alias_names,
         hallucinated=hallucinated,
-        brands=frozenset(normalize(b) for b in data_lines(data_text("brands.txt"))),
+        brands=brands,
+        brand_pattern=re.compile(
+            "|".join(sorted((re.escape(b) for b in brands if len(b) >= 3), key=len, reverse=True))
+            or "(?!)"
+        ),
         squat_words=squat_words,
         squat_deletions=frozenset(
             w[:i] + w[i + 1 :] for w in squat_words if len(w) >= 6 for i in range(len(w))
@@ -315,17 +327,18 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
     ln, lt = len(name), len(target)
     if abs(ln - lt) > 2:
         return None
-    # Full table: names here are short (<= MAX_NAME_LENGTH) and this runs on few pairs.
-    dist = [[0] * (lt + 1) for _ in range(ln + 1)]
-    for i in range(ln + 1):
+    # Only a band of width 2 around the diagonal can stay within distance 2.
+    big = 99
+    dist = [[big] * (lt + 1) for _ in range(ln + 1)]
+    for i in range(min(ln, 2) + 1):
         dist[i][0] = i
-    for j in range(lt + 1):
+    for j in range(min(lt, 2) + 1):
         dist[0][j] = j
     for i in range(1, ln + 1):
         row = dist[i]
         prev = dist[i - 1]
         ci = name[i - 1]
-        for j in range(1, lt + 1):
+        for j in range(max(1, i - 2), min(lt, i + 2) + 1):
             cost = 0 if ci == target[j - 1] else 1
             best = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
             if (
@@ -337,6 +350,8 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
             ):
                 best = dist[i - 2][j - 2] + 1
             row[j] = best
+        if min(row[max(0, i - 2) : i + 3]) > 2:
+            return None  # every alignment is already more than two edits away
     if dist[ln][lt] > 2:
         return None
     edits: list[Edit] = []
@@ -494,7 +509,7 @@ def _describe_edit(edit: Edit, technique: str) -> str:
 
 def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> Candidate | None:
     """Score a distance-2 look-alike of a popular, long name."""
-    if len(target) < 8 or rank > 1500 or len(edits) != 2:
+    if len(target) < 8 or rank > DOUBLE_TOP or len(edits) != 2:
         return None
     if any(_is_digit(c) or c == "-" for e in edits for c in e.new + e.old):
         return None  # versions and separators are not typing mistakes
@@ -552,6 +567,7 @@ class Detector:
             alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
         }
         self._host_cache: frozenset[str] | None = None
+        self._ends: frozenset[tuple[int, str]] | None = None
         self._candidates: set[int] = set()
 
     @property
@@ -736,6 +752,10 @@ class Detector:
         found: list[Candidate] = []
         self._alias_exact(name, found)
         self._edit_distance_one(name, found)
+        if any(c.score >= STRONG for c in found):
+            # A clear one-letter typo of a popular name: the other techniques cannot
+            # change the outcome, only cost time.
+            return max(found, key=lambda c: (c.score, -c.rank))
         self._fold(name, found)
         self._affixes(name, found)
         self._version_suffix(name, found)
@@ -767,17 +787,19 @@ class Detector:
     def _edit_distance_one(self, name: str, found: list[Candidate]) -> None:
         singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
         # name = target minus a char; one change on each side
-        numbers = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        numbers = {v >> 1 for v in values if not v & 1}
         number_of = self.ref.number_of
-        for shorter in singles:
-            number = number_of.get(shorter)  # name = target plus a char
-            if number is not None:
-                numbers.add(number)
-            alias = self._alias_numbers.get(shorter)
-            if alias is not None:
-                numbers.add(alias)
-        self._candidates = numbers
+        # name = target plus a char (set intersections run in C)
+        numbers.update(number_of[s] for s in number_of.keys() & singles)
+        numbers.update(self._alias_numbers[s] for s in self._alias_numbers.keys() & singles)
+        # Popular names whose two-letter deletions match: distance-2 candidates.
+        self._candidates = numbers | {v >> 1 for v in values if v & 1}
+        names = self.ref.names
+        length = len(name)
         for number in numbers:
+            if number < self.count and abs(len(names[number]) - length) > 1:
+                continue  # found through its two-letter deletions: distance 2 at best
             target = self._target(number)
             if target is None:
                 continue
@@ -807,20 +829,26 @@ class Detector:
         # The distance-1 look-up of the name and its deletions already found the
         # popular names whose one- or two-letter deletions they are.
         numbers = set(self._candidates)
-        if len(name) >= 8:
+        if len(name) >= 8 and self._may_have_double_target(name):
             # Two deletions of the name against one or two of a popular name: two
             # transpositions, a transposition and a change, an addition and a change.
             doubles = deletions2(name)
-            numbers |= self.ref.index.lookup_many(NS_DEL2, doubles)
+            numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
             if len(name) >= 9:  # two letters added
                 number_of = self.ref.number_of
                 numbers.update(number_of[d] for d in doubles if d in number_of)
+        names = self.ref.names
+        length = len(name)
         for number in numbers:
+            if number < self.count:
+                size = len(names[number])
+                if size < 8 or abs(size - length) > 2 or self.ref.ranks[number] > DOUBLE_TOP:
+                    continue
             target = self._target(number)
             if target is None:
                 continue
             tname, rank, canonical = target
-            if rank > 1500 or len(tname) < 8:
+            if rank > DOUBLE_TOP or len(tname) < 8:
                 continue
             scored = []
             for prefer_indel in (False, True):
@@ -833,6 +861,25 @@ class Detector:
             if scored:
                 best = max(scored, key=lambda c: c.score)
                 found.append(self._via_alias(best, tname, canonical))
+
+    def _may_have_double_target(self, name: str) -> bool:
+        """Whether a distance-2 target of the same or a shorter length starts or ends
+        like ``name`` (two edits rarely touch both the first and last three letters)."""
+        if self._ends is None:
+            ends: set[tuple[int, str]] = set()
+            names = self.ref.names
+            for number in range(self.count):
+                target = names[number]
+                if len(target) >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
+                    ends.add((len(target), "^" + target[:3]))
+                    ends.add((len(target), "$" + target[-3:]))
+            self._ends = frozenset(ends)
+        head, tail = "^" + name[:3], "$" + name[-3:]
+        length = len(name)
+        return any(
+            (size, head) in self._ends or (size, tail) in self._ends
+            for size in (length, length - 1, length - 2)
+        )
 
     def _fold(self, name: str, found: list[Candidate]) -> None:
         key = fold(name)
@@ -1004,8 +1051,8 @@ class Detector:
                 if popular is not None:
                     spans.append((start, end, popular[0], popular[1], False))
                     break
-        if not spans:
-            # A misspelt popular name inside a longer one (update-request).
+        if not spans and any(self._is_filler(w) for w in words):
+            # A misspelt popular name beside a filler word (update-request).
             for position, word in enumerate(words):
                 if word in self.ref.squat_words or word in _AFFIX_WORDS:
                     continue
@@ -1046,6 +1093,8 @@ class Detector:
 
     def _brands(self, name: str, found: list[Candidate]) -> None:
         """A vendor brand fused with a filler (claudeai-eng, gptplus, chatgpt-pro)."""
+        if self.ref.brand_pattern.search(name) is None:
+            return
         for word in name.split("-"):
             if word in self.trusted:
                 continue
@@ -1075,7 +1124,7 @@ class Detector:
         if len(word) < 5:
             return None
         keys = [word[:i] + word[i + 1 :] for i in range(len(word))]
-        numbers = self.ref.index.lookup_many(NS_DEL1, [*keys, word])
+        numbers = {v >> 1 for v in self.ref.index.lookup_many(NS_DEL1, [*keys, word]) if not v & 1}
         number_of = self.ref.number_of
         numbers.update(number_of[k] for k in keys if k in number_of)
         best: tuple[str, int] | None = None

@@ -44,7 +44,7 @@ DATA_FILES = (
     "images.txt",
 )
 INDEX_FILE = "index.bin"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 
 # Two-character deletions are indexed only for the most popular, longer names: distance
 # 2 between two short or obscure names is mostly coincidence (addict/bidict), and the
@@ -255,21 +255,26 @@ def data_digest() -> str:
 
 
 def _entries(raw: RawData) -> Iterator[tuple[str, str, int]]:
-    """(namespace, key, target number) for every popular name and alias."""
+    """(namespace, key, stored value) for every popular name and alias.
+
+    The stored value is ``target number * 2 + tag``; the tag is 1 for two-character
+    deletions, so that a distance-1 look-up skips them without verifying them.
+    """
     targets = raw.names + [a.alias for a in raw.aliases]
     for number, name in enumerate(targets):
+        value = number * 2
         for key in deletions(name):
-            yield NS_DEL1, key, number
+            yield NS_DEL1, key, value
         if number < len(raw.names) and raw.ranks[number] <= DEL2_TOP and len(name) >= DEL2_MIN_LEN:
             for key in deletions2(name):
-                yield NS_DEL2, key, number
-        yield NS_FOLD, fold(name), number
+                yield NS_DEL2, key, value + 1
+        yield NS_FOLD, fold(name), value
         core = affix_core(name)
         if core is not None:
-            yield NS_CORE, core, number
+            yield NS_CORE, core, value
         words = word_key(name)
         if words is not None:
-            yield NS_WORDS, words, number
+            yield NS_WORDS, words, value
 
 
 BUCKET_BITS = 16
@@ -311,8 +316,8 @@ def build_filter(hashes: Iterable[int]) -> bytes:
 def build_index_bytes(raw: RawData | None = None) -> bytes:
     """The bytes of ``data/index.bin`` for the current lists."""
     raw = raw or load_raw()
-    if len(raw.names) + len(raw.aliases) >= 0xFFFF:
-        raise ValueError("too many targets for 16-bit target numbers")
+    if len(raw.names) + len(raw.aliases) >= 0x7FFF:
+        raise ValueError("too many targets for 16-bit tagged target numbers")
     hashes, targets, offsets = build_tables(_entries(raw))
     header = {
         "version": INDEX_VERSION,
@@ -374,12 +379,15 @@ class HashIndex:
             return []
         found = []
         while i < hi and hashes[i] == h:
-            found.append(self.targets[i])
+            found.append(self.targets[i] >> 1)
             i += 1
         return found
 
     def lookup_many(self, namespace: str, keys: Iterable[str]) -> set[int]:
-        """Target numbers stored under any of ``keys`` (the hot loop, kept flat)."""
+        """Stored values (``number * 2 + tag``) under any of ``keys`` (the hot loop).
+
+        Tag 1 marks two-character deletions; ``value >> 1`` is the target number.
+        """
         seed = _SEEDS[namespace]
         crc32 = zlib.crc32
         offsets = self.offsets
