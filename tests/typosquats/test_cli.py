@@ -230,3 +230,21 @@ def test_index_is_current() -> None:
         cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_names_file_with_byte_order_mark_and_crlf(cli: Any, tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_bytes(b"\xef\xbb\xbfname\r\nreqeusts\r\nnumpy\r\n")
+    rows = json.loads(
+        cli("typosquats", "--names-file", str(names), "--format", "json", cwd=tmp_path).out
+    )["results"]
+    assert [(r["name"], r["flagged"]) for r in rows] == [("reqeusts", True), ("numpy", False)]
+
+
+@pytest.mark.parametrize(
+    "name", ["tensorfow", "matplotib", "tiketoken", "huggingface-hubs", "pytorch-lighting"]
+)
+def test_the_issues_examples_are_flagged(cli: Any, tmp_path: Path, name: str) -> None:
+    result = cli("typosquats", name, "--format", "json", cwd=tmp_path)
+    assert result.code == 1
+    assert json.loads(result.out)["results"][0]["flagged"]

@@ -99,7 +99,7 @@ def read_names_file(source: str) -> list[str]:
         raise InputError(f"cannot read: {exc.strerror or exc}", where=source) from None
     if len(data) > MAX_NAMES_FILE:
         raise InputError(f"larger than {MAX_NAMES_FILE} bytes", where=source)
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8-sig", "replace")  # a byte-order mark is not part of a name
     names: list[str] = []
     for number, raw_line in enumerate(text.split("\n"), start=1):
         line = raw_line.removesuffix("\r")
