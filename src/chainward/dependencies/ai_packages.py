@@ -9,6 +9,7 @@ dependency (``scope = "all"``).
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
@@ -38,8 +39,32 @@ def shipped_ai_packages() -> tuple[frozenset[str], tuple[str, ...]]:
     return _parse_list(text.read_text("utf-8"))
 
 
-def _matches(name: str, exact: Iterable[str], globs: Iterable[str]) -> bool:
-    return name in exact or any(fnmatch.fnmatchcase(name, g) for g in globs)
+class _NameSet:
+    """Exact canonical names plus ``family-*`` globs, compiled into one regular expression."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        items = [str(e) for e in entries]
+        self.exact = frozenset(canonicalize_name(e) for e in items if "*" not in e)
+        globs = [e.lower() for e in items if "*" in e]
+        self.pattern = re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.exact or (
+            self.pattern is not None and isinstance(name, str) and bool(self.pattern.match(name))
+        )
+
+
+@lru_cache(maxsize=32)
+def _scope(
+    scope: str, added: tuple[str, ...], removed: tuple[str, ...]
+) -> tuple[bool, _NameSet, _NameSet, _NameSet]:
+    exact, globs = shipped_ai_packages()
+    return scope == "all", _NameSet([*exact, *globs]), _NameSet(added), _NameSet(removed)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(name: str) -> str:
+    return canonicalize_name(name)
 
 
 def is_ai_package(name: str, policy: Mapping[str, Any] | None = None) -> bool:
@@ -49,21 +74,15 @@ def is_ai_package(name: str, policy: Mapping[str, Any] | None = None) -> bool:
     the defaults): ``scope = "all"`` puts every name in scope; ``ai-packages`` adds
     names or ``family-*`` globs; ``not-ai-packages`` removes them (it wins).
     """
-    canonical = canonicalize_name(name)
+    canonical = _canonical(name)
     if not canonical:
         return False
     table = policy or {}
-    removed = [str(n) for n in table.get("not-ai-packages", ())]
-    removed_exact = {canonicalize_name(n) for n in removed if "*" not in n}
-    removed_globs = [n.lower() for n in removed if "*" in n]
-    if _matches(canonical, removed_exact, removed_globs):
+    everything, shipped, added, removed = _scope(
+        str(table.get("scope", "ai")),
+        tuple(str(n) for n in table.get("ai-packages", ())),
+        tuple(str(n) for n in table.get("not-ai-packages", ())),
+    )
+    if canonical in removed:
         return False
-    if table.get("scope", "ai") == "all":
-        return True
-    exact, globs = shipped_ai_packages()
-    if _matches(canonical, exact, globs):
-        return True
-    added = [str(n) for n in table.get("ai-packages", ())]
-    added_exact = {canonicalize_name(n) for n in added if "*" not in n}
-    added_globs = [n.lower() for n in added if "*" in n]
-    return _matches(canonical, added_exact, added_globs)
+    return everything or canonical in shipped or canonical in added

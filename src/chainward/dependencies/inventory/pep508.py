@@ -33,9 +33,10 @@ class RequirementError(ValueError):
 def exact_version(specifier: SpecifierSet | str) -> str | None:
     """The version a specifier pins exactly (``==X`` without ``*``, or ``===X``), else None."""
     try:
-        specs = list(SpecifierSet(str(specifier)))
+        parsed = specifier if isinstance(specifier, SpecifierSet) else SpecifierSet(specifier)
     except ValueError:
         return None
+    specs = list(parsed)
     if len(specs) != 1:
         # ``==1.0,>=0.9`` still pins exactly one version.
         exact = [s for s in specs if s.operator in ("==", "===") and "*" not in s.version]
@@ -151,7 +152,7 @@ def parse_requirement(
         raise RequirementError("empty requirement")
     if editable or is_direct_reference(text):
         return _direct(text, path=path, line=line, manifest=manifest, hashes=hashes, locked=locked)
-    parse_text, has_variable = _expand_placeholders(text)
+    parse_text, has_variable = _expand_placeholders(text) if "${" in text else (text, False)
     try:
         req = Requirement(parse_text)
     except InvalidRequirement as exc:
