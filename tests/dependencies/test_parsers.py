@@ -274,3 +274,23 @@ def test_include_outside_the_repository_and_remote_include(tmp_path: Path) -> No
     ]
     assert "outside the repository" in problems[0].message
     assert "remote" in problems[1].message
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("Dockerfile", True),
+        ("docker/Dockerfile.gpu", True),
+        ("app.Dockerfile", True),
+        ("Containerfile", True),
+        ("dockerfile.j2", True),
+        # The parser's own module, docs and configs are not Dockerfiles.
+        ("src/chainward/dependencies/inventory/dockerfile.py", False),
+        ("Dockerfile.md", False),
+        ("dockerfile.yml", False),
+    ],
+)
+def test_dockerfile_names(path: str, expected: bool) -> None:
+    from chainward.dependencies.inventory.dockerfile import is_dockerfile_path
+
+    assert is_dockerfile_path(path) is expected

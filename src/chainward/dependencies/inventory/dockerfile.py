@@ -18,12 +18,47 @@ from chainward.dependencies.inventory.model import (
 )
 
 
+# Suffixes that make "dockerfile.<suffix>" some other kind of file.
+_NOT_DOCKERFILE = frozenset(
+    {
+        "py",
+        "pyc",
+        "pyi",
+        "md",
+        "rst",
+        "txt",
+        "json",
+        "yml",
+        "yaml",
+        "toml",
+        "sh",
+        "go",
+        "rs",
+        "js",
+        "ts",
+        "html",
+        "cfg",
+        "ini",
+        "lock",
+        "bak",
+        "orig",
+        "swp",
+        "png",
+        "svg",
+        "pdf",
+    }
+)
+
+
 def is_dockerfile_path(rel: str) -> bool:
     """``Dockerfile``, ``Containerfile`` and their ``.suffix``/``prefix.`` variants."""
     name = posixpath.basename(rel)
     lower = name.lower()
     for base in ("dockerfile", "containerfile"):
-        if lower == base or lower.startswith(base + ".") or lower.endswith("." + base):
+        if lower == base or lower.endswith("." + base):
+            return True
+        # Dockerfile.gpu, Dockerfile.cuda12 — but not dockerfile.py, the parser's own module.
+        if lower.startswith(base + ".") and lower.rsplit(".", 1)[1] not in _NOT_DOCKERFILE:
             return True
     return False
 
