@@ -192,3 +192,10 @@ def test_lock_file_covers_ranges_but_only_for_its_names(tmp_path: object) -> Non
     )
     # A lock file in a parent folder (a uv workspace) covers members below it.
     assert (U, "pkg/pyproject.toml", 4) not in triples(findings_of(root))
+
+
+def test_named_manifest_is_judged_with_the_lock_beside_it(cli: object) -> None:
+    # pre-commit may pass only pyproject.toml; its uv.lock still covers it.
+    root = MANIFESTS / "pyproject" / "good"
+    result = cli("deps", "pyproject.toml", "--format", "json", cwd=root)  # type: ignore[operator]
+    assert result.code == 0, result.out

@@ -34,7 +34,9 @@ def check_inventory(
     """Every offline check over an inventory (``policy``: the dependencies table)."""
     table = policy or {}
     coverage = build_coverage(
-        inventory.dependencies, inventory.constraints, inventory.constraint_links
+        (*inventory.dependencies, *inventory.context_locks),
+        inventory.constraints,
+        inventory.constraint_links,
     )
     deps = inventory.dependencies
     yield from inventory.problems

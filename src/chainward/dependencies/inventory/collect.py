@@ -39,6 +39,7 @@ class InventoryBuilder:
     pipes: list[PipeToShell] = field(default_factory=list)
     constraints: list[Dependency] = field(default_factory=list)
     constraint_links: list[tuple[str, str]] = field(default_factory=list)
+    context_locks: list[Dependency] = field(default_factory=list)
 
     def build(self) -> Inventory:
         return Inventory(
@@ -49,6 +50,7 @@ class InventoryBuilder:
             pipes=tuple(self.pipes),
             constraints=tuple(self.constraints),
             constraint_links=tuple(self.constraint_links),
+            context_locks=tuple(self.context_locks),
         )
 
 
@@ -281,4 +283,40 @@ def collect_inventory(ctx: ScanContext) -> Inventory:
         if text is None:
             continue
         collector(ctx, rel, text, out)
+    if ctx.explicit:
+        _collect_context_locks(ctx, out)
     return out.build()
+
+
+LOCK_NAMES = ("uv.lock", "poetry.lock", "pylock.toml", "Pipfile.lock")
+
+
+def _collect_context_locks(ctx: ScanContext, out: InventoryBuilder) -> None:
+    """Lock files beside (or above) the named manifests, for coverage only.
+
+    When only some files are scanned (pre-commit passes the changed ones), a
+    pyproject.toml must still be judged with the uv.lock next to it.
+    """
+    scanned = set(ctx.files)
+    folders: set[str] = set()
+    for dependency in out.dependencies:
+        if dependency.manifest in ("pyproject", "setup.cfg", "pipfile") or (
+            dependency.manifest == "requirements" and dependency.path.endswith(".in")
+        ):
+            folder = posixpath.dirname(dependency.path)
+            while True:
+                folders.add(folder)
+                if not folder:
+                    break
+                folder = posixpath.dirname(folder)
+    scratch = InventoryBuilder()
+    for folder in sorted(folders):
+        for name in LOCK_NAMES:
+            rel = posixpath.join(folder, name) if folder else name
+            if rel in scanned or not (ctx.root / rel).is_file():
+                continue
+            collector = _dispatch(rel)
+            text = ctx.read_text(rel)
+            if collector is not None and text is not None:
+                collector(ctx, rel, text, scratch)
+    out.context_locks.extend(d for d in scratch.dependencies if d.locked)

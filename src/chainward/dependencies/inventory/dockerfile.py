@@ -17,7 +17,6 @@ from chainward.dependencies.inventory.model import (
     PipeToShell,
 )
 
-
 # Suffixes that make "dockerfile.<suffix>" some other kind of file.
 _NOT_DOCKERFILE = frozenset(
     {

@@ -102,6 +102,9 @@ class Inventory:
     pipes: tuple[PipeToShell, ...] = ()
     constraints: tuple[Dependency, ...] = ()
     """Entries of ``-c`` constraint files: they pin, they do not add dependencies."""
+    context_locks: tuple[Dependency, ...] = ()
+    """Entries of lock files that were not among the scanned files but sit beside (or
+    above) a scanned manifest: they cover its dependencies and are not checked."""
     constraint_links: tuple[tuple[str, str], ...] = ()
     """(requirements file, constraints file) pairs: pip applies a ``-c`` file to every
     file of the same ``-r``/``-c`` include graph."""
