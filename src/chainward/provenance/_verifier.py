@@ -86,6 +86,19 @@ class ChainwardVerifier(Verifier):
                 )
         return None
 
+    def _verify_timestamp_authority(self, bundle: Bundle) -> list[TimestampVerificationResult]:
+        # sigstore-python drops a timestamp that does not verify and goes on with the
+        # others (or the log's integrated time); a bundle carrying a forged or corrupted
+        # timestamp is tampered material, so here every timestamp must verify.
+        verified = super()._verify_timestamp_authority(bundle)
+        data = bundle.verification_material.timestamp_verification_data
+        count = len(data.rfc3161_timestamps) if data is not None else 0
+        if len(verified) != count:
+            raise VerificationError(
+                f"{count - len(verified)} of the bundle's {count} signed timestamps do not verify"
+            )
+        return verified
+
     def _establish_time(self, bundle: Bundle) -> list[TimestampVerificationResult]:
         kind, version = _kind_version(bundle)
         if (kind, version) != ("intoto", "0.0.2"):

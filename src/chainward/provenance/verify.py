@@ -330,6 +330,23 @@ def load_root(path: Path | None) -> TrustedRoot:
         ) from None
 
 
+def _check_log_ids(inner: Any, root: TrustedRoot) -> str | None:
+    """Log entries must come from a log of the trusted root and be self-consistent.
+
+    A Rekor v1 entry's log id and index are covered by its signed entry timestamp; a
+    Rekor v2 entry has none, so its log id and index are checked against the trusted
+    root and its inclusion proof here (as sigstore-go does) rather than left unread.
+    """
+    known = {tlog.log_id.key_id for tlog in root._inner.tlogs}
+    for entry in inner.verification_material.tlog_entries:
+        if entry.log_id.key_id not in known:
+            return "the log entry comes from a transparency log that the trusted root does not list"
+        proof = entry.inclusion_proof
+        if not entry.integrated_time and proof is not None and proof.log_index != entry.log_index:
+            return "the log entry's index differs from its inclusion proof's"
+    return None
+
+
 class _NoLogEntry(Exception):
     """A well-formed bundle without a transparency log entry."""
 
@@ -379,6 +396,9 @@ def verify_bundle(
             "sigstore",
         )
     root = trusted_root if trusted_root is not None else load_root(None)
+    problem = _check_log_ids(inner, root)
+    if problem:
+        return _fail(problem, "sigstore")
     if inner.verification_material.public_key is not None:
         if key is None:
             return _fail(
@@ -416,6 +436,8 @@ def _verify_certificate_bundle(
         bundle = Bundle(inner)
     except SigstoreError as exc:
         return _fail(f"invalid bundle: {exc}", "sigstore")
+    except Exception as exc:  # e.g. certificate bytes that are not a valid certificate
+        return _fail(f"invalid bundle: {_reason(exc)}", "sigstore")
     identity = IdentityPolicy(
         identity=policy.identity,
         identity_regexp=policy.identity_regexp,
@@ -502,8 +524,8 @@ def _verify_keyed_bundle(
         return _fail("expected exactly one transparency log entry", "key")
     try:
         entry = TransparencyLogEntry(entries[0])
-    except SigstoreError as exc:
-        return _fail(f"invalid log entry: {exc}", "key")
+    except (SigstoreError, ValueError) as exc:
+        return _fail(f"invalid log entry: {_reason(exc)}", "key")
     if not (entry._inner.inclusion_promise and entry._inner.integrated_time):
         # Without a signed entry timestamp there is no verified time for a key bundle.
         return _fail("the log entry has no signed entry timestamp", "key")
@@ -517,6 +539,17 @@ def _verify_keyed_bundle(
         kind = (body["kind"], body["apiVersion"])
     except (ValueError, KeyError, TypeError):
         return _fail("the log entry body is malformed", "key")
+    kind_version = entry._inner.kind_version
+    if (kind_version.kind, kind_version.version) != kind:
+        return _fail("the log entry's kind and version do not match its body", "key")
+    signature_bytes = (
+        inner.message_signature.signature
+        if inner.message_signature is not None
+        else (inner.dsse_envelope.signatures[0].sig if inner.dsse_envelope else b"")
+    )
+    timestamp_problem = _check_timestamps(inner, signature_bytes, root)
+    if timestamp_problem:
+        return _fail(timestamp_problem, "key")
     key_der = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -576,6 +609,25 @@ def _verify_keyed_bundle(
         "dsse",
         statement=statement,
     )
+
+
+def _check_timestamps(inner: Any, signature: bytes, root: TrustedRoot) -> str | None:
+    """Every RFC 3161 timestamp a key bundle carries must verify (None when they do)."""
+    from sigstore.models import TimestampVerificationData
+
+    from chainward.provenance._verifier import ChainwardVerifier
+
+    data = inner.verification_material.timestamp_verification_data
+    if data is None or not data.rfc3161_timestamps:
+        return None
+    try:
+        responses = TimestampVerificationData(data).rfc3161_timestamps
+        verifier = ChainwardVerifier(trusted_root=root)
+        if not all(verifier._verify_signed_timestamp(r, signature) for r in responses):
+            return "a signed timestamp in the bundle does not verify"
+    except Exception as exc:  # malformed timestamps: not verified
+        return f"invalid signed timestamp: {_reason(exc)}"
+    return None
 
 
 # --- entry point ---------------------------------------------------------------------
