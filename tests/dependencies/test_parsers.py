@@ -294,3 +294,16 @@ def test_dockerfile_names(path: str, expected: bool) -> None:
     from chainward.dependencies.inventory.dockerfile import is_dockerfile_path
 
     assert is_dockerfile_path(path) is expected
+
+
+def test_github_expressions_are_one_word() -> None:
+    scan = scan_commands(
+        "ci.yml",
+        "pip install torch==${{ matrix.torch }} -r reqs/${{ matrix.r }}.txt",
+        4,
+        "workflow",
+    )
+    assert [(d.name, d.specifier, d.version, d.line) for d in scan.dependencies] == [
+        ("torch", "==${matrix.torch}", None, 4)
+    ]
+    assert scan.requirement_files == [(4, "reqs/${matrix.r}.txt")]

@@ -143,3 +143,15 @@ def test_line_endings_are_kept(tmp_path: Path, newline: str) -> None:
     result = pin_requirements("requirements.txt", text, _pinner(tmp_path), {})
     assert result.new.count(newline) == 4
     assert result.new.startswith("# x" + newline + "peft==0.13.2 \\" + newline)
+
+
+def test_files_on_another_index_are_not_pinned_from_pypi(tmp_path: Path) -> None:
+    text = "--index-url https://download.pytorch.org/whl/cu118\ntorch>=2.1\n"
+    result = pin_requirements("requirements.txt", text, _pinner(tmp_path), {})
+    assert not result.changed
+    assert [(line, name) for line, name, _ in result.skipped] == [(2, "torch")]
+    assert "PyPI only" in result.skipped[0][2]
+    # A mirror the policy allows counts as PyPI.
+    mirror = "--index-url https://mirror.example.com/simple\npeft>=0.13,<0.14\n"
+    allowed = {"allowed-indexes": ["https://mirror.example.com/"]}
+    assert pin_requirements("r.txt", mirror, _pinner(tmp_path), allowed).changed

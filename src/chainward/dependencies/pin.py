@@ -25,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 
 from chainward.core.errors import NetworkError
 from chainward.dependencies.ai_packages import is_ai_package
+from chainward.dependencies.checks.sources import PYPI, normalize_index
 from chainward.dependencies.index import Project, PyPIClient
 from chainward.dependencies.inventory.model import Dependency
 from chainward.dependencies.inventory.requirements import (
@@ -215,6 +216,21 @@ def pin_requirements(rel: str, text: str, pinner: Pinner, policy: Mapping[str, A
     if parsed.problems:
         for problem in parsed.problems:
             result.skipped.append((problem.line or 0, "", problem.message))
+        return result
+    allowed = [str(a) for a in policy.get("allowed-indexes", ())]
+    indexes = {normalize_index(o.value, allowed) for o in parsed.options if o.option == "index-url"}
+    if indexes - {PYPI}:
+        # Hashes come from PyPI's published digests; another index serves other files.
+        for dependency in parsed.dependencies:
+            if _needs_pin(dependency, policy, False):
+                result.skipped.append(
+                    (
+                        dependency.line,
+                        dependency.raw_name,
+                        f"the file installs from {', '.join(sorted(indexes - {PYPI}))}; "
+                        "chainward pin takes versions and hashes from PyPI only",
+                    )
+                )
         return result
     candidates = [d for d in parsed.dependencies if _needs_pin(d, policy, False)]
     file_hashed = bool(candidates) or any(d.hashes for d in parsed.dependencies)

@@ -222,11 +222,29 @@ def _token_line(lines: list[str], first: int, token: str, cursor: list[int]) -> 
     return first + cursor[0]
 
 
+def _github_expressions(text: str) -> str:
+    """``${{ matrix.torch }}`` → ``${matrix.torch}``: one shell word, a variable."""
+    out: list[str] = []
+    index = 0
+    while True:
+        start = text.find("${{", index)
+        end = text.find("}}", start + 3) if start >= 0 else -1
+        if start < 0 or end < 0 or "\n" in text[start:end]:
+            out.append(text[index:])
+            return "".join(out)
+        inner = "".join(text[start + 3 : end].split()).replace("{", "").replace("}", "")
+        out.append(text[index:start])
+        out.append("${" + (inner or "EXPR") + "}")
+        index = end + 2
+
+
 def scan_commands(
     rel: str, text: str, start_line: int, manifest: str, *, group_prefix: str = ""
 ) -> CommandScan:
     """Scan a shell script's text whose first line is ``start_line`` of ``rel``."""
     result = CommandScan()
+    if "${{" in text:
+        text = _github_expressions(text)
     physical = text.splitlines()
     for first, logical in _split_line_script(text, start_line):
         tokens = tokenize(logical)
