@@ -294,3 +294,30 @@ def test_out_dir_and_json_output(release: GitRepo, cli: Any, tmp_path: Path) -> 
         str(public),
     )
     assert verified.code == 0
+
+
+def test_keyless_with_offline_exits_2(release: GitRepo, cli: Any) -> None:
+    result = cli("attest", "dist/*", "--sigstore", "--offline", cwd=release.path)
+    assert result.code == 2
+    assert "--offline" in result.err
+
+
+def test_sarif_output_for_an_unverified_attestation(cli: Any, tmp_path: Path) -> None:
+    [case] = json.loads((DATA / "MANIFEST.json").read_text())["dsse_local_key"]
+    other = tmp_path / "demo_pkg-1.0.0-py3-none-any.whl"
+    other.write_bytes(b"not the attested wheel")
+    result = cli(
+        "verify-attestation",
+        str(other),
+        "--bundle",
+        str(DATA / case["envelope"]),
+        "--key",
+        str(DATA / case["public_key_pem"]),
+        "--format",
+        "sarif",
+    )
+    assert result.code == 1
+    sarif = json.loads(result.out)
+    [finding] = sarif["runs"][0]["results"]
+    assert finding["ruleId"] == "unverified-attestation"
+    assert finding["level"] == "error"
