@@ -60,7 +60,7 @@ def audit_versions(
             SkippedDependency,
         )
         from pip_audit._service.pypi import PyPIService
-    except ImportError as exc:  # pragma: no cover - depends on the install
+    except ImportError as exc:
         raise AuditUnavailable(
             f"pip-audit is not installed ({exc.name}); install chainward[audit]"
         ) from None

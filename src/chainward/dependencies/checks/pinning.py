@@ -26,10 +26,6 @@ def is_full_sha(ref: str | None) -> bool:
     return ref is not None and len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref)
 
 
-def _where(dependency: Dependency) -> str:
-    return f"{dependency.raw_name}{dependency.specifier}" if dependency.raw_name else "dependency"
-
-
 def _pin_fix(dependency: Dependency) -> str:
     if dependency.manifest in _INSTALL_COMMANDS:
         return (
@@ -47,9 +43,8 @@ def _pin_fix(dependency: Dependency) -> str:
             f"pin it exactly ({dependency.raw_name}==<version>) and lock the environment "
             "with conda-lock"
         )
-    if dependency.manifest in ("pyproject", "setup.cfg", "pipfile"):
-        return "commit a lock file beside it (uv lock, poetry lock, pipenv lock) or pin ==<version>"
-    return f"pin {dependency.raw_name}==<version>"
+    # pyproject.toml, setup.cfg, Pipfile: the lock file is where hashes live.
+    return "commit a lock file beside it (uv lock, poetry lock, pipenv lock) or pin ==<version>"
 
 
 def _pre_note(dependency: Dependency, pre_lines: set[tuple[str, int]]) -> str:
