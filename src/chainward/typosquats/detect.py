@@ -51,6 +51,8 @@ from chainward.typosquats.index import _lines as data_lines
 
 THRESHOLD = 0.45
 STRONG = 0.8
+FAST_EXIT = 0.6
+"""A distance-1 look-alike of a top-1,000 name scoring this ends the search at once."""
 DOUBLE_TOP = DEL2_TOP
 """Distance 2 is checked against the names of at least 8 letters ranked up to this."""
 """A distance-1 candidate this strong ends the search early."""
@@ -645,6 +647,8 @@ class Detector:
                 score=1.0,
                 detail=f"name is {len(stripped)} characters long (limit {MAX_NAME_LENGTH})",
             )
+        if stripped.isascii() and _VALID_NAME.match(stripped):
+            return self._check_valid(raw, normalize(stripped))  # the common case, fast
         for char in stripped:
             if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
                 return Verdict(
@@ -655,9 +659,7 @@ class Detector:
                     score=1.0,
                     detail=f"control or invisible character U+{ord(char):04X} in the name",
                 )
-        if not stripped.isascii() or not _VALID_NAME.match(stripped):
-            return self._check_odd(raw, stripped)
-        return self._check_valid(raw, normalize(stripped))
+        return self._check_odd(raw, stripped)
 
     def _check_odd(self, raw: str, stripped: str) -> Verdict:
         """Non-ASCII or otherwise invalid names: a look-alike of a popular name, or invalid."""
@@ -751,6 +753,8 @@ class Detector:
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
         self._alias_exact(name, found)
+        if self._fast_edit_distance_one(name, found):
+            return max(found, key=lambda c: (c.score, -c.rank))
         self._edit_distance_one(name, found)
         if any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
@@ -783,6 +787,29 @@ class Detector:
                     f"{name!r} is another name for {canonical!r}, which is the project to install",
                 )
             )
+
+    def _fast_edit_distance_one(self, name: str, found: list[Candidate]) -> bool:
+        """Distance 1 against the top names only (a dict look-up per key); True when a
+        strong candidate ends the search (then the full look-up is not needed)."""
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        numbers = self.ref.index.fast_lookup([name, *singles])
+        number_of = self.ref.number_of
+        numbers.update(number_of[s] for s in number_of.keys() & singles)
+        numbers.update(self._alias_numbers[s] for s in self._alias_numbers.keys() & singles)
+        strong = False
+        for number in numbers:
+            target = self._target(number)
+            if target is None:
+                continue
+            tname, rank, canonical = target
+            edit = single_edit(name, tname)
+            if edit is None:
+                continue
+            candidate = score_single_edit(name, tname, rank, edit)
+            if candidate is not None and candidate.score >= FAST_EXIT:
+                found.append(self._via_alias(candidate, tname, canonical))
+                strong = True
+        return strong
 
     def _edit_distance_one(self, name: str, found: list[Candidate]) -> None:
         singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
