@@ -155,3 +155,14 @@ def test_files_on_another_index_are_not_pinned_from_pypi(tmp_path: Path) -> None
     mirror = "--index-url https://mirror.example.com/simple\npeft>=0.13,<0.14\n"
     allowed = {"allowed-indexes": ["https://mirror.example.com/"]}
     assert pin_requirements("r.txt", mirror, _pinner(tmp_path), allowed).changed
+
+
+def test_yanked_releases_are_never_chosen_or_silently_hashed(tmp_path: Path) -> None:
+    # packaging 20.6 is yanked on PyPI (recorded project JSON).
+    pinner = _pinner(tmp_path)
+    policy = {"scope": "all"}
+    ranged = pin_requirements("r.txt", "packaging>=20.5,<20.7\n", pinner, policy)
+    assert [(name, c.version) for _, name, c in ranged.pinned] == [("packaging", "20.5")]
+    pinned = pin_requirements("r.txt", "packaging==20.6\n", pinner, policy)
+    assert not pinned.changed
+    assert "yanked" in pinned.skipped[0][2]

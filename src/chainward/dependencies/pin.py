@@ -162,6 +162,9 @@ class Pinner:
                 version, origin = newest, "pypi"
         project = self.client.project(dependency.name, version)
         hashes = _published_sha256(project, version)
+        files = project.files(version)
+        if files and all(f.yanked for f in files):
+            raise ValueError(f"{dependency.name}=={version} is yanked on PyPI; choose another")
         if not hashes:
             raise ValueError(f"PyPI publishes no sha256 digests for {dependency.name}=={version}")
         return Choice(version, origin, hashes)

@@ -401,7 +401,7 @@ def conda_dependency(rel: str, line: int, text: str, manifest: str) -> Dependenc
     """A Dependency for one conda match spec (None when it names no package)."""
     from packaging.utils import canonicalize_name
 
-    name, spec, version, channel = conda_spec(text)
+    name, spec, version, _channel = conda_spec(text)
     if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         return None
     return Dependency(
@@ -415,7 +415,7 @@ def conda_dependency(rel: str, line: int, text: str, manifest: str) -> Dependenc
         marker=None,
         hashes=(),
         source="index",
-        url=channel,
+        url=None,  # a channel is an index, not a direct reference
         manifest=manifest,
         locked=False,
     )
