@@ -53,6 +53,13 @@ def register(
         help="only write the unsigned statement (see --statement)",
     )
     attest.add_argument(
+        "--trust-config",
+        type=Path,
+        metavar="FILE",
+        help="keyless signing against a private Sigstore instance: its ClientTrustConfig "
+        "(trusted root and signing config) JSON",
+    )
+    attest.add_argument(
         "--statement",
         type=Path,
         metavar="FILE",
@@ -217,7 +224,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
     if private_key is not None:
         text, suffix = sign_with_key(statement, private_key), ENVELOPE_SUFFIX
     elif token is not None:
-        text, suffix = sign_keyless(statement, token), BUNDLE_SUFFIX
+        text, suffix = sign_keyless(statement, token, args.trust_config), BUNDLE_SUFFIX
     else:
         text, suffix = "", ""
     if text:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.atomic import write_atomic
-from chainward.core.errors import Error
+from chainward.core.errors import Error, InputError
 from chainward.provenance.keys import sign_envelope
 
 if TYPE_CHECKING:
@@ -40,15 +40,32 @@ def sign_with_key(statement: Mapping[str, Any], key: PrivateKey) -> str:
     return sign_envelope(key, statement_bytes(statement)).to_json() + "\n"
 
 
-def sign_keyless(statement: Mapping[str, Any], identity_token: str) -> str:
-    """A Sigstore bundle (v0.3, DSSE) over the statement, signed with the OIDC identity."""
+def sign_keyless(
+    statement: Mapping[str, Any], identity_token: str, trust_config: Path | None = None
+) -> str:
+    """A Sigstore bundle (v0.3, DSSE) over the statement, signed with the OIDC identity.
+
+    ``trust_config`` is a ClientTrustConfig file (trusted root + signing config) for a
+    private Sigstore instance; by default the public-good instance's current one, from
+    Sigstore's TUF repository.
+    """
     from sigstore import dsse
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
     from sigstore.sign import SigningContext
 
     try:
-        context = SigningContext.from_trust_config(ClientTrustConfig.production())
+        if trust_config is not None:
+            config = ClientTrustConfig.from_json(trust_config.read_text("utf-8"))
+        else:
+            config = ClientTrustConfig.production()
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot use the trust config: {str(exc).splitlines()[0]}",
+            where=str(trust_config or "Sigstore TUF repository"),
+        ) from None
+    try:
+        context = SigningContext.from_trust_config(config)
         with context.signer(IdentityToken(identity_token), cache=True) as signer:
             bundle = signer.sign_dsse(dsse.Statement(statement_bytes(statement)))
     except Exception as exc:  # network, Fulcio or Rekor failures: nothing was signed
