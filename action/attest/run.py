@@ -56,6 +56,8 @@ def main() -> int:
             options += ["--key", str(key_file)]
         else:
             options += ["--sigstore"]
+            if _env("INPUT_TRUST_CONFIG"):
+                options += ["--trust-config", _env("INPUT_TRUST_CONFIG")]
         command = [sys.executable, "-m", "chainward", "attest", *options, "--", *subjects]
         proc = subprocess.run(command, cwd=workdir, stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:

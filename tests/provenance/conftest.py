@@ -6,6 +6,7 @@ import base64
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,9 +34,9 @@ class Endpoint:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    state = Endpoint()
+@contextmanager
+def _serve(state: Endpoint) -> Iterator[Endpoint]:
+    """Run the token endpoint for ``state`` on a loopback port."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -83,3 +84,18 @@ def endpoint() -> Iterator[Endpoint]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    """A loopback GitHub Actions token endpoint (GET ?audience=, bearer auth)."""
+    with _serve(Endpoint()) as state:
+        yield state
+
+
+@contextmanager
+def serve_token_endpoint(claims: dict[str, Any]) -> Iterator[str]:
+    """A token endpoint that answers with a JWT of ``claims``; yields its URL."""
+    body = json.dumps({"count": 1, "value": make_jwt(claims)}).encode()
+    with _serve(Endpoint(body=body)) as state:
+        yield state.url

@@ -105,3 +105,76 @@ def test_action_metadata_is_safe() -> None:
     assert set(action["outputs"]) == {"bundle-paths", "bundle-path"}
     lock = (ACTION / "requirements.txt").read_text()
     assert "sigstore==" in lock and "--hash=sha256:" in lock
+
+
+def test_action_keyless_against_a_private_instance(git_repo: GitRepo, tmp_path: Path) -> None:
+    """The action's keyless path, end to end: token endpoint and Sigstore on loopback."""
+    import json
+    import time
+
+    from tests.provenance.conftest import REQUEST_TOKEN, serve_token_endpoint
+    from tests.provenance.fake_sigstore import FakeSigstore
+
+    git_repo.write("dist/app-1.0.tar.gz", "sdist\n")
+    git_repo.commit_all("release")
+    ref = "acme/app/.github/workflows/release.yml@refs/tags/v1"
+    now = int(time.time())
+    claims = {
+        "iss": "https://token.actions.githubusercontent.com",
+        "aud": "sigstore",
+        "sub": "repo:acme/app:ref:refs/tags/v1",
+        "iat": now,
+        "exp": now + 300,
+        "job_workflow_ref": ref,
+        "repository": "acme/app",
+    }
+    output = tmp_path / "github_output"
+    with FakeSigstore() as fake, serve_token_endpoint(claims) as token_url:
+        trust_config = tmp_path / "trust_config.json"
+        trust_config.write_text(json.dumps(fake.trust_config()))
+        (tmp_path / "root.json").write_text(json.dumps(fake.trusted_root()))
+        env = {
+            **os.environ,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/app",
+            "GITHUB_SHA": git_repo.git("rev-parse", "HEAD").strip(),
+            "GITHUB_REF": "refs/tags/v1",
+            "GITHUB_WORKFLOW_REF": ref,
+            "ACTIONS_ID_TOKEN_REQUEST_URL": token_url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
+            "INPUT_SUBJECT_PATH": "dist/*",
+            "INPUT_TRUST_CONFIG": str(trust_config),
+            "INPUT_WORKING_DIRECTORY": str(git_repo.path),
+        }
+        proc = subprocess.run(
+            (sys.executable, str(ACTION / "run.py")),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stderr
+    [path] = _outputs(output)["bundle-paths"].splitlines()
+    assert path.endswith("app-1.0.tar.gz.sigstore.json")
+    verify = subprocess.run(
+        (
+            sys.executable,
+            "-m",
+            "chainward",
+            "verify-attestation",
+            str(git_repo.path / "dist" / "app-1.0.tar.gz"),
+            "--trusted-root",
+            str(tmp_path / "root.json"),
+            "--cert-identity",
+            f"https://github.com/{ref}",
+            "--cert-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+            "--repository",
+            "acme/app",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
