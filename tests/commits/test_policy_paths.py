@@ -132,3 +132,14 @@ def test_malformed_policy_files_exit_2(tmp_path: Path, cli: Any) -> None:
     (repo / "allowed_signers").write_text("")
     result = cli("commits", "--all", cwd=repo)
     assert result.code == 2 and "KRL" in result.err
+
+
+def test_a_secret_key_in_openpgp_keys_is_refused(tmp_path: Path) -> None:
+    import pysequoia
+
+    from chainward.commits.openpgp import load_keyring
+    from chainward.core.errors import InputError
+
+    secret = bytes(pysequoia.Tsk.generate("Ada <ada@example.com>"))
+    with pytest.raises(InputError, match="SECRET"):
+        load_keyring([("keys/ada.asc", secret)])

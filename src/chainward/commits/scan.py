@@ -8,7 +8,6 @@ their kind is met.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,8 +126,9 @@ def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
     return Verdict(Status.BAD, "", detail="the signature header holds no recognised signature")
 
 
-# Above this many signed commits, verification is spread over forked workers.
-PARALLEL_THRESHOLD = 400
+# Above this many signed commits, verification is spread over forked workers (below it,
+# forking costs more than it saves; measured with benchmarks/commits.py).
+PARALLEL_THRESHOLD = 5000
 _WORKER: dict[str, CommitTrust] = {}
 """The trust the forked workers inherit (set just before the fork)."""
 
@@ -167,7 +167,11 @@ def check_commits(
     commits = list(read_commits(repo, shas, object_format))
     signed = sum(1 for c in commits if c.signature is not None)
     workers = min(os.cpu_count() or 1, 4)
-    if signed < PARALLEL_THRESHOLD or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if signed < PARALLEL_THRESHOLD or workers < 2:
+        return _judge_all(commits, trust), len(commits)
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
         return _judge_all(commits, trust), len(commits)
     _preload(commits, trust)
     _WORKER["trust"] = trust

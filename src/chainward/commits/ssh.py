@@ -387,6 +387,11 @@ def verify(trust: SSHTrust, payload: bytes, signature: bytes, commit_time: int) 
     except SSHSigError as exc:
         return Verdict(Status.BAD, "ssh", detail=f"malformed SSH signature: {exc}")
     fpr = fingerprint(sig.public_key)
+    key_type = _read_string(sig.public_key, 0)[0] if len(sig.public_key) >= 4 else b""
+    if key_type.endswith(b"-cert-v01@openssh.com"):
+        return Verdict(
+            Status.UNKNOWN_KEY, "ssh", fpr, "signatures by SSH certificates are not supported"
+        )
     if sig.namespace != b"git":
         return Verdict(
             Status.BAD, "ssh", fpr, f"signature namespace is {sig.namespace!r}, not 'git'"
