@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "sigstore",
@@ -33,3 +34,18 @@ def test_importing_provenance_loads_no_heavy_library() -> None:
     proc = subprocess.run((sys.executable, "-c", PROBE), capture_output=True, text=True, check=True)
     loaded = set(json.loads(proc.stdout))
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_missing_sigstore_extra_is_a_clear_usage_error(tmp_path: Path) -> None:
+    artifact = tmp_path / "a.txt"
+    artifact.write_text("x")
+    probe = (
+        "import sys; sys.modules['sigstore'] = None\n"
+        "from chainward.cli import main\n"
+        f"raise SystemExit(main(['verify-attestation', {str(artifact)!r}, '--bundle', 'b.json']))"
+    )
+    proc = subprocess.run(
+        (sys.executable, "-c", probe), capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "pip install 'chainward[sigstore]'" in proc.stderr

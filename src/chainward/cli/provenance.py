@@ -145,6 +145,20 @@ def register(
     verify.set_defaults(func=cmd_verify_attestation)
 
 
+def _need(*modules: str) -> None:
+    """Fail with install instructions when an optional library is missing."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise UsageError(
+                f"this command needs the {name!r} library, from chainward's sigstore extra",
+                hint="pip install 'chainward[sigstore]'",
+            ) from None
+
+
 # --- attest --------------------------------------------------------------------------
 
 
@@ -193,6 +207,10 @@ def cmd_attest(args: argparse.Namespace) -> int:
             "keyless signing needs Sigstore's services, and --offline forbids the network",
             hint="sign with --key PRIVATE.pem, or drop --offline",
         )
+    if args.key:
+        _need("cryptography")
+    if keyless:
+        _need("sigstore")
     private_key = None
     if args.key:
         from chainward.provenance.keys import load_private_key
@@ -312,6 +330,7 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
     root = Path()
     loaded = load(args, root)
     policy = _policy(args, loaded.policy.domain("provenance"))
+    _need("cryptography", "sigstore", *(["pypi_attestations"] if args.pypi_provenance else []))
     key = None
     if args.key:
         from chainward.provenance.keys import load_public_key
