@@ -66,7 +66,7 @@ def ai_repo(git_repo: GitRepo) -> GitRepo:
     git_repo.write(
         "requirements.txt",
         f"torch==2.1.0 --hash=sha256:{torch_hash}\n"
-        "transformers==4.40.0\n"
+        "transformers==4.40.0 --hash=sha256:" + "1" * 64 + " --hash=sha256:" + "2" * 64 + "\n"
         "openai>=1.0\n"
         "requests==2.31.0\n",
     )
@@ -134,9 +134,11 @@ def test_fixture_repo_lists_every_model_file_and_pinned_ai_dependency(ai_repo: G
     # Every pinned AI dependency, with purl, name and digest when one hash is pinned.
     assert by_uri["pkg:pypi/torch@2.1.0"]["digest"] == {"sha256": "a" * 64}
     assert by_uri["pkg:pypi/torch@2.1.0"]["name"] == "torch"
-    assert by_uri["pkg:pypi/transformers@4.40.0"]["annotations"]["declaredIn"] == [
-        "requirements.txt:2"
-    ]
+    transformers = by_uri["pkg:pypi/transformers@4.40.0"]
+    assert transformers["annotations"]["declaredIn"] == ["requirements.txt:2"]
+    # Two wheel hashes: no single digest, both recorded.
+    assert "digest" not in transformers
+    assert transformers["annotations"]["hashes"] == ["sha256:" + "1" * 64, "sha256:" + "2" * 64]
     assert "pkg:pypi/safetensors@0.4.3" in by_uri
     # Non-AI and unpinned dependencies are not claimed.
     assert not any("requests" in u or "numpy" in u or "openai" in u for u in by_uri)
