@@ -163,8 +163,10 @@ def _verify(sig: SSHSignature, message: bytes) -> bool:
         return True
     if key_type in (b"sk-ssh-ed25519@openssh.com", b"sk-ecdsa-sha2-nistp256@openssh.com"):
         flags_counter = sig.signature[sig_offset : sig_offset + 5]
-        if len(flags_counter) != 5 or sig_type != key_type or not flags_counter[0] & 0x01:
-            return False  # user presence is required, as ssh-keygen does by default
+        # Like `ssh-keygen -Y verify` (what git runs), the flags are signed but user
+        # presence is not demanded of SSHSIG signatures.
+        if len(flags_counter) != 5 or sig_type != key_type:
+            return False
         if key_type == b"sk-ssh-ed25519@openssh.com":
             raw, offset = _read_string(sig.public_key, offset)
             application, _ = _read_string(sig.public_key, offset)
