@@ -92,10 +92,10 @@ def gpg_wrapper(path: Path, *extra: str) -> Path:
     return path
 
 
-def ssh_keygen(path: Path, comment: str = "key") -> str:
-    """Generate an ed25519 SSH key; return the public key line (type and base64)."""
+def ssh_keygen(path: Path, comment: str = "key", key_type: str = "ed25519") -> str:
+    """Generate an SSH key (ed25519 by default); return the public key line (type, base64)."""
     subprocess.run(
-        ("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)),
+        ("ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", comment, "-f", str(path)),
         check=True,
         capture_output=True,
     )

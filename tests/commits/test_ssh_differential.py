@@ -172,3 +172,29 @@ def test_committer_must_match_principal(world: World) -> None:
     unsigned = read_commits(world.repo, [world.commits["unsigned"]])
     (u,) = unsigned
     assert list(judge(replace(u, committer=other), verify_commit(u, trust), exempt)) == []
+
+
+@pytest.mark.parametrize("key_type", ["ecdsa", "rsa"])
+def test_other_key_types_agree_with_git(tmp_path: Path, key_type: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = base_env(home)
+    key = ssh_keygen(tmp_path / "id", "ada", key_type)
+    repo = tmp_path / "repo"
+    run(["git", "init", "-q", "-b", "main", str(repo)], tmp_path, env)
+    (repo / "allowed_signers").write_text(f"ada@example.com {key}\n")
+    for k, v in (
+        ("gpg.format", "ssh"),
+        ("gpg.ssh.allowedSignersFile", str(repo / "allowed_signers")),
+        ("user.signingkey", f"{tmp_path / 'id'}.pub"),
+    ):
+        run(["git", "config", k, v], repo, env)
+    run(["git", "commit", "-q", "--allow-empty", "-S", "-m", "signed"], repo, env)
+    good = run(["git", "rev-parse", "HEAD"], repo, env).strip()
+    bad = tamper(repo, env, good, b"signed", b"forged")
+    world = World(
+        repo, env, {"good": good, "bad": bad}, _policy(**{"allowed-signers": "allowed_signers"})
+    )
+    git = git_verdicts(repo, env, [good, bad])
+    assert git == {good: Status.GOOD, bad: Status.BAD}
+    assert ours(world) == {"good": Status.GOOD, "bad": Status.BAD}
