@@ -68,6 +68,8 @@ def ai_repo(git_repo: GitRepo) -> GitRepo:
         f"torch==2.1.0 --hash=sha256:{torch_hash}\n"
         "transformers==4.40.0 --hash=sha256:" + "1" * 64 + " --hash=sha256:" + "2" * 64 + "\n"
         "openai>=1.0\n"
+        "peft @ git+https://github.com/huggingface/peft@" + "d" * 40 + "\n"
+        "accelerate @ git+https://github.com/huggingface/accelerate@main\n"
         "requests==2.31.0\n",
     )
     git_repo.write(
@@ -140,9 +142,14 @@ def test_fixture_repo_lists_every_model_file_and_pinned_ai_dependency(ai_repo: G
     assert "digest" not in transformers
     assert transformers["annotations"]["hashes"] == ["sha256:" + "1" * 64, "sha256:" + "2" * 64]
     assert "pkg:pypi/safetensors@0.4.3" in by_uri
+    # A VCS dependency pinned to a commit is recorded with it; one on a branch is not.
+    peft = by_uri["git+https://github.com/huggingface/peft@" + "d" * 40]
+    assert peft["digest"] == {"gitCommit": "d" * 40}
+    assert not any("accelerate" in u for u in by_uri)
     # Non-AI and unpinned dependencies are not claimed.
     assert not any("requests" in u or "numpy" in u or "openai" in u for u in by_uri)
-    assert any("openai" in note for note in inputs.notes)
+    [note] = [n for n in inputs.notes if "not pinned" in n]
+    assert note.endswith("accelerate, openai")
 
     # Every model file of the lock, by digest, at its revision.
     lock_text = (root / "chainward.lock").read_text()

@@ -222,20 +222,38 @@ def _hex(hash_text: str, algorithm: str = "sha256") -> str | None:
     return None
 
 
-def dependency_descriptors(dependencies: Sequence[Any]) -> list[dict[str, Any]]:
-    """One descriptor per pinned dependency (name, version), hashes merged across files.
+_COMMIT = re.compile(r"@([0-9a-f]{40}|[0-9a-f]{64})$")
 
-    ``dependencies`` are inventory ``Dependency`` records already filtered to AI packages.
+
+def _pin_key(dep: Any) -> tuple[str, str, str] | None:
+    """(uri, name, version) when ``dep`` is pinned to one artifact, else None.
+
+    Index packages need an exact version (``pkg:pypi/NAME@VERSION``, ``pkg:conda/...``);
+    VCS dependencies a full commit id (``git+URL@COMMIT``); URL dependencies a hash.
+    """
+    if dep.source == "index" and dep.version:
+        purl_type = "conda" if dep.manifest == "conda" else "pypi"
+        return f"pkg:{purl_type}/{dep.name}@{dep.version}", dep.name, dep.version
+    url = _strip_credentials(dep.url or "")
+    if dep.source == "vcs" and _COMMIT.search(url):
+        return url, dep.name, dep.version or ""
+    if dep.source == "url" and url and dep.hashes:
+        return url, dep.name, dep.version or ""
+    return None
+
+
+def dependency_descriptors(dependencies: Sequence[Any]) -> list[dict[str, Any]]:
+    """One descriptor per pinned dependency, hashes and places merged across files.
+
+    ``dependencies`` are inventory ``Dependency`` records already filtered to AI packages;
+    the ones not pinned to one artifact (see :func:`_pin_key`) are left out.
     """
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for dep in dependencies:
-        if not dep.version or dep.source not in ("index",):
+        key = _pin_key(dep)
+        if key is None:
             continue
-        purl_type = "conda" if dep.manifest == "conda" else "pypi"
-        key = (purl_type, dep.name, dep.version)
-        entry = merged.setdefault(
-            key, {"hashes": [], "declared": [], "name": dep.name, "version": dep.version}
-        )
+        entry = merged.setdefault(key, {"hashes": [], "declared": []})
         for hash_text in dep.hashes:
             if hash_text not in entry["hashes"]:
                 entry["hashes"].append(hash_text)
@@ -243,19 +261,17 @@ def dependency_descriptors(dependencies: Sequence[Any]) -> list[dict[str, Any]]:
         if where not in entry["declared"]:
             entry["declared"].append(where)
     out: list[dict[str, Any]] = []
-    for (purl_type, name, version), entry in sorted(merged.items()):
-        descriptor: dict[str, Any] = {
-            "uri": f"pkg:{purl_type}/{name}@{version}",
-            "name": name,
-        }
+    for (uri, name, version), entry in sorted(merged.items()):
+        descriptor: dict[str, Any] = {"uri": uri, "name": name}
+        commit = _COMMIT.search(uri) if not uri.startswith("pkg:") else None
         sha256s = sorted({h for h in (_hex(x) for x in entry["hashes"]) if h})
-        if len(sha256s) == 1:
+        if commit:
+            descriptor["digest"] = {"gitCommit": commit.group(1)}
+        elif len(sha256s) == 1:
             descriptor["digest"] = {"sha256": sha256s[0]}
-        annotations: dict[str, Any] = {
-            "kind": "ai-dependency",
-            "version": version,
-            "declaredIn": entry["declared"],
-        }
+        annotations: dict[str, Any] = {"kind": "ai-dependency", "declaredIn": entry["declared"]}
+        if version:
+            annotations["version"] = version
         if entry["hashes"]:
             annotations["hashes"] = sorted(entry["hashes"])
         descriptor["annotations"] = annotations
@@ -378,10 +394,12 @@ def collect_inputs(root: Path, policy: Any, lock_path: Path | None = None) -> In
         table = policy.domain("dependencies")
         ai = [d for d in inventory.dependencies if is_ai_package(d.name, table)]
         deps = dependency_descriptors(ai)
-        unpinned = sorted({d.name for d in ai if not d.version})
+        pinned = {d.name for d in ai if _pin_key(d) is not None}
+        unpinned = sorted({d.name for d in ai if _pin_key(d) is None} - pinned)
         if unpinned:
             notes.append(
-                "AI dependencies without an exact version are not recorded: " + ", ".join(unpinned)
+                "AI dependencies not pinned to one artifact (exact version, commit or hash) "
+                "are not recorded: " + ", ".join(unpinned)
             )
         images = image_descriptors(inventory.images)
         for problem in inventory.problems:
