@@ -35,7 +35,8 @@ _PROBLEM: Mapping[Status, str] = {
 
 _FIX: Mapping[Status, str] = {
     Status.UNSIGNED: (
-        "set up signing (`chainward commits` hook `signing-setup` says how), then re-sign: "
+        "set up signing (`chainward commits --setup`, the signing-setup hook, says how), "
+        "then re-sign: "
         "`git rebase --exec 'git commit --amend --no-edit -S' <base>`"
     ),
     Status.BAD: (
