@@ -117,14 +117,14 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
             ) from None
         if not certs:
             raise InputError("no OpenPGP public key in this file", where=source)
+        if any(p.tag in (Tag.SecretKey, Tag.SecretSubkey) for p in PacketPile.from_bytes(data)):
+            raise InputError(
+                "this file holds an OpenPGP SECRET key",
+                where=source,
+                hint="remove it from the repository, revoke the key, and list only the "
+                "public key (`gpg --armor --export FINGERPRINT`)",
+            )
         for cert in certs:
-            if cert.has_secret_keys:
-                raise InputError(
-                    "this file holds an OpenPGP SECRET key",
-                    where=source,
-                    hint="remove it from the repository, revoke the key, and list only the "
-                    "public key (`gpg --armor --export FINGERPRINT`)",
-                )
             packets = list(PacketPile.from_bytes(str(cert).encode()))
             emails = tuple(
                 e for e in (_email_of(str(u)) for u in _user_id_strings(packets)) if e is not None
