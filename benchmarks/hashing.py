@@ -5,8 +5,8 @@
 Builds the files in a temporary folder and reads them once so that every measurement
 sees the same warm page cache (the comparison is of hashing, not of the disk). Then:
 
-1. single-stream ``hashlib``: one thread hashing one file with ``readinto`` into a
-   large buffer (the best a single stream can do);
+1. single-stream ``hashlib``: one thread hashing one file, the better of
+   ``hashlib.file_digest`` and ``readinto`` on a 1 MiB buffer;
 2. chainward's first pass (``hash_files`` with an empty stat cache), one thread per
    core, as ``chainward models lock``/``verify`` run it;
 3. model-signing 1.1.1's hashing of the same directory (file serialization, sha256);
@@ -15,12 +15,17 @@ sees the same warm page cache (the comparison is of hashing, not of the disk). T
 5. the same through the CLI in a new process (start-up included, for information).
 
 Targets: (2) >= 0.95 x (1) x cores used; (2) >= (3); (4) < 50 ms. Prints the figures
-and exits 1 when a target is missed. Best of ``--runs`` for each timing.
+and exits 1 when a target is missed. Best of ``--runs`` for each timing, rounds
+interleaved. The per-CPU-second figures show the cost of each approach whatever else
+runs; on a shared, busy machine pass ``--high-priority`` (root: nice -20 for this
+process and its scheduler autogroup) so that the wall figures measure the code, not the
+neighbours.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -35,7 +40,6 @@ from chainward.models.hashing import (
     default_cache_path,
     default_workers,
     hash_files,
-    sha256_file,
 )
 from chainward.models.lock import LockedFile, LockedModel, ModelLock, dump_lock, load_lock
 from chainward.models.verify import verify_lock
@@ -58,6 +62,20 @@ def build(folder: Path, total_mib: int, count: int) -> list[Path]:
                 left -= len(chunk)
         paths.append(path)
     return paths
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def readinto(path: Path) -> str:
+    digest = hashlib.sha256()
+    view = memoryview(bytearray(MIB))
+    with path.open("rb", buffering=0) as handle:
+        while read := handle.readinto(view):
+            digest.update(view[:read])
+    return digest.hexdigest()
 
 
 def warm(paths: list[Path]) -> None:
@@ -90,7 +108,14 @@ def main() -> int:
     parser.add_argument("--total-mib", type=int, default=2048)
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--high-priority", action="store_true", help="nice -20 (needs root), for busy machines"
+    )
     args = parser.parse_args()
+    if args.high_priority:
+        os.nice(-20 - os.nice(0))
+        with contextlib.suppress(OSError):
+            Path("/proc/self/autogroup").write_text("-20")
 
     load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="chainward-bench-") as tmp:
@@ -119,8 +144,11 @@ def main() -> int:
         single = ours = theirs = float("inf")
         single_cpu = ours_cpu = theirs_cpu = float("inf")
         for _ in range(args.runs):
-            wall, cpu = timed_cpu(lambda: sha256_file(paths[0]))
-            single, single_cpu = min(single, wall), min(single_cpu, cpu)
+            # The stronger of two single-stream baselines: hashlib.file_digest, and
+            # readinto on a 1 MiB buffer feeding hashlib.
+            for baseline in (file_digest, readinto):
+                wall, cpu = timed_cpu(lambda b=baseline: b(paths[0]))  # type: ignore[misc]
+                single, single_cpu = min(single, wall), min(single_cpu, cpu)
             wall, cpu = timed_cpu(first_pass)
             ours, ours_cpu = min(ours, wall), min(ours_cpu, cpu)
             wall, cpu = timed_cpu(model_signing_pass)
@@ -174,7 +202,7 @@ def main() -> int:
 
     target_parallel = 0.95 * single_mibs * workers
     rows = [
-        ("single-stream hashlib (1 file, 1 thread)", f"{single_mibs:8.0f} MiB/s", ""),
+        ("single-stream hashlib (best of file_digest/readinto)", f"{single_mibs:8.0f} MiB/s", ""),
         (
             f"chainward first pass ({len(paths)} files, {threads} threads)",
             f"{ours_mibs:8.0f} MiB/s",
@@ -187,7 +215,8 @@ def main() -> int:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"\n{total / MIB:.0f} MiB in {len(paths)} files, cpu_count={os.cpu_count()}, "
-        f"cores used={workers}, load average before/after: {load_before} / {load}"
+        f"cores used={workers}, nice={os.nice(0)}, load average before/after: "
+        f"{load_before} / {load}"
     )
     for name, value, note in rows:
         print(f"  {name:<52} {value}  {note}")

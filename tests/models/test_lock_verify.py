@@ -308,3 +308,10 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     out = stream.getvalue()
     assert out.startswith("\rhashing [")
     assert out.endswith("9/9 MiB\n")
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, 1 << 20, (3 << 20) + 17])
+def test_mapped_and_streamed_digests_agree_with_hashlib(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    path = _write(tmp_path, "f.bin", data)
+    assert hashing.sha256_file(path) == hashing.FileDigest(size, hashlib.sha256(data).hexdigest())
