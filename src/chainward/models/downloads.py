@@ -705,6 +705,9 @@ class _CallFinder(ast.NodeVisitor):
                 TrustRemoteCode(self.rel, node.lineno, node.col_offset + 1, qualified or "call")
             )
         api = _match_api(qualified) if qualified else None
+        offline = args.keywords.get("local_files_only")
+        if offline is not None and self.resolver.value(offline, scope) is True:
+            api = None  # reads the local cache only; nothing is fetched
         if api is not None:
             call = self._model_call(node, qualified, api, args, scope, trust_value is True)
             if call is not None:

@@ -44,3 +44,4 @@ tf.pipeline(task="fill-mask", model=MODEL_ID, revision="v2")  # expect: unpinned
 AutoModel.from_pretrained("org/splat", **{"revision": SHA})  # bandit-wrong: pinned through **kwargs
 AutoModel.from_pretrained(f"org/{'fstring'}")  # expect: unpinned-model-download
 AutoModel.from_pretrained("org/" + "concat", revision="main")  # expect: unpinned-model-download
+AutoModel.from_pretrained("org/cache-only", local_files_only=True)  # bandit-wrong: reads the local cache only
