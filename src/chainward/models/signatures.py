@@ -101,23 +101,22 @@ def shipped_trust_config() -> Iterator[Path]:
     """A ClientTrustConfig file made of chainward's pinned trusted root.
 
     model-signing reads only the trusted root from it when verifying; the signing
-    config part (required by the format) comes from the sigstore package.
+    config the format requires is left empty, so nothing in it can point anywhere.
     """
-    from importlib import resources
-
     from chainward.core.trust import trusted_root_bytes
 
-    root = json.loads(trusted_root_bytes())
-    store = resources.files("sigstore").joinpath("_store")
-    signing_config = json.loads(
-        store.joinpath("https%3A%2F%2Ftuf-repo-cdn.sigstore.dev")
-        .joinpath("signing_config.v0.2.json")
-        .read_text("utf-8")
-    )
     config = {
         "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-        "trustedRoot": root,
-        "signingConfig": signing_config,
+        "trustedRoot": json.loads(trusted_root_bytes()),
+        "signingConfig": {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [],
+            "oidcUrls": [],
+            "rekorTlogUrls": [],
+            "tsaUrls": [],
+            "rekorTlogConfig": {"selector": "ANY"},
+            "tsaConfig": {"selector": "ANY"},
+        },
     }
     with tempfile.TemporaryDirectory(prefix="chainward-trust-") as tmp:
         path = Path(tmp) / "client_trust_config.json"
