@@ -227,3 +227,10 @@ def test_malformed_pickle_is_reported_not_crashed(tmp_path: Path) -> None:
     found = checks(path, tmp_path)
     assert ("unsafe-pickle", "critical") in found
     assert ("pickle-unknown-global", "medium") in found  # the unreadable rest
+
+
+def test_binary_that_only_starts_like_an_old_pickle_is_not_one(tmp_path: Path) -> None:
+    path = write(tmp_path / "embeddings.bin", b"c\x00\x01\x02" + bytes(range(256)) * 4)
+    assert checks(path, tmp_path) == []
+    old = write(tmp_path / "old.bin", b"cposix\nsystem\n(S'id'\ntR.")  # protocol 0
+    assert ("unsafe-pickle", "critical") in checks(old, tmp_path)

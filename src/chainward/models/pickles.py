@@ -11,6 +11,7 @@ and the opcode walk is iterative, so deep nesting cannot exhaust the stack.
 from __future__ import annotations
 
 import pickletools
+import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -287,6 +288,14 @@ def scan_pickle_stream(
     stream: BinaryIO | _Limited, member: str | None, report: PickleReport
 ) -> bool:
     """Walk the opcodes of one pickle; record its imports. False if it is not a pickle."""
+    with warnings.catch_warnings():
+        # pickletools decodes protocol-0 strings with codecs.escape_decode, which warns
+        # about odd escapes in arbitrary data.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _walk_opcodes(stream, member, report)
+
+
+def _walk_opcodes(stream: BinaryIO | _Limited, member: str | None, report: PickleReport) -> bool:
     stack: list[str | None] = []
     memo: dict[int, str | None] = {}
     seen_any = False
@@ -352,11 +361,22 @@ def _scan_plain(handle: BinaryIO, limit: int, report: PickleReport, size: int) -
         if index and not (head[0] == 0x80 and 2 <= head[1] <= 5):
             return  # after the first pickle, only another PROTO-headed one (legacy torch.save)
         before = len(report.problems)
+        imports_before = len(report.imports)
         found = scan_pickle_stream(limited, None, report)
         if not found:
             return
+        failed = len(report.problems) > before
+        if (
+            index == 0
+            and failed
+            and not head.startswith(b"\x80")
+            and (len(report.imports) == imports_before)
+        ):
+            # Binary data that merely starts like a protocol 0/1 pickle: not a pickle.
+            del report.problems[before:]
+            return
         report.is_pickle = True
-        if len(report.problems) > before:
+        if failed:
             return
         if handle.tell() >= size or index == MAX_PICKLES_PER_FILE - 1:
             return
