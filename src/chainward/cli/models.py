@@ -168,6 +168,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
     stats = HashStats()
     started = time.perf_counter()
     models: list[LockedModel] = []
+    names = [args.name or (Path(to_relative(t, root)).name or "model") for t in args.paths]
+    if len(set(names)) != len(names):
+        raise UsageError(
+            "two paths would get the same model name",
+            hint="lock them one at a time with --name",
+        )
     for target in args.paths:
         files = _collect(root, target)
         rel_dir = to_relative(target, root)
