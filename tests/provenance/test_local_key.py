@@ -321,3 +321,48 @@ def test_sarif_output_for_an_unverified_attestation(cli: Any, tmp_path: Path) ->
     [finding] = sarif["runs"][0]["results"]
     assert finding["ruleId"] == "unverified-attestation"
     assert finding["level"] == "error"
+
+
+def test_attest_output_file_and_formats(release: GitRepo, cli: Any, tmp_path: Path) -> None:
+    private, _ = make_key(tmp_path, "k", "ed25519")
+    report = tmp_path / "report.json"
+    result = cli(
+        "attest",
+        "dist/demo-1.0.tar.gz",
+        "--key",
+        str(private),
+        "--format",
+        "json",
+        "--output",
+        str(report),
+        "--format",
+        "text",
+        cwd=release.path,
+    )
+    assert result.code == 0, result.err
+    assert result.out.strip().endswith("demo-1.0.tar.gz.intoto.jsonl")
+    assert json.loads(report.read_text())["attestations"] == [result.out.strip()]
+    sarif = cli(
+        "attest",
+        "dist/demo-1.0.tar.gz",
+        "--key",
+        str(private),
+        "--format",
+        "sarif",
+        cwd=release.path,
+    )
+    assert sarif.code == 2
+    assert "text or json" in sarif.err
+    # Refused before anything was signed or written.
+    (release.path / "dist" / "demo-1.0.tar.gz.intoto.jsonl").unlink()
+    again = cli(
+        "attest",
+        "dist/demo-1.0.tar.gz",
+        "--key",
+        str(private),
+        "--format",
+        "github",
+        cwd=release.path,
+    )
+    assert again.code == 2
+    assert not (release.path / "dist" / "demo-1.0.tar.gz.intoto.jsonl").exists()

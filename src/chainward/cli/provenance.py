@@ -191,6 +191,9 @@ def cmd_attest(args: argparse.Namespace) -> int:
         expand_subjects,
     )
 
+    formats = {fmt for fmt, _ in getattr(args, "outputs", None) or [["text", None]]}
+    if not formats <= {"text", "json"}:
+        raise UsageError(f"attest writes text or json, not {', '.join(sorted(formats))}")
     root = _repo_root(args.root)
     loaded = load(args, root)
     table = loaded.policy.domain("provenance")
@@ -257,15 +260,23 @@ def cmd_attest(args: argparse.Namespace) -> int:
 def _print_attest(
     args: argparse.Namespace, statement: dict[str, Any], written: list[str], size: int
 ) -> None:
+    """The written paths (text: one per line; json: paths and statement), per --format."""
+    from chainward.core.atomic import write_atomic
+
     outputs = getattr(args, "outputs", None) or [["text", None]]
-    if any(fmt == "json" for fmt, _ in outputs):
-        sys.stdout.write(
-            json.dumps({"version": 1, "attestations": written, "statement": statement}, indent=2)
-            + "\n"
-        )
-        return
-    for path in written:
-        sys.stdout.write(path + "\n")
+    for fmt, target in outputs:
+        if fmt == "json":
+            report = {"version": 1, "attestations": written, "statement": statement}
+            text = json.dumps(report, indent=2) + "\n"
+        else:
+            text = "".join(path + "\n" for path in written)
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                write_atomic(Path(target), text)
+            except OSError as exc:
+                raise UsageError(f"cannot write output: {exc.strerror}", where=target) from None
     if not args.quiet:
         deps = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
         sys.stderr.write(
