@@ -196,7 +196,10 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
     now = _now()
     fast = _fast_path(keyring, signature, payload, now)
     if fast is not None:
-        cert, material, sig_expires = fast
+        cert, material, sig_expires, valid = fast
+        if not valid:
+            signer = cert.fingerprint.upper()
+            return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
         return _judge(keyring, cert, material.fingerprint, True, sig_expires, now)
     from pysequoia import Sig
     from pysequoia import verify as sequoia_verify
@@ -343,8 +346,11 @@ def _subpackets(data: bytes) -> list[tuple[int, bool, bytes]] | None:
 
 def _fast_path(
     keyring: OpenPGPKeyring, signature: bytes, payload: bytes, now: datetime
-) -> tuple[OpenPGPCert, KeyMaterial, datetime | None] | None:
-    """A signature by a key Sequoia already accepted, checked directly; None: use Sequoia."""
+) -> tuple[OpenPGPCert, KeyMaterial, datetime | None, bool] | None:
+    """A signature by a key Sequoia already accepted, checked directly (None: use Sequoia).
+
+    The last item says whether the arithmetic holds.
+    """
     if not keyring.accepted:
         return None
     binary = _dearmor(signature)
@@ -388,11 +394,12 @@ def _fast_path(
     if (expires is not None and expires <= now) or signed_at > now + timedelta(days=1):
         return None
     try:
-        if not _raw_verify_v4(material.body, body, payload):
-            return None
+        valid = _raw_verify_v4(material.body, body, payload)
     except Exception:
-        return None
-    return cert, material, expires
+        valid = False
+    # A well-formed signature by an accepted, live key whose arithmetic fails is bad:
+    # Sequoia could not accept it either.
+    return cert, material, expires, valid
 
 
 def _signing_key(cert: OpenPGPCert, issuer: str) -> KeyMaterial | None:
