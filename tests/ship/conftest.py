@@ -14,10 +14,14 @@ import sys
 import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import GIT_IDENTITY, REPO_ROOT
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 SHIP_DATA = Path(__file__).resolve().parent.parent / "data" / "ship"
 WHEELHOUSE = SHIP_DATA / "wheelhouse"
@@ -30,7 +34,13 @@ OFFLINE_PIP = {
     "PIP_CONSTRAINT": "",
     "PIP_CONFIG_FILE": os.devnull,
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_COMPILE": "1",  # byte-compiling every installed wheel would double the time
 }
+
+
+# No network in tests: a lookup meets a closed port and is reported "not verified".
+DEAD_PROXY = "http://127.0.0.1:9"
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY")
 
 
 def wheelhouse_fits() -> str | None:
@@ -52,7 +62,9 @@ def tool_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env["XDG_CACHE_HOME"] = str(home / ".cache")
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("VIRTUAL_ENV", None)
+    for name in ("VIRTUAL_ENV", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
+        env.pop(name, None)
+    env.update(dict.fromkeys(PROXY_VARIABLES, DEAD_PROXY))
     if extra:
         env.update(extra)
     return env
@@ -126,3 +138,126 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One PRE_COMMIT_HOME for the session, so ``pre-commit run``/``install`` build the
     hook environment once (``try-repo`` always uses a store of its own)."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="session")
+def hook_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels for every hook's additional_dependencies, re-packed from this environment."""
+    from tests.ship.precommit import additional_dependencies, installed_closure, repack_installed
+
+    dest = tmp_path_factory.mktemp("hook-wheels")
+    for dist in installed_closure(additional_dependencies()):
+        repack_installed(dist, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def pre_commit_env(
+    session_home: Path, hook_wheelhouse: Path, pre_commit_home: Path
+) -> dict[str, str]:
+    """The environment for every pre-commit run of the session: offline, one store."""
+    if reason := wheelhouse_fits():
+        pytest.skip(reason)
+    return tool_env(
+        session_home,
+        {
+            "PIP_FIND_LINKS": f"{WHEELHOUSE} {hook_wheelhouse}",
+            "PIP_NO_COMPILE": "1",
+            "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+            "PRE_COMMIT_HOME": str(pre_commit_home),
+        },
+    )
+
+
+def run_ok(argv: list[str] | tuple[str, ...], cwd: Path, env: dict[str, str]) -> str:
+    """Run a command that must succeed; return its standard output."""
+    proc = subprocess.run(
+        tuple(argv), cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc.stdout
+
+
+def setup_ssh_signing(repo: Path, env: dict[str, str], keydir: Path) -> None:
+    """Sign every commit of ``repo`` with a fresh SSH key that the repo's policy trusts.
+
+    Writes ``allowed_signers`` and ``chainward.toml`` (``[commits] allowed-signers``) into
+    the work tree (not committed here) and sets git's signing configuration.
+    """
+    keydir.mkdir(parents=True, exist_ok=True)
+    key = keydir / "id_ed25519"
+    if not key.exists():
+        run_ok(
+            ("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada", "-f", str(key)),
+            keydir,
+            env,
+        )
+    public = key.with_suffix(".pub").read_text().strip()
+    (repo / "allowed_signers").write_text(f'ada@example.com namespaces="git" {public}\n')
+    (repo / "chainward.toml").write_text('[commits]\nallowed-signers = "allowed_signers"\n')
+    for args in (
+        ("config", "gpg.format", "ssh"),
+        ("config", "user.signingkey", str(key.with_suffix(".pub"))),
+        ("config", "commit.gpgsign", "true"),
+        ("config", "user.name", "Ada Tester"),
+        ("config", "user.email", "ada@example.com"),
+    ):
+        run_ok(("git", *args), repo, env)
+
+
+def lock_requirements(lock: Path) -> list[Requirement]:
+    """The requirements of a pip hash-lock file that apply to this interpreter."""
+    from packaging.requirements import Requirement
+
+    text = lock.read_text(encoding="utf-8").replace("\\\n", " ")
+    out = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        spec = line.split(" --hash", 1)[0].strip()
+        req = Requirement(spec)
+        if req.marker is None or req.marker.evaluate():
+            out.append(req)
+    return out
+
+
+@pytest.fixture(scope="session")
+def action_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the action (this working tree) whose lock names wheels that exist here.
+
+    The real ``action/requirements.txt`` pins PyPI's wheels by hash; only the base ones
+    (packaging, PyYAML, setuptools) are vendored, and the extras (cryptography, sigstore,
+    pysequoia...) are too large to ship. So the copy's lock pins the same packages to the
+    wheels of the offline wheelhouse: the vendored ones with the real lock's hashes, the
+    others re-packed from this environment with their own hashes. install.sh and
+    action.yml are unchanged; tests/ship/test_action_lock.py checks the real lock.
+    Returns (the copy, the folder of re-packed wheels).
+    """
+    import hashlib
+    from importlib import metadata
+
+    from tests.ship.precommit import repack_installed
+
+    top = tmp_path_factory.mktemp("action")
+    copy = export_tree(top / "chainward", skip_prefixes=("tests/",))
+    wheels = top / "wheels"
+    wheels.mkdir()
+    vendored = {p.name.split("-")[0].lower(): p for p in WHEELHOUSE.glob("*.whl")}
+    lines = ["# test lock: the wheels of the offline wheelhouse (see tests/ship/conftest.py)"]
+    for req in lock_requirements(REPO_ROOT / "action" / "requirements.txt"):
+        key = req.name.lower().replace("-", "_")
+        wheel = vendored.get(key)
+        if wheel is None:
+            dist = metadata.distribution(req.name)
+            wheel = repack_installed(dist, wheels)
+            version = dist.version
+        else:
+            version = wheel.name.split("-")[1]
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        lines.append(f"{req.name}=={version} --hash=sha256:{digest}")
+    (copy / "action" / "requirements.txt").write_text("\n".join(lines) + "\n")
+    return copy, wheels

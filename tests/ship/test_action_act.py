@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import DATA, REPO_ROOT
-from tests.ship.conftest import SHIP_DATA, export_tree, tool_env, wheelhouse_fits
+from tests.ship.conftest import SHIP_DATA, WHEELHOUSE, tool_env, wheelhouse_fits
 
 ACT_DATA = SHIP_DATA / "act"
 ACTION_REF = "chainward/chainward@5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
@@ -69,7 +69,7 @@ def _git(repo: Path, env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def act_run(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
+def act_run(tmp_path_factory: pytest.TempPathFactory, action_copy: tuple[Path, Path]) -> ActRun:
     """Run the pull-request workflow once under act; every test reads the result."""
     if reason := wheelhouse_fits():
         pytest.skip(reason)
@@ -81,6 +81,7 @@ def act_run(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
     for folder in (home, repo, out, cache):
         folder.mkdir()
     env = tool_env(home)
+    env["PIP_FIND_LINKS"] = f"{WHEELHOUSE} {action_copy[1]}"
     # The pull request: a clean base, then a head commit with an unpinned action. Neither
     # commit is signed, so the signature check has findings too.
     _git(repo, env, "init", "-q", "-b", "main")
@@ -102,7 +103,7 @@ def act_run(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
         .replace("@BASE_SHA@", base)
         .replace("@HEAD_SHA@", head)
     )
-    action_copy = export_tree(top / "chainward", skip_prefixes=("tests/",))
+    action_dir = action_copy[0]
     argv = [
         act,
         "pull_request",
@@ -117,7 +118,7 @@ def act_run(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
         str(cache),
         "--action-offline-mode",
         "--local-repository",
-        f"{ACTION_REF}={action_copy}",
+        f"{ACTION_REF}={action_dir}",
         "--local-repository",
         f"{SETUP_PYTHON}={ACT_DATA / 'setup-python-standin'}",
         "--env",
@@ -125,7 +126,13 @@ def act_run(tmp_path_factory: pytest.TempPathFactory) -> ActRun:
         "--env",
         f"CHAINWARD_TEST_OUT={out}",
     ]
-    for key in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "PIP_CONSTRAINT", "PIP_CONFIG_FILE"):
+    for key in (
+        "PIP_NO_INDEX",
+        "PIP_FIND_LINKS",
+        "PIP_CONSTRAINT",
+        "PIP_CONFIG_FILE",
+        "PIP_NO_COMPILE",
+    ):
         argv += ["--env", f"{key}={env[key]}"]
     proc = subprocess.run(
         argv, cwd=repo, env=env, capture_output=True, text=True, timeout=300, check=False

