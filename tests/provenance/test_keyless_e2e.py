@@ -167,3 +167,61 @@ def test_unreachable_sigstore_fails_cleanly(
     assert result.code == 1
     assert "keyless signing failed" in result.err
     assert not list(job["repo"].path.rglob("*.sigstore.json"))
+
+
+def test_reusable_workflow_builder_comes_from_the_token(
+    job: dict[str, Any], cli: Any, endpoint: Endpoint, tmp_path: Path
+) -> None:
+    """As attest-build-provenance: builder.id is the token's job_workflow_ref (the reusable
+    workflow that ran), the workflow parameters are the caller's."""
+    now = int(time.time())
+    shared = "acme/shared/.github/workflows/build.yml@refs/heads/main"
+    endpoint.body = json.dumps(
+        {
+            "value": make_jwt(
+                {
+                    "iss": GH,
+                    "aud": "sigstore",
+                    "sub": "repo:acme/demo:ref:refs/tags/v1.0.0",
+                    "iat": now,
+                    "exp": now + 300,
+                    "repository": "acme/demo",
+                    "repository_id": "99",
+                    "repository_owner_id": "98",
+                    "ref": "refs/tags/v1.0.0",
+                    "sha": "f" * 40,
+                    "event_name": "release",
+                    "workflow_ref": WORKFLOW_REF,
+                    "job_workflow_ref": shared,
+                    "run_id": "7",
+                    "run_attempt": "3",
+                    "runner_environment": "github-hosted",
+                }
+            )
+        }
+    ).encode()
+    statement_file = tmp_path / "statement.json"
+    result = cli(
+        "attest",
+        "dist/demo-1.0.tar.gz",
+        "--trust-config",
+        str(job["trust_config"]),
+        "--statement",
+        str(statement_file),
+        cwd=job["repo"].path,
+    )
+    assert result.code == 0, result.err
+    predicate = json.loads(statement_file.read_text())["predicate"]
+    assert predicate["runDetails"]["builder"]["id"] == f"https://github.com/{shared}"
+    assert predicate["runDetails"]["metadata"]["invocationId"] == (
+        "https://github.com/acme/demo/actions/runs/7/attempts/3"
+    )
+    assert predicate["buildDefinition"]["externalParameters"]["workflow"] == {
+        "ref": "refs/tags/v1.0.0",
+        "repository": "https://github.com/acme/demo",
+        "path": ".github/workflows/release.yml",
+    }
+    assert predicate["buildDefinition"]["internalParameters"]["github"]["repository_id"] == "99"
+    assert predicate["buildDefinition"]["resolvedDependencies"][0]["digest"] == {
+        "gitCommit": "f" * 40
+    }

@@ -235,7 +235,13 @@ def cmd_attest(args: argparse.Namespace) -> int:
     subjects = expand_subjects(args.subjects, Path.cwd())
     lock_rel = str(table.get("model-lock") or "chainward.lock")
     inputs = collect_inputs(root, loaded.policy, root / lock_rel)
-    statement = build_statement(subjects, build_predicate(detect_environment(root), inputs))
+    claims = None
+    if token is not None:
+        from chainward.provenance.oidc import jwt_claims
+
+        claims = jwt_claims(token)
+    environment = detect_environment(root, claims=claims)
+    statement = build_statement(subjects, build_predicate(environment, inputs))
     if not args.quiet:
         for note in inputs.notes:
             sys.stderr.write(f"chainward: note: {note}\n")

@@ -175,13 +175,43 @@ GITHUB_VARIABLES = (
 )
 
 
-def detect_environment(root: Path, env: Mapping[str, str] | None = None) -> BuildEnvironment:
-    """GitHub Actions when ``GITHUB_ACTIONS=true`` (with its variables), else local."""
+# OIDC token claims and the variables they stand for. When the job's token is at hand
+# (keyless signing) its claims are used, as actions/attest-build-provenance does: they
+# are what Fulcio certifies, and ``job_workflow_ref`` names the reusable workflow that
+# really ran the build, where GITHUB_WORKFLOW_REF names the caller.
+CLAIM_VARIABLES = {
+    "repository": "GITHUB_REPOSITORY",
+    "repository_id": "GITHUB_REPOSITORY_ID",
+    "repository_owner_id": "GITHUB_REPOSITORY_OWNER_ID",
+    "ref": "GITHUB_REF",
+    "sha": "GITHUB_SHA",
+    "event_name": "GITHUB_EVENT_NAME",
+    "workflow_ref": "GITHUB_WORKFLOW_REF",
+    "job_workflow_ref": "JOB_WORKFLOW_REF",
+    "run_id": "GITHUB_RUN_ID",
+    "run_attempt": "GITHUB_RUN_ATTEMPT",
+    "runner_environment": "RUNNER_ENVIRONMENT",
+}
+
+
+def detect_environment(
+    root: Path,
+    env: Mapping[str, str] | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> BuildEnvironment:
+    """GitHub Actions when ``GITHUB_ACTIONS=true`` (its variables, or the OIDC token's
+    ``claims`` where given), else local."""
     import socket
 
     env = os.environ if env is None else env
     if env.get("GITHUB_ACTIONS") == "true":
         github = {k: env.get(k, "") for k in GITHUB_VARIABLES}
+        github["JOB_WORKFLOW_REF"] = ""
+        for claim, variable in CLAIM_VARIABLES.items():
+            value = (claims or {}).get(claim)
+            if isinstance(value, (str, int)) and str(value):
+                github[variable] = str(value)
+        github["JOB_WORKFLOW_REF"] = github["JOB_WORKFLOW_REF"] or github["GITHUB_WORKFLOW_REF"]
         server = github["GITHUB_SERVER_URL"] or "https://github.com"
         github["GITHUB_SERVER_URL"] = server
         missing = [
@@ -448,7 +478,10 @@ def build_predicate(environment: BuildEnvironment, inputs: Inputs) -> dict[str, 
                 "buildType": GITHUB_BUILD_TYPE,
                 "externalParameters": {
                     "workflow": {
-                        "ref": gh["GITHUB_REF"],
+                        # As attest-build-provenance: the ref of the workflow file.
+                        "ref": workflow_ref.split("@", 1)[1]
+                        if "@" in workflow_ref
+                        else gh["GITHUB_REF"],
                         "repository": f"{server}/{repository}",
                         "path": workflow_path,
                     }
@@ -457,7 +490,7 @@ def build_predicate(environment: BuildEnvironment, inputs: Inputs) -> dict[str, 
                 "resolvedDependencies": resolved,
             },
             "runDetails": {
-                "builder": {"id": f"{server}/{workflow_ref}"},
+                "builder": {"id": f"{server}/{gh.get('JOB_WORKFLOW_REF') or workflow_ref}"},
                 "metadata": {
                     "invocationId": f"{server}/{repository}/actions/runs/"
                     f"{gh['GITHUB_RUN_ID']}/attempts/{gh['GITHUB_RUN_ATTEMPT'] or '1'}"
