@@ -215,9 +215,11 @@ def statement_repositories(predicate: Mapping[str, Any]) -> list[str]:
     if isinstance(build, Mapping):
         external = build.get("externalParameters")
         if isinstance(external, Mapping):
-            workflow = external.get("workflow")
-            if isinstance(workflow, Mapping) and isinstance(workflow.get("repository"), str):
-                repos.append(_norm_repo(workflow["repository"]))
+            # GitHub's workflow parameters, or chainward's local build's source.
+            for holder in (external.get("workflow"), external.get("source")):
+                if isinstance(holder, Mapping) and isinstance(holder.get("repository"), str):
+                    repos.append(_norm_repo(holder["repository"]))
+                    break
         deps = build.get("resolvedDependencies")
         if not repos and isinstance(deps, list):
             for dep in deps:
