@@ -112,8 +112,11 @@ def test_keyless_attest_then_verify(
         "--cert-oidc-issuer",
         GH,
     ]
+    statements = job["trusted_root"].parent / "verified.json"
     ok = cli(
         *verify,
+        "--verified-statements",
+        str(statements),
         "--repository",
         "acme/demo",
         "--builder-id",
@@ -122,6 +125,12 @@ def test_keyless_attest_then_verify(
         "acme/demo/.github/workflows/release.yml",
     )
     assert ok.code == 0, ok.out + ok.err
+    # What went into the release, read from verified provenance only.
+    report = json.loads(statements.read_text())["statements"]
+    assert sorted(report) == ["dist/demo-1.0-py3-none-any.whl", "dist/demo-1.0.tar.gz"]
+    [statement] = report["dist/demo-1.0.tar.gz"]
+    deps = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
+    assert "pkg:pypi/transformers@4.40.0" in [d["uri"] for d in deps]
 
     # The pinned public-good root does not trust this instance.
     public = cli(*[a for a in verify if a not in ("--trusted-root", str(job["trusted_root"]))])

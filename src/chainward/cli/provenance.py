@@ -142,6 +142,13 @@ def register(
         metavar="FILE",
         help="a saved PyPI provenance response (PEP 740) for the wheel or sdist ARTIFACT",
     )
+    verify.add_argument(
+        "--verified-statements",
+        type=Path,
+        metavar="FILE",
+        help="write the statements that verified (JSON, by artifact), e.g. to read which "
+        "models and AI dependencies went into a release",
+    )
     verify.set_defaults(func=cmd_verify_attestation)
 
 
@@ -358,6 +365,7 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
     if args.pypi_provenance and (args.bundle or key):
         raise UsageError("--pypi-provenance replaces --bundle and --key")
     findings: list[Finding] = []
+    verified: dict[str, list[Any]] = {}
     for artifact in args.artifacts:
         if not artifact.is_file():
             raise InputError("no such file", where=str(artifact))
@@ -388,6 +396,7 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             ok = any(r.verified for r in results)
             source = str(bundle)
         if ok:
+            verified[rel] = [r.statement for r in results if r.verified and r.statement]
             if not args.quiet:
                 good = [r for r in results if r.verified]
                 signer = next((r.signer for r in good if r.signer), None)
@@ -406,4 +415,14 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
                 properties={"bundle": source},
             )
         )
+    if args.verified_statements is not None:
+        from chainward.core.atomic import write_atomic
+
+        report = {"version": 1, "statements": verified}
+        try:
+            write_atomic(args.verified_statements, json.dumps(report, indent=2) + "\n")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write: {exc.strerror}", where=str(args.verified_statements)
+            ) from None
     return emit(findings, args, loaded, scanned=len(args.artifacts))
