@@ -17,6 +17,7 @@ wheelhouse, ``additional_dependencies`` from wheels re-packed from this test env
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.ship.precommit import (
     STAGES,
     TRY_REPO,
@@ -178,6 +180,17 @@ def test_every_hook_has_a_case() -> None:
     ids = [h["id"] for h in manifest_hooks()]
     assert len(ids) == len(set(ids)), "duplicate hook ids"
     assert set(ids) == set(EXPECT), "add the new hook to EXPECT (and TRIGGERS) here"
+
+
+def test_readme_hooks_table_matches_the_manifest() -> None:
+    rows: dict[str, str] = {}
+    for line in (REPO_ROOT / "README.md").read_text().splitlines():
+        if match := re.match(r"^\| `([a-z0-9-]+)` \| ([^|]+) \|", line):
+            rows[match[1]] = match[2]
+    for hook in manifest_hooks():
+        assert hook["id"] in rows, f"README's Hooks table has no row for {hook['id']}"
+        listed = [s.strip().removesuffix(" (CI)") for s in rows[hook["id"]].split(",")]
+        assert listed == hook["stages"], hook["id"]
 
 
 def test_every_hook_declares_its_stages() -> None:
