@@ -19,13 +19,14 @@ HEAVY = (
 
 PROBE = """
 import json, sys
-import chainward.cli
+import argparse
 import chainward.cli.provenance
 import chainward.provenance.meta, chainward.provenance.keys, chainward.provenance.oidc
 import chainward.provenance.sign, chainward.provenance.statement, chainward.provenance.verify
 import chainward.provenance.pep740
-from chainward.cli import build_parser
-build_parser()
+from chainward.cli.common import common_parser
+parser = argparse.ArgumentParser()
+chainward.cli.provenance.register(parser.add_subparsers(), common_parser())
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 
