@@ -18,6 +18,7 @@ Target: under 0.5 s for 200 manifests (in-process inventory + checks).
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -153,7 +154,7 @@ def build(root: Path, total: int) -> int:
     return written
 
 
-def run_in_process(root: Path) -> tuple[float, int, int]:
+def run_in_process(root: Path) -> tuple[float, float, int, int]:
     from chainward.core.context import ScanContext
     from chainward.core.files import select_files
     from chainward.core.policy import Policy
@@ -161,11 +162,17 @@ def run_in_process(root: Path) -> tuple[float, int, int]:
     from chainward.dependencies.scan import check_inventory
 
     start = time.perf_counter()
+    cpu = time.process_time()
     files = select_files(root, [], ())
     ctx = ScanContext(root=root, files=files, policy=Policy(None, {}, {"dependencies": {}}))
     inventory = collect_inventory(ctx)
     findings = list(check_inventory(inventory, {}))
-    return time.perf_counter() - start, len(inventory.dependencies), len(findings)
+    return (
+        time.perf_counter() - start,
+        time.process_time() - cpu,
+        len(inventory.dependencies),
+        len(findings),
+    )
 
 
 def main() -> int:
@@ -179,7 +186,8 @@ def main() -> int:
         count = build(root, args.manifests)
         runs = [run_in_process(root) for _ in range(args.repeat)]
         best = min(r[0] for r in runs)
-        _, deps, findings = runs[0]
+        best_cpu = min(r[1] for r in runs)
+        _, _, deps, findings = runs[0]
         start = time.perf_counter()
         proc = subprocess.run(
             (sys.executable, "-m", "chainward", "deps", "--only", "pins", "-q", str(root)),
@@ -189,12 +197,22 @@ def main() -> int:
         )
         cli = time.perf_counter() - start
     print(f"manifests: {count}  dependencies: {deps}  findings: {findings}")
-    print(f"in-process inventory + offline checks: best {best * 1000:.0f} ms of {args.repeat}")
+    print(
+        f"in-process inventory + offline checks: best {best * 1000:.0f} ms wall, "
+        f"{best_cpu * 1000:.0f} ms CPU (of {args.repeat} runs; git ls-files runs in a child "
+        "process, so its CPU time is not counted)"
+    )
     print(f"`chainward deps --only pins` (fresh process, start-up included): {cli * 1000:.0f} ms")
     print(f"exit code of the hook command: {proc.returncode} (1 = findings, as expected)")
-    verdict = "PASS" if best < TARGET_SECONDS else "FAIL"
-    print(f"target < {TARGET_SECONDS * 1000:.0f} ms: {verdict}")
-    return 0 if best < TARGET_SECONDS else 1
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) while measuring: {load:.1f} on {os.cpu_count()} CPUs")
+    wall_ok, cpu_ok = best < TARGET_SECONDS, best_cpu < TARGET_SECONDS
+    print(
+        f"target < {TARGET_SECONDS * 1000:.0f} ms: wall {'PASS' if wall_ok else 'FAIL'}, "
+        f"CPU {'PASS' if cpu_ok else 'FAIL'} (wall time needs an idle machine: with the load "
+        "above, other processes share the CPUs)"
+    )
+    return 0 if wall_ok else 1
 
 
 if __name__ == "__main__":
