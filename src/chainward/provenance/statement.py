@@ -31,10 +31,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainward import __version__
 from chainward.core.errors import InputError
+
+if TYPE_CHECKING:
+    from chainward.core.policy import Policy
+    from chainward.dependencies.inventory import BaseImage, Dependency
+    from chainward.models.lock import LockedModel
 
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
@@ -255,7 +260,7 @@ def _hex(hash_text: str, algorithm: str = "sha256") -> str | None:
 _COMMIT = re.compile(r"@([0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-def _pin_key(dep: Any) -> tuple[str, str, str] | None:
+def _pin_key(dep: Dependency) -> tuple[str, str, str] | None:
     """(uri, name, version) when ``dep`` is pinned to one artifact, else None.
 
     Index packages need an exact version (``pkg:pypi/NAME@VERSION``, ``pkg:conda/...``);
@@ -272,7 +277,7 @@ def _pin_key(dep: Any) -> tuple[str, str, str] | None:
     return None
 
 
-def dependency_descriptors(dependencies: Sequence[Any]) -> list[dict[str, Any]]:
+def dependency_descriptors(dependencies: Sequence[Dependency]) -> list[dict[str, Any]]:
     """One descriptor per pinned dependency, hashes and places merged across files.
 
     ``dependencies`` are inventory ``Dependency`` records already filtered to AI packages;
@@ -316,7 +321,7 @@ def _model_uri(source: str, revision: str | None) -> str:
     return source + (f"@{revision}" if revision else "")
 
 
-def model_descriptors(models: Sequence[Any]) -> list[dict[str, Any]]:
+def model_descriptors(models: Sequence[LockedModel]) -> list[dict[str, Any]]:
     """One descriptor per locked model file: the source at its revision, and its sha256."""
     out: list[dict[str, Any]] = []
     for model in models:
@@ -354,7 +359,7 @@ def _image_purl(image: str, digest: str) -> str:
     return f"pkg:docker/{name}@{digest}"
 
 
-def image_descriptors(images: Sequence[Any]) -> list[dict[str, Any]]:
+def image_descriptors(images: Sequence[BaseImage]) -> list[dict[str, Any]]:
     """Base images pinned by digest (unpinned images cannot be resolved and are left out)."""
     seen: dict[str, dict[str, Any]] = {}
     for image in images:
@@ -384,56 +389,34 @@ class Inputs:
     notes: tuple[str, ...] = ()
 
 
-def _inventory_api() -> tuple[Any, Any]:
-    """``collect_inventory`` and ``is_ai_package`` (the dependencies package's contract)."""
-    import importlib
-
-    try:
-        inventory = importlib.import_module("chainward.dependencies.inventory")
-        ai_packages = importlib.import_module("chainward.dependencies.ai_packages")
-    except ImportError:  # pragma: no cover - both ship with chainward
-        return None, None
-    collect = getattr(inventory, "collect_inventory", None)
-    if collect is None:  # the package may not re-export it yet
-        collect = getattr(
-            importlib.import_module(inventory.__name__ + ".collect"), "collect_inventory", None
-        )
-    return collect, getattr(ai_packages, "is_ai_package", None)
-
-
-def collect_inputs(root: Path, policy: Any, lock_path: Path | None = None) -> Inputs:
+def collect_inputs(root: Path, policy: Policy, lock_path: Path | None = None) -> Inputs:
     """Gather the pinned AI dependencies, locked models and pinned base images of ``root``.
 
     Uses the dependency inventory (``chainward.dependencies.inventory``) and the model
     lock (``chainward.models.lock``). Problems reading either become ``notes`` (printed
     by the CLI), never silent omissions.
     """
-    notes: list[str] = []
-    deps: list[dict[str, Any]] = []
-    images: list[dict[str, Any]] = []
-    collect_inventory, is_ai_package = _inventory_api()
-    if collect_inventory is None or is_ai_package is None:
-        notes.append("the dependency inventory is not available: AI dependencies not recorded")
-    else:
-        from chainward.core.context import ScanContext
-        from chainward.core.files import select_files
+    from chainward.core.context import ScanContext
+    from chainward.core.files import select_files
+    from chainward.dependencies.ai_packages import is_ai_package
+    from chainward.dependencies.inventory import collect_inventory
 
-        files = select_files(root, (), policy.exclude)
-        ctx = ScanContext(root=root, files=files, policy=policy, offline=True)
-        inventory = collect_inventory(ctx)
-        table = policy.domain("dependencies")
-        ai = [d for d in inventory.dependencies if is_ai_package(d.name, table)]
-        deps = dependency_descriptors(ai)
-        pinned = {d.name for d in ai if _pin_key(d) is not None}
-        unpinned = sorted({d.name for d in ai if _pin_key(d) is None} - pinned)
-        if unpinned:
-            notes.append(
-                "AI dependencies not pinned to one artifact (exact version, commit or hash) "
-                "are not recorded: " + ", ".join(unpinned)
-            )
-        images = image_descriptors(inventory.images)
-        for problem in inventory.problems:
-            notes.append(f"{problem.path}: {problem.message}")
+    notes: list[str] = []
+    files = select_files(root, (), policy.exclude)
+    ctx = ScanContext(root=root, files=files, policy=policy, offline=True)
+    inventory = collect_inventory(ctx)
+    table = policy.domain("dependencies")
+    ai = [d for d in inventory.dependencies if is_ai_package(d.name, table)]
+    deps = dependency_descriptors(ai)
+    pinned = {d.name for d in ai if _pin_key(d) is not None}
+    unpinned = sorted({d.name for d in ai if _pin_key(d) is None} - pinned)
+    if unpinned:
+        notes.append(
+            "AI dependencies not pinned to one artifact (exact version, commit or hash) "
+            "are not recorded: " + ", ".join(unpinned)
+        )
+    images = image_descriptors(inventory.images)
+    notes.extend(f"{problem.path}: {problem.message}" for problem in inventory.problems)
     models: list[dict[str, Any]] = []
     lock = lock_path if lock_path is not None else root / "chainward.lock"
     if lock.is_file():
