@@ -212,11 +212,6 @@ def cmd_attest(args: argparse.Namespace) -> int:
             hint="pass --key PRIVATE.pem, run in GitHub Actions with `id-token: write`, "
             "or use --no-sign --statement FILE",
         )
-    if keyless and args.offline:
-        raise UsageError(
-            "keyless signing needs Sigstore's services, and --offline forbids the network",
-            hint="sign with --key PRIVATE.pem, or drop --offline",
-        )
     if args.key:
         _need("cryptography")
     if keyless:
