@@ -97,8 +97,37 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def merge_sarif(logs: list[Any], prefix: str, workspace: Path) -> dict[str, Any]:
-    """One SARIF log: the first run, with every run's results, URIs relative to the workspace."""
+def anchor_file(root: Path, workspace: Path, config: str) -> str | None:
+    """A workspace-relative file to anchor results that have no location (commits).
+
+    GitHub code scanning refuses a result without a location. A commit finding belongs
+    to the policy that judged it: the --config file, else chainward.toml or pyproject.toml
+    in the working directory, else the workflow that ran (GITHUB_WORKFLOW_REF).
+    """
+    candidates = [root / config] if config else []
+    candidates += [root / "chainward.toml", root / "pyproject.toml"]
+    for candidate in candidates:
+        try:
+            rel = candidate.resolve().relative_to(workspace.resolve())
+        except ValueError:
+            continue
+        if candidate.is_file():
+            return rel.as_posix()
+    workflow_ref = os.environ.get("GITHUB_WORKFLOW_REF", "")
+    match = re.match(r"\A[^/]+/[^/]+/(.+?)@", workflow_ref)
+    if match and (workspace / match.group(1)).is_file():
+        return match.group(1)
+    return None
+
+
+def merge_sarif(
+    logs: list[Any], prefix: str, workspace: Path, anchor: str | None = None
+) -> dict[str, Any]:
+    """One SARIF log: the first run, with every run's results, URIs relative to the workspace.
+
+    Results without a location (commit findings) get ``anchor`` as theirs, so that code
+    scanning accepts the upload.
+    """
     base: dict[str, Any] = logs[0]
     run = base["runs"][0]
     results: list[Any] = []
@@ -110,6 +139,15 @@ def merge_sarif(logs: list[Any], prefix: str, workspace: Path) -> dict[str, Any]
             artifact = location.get("physicalLocation", {}).get("artifactLocation")
             if artifact and prefix:
                 artifact["uri"] = f"{prefix}/{artifact['uri']}"
+        if not result.get("locations") and anchor:
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": anchor, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": 1},
+                    }
+                }
+            ]
     run["results"] = results
     run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": workspace.resolve().as_uri() + "/"}}
     return base
@@ -214,7 +252,8 @@ def main() -> int:
 
     if sarif_logs:
         sarif_path.parent.mkdir(parents=True, exist_ok=True)
-        merged = merge_sarif(sarif_logs, prefix, workspace)
+        anchor = anchor_file(root, workspace, _env("INPUT_CONFIG"))
+        merged = merge_sarif(sarif_logs, prefix, workspace, anchor)
         sarif_path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", "utf-8")
     _append("GITHUB_STEP_SUMMARY", render_summary(findings, root, notes))
     _append("GITHUB_OUTPUT", f"findings={len(findings)}\n")

@@ -88,6 +88,7 @@ def act_run(tmp_path_factory: pytest.TempPathFactory, action_copy: tuple[Path, P
     (repo / "clean").mkdir()
     (repo / "clean" / "README.md").write_text("nothing to see\n")
     (repo / "README.md").write_text("an AI project\n")
+    (repo / "chainward.toml").write_text('fail-on = "low"\n')
     _git(repo, env, "add", "-A")
     _git(repo, env, "commit", "-q", "-m", "base")
     base = _git(repo, env, "rev-parse", "HEAD")
@@ -228,7 +229,13 @@ def test_sarif_is_valid_and_ready_for_code_scanning(act_run: ActRun) -> None:
     assert location["artifactLocation"]["uri"] == ".github/workflows/train.yml"
     assert location["region"]["startLine"] == 8
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/hostexecutor/")
-    assert by_rule["unsigned-commit"]["properties"]["commit"] == act_run.head
+    unsigned = by_rule["unsigned-commit"]
+    assert unsigned["properties"]["commit"] == act_run.head
+    # Code scanning refuses results without a location: a commit finding is anchored to
+    # the policy that judged it.
+    anchored = unsigned["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert anchored == {"uri": "chainward.toml", "uriBaseId": "%SRCROOT%"}
+    assert all(r.get("locations") for r in run["results"])
     assert clean["runs"][0]["results"] == []
 
 
