@@ -248,3 +248,28 @@ def test_the_issues_examples_are_flagged(cli: Any, tmp_path: Path, name: str) ->
     result = cli("typosquats", name, "--format", "json", cwd=tmp_path)
     assert result.code == 1
     assert json.loads(result.out)["results"][0]["flagged"]
+
+
+def test_install_commands_in_scripts_workflows_and_conda(cli: Any, git_repo: Any) -> None:
+    git_repo.write(
+        "setup.sh", '#!/bin/sh\nuv pip install reqeusts\npip install -U "tiketoken>=0.5"\n'
+    )
+    git_repo.write(
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n    container: pytroch/pytorch:2.1\n"
+        "    steps:\n      - run: pip install numpyy\n",
+    )
+    git_repo.write(
+        "environment.yml", "name: demo\ndependencies:\n  - pip:\n    - huggingface-hubs\n"
+    )
+    result = cli(
+        "check", "--select", "typosquat,typosquat-image", "--format", "json", cwd=git_repo.path
+    )
+    where = {(f["check_id"], f["path"], f["line"]) for f in json.loads(result.out)["findings"]}
+    assert where >= {
+        ("typosquat", "setup.sh", 2),
+        ("typosquat", "setup.sh", 3),
+        ("typosquat", ".github/workflows/ci.yml", 6),
+        ("typosquat-image", ".github/workflows/ci.yml", 4),
+        ("typosquat", "environment.yml", 4),
+    }
