@@ -102,3 +102,13 @@ def test_without_pip_audit_the_audit_is_not_verified(
     findings = list(verify_inventory(inventory_of(tmp_path), {}, offline=False, hashes=False))
     assert triples(findings) == {("dependency-not-verified", "requirements.txt", 1)}
     assert "chainward[audit]" in findings[0].message
+
+
+def test_conda_channel_packages_are_never_looked_up_on_pypi(tmp_path: Path) -> None:
+    (tmp_path / "environment.yml").write_text(
+        "dependencies:\n  - pytorch==2.1.0\n  - pip:\n      - peft==0.13.2\n"
+    )
+    deps = inventory_of(tmp_path).dependencies
+    assert [(d.name, d.ecosystem) for d in deps] == [("pytorch", "conda"), ("peft", "pypi")]
+    notice = list(verify_inventory(inventory_of(tmp_path), {}, offline=True))
+    assert "1 pinned dependencies" in notice[0].message

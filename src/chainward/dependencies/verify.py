@@ -57,8 +57,13 @@ def sources_of(
 
 
 def pinned(dependencies: Iterable[Dependency]) -> list[Dependency]:
-    """Dependencies from an index with a known exact version."""
-    return [d for d in dependencies if d.source == "index" and d.name and d.version is not None]
+    """PyPI dependencies from an index with a known exact version (conda ones are not
+    on PyPI, whatever their names)."""
+    return [
+        d
+        for d in dependencies
+        if d.source == "index" and d.name and d.version is not None and d.ecosystem == "pypi"
+    ]
 
 
 def _not_verified(dependency: Dependency, why: str, fix: str) -> Finding:

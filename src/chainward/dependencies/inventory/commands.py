@@ -9,6 +9,7 @@ install arguments become :class:`Dependency` records, their index options
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,8 +135,46 @@ def _split_line_script(text: str, start_line: int) -> Iterator[tuple[int, str]]:
         yield first, " ".join(parts)
 
 
+# shlex builds every token by repeated string concatenation, quadratic in the token's
+# length: one 4 MB word in a `run:` line took hours. Longer texts use a linear regex
+# tokenizer with the same words, quotes and operators for ordinary shell lines.
+_SHLEX_LIMIT = 4096
+_WORD = re.compile(
+    r"""
+    (?P<op>[|&;()]+)                  # operators, grouped as shlex groups them
+    | (?P<comment>\#.*)                # a comment starts where a word would
+    | (?P<word>(?:[^\s'"|&;()\\]+ | \\. | '[^']*' | "(?:[^"\\]|\\.)*")+)
+    """,
+    re.VERBOSE,
+)
+_QUOTED_PART = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)""")
+
+
+def _unquote(word: str) -> str:
+    def part(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        if match.group(2) is not None:
+            return re.sub(r"\\(.)", r"\1", match.group(2))
+        return match.group(3)
+
+    return _QUOTED_PART.sub(part, word)
+
+
+def _tokenize_long(text: str) -> list[str]:
+    out: list[str] = []
+    for match in _WORD.finditer(text):
+        if match.lastgroup == "op":
+            out.append(match.group())
+        elif match.lastgroup == "word":
+            out.append(_unquote(match.group()))
+    return out
+
+
 def tokenize(text: str) -> list[str]:
     """Shell words and operators; unbalanced quotes fall back to whitespace splitting."""
+    if len(text) > _SHLEX_LIMIT:
+        return _tokenize_long(text)
     lexer = shlex.shlex(text, posix=True, punctuation_chars="|&;()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
@@ -418,6 +457,7 @@ def conda_dependency(rel: str, line: int, text: str, manifest: str) -> Dependenc
         url=None,  # a channel is an index, not a direct reference
         manifest=manifest,
         locked=False,
+        ecosystem="conda",
     )
 
 

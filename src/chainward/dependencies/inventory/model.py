@@ -50,6 +50,10 @@ class Dependency:
     url: str | None
     manifest: str
     locked: bool
+    ecosystem: str = "pypi"
+    """``pypi`` (pip, uv, Poetry, …) or ``conda`` (a conda match spec from a channel:
+    ``environment.yml`` dependencies outside its ``pip:`` section, ``conda install``).
+    Conda names are not PyPI names (``pytorch`` is ``torch``): never look them up there."""
 
 
 @dataclass(frozen=True, slots=True)
