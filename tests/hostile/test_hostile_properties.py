@@ -17,8 +17,8 @@ from hostile_targets import _build, fuzz, load_targets
 
 TARGETS, MISSING = load_targets()
 # Examples per target in CI: whole-scan targets write a file and run every family.
-PARSER_EXAMPLES = 100
-SCAN_EXAMPLES = 40
+PARSER_EXAMPLES = 60
+SCAN_EXAMPLES = 25
 ALL_NAMES = sorted(
     set(TARGETS) | set(MISSING),
 )
