@@ -112,3 +112,12 @@ def test_conda_channel_packages_are_never_looked_up_on_pypi(tmp_path: Path) -> N
     assert [(d.name, d.ecosystem) for d in deps] == [("pytorch", "conda"), ("peft", "pypi")]
     notice = list(verify_inventory(inventory_of(tmp_path), {}, offline=True))
     assert "1 pinned dependencies" in notice[0].message
+
+
+def test_extra_index_in_an_included_file_serves_the_includer(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("-r base.txt\ntorch==2.1.0 --hash=sha256:aa\n")
+    (tmp_path / "base.txt").write_text(
+        "--extra-index-url https://download.pytorch.org/whl/cu118\nnumpy==1.26.4\n"
+    )
+    (tmp_path / "other.txt").write_text("--extra-index-url https://x.example/simple\nrich\n")
+    assert triples(findings_of(tmp_path)) == {("extra-index-url", "base.txt", 1)}

@@ -47,7 +47,9 @@ def check_inventory(
     yield from find_unpinned_vcs(deps, coverage)
     yield from find_unhashed_urls(deps, coverage)
     lock_paths = {d.path for d in deps if d.locked}
-    yield from find_extra_indexes(deps, inventory.options, table, lock_paths)
+    yield from find_extra_indexes(
+        deps, inventory.options, table, lock_paths, inventory.include_edges
+    )
     yield from find_pipes_to_shell(inventory.pipes)
     yield from find_unpinned_images(inventory.images, table)
     yield from find_untrusted_images(inventory.images, table)

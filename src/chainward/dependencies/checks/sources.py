@@ -42,27 +42,52 @@ def normalize_index(url: str, allowed: Iterable[str] = ()) -> str:
     return value
 
 
+def _components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each file of an include graph mapped to one representative file."""
+    parent: dict[str, str] = {}
+
+    def find(rel: str) -> str:
+        parent.setdefault(rel, rel)
+        while parent[rel] != rel:
+            parent[rel] = parent[parent[rel]]
+            rel = parent[rel]
+        return rel
+
+    for including, included in edges:
+        parent[find(included)] = find(including)
+    return {rel: find(rel) for rel in list(parent)}
+
+
 def find_extra_indexes(
     dependencies: Iterable[Dependency],
     options: Iterable[InstallOption],
     policy: Mapping[str, Any],
     lock_paths: Iterable[str] = (),
+    include_edges: Iterable[tuple[str, str]] = (),
 ) -> Iterator[Finding]:
-    """Files that install AI packages from more than one index (dependency confusion)."""
+    """Files that install AI packages from more than one index (dependency confusion).
+
+    Requirements files joined by ``-r``/``-c`` are one install: an extra index in
+    ``base.txt`` serves the AI packages of the file that includes it.
+    """
     allowed = [str(a) for a in policy.get("allowed-indexes", ())]
     locks = set(lock_paths)
-    ai_files = {
-        d.path for d in dependencies if d.name and not d.locked and is_ai_package(d.name, policy)
+    group_of = _components(include_edges)
+    ai_groups = {
+        group_of.get(d.path, d.path)
+        for d in dependencies
+        if d.name and not d.locked and is_ai_package(d.name, policy)
     }
-    by_file: dict[str, list[InstallOption]] = defaultdict(list)
+    by_group: dict[str, list[InstallOption]] = defaultdict(list)
     for option in options:
-        if option.path in ai_files and option.path not in locks and option.option != "channel":
-            by_file[option.path].append(option)
-    for path, file_options in sorted(by_file.items()):
-        yield from _file_indexes(path, file_options, allowed)
+        group = group_of.get(option.path, option.path)
+        if group in ai_groups and option.path not in locks and option.option != "channel":
+            by_group[group].append(option)
+    for file_options in (by_group[g] for g in sorted(by_group)):
+        yield from _file_indexes(file_options, allowed)
 
 
-def _file_indexes(path: str, options: list[InstallOption], allowed: list[str]) -> Iterator[Finding]:
+def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[Finding]:
     groups: dict[str, list[InstallOption]] = defaultdict(list)
     for option in options:
         groups[option.group].append(option)
@@ -94,7 +119,7 @@ def _file_indexes(path: str, options: list[InstallOption], allowed: list[str]) -
             f"{label} {option.value} is searched alongside {', '.join(others)} for AI "
             "packages: whoever registers a package's name on either side can serve it "
             "(dependency confusion, as in the torchtriton attack)",
-            path=path,
+            path=option.path,
             line=option.line,
             fix="install from one index only (a mirror that proxies PyPI), or pin each "
             "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
@@ -110,7 +135,7 @@ def _file_indexes(path: str, options: list[InstallOption], allowed: list[str]) -
                 f"installs from {url} while other installs in this file use "
                 f"{', '.join(others)}: a name taken on one index can shadow the other "
                 "(dependency confusion, as in the torchtriton attack)",
-                path=path,
+                path=opt.path,
                 line=opt.line,
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",

@@ -39,6 +39,7 @@ class InventoryBuilder:
     pipes: list[PipeToShell] = field(default_factory=list)
     constraints: list[Dependency] = field(default_factory=list)
     constraint_links: list[tuple[str, str]] = field(default_factory=list)
+    include_edges: list[tuple[str, str]] = field(default_factory=list)
     context_locks: list[Dependency] = field(default_factory=list)
 
     def build(self) -> Inventory:
@@ -50,6 +51,7 @@ class InventoryBuilder:
             pipes=tuple(self.pipes),
             constraints=tuple(self.constraints),
             constraint_links=tuple(self.constraint_links),
+            include_edges=tuple(self.include_edges),
             context_locks=tuple(self.context_locks),
         )
 
@@ -133,6 +135,14 @@ def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
         out.problems.extend(result.problems)
     out.problems.extend(_cycles(parsed))
     out.constraint_links.extend(_constraint_links(parsed, roles))
+    out.include_edges.extend(
+        sorted(
+            (rel, inc.target)
+            for rel, result in parsed.items()
+            for inc in result.includes
+            if inc.target in parsed
+        )
+    )
 
 
 def _constraint_links(

@@ -109,6 +109,9 @@ class Inventory:
     context_locks: tuple[Dependency, ...] = ()
     """Entries of lock files that were not among the scanned files but sit beside (or
     above) a scanned manifest: they cover its dependencies and are not checked."""
+    include_edges: tuple[tuple[str, str], ...] = ()
+    """(including file, included file) of every followed ``-r``/``-c`` line: pip applies
+    the options of every file of an include graph to the whole install."""
     constraint_links: tuple[tuple[str, str], ...] = ()
     """(requirements file, constraints file) pairs: pip applies a ``-c`` file to every
     file of the same ``-r``/``-c`` include graph."""
