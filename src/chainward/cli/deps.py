@@ -198,7 +198,8 @@ def cmd_pin(args: argparse.Namespace) -> int:
                 )
         for line, name, why in result.skipped:
             failed = True
-            sys.stderr.write(f"{rel}:{line}: not pinned: {name} {why}\n".replace("  ", " "))
+            label = f"{name}: " if name else ""
+            sys.stderr.write(f"{rel}:{line}: not pinned: {label}{why}\n")
         if not result.changed:
             continue
         if args.write:

@@ -178,7 +178,7 @@ class PyPIClient:
             self._memory[key] = project
             return project
         if self.offline:
-            raise NetworkError("offline: not fetched")
+            raise NetworkError(f"--offline, and PyPI's answer for {key} is not in the cache")
         payload = fetch_json(f"{self.base_url}/{key}/json", self.timeout)
         try:
             project = parse_project(payload)
