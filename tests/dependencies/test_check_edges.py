@@ -121,3 +121,18 @@ def test_extra_index_in_an_included_file_serves_the_includer(tmp_path: Path) -> 
     )
     (tmp_path / "other.txt").write_text("--extra-index-url https://x.example/simple\nrich\n")
     assert triples(findings_of(tmp_path)) == {("extra-index-url", "base.txt", 1)}
+
+
+def test_uv_git_sources_are_vcs_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\nversion = '1'\ndependencies = ['peft', 'trl']\n\n"
+        "[tool.uv.sources]\n"
+        'peft = { git = "https://github.com/huggingface/peft", branch = "main" }\n'
+        'trl = { git = "https://github.com/huggingface/trl", rev = "' + "d" * 40 + '" }\n'
+        'local = { path = "../local", editable = true }\n'
+        'torch = { index = "pytorch" }\n'
+    )
+    found = findings_of(tmp_path)
+    # peft and trl come from git, not from the index: only the branch is a problem.
+    assert triples(found) == {("unpinned-vcs-dependency", "pyproject.toml", 7)}
+    assert "peft" in found[0].message

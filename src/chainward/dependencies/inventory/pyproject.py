@@ -208,6 +208,34 @@ def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> Non
         if isinstance(index_url, str):
             out.options.append(InstallOption(rel, finder.string(index_url), "index-url", index_url))
         _strings(rel, uv.get("dev-dependencies"), finder, finder.header("tool.uv"), out)
+        _uv_sources(rel, uv.get("sources"), finder, out)
+
+
+def _uv_sources(rel: str, sources: Any, finder: LineFinder, out: InventoryBuilder) -> None:
+    """``[tool.uv.sources]``: a git, URL or path source replaces the index for that name."""
+    if not isinstance(sources, Mapping):
+        return
+    after = finder.header("tool.uv.sources")
+    replaced: set[str] = set()
+    for raw_name, value in sources.items():
+        entries = value if isinstance(value, list) else [value]
+        line = finder.key(raw_name, after)
+        for entry in entries:
+            if not isinstance(entry, Mapping) or not any(
+                isinstance(entry.get(k), str) for k in ("git", "url", "path")
+            ):
+                continue  # an index or workspace source
+            dependency = poetry_dependency(rel, line, raw_name, dict(entry))
+            if dependency is not None:
+                out.dependencies.append(dependency)
+                replaced.add(dependency.name)
+    # The declaration in [project] names the package; the source says where it comes
+    # from, so the index form of a replaced name is not a dependency of its own.
+    out.dependencies[:] = [
+        d
+        for d in out.dependencies
+        if not (d.path == rel and d.source == "index" and d.name in replaced)
+    ]
 
 
 def _sources(
