@@ -14,16 +14,33 @@ from collections.abc import Sequence
 from chainward import __version__
 from chainward.core.errors import Error
 
-# Each module has ``register(subparsers, common)``; later families add theirs here.
-COMMAND_MODULES: tuple[str, ...] = (
-    "chainward.cli.check",
-    "chainward.cli.install",
-    "chainward.cli.commits",
-    "chainward.cli.provenance",
-    "chainward.cli.models",
-    "chainward.cli.deps",
-    "chainward.cli.typosquats",
-)
+# Each module has ``register(subparsers, common)``. Only the module of the command
+# being run is imported (hooks start faster); help and unknown commands import all.
+COMMAND_MODULES: dict[str, str] = {
+    "check": "chainward.cli.check",
+    "explain": "chainward.cli.check",
+    "init": "chainward.cli.check",
+    "install-hooks": "chainward.cli.install",
+    "commits": "chainward.cli.commits",
+    "attest": "chainward.cli.provenance",
+    "verify-attestation": "chainward.cli.provenance",
+    "models": "chainward.cli.models",
+    "deps": "chainward.cli.deps",
+    "pin": "chainward.cli.deps",
+    "typosquats": "chainward.cli.typosquats",
+    "data": "chainward.cli.typosquats",
+}
+
+
+def _modules_for(argv: Sequence[str] | None) -> list[str]:
+    """The command modules to import: the one named by the first positional argument."""
+    for token in argv or ():
+        if token.startswith("-"):
+            continue
+        if token in COMMAND_MODULES:
+            return [COMMAND_MODULES[token]]
+        break
+    return list(dict.fromkeys(COMMAND_MODULES.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,22 +50,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with the subcommands that ``argv`` can need (all by default)."""
     from chainward.cli.common import common_parser
 
     parser = _Parser(prog="chainward", description="Guards the AI software supply chain.")
     parser.add_argument("--version", action="version", version=f"chainward {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = common_parser()
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv):
         importlib.import_module(name).register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run one command, and map errors to exit codes."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
