@@ -307,3 +307,15 @@ def test_github_expressions_are_one_word() -> None:
         ("torch", "==${matrix.torch}", None, 4)
     ]
     assert scan.requirement_files == [(4, "reqs/${matrix.r}.txt")]
+
+
+def test_inventory_is_parsed_once_per_scan(tmp_path: Path) -> None:
+    from chainward.dependencies.inventory import collect_inventory
+    from tests.dependencies.conftest import context
+
+    (tmp_path / "requirements.txt").write_text("torch==2.1.0\n")
+    ctx = context(tmp_path)
+    first = collect_inventory(ctx)
+    assert collect_inventory(ctx) is first
+    (tmp_path / "requirements.txt").write_text("torch==2.2.0\n")
+    assert collect_inventory(context(tmp_path)).dependencies[0].version == "2.2.0"

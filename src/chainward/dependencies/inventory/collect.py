@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -277,12 +278,29 @@ def _dispatch(rel: str) -> Collector | None:
     return None
 
 
+# One inventory per scan: `chainward check` runs the dependency and typosquat families
+# over the same context, and both read the inventory.
+_MEMO: dict[int, tuple[weakref.ref[ScanContext], tuple[str, ...], Inventory]] = {}
+
+
 def collect_inventory(ctx: ScanContext) -> Inventory:
     """Parse every manifest among ``ctx.files`` into one :class:`Inventory`.
 
     Unparsable files and broken includes become findings in ``problems``; nothing
-    raises for bad input.
+    raises for bad input. The result is remembered for the life of ``ctx`` (while its
+    file list is unchanged), so families that share a scan parse each file once.
     """
+    key = id(ctx)
+    files = tuple(ctx.files)
+    memo = _MEMO.get(key)
+    if memo is not None and memo[0]() is ctx and memo[1] == files:
+        return memo[2]
+    inventory = _collect(ctx)
+    _MEMO[key] = (weakref.ref(ctx, lambda _ref: _MEMO.pop(key, None)), files, inventory)
+    return inventory
+
+
+def _collect(ctx: ScanContext) -> Inventory:
     out = InventoryBuilder()
     _collect_requirements(ctx, out)
     for rel in ctx.files:
