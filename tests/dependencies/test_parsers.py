@@ -319,3 +319,13 @@ def test_inventory_is_parsed_once_per_scan(tmp_path: Path) -> None:
     assert collect_inventory(ctx) is first
     (tmp_path / "requirements.txt").write_text("torch==2.2.0\n")
     assert collect_inventory(context(tmp_path)).dependencies[0].version == "2.2.0"
+
+
+@pytest.mark.parametrize("name", ["uv.lock", "poetry.lock", "pylock.toml", "Pipfile"])
+def test_invalid_toml_in_each_toml_manifest_is_a_finding_with_its_line(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / name).write_text('[[package]]\nname = "torch"\nversion = 2.1.0"\n')
+    problems = inventory_of(tmp_path).problems
+    assert [(p.check_id, p.path, p.line) for p in problems] == [("unparsable-file", name, 3)]
+    assert "invalid TOML" in problems[0].message
