@@ -616,16 +616,20 @@ class Detector:
         return self.ref.index.lookup(namespace, key)
 
     def _popular(self, name: str) -> tuple[str, int] | None:
-        """(canonical, rank) when ``name`` is a trusted name or an alias of one."""
+        """(canonical, rank) when ``name`` is a trusted name or an alias of one; an alias
+        of a more popular project counts as that project (beautifulsoup -> beautifulsoup4)."""
+        found: tuple[str, int] | None = None
         number = self.ref.number_of.get(name)
         if number is not None and number < self.count:
-            return name, self.ref.ranks[number]
+            found = (name, self.ref.ranks[number])
         canonical = self.ref.aliases.get(name)
         if canonical is not None:
             number = self.ref.number_of.get(canonical)
             if number is not None and number < self.count:
-                return canonical, self.ref.ranks[number]
-        return None
+                rank = self.ref.ranks[number]
+                if found is None or rank < found[1]:
+                    found = (canonical, rank)
+        return found
 
     # -- the check ------------------------------------------------------------------
 
@@ -1099,8 +1103,15 @@ class Detector:
         other_popular = [s for s in spans[1:] if not set(range(s[0], s[1])) & covered]
         fillers = [w for w in others if self._is_filler(w)]
         specific = [w for w in others if not self._is_filler(w)]
-        first = next((s[2] for s in spans if s[0] == 0), words[0])
-        host_first = words[0] in self._hosts or first in self._hosts
+        # The first word is a plugin namespace (django-, pytest-, types-), or the popular
+        # name that starts the name is one (a longer name like scikit-learn is judged whole).
+        leading = next((s for s in spans if s[0] == 0), None)
+        if leading is not None and leading[1] > 1:
+            host_first = "-".join(words[: leading[1]]) in self._hosts or leading[2] in self._hosts
+        else:
+            host_first = words[0] in self._hosts or (
+                leading is not None and leading[2] in self._hosts
+            )
         score = 0.2
         why = "a plugin-like name"
         if other_popular and not host_first:
