@@ -273,3 +273,15 @@ def test_install_commands_in_scripts_workflows_and_conda(cli: Any, git_repo: Any
         ("typosquat-image", ".github/workflows/ci.yml", 4),
         ("typosquat", "environment.yml", 4),
     }
+
+
+def test_conda_packages_are_not_compared_with_pypi(cli: Any, git_repo: Any) -> None:
+    # conda's `pytorch` and `pytorch-cuda` are the real thing there; the pip section is PyPI.
+    git_repo.write(
+        "environment.yml",
+        "name: demo\nchannels: [pytorch, nvidia]\ndependencies:\n  - pytorch\n"
+        "  - pytorch-cuda=12.1\n  - numpyy\n  - pip:\n    - reqeusts\n",
+    )
+    result = cli("check", "--select", "typosquat", "--format", "json", cwd=git_repo.path)
+    names = [f["message"].split("'")[1] for f in json.loads(result.out)["findings"]]
+    assert names == ["reqeusts"]

@@ -105,6 +105,8 @@ def find_package_typosquats(dependencies: Iterable[Any], found: Detector) -> Ite
     for dep in dependencies:
         if dep.source != "index":
             continue  # vcs/url/path dependencies are not looked up by name
+        if getattr(dep, "ecosystem", "pypi") != "pypi":
+            continue  # conda names live in another namespace (conda's pytorch is real)
         verdict = cache.get(dep.name)
         if verdict is None:
             verdict = found.check(dep.name)
@@ -201,7 +203,9 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
     found = detector_for(settings_of(ctx))
     seen: dict[str, Any] = {}
     for dep in collect_inventory(ctx).dependencies:
-        if dep.source != "index" or dep.name in found.trusted or dep.name in found.allow:
+        if dep.source != "index" or getattr(dep, "ecosystem", "pypi") != "pypi":
+            continue
+        if dep.name in found.trusted or dep.name in found.allow:
             continue
         if dep.name not in seen:
             seen[dep.name] = project_info(dep.name, fetch or fetch_pypi)
