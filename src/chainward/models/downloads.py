@@ -911,7 +911,12 @@ def scan_source_full(
 
     Raises SyntaxError (with ``lineno``/``offset``) when the file does not parse.
     """
-    tree = ast.parse(text, filename=rel)
+    try:
+        tree = ast.parse(text, filename=rel)
+    except MemoryError:
+        # CPython's parser raises MemoryError when its own stack overflows, on inputs of
+        # a few kilobytes (1,000 repetitions of `'x', t `): too complex, not out of memory.
+        raise SyntaxError("too complex for the Python parser", (rel, None, None, None)) from None
     env = _Env()
     _collect_imports(tree, env)
     module = _Scope()
