@@ -57,7 +57,7 @@ class CommitRecord:
 def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown codec; ValueError: a NUL in its name
         return data.decode("utf-8", "replace")
 
 
