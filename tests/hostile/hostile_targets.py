@@ -531,6 +531,75 @@ def _bundle(data: bytes) -> object:
     return results
 
 
+def _gitsign(data: bytes) -> object:
+    from chainward.commits.gitsign import GitsignTrust
+
+    return GitsignTrust.from_policy({}).verify(b"tree x\n\nmessage\n", data)
+
+
+def _rekor_entry(data: bytes) -> object:
+    from chainward.commits.gitsign import parse_rekor_entry
+
+    return parse_rekor_entry(data)
+
+
+def _revoked_keys(data: bytes) -> object:
+    from chainward.commits.ssh import parse_revoked_keys
+
+    return parse_revoked_keys(data, FUZZ_PATH)
+
+
+def _typosquat_names(data: bytes) -> object:
+    from chainward.typosquats.detect import check_names
+    from chainward.typosquats.hub import check_hf_repo, check_image
+
+    names = _text(data).splitlines()[:40] or [""]
+    out: list[object] = list(check_names(names))
+    for name in names[:10]:
+        out += [check_hf_repo(name), check_image(name)]
+    return out
+
+
+def _pypi_json(data: bytes) -> object:
+    from chainward.core.jsonsafe import loads_json
+    from chainward.dependencies.index import parse_project
+
+    return parse_project(loads_json(data))
+
+
+def _pypi_json_typosquats(data: bytes) -> object:
+    from chainward.typosquats.online import parse_project
+
+    return parse_project("x", 200, data)
+
+
+def _popular_names(data: bytes) -> object:
+    from chainward.typosquats.refresh import parse_popular
+
+    return parse_popular(data, FUZZ_PATH)
+
+
+def _public_key(data: bytes) -> object:
+    from chainward.provenance.keys import load_public_key_pem
+
+    return load_public_key_pem(data, FUZZ_PATH)
+
+
+def _envelope(data: bytes) -> object:
+    from chainward.core.jsonsafe import loads_json
+    from chainward.provenance.keys import parse_envelope
+
+    return parse_envelope(loads_json(data), FUZZ_PATH)
+
+
+def _model_signing_bundle(data: bytes) -> object:
+    from chainward.models.signatures import read_serialization
+
+    path = _scratch() / "model.sig"
+    path.write_bytes(data)
+    return read_serialization(path)
+
+
 def _scan(filename: str) -> Callable[[bytes], object]:
     def run(data: bytes) -> object:
         from chainward.catalog import load_registry
@@ -798,6 +867,7 @@ def _build() -> list[Callable[[], Target]]:
                 not isinstance(exc, SyntaxError)
                 or exc.lineno is not None
                 or "null bytes" in str(exc)
+                or "too complex" in str(exc)  # the parser's own stack overflowed
             ),
             PY_TOKENS,
             ("py-weird-calls.pysrc", "py-deep-calls.pysrc"),
@@ -811,6 +881,150 @@ def _build() -> list[Callable[[], Target]]:
             _names(FUZZ_PATH),
             JSON_TOKENS,
             ("bundle-wrong-types.json", "bundle-bad-base64.json", "intoto-multi.jsonl"),
+        )
+
+    def gitsign() -> Target:
+        _exc("chainward.commits.gitsign", "GitsignTrust")
+        return Target(
+            "gitsign",
+            _gitsign,
+            (),
+            tokens=COMMIT_TOKENS,
+            binary=True,
+            seeds=("commit-cms-truncated.txt", "commit-cms-huge-length.txt"),
+        )
+
+    def rekor_entry() -> Target:
+        return Target(
+            "rekor-entry",
+            _rekor_entry,
+            (_exc("chainward.commits.gitsign", "GitsignError"), ValueError),
+            binary=True,
+        )
+
+    def revoked_keys() -> Target:
+        return Target(
+            "revoked-keys",
+            _revoked_keys,
+            (_exc("chainward.core.errors", "InputError"),),
+            _names(FUZZ_PATH),
+            SIGNERS_TOKENS,
+            ("allowed-signers-weird",),
+            binary=True,
+        )
+
+    def typosquat_names() -> Target:
+        _exc("chainward.typosquats.detect", "check_names")
+        return Target(
+            "typosquat-names",
+            _typosquat_names,
+            (),
+            tokens=(
+                "torch",
+                "tranformers",
+                "-",
+                "_",
+                ".",
+                "\n",
+                "\u043e",
+                "0",
+                "l",
+                "1",
+                "rn",
+                "m",
+                "hf://",
+                "org/",
+                "/",
+                ":",
+                "@sha256:",
+                "ghcr.io/",
+                "a" * 200,
+                " ",
+                "\x00",
+                "\u200b",
+                "\ufeff",
+            ),
+            seeds=("req-weird-names.txt",),
+        )
+
+    def pypi_json() -> Target:
+        return Target(
+            "pypi-json",
+            _pypi_json,
+            (ValueError,),
+            tokens=(
+                *JSON_TOKENS,
+                '"info"',
+                '"releases"',
+                '"urls"',
+                '"digests"',
+                '"yanked"',
+                '"filename"',
+            ),
+            seeds=("pipfile-lock-wrong-types.json",),
+        )
+
+    def pypi_json_typosquats() -> Target:
+        _exc("chainward.typosquats.online", "parse_project")
+        return Target(
+            "pypi-json-typosquats",
+            _pypi_json_typosquats,
+            (),
+            tokens=(
+                *JSON_TOKENS,
+                '"info"',
+                '"releases"',
+                '"upload_time"',
+                '"requires_dist"',
+                '"2024-01-01T00:00:00Z"',
+            ),
+        )
+
+    def popular_names() -> Target:
+        return Target(
+            "popular-names",
+            _popular_names,
+            (_exc("chainward.core.errors", "InputError"),),
+            _names(FUZZ_PATH),
+            (*JSON_TOKENS, '"rows"', '"project"', '"download_count"', "\t", "1"),
+        )
+
+    def public_key() -> Target:
+        return Target(
+            "public-key",
+            _public_key,
+            (_exc("chainward.core.errors", "InputError"),),
+            _names(FUZZ_PATH),
+            (
+                "-----BEGIN PUBLIC KEY-----\n",
+                "-----END PUBLIC KEY-----\n",
+                "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+                "A" * 64,
+                "\n",
+                "=",
+                "PRIVATE KEY",
+                "-----BEGIN RSA PUBLIC KEY-----\n",
+            ),
+            binary=True,
+        )
+
+    def envelope() -> Target:
+        return Target(
+            "dsse-envelope",
+            _envelope,
+            (_exc("chainward.core.errors", "InputError"), ValueError),
+            tokens=JSON_TOKENS,
+            seeds=("intoto-multi.jsonl", "bundle-bad-base64.json"),
+        )
+
+    def model_signing_bundle() -> Target:
+        return Target(
+            "model-signing-bundle",
+            _model_signing_bundle,
+            (_exc("chainward.models.signatures", "SignatureError"),),
+            _names("model.sig"),
+            JSON_TOKENS,
+            ("bundle-bad-base64.json",),
         )
 
     def scanner(
@@ -849,6 +1063,16 @@ def _build() -> list[Callable[[], Target]]:
         model_file,
         downloads,
         bundle,
+        gitsign,
+        rekor_entry,
+        revoked_keys,
+        typosquat_names,
+        pypi_json,
+        pypi_json_typosquats,
+        popular_names,
+        public_key,
+        envelope,
+        model_signing_bundle,
         scanner("requirements.txt", REQ_TOKENS, ("req-garbage-lines.txt", "req-vcs-urls.txt")),
         scanner("pyproject.toml", TOML_TOKENS + REQ_TOKENS, ("pyproject-wrong-types.toml",)),
         scanner(

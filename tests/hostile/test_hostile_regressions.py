@@ -121,3 +121,20 @@ def test_commit_timestamp_beyond_int_digit_limit() -> None:
     raw = b"tree x\nauthor A <a@b> " + b"9" * 5000 + b" +0000\n\nsubject\n"
     record = parse_commit("0" * 40, raw)
     assert (record.author.email, record.author.timestamp) == ("a@b", 0)
+
+
+def test_python_parser_stack_overflow_is_a_syntax_error() -> None:
+    # ast.parse raises MemoryError (its stack overflowing) on 7 KB of this; `check` and
+    # the typosquat scan crashed with exit 3. Found by benchmarks/fuzz.py.
+    from chainward.models.downloads import scan_source_full
+
+    text = "e = f('a/b', revision='main' 'x'" + ", t 'x'" * 1000 + ")\n"
+    with pytest.raises(SyntaxError, match="too complex"):
+        scan_source_full("app.py", text)
+
+
+def test_commit_encoding_header_with_nul() -> None:
+    from chainward.commits.objects import parse_commit
+
+    record = parse_commit("0" * 40, b"tree x\nauthor A <a@b> 1 +0000\nencoding \x00\n\nsubject\n")
+    assert record.subject == "subject"
