@@ -9,12 +9,12 @@ A network failure is "not verified", never a pass.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from chainward.core.jsonsafe import loads_json
 from chainward.typosquats.detect import Verdict
 from chainward.typosquats.index import normalize
 
@@ -79,7 +79,7 @@ def parse_project(name: str, status: int, body: bytes) -> ProjectInfo:
     if status != 200:
         return ProjectInfo(name, exists=None, error=f"PyPI answered HTTP {status}")
     try:
-        data = json.loads(body)
+        data = loads_json(body)
     except (ValueError, UnicodeDecodeError):
         return ProjectInfo(name, exists=None, error="PyPI sent invalid JSON")
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import InputError
+from chainward.core.jsonsafe import loads_json
 from chainward.typosquats.index import (
     DATA_DIR,
     DATA_FILES,
@@ -87,7 +88,7 @@ def parse_popular(data: bytes, where: str) -> list[str]:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(stripped)
+            document = loads_json(stripped)
         except ValueError as exc:
             raise InputError(f"invalid JSON: {exc}", where=where) from None
         rows = document.get("rows") if isinstance(document, dict) else None
