@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainward.core.atomic import write_atomic
+from chainward.core.jsonsafe import loads_json
 
 # 1 MiB reads: large enough that system calls cost nothing, small enough that the
 # buffer stays in the CPU cache between the copy from the page cache and the hash.
@@ -128,7 +129,7 @@ class StatCache:
                 data = handle.read(MAX_CACHE_BYTES + 1)
             if len(data) > MAX_CACHE_BYTES:
                 return cache
-            document = json.loads(data)
+            document = loads_json(data)
         except (OSError, ValueError):
             return cache
         if isinstance(document, dict) and document.get("version") == CACHE_VERSION:
