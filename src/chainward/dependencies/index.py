@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import NetworkError
+from chainward.core.jsonsafe import loads_json
 
 PYPI_JSON = "https://pypi.org/pypi"
 MAX_RESPONSE_BYTES = 64 << 20  # torch's project JSON is a few MB; nothing legit is 64 MB
@@ -132,7 +133,7 @@ def fetch_json(url: str, timeout: float) -> Any:
     if len(data) > MAX_RESPONSE_BYTES:
         raise NetworkError(f"{url}: response larger than {MAX_RESPONSE_BYTES} bytes")
     try:
-        return json.loads(data)
+        return loads_json(data)
     except ValueError as exc:
         raise NetworkError(f"{url}: not JSON ({exc})") from None
 
@@ -166,7 +167,7 @@ class PyPIClient:
                 return None
             with path.open("rb") as handle:
                 data = handle.read(MAX_RESPONSE_BYTES + 1)
-            return parse_project(json.loads(data))
+            return parse_project(loads_json(data))
         except (OSError, ValueError):
             return None
 
