@@ -152,6 +152,12 @@ def run_pin(row: Row, root: Path) -> list[str] | None:
     return ["pin", "--offline", str(target)]
 
 
+def run_typosquats(row: Row, root: Path) -> list[str] | None:
+    if "typosquats" not in COMMANDS:
+        return None
+    return ["typosquats", "--offline", "--root", str(root), "--format", "json"]
+
+
 def run_models_verify(row: Row, root: Path) -> list[str] | None:
     if "models" not in COMMANDS:
         return None
@@ -191,6 +197,7 @@ def run_verify_bundle(row: Row, root: Path) -> list[str] | None:
 RUNNERS = {
     "check": run_check,
     "pin": run_pin,
+    "typosquats": run_typosquats,
     "models-verify": run_models_verify,
     "commits": run_commits,
     "verify-bundle": run_verify_bundle,

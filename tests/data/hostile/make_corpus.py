@@ -9,7 +9,8 @@ the ``gen:`` prefix and describe the generator.
 Columns of INDEX.tsv:
     file     corpus file (or folder, or ``gen:NAME``)
     runs     what drives it, comma-separated: check (``chainward check --format json``),
-             pin (``chainward pin``, no write), models-verify, commits, verify-bundle,
+             pin (``chainward pin``, no write), typosquats, models-verify, commits,
+             verify-bundle,
              parse:<target> (a parser called directly; see tests/hostile/hostile_targets.py)
     place    where it is put in the scanned root (a folder row is copied as is: ``.``)
     expect   what chainward must do (besides: exit 0/1/2, no traceback, bounded time
@@ -603,7 +604,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "req-weird-names.txt",
-        "check,pin,parse:requirements",
+        "check,pin,typosquats,parse:requirements,parse:typosquat-names",
         "requirements.txt",
         "ok",
         "-",
@@ -740,7 +741,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "environment-weird.yml",
-        "check,pin",
+        "check,pin,typosquats",
         "environment.yml",
         "ok",
         "-",
@@ -842,7 +843,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "dockerfile-weird-from",
-        "check,parse:dockerfile",
+        "check,typosquats,parse:dockerfile",
         "Dockerfile",
         "ok",
         "-",
@@ -924,7 +925,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "py-weird-calls.pysrc",
-        "check,parse:downloads",
+        "check,typosquats,parse:downloads",
         "weird.py",
         "ok",
         "-",
