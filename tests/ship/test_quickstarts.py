@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -84,11 +85,14 @@ def test_precommit_quickstart_commit_and_push(
 ) -> None:
     snapshot, rev = chainward_snapshot
     env = dict(pre_commit_env)
-    config = readme_block("pre-commit-config")
-    config = config.replace("https://github.com/chainward/chainward", str(snapshot))
-    config = re.sub(r"rev: \S+.*", f"rev: {rev}", config)
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
+    config = readme_block("pre-commit-config")
+    # Relative, as try-repo writes it (pre-commit keys its store by the repo string), so
+    # the hook environments test_precommit_hooks.py built are reused.
+    repo_ref = os.path.relpath(snapshot, work)
+    config = config.replace("https://github.com/chainward/chainward", repo_ref)
+    config = re.sub(r"rev: \S+.*", f"rev: {rev}", config)
     _git(tmp_path, env, "init", "-q", "--bare", "-b", "main", str(remote))
     _git(tmp_path, env, "clone", "-q", str(remote), str(work))
     setup_ssh_signing(work, env, tmp_path / "keys")
