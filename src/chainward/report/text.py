@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -19,6 +20,16 @@ _COLORS = {
     Severity.CRITICAL: "\033[1;31m",
 }
 _RESET = "\033[0m"
+
+
+# C0 controls (newline and tab included), DEL and C1 controls: a file name or a value
+# from a scanned file must not move the cursor, retitle the terminal, or start a new
+# output line (which GitHub Actions would read as a `::workflow-command::`).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def location(finding: Finding) -> str:
@@ -44,9 +55,11 @@ def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
             severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
         commit = finding.properties.get("commit")
         where = location(finding) if finding.path or not commit else commit[:12]
-        lines.append(f"{where}: {finding.check_id} [{severity}] {finding.message}")
+        lines.append(
+            f"{_printable(where)}: {finding.check_id} [{severity}] {_printable(finding.message)}"
+        )
         if finding.fix:
-            lines.append(f"    fix: {finding.fix}")
+            lines.append(f"    fix: {_printable(finding.fix)}")
     if findings:
         counts = Counter(f.severity for f in findings)
         detail = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
