@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile_support import run_cli
 
 from chainward.core.context import ScanContext
 from chainward.core.errors import ConfigError
@@ -138,3 +139,17 @@ def test_commit_encoding_header_with_nul() -> None:
 
     record = parse_commit("0" * 40, b"tree x\nauthor A <a@b> 1 +0000\nencoding \x00\n\nsubject\n")
     assert record.subject == "subject"
+
+
+def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
+    # File names and scanned values reached the terminal raw: ESC sequences (clear the
+    # screen, retitle the window) and newlines (a fake line that GitHub Actions reads
+    # as a `::workflow-command::` when chainward's text output is in a CI log).
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    body = "jobs:\n  a:\n    steps:\n      - uses: evil/x@main\n"
+    (tmp_path / ".github" / "workflows" / "x\n::error::pwned\x1b[2J.yml").write_text(body)
+    outcome = run_cli(["check", "--color", "never", str(tmp_path)], cwd=tmp_path)
+    assert outcome.code == 1, outcome.describe()
+    assert "\x1b" not in outcome.out
+    assert not any(line.lstrip().startswith("::") for line in outcome.out.splitlines())
+    assert "x\\x0a::error::pwned\\x1b[2J.yml:4:15: unpinned-action" in outcome.out
