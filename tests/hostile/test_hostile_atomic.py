@@ -228,6 +228,11 @@ def test_unkilled_writer_replaces_the_file_and_keeps_its_mode(
     assert proc.returncode in (0, 1), proc.stderr
     assert target.read_bytes() != old
     assert target.stat().st_mode & 0o777 == 0o640
+    if scenario == "pin --write":  # the rewrite keeps comments and layout
+        text = target.read_text()
+        assert (
+            text.startswith("# AI stack\n") and "# keep me" in text and "\n\naccelerate==" in text
+        )
     leftovers = [p.name for p in target.parent.iterdir() if p.name.endswith(".tmp")]
     assert not leftovers, leftovers
 
