@@ -167,3 +167,36 @@ def registered_checks() -> set[str]:
     from chainward.catalog import load_registry
 
     return set(load_registry().ids())
+
+
+def warm_up(argvs: list[list[str]]) -> None:
+    """Run commands once in this process, so forked children start with every module
+    imported and every cache loaded (a cold child spends ~0.4 s importing; warm, 0.03 s).
+    """
+    import contextlib
+    import io
+    import os
+    import tempfile
+
+    from chainward.cli import main
+
+    with tempfile.TemporaryDirectory(prefix="hostile-warm-") as scratch:
+        root = Path(scratch)
+        (root / "requirements.txt").write_text("torch>=1\n")
+        (root / "app.py").write_text("from transformers import AutoModel\n")
+        (root / "model.pkl").write_bytes(b"\x80\x02}q\x00.")
+        (root / "chainward.lock").write_text("version = 1\n")
+        cwd = Path.cwd()
+        for argv in argvs:
+            filled = [a.replace("{root}", str(root)) for a in argv]
+            try:
+                os.chdir(root)
+                with (
+                    contextlib.redirect_stdout(io.StringIO()),
+                    contextlib.redirect_stderr(io.StringIO()),
+                ):
+                    main(filled)
+            except BaseException:  # noqa: S110 - a warm-up failure only costs time
+                pass
+            finally:
+                os.chdir(cwd)

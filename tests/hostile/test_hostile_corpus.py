@@ -11,6 +11,7 @@ that reads that kind of file is registered.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from hostile_support import (
     registered_checks,
     run_cli,
     run_isolated,
+    warm_up,
 )
 from hostile_targets import load_targets
 
@@ -67,6 +69,24 @@ ROWS = read_index()
 COMMANDS = available_commands()
 CHECKS = registered_checks()
 TARGETS, _MISSING_TARGETS = load_targets()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    warm_up(
+        [
+            ["check", "--format", "json", "{root}"],
+            ["pin", "--offline", "{root}/requirements.txt"],
+            ["typosquats", "--offline", "--root", "{root}"],
+            ["models", "verify", "--offline", "--root", "{root}"],
+            ["verify-attestation", "--offline", "{root}/app.py", "--bundle", "{root}/app.py",
+             "--cert-identity", "a", "--cert-oidc-issuer", "b"],
+            ["commits", "--offline", "--all"],
+        ]
+    )  # fmt: skip
+    for target in TARGETS.values():
+        with contextlib.suppress(Exception):  # only warming imports
+            target.run(b"")
 
 
 def test_index_is_complete() -> None:

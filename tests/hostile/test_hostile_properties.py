@@ -9,6 +9,7 @@ problem is, within ``PER_EXAMPLE_SECONDS``, and findings must name their file.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -22,6 +23,14 @@ SCAN_EXAMPLES = 25
 ALL_NAMES = sorted(
     set(TARGETS) | set(MISSING),
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    """Import every parser's modules once, before the children fork."""
+    for target in TARGETS.values():
+        with contextlib.suppress(Exception):  # only warming imports
+            target.run(b"")
 
 
 def _examples(name: str) -> int:
