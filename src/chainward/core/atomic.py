@@ -20,6 +20,11 @@ def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> N
     mode: int | None = None
     with contextlib.suppress(FileNotFoundError):
         mode = path.stat().st_mode & 0o7777
+    if mode is None:
+        # mkstemp makes 0600 files; a new file gets the usual umask-based mode instead.
+        umask = os.umask(0o022)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
