@@ -898,7 +898,14 @@ def _build() -> list[Callable[[], Target]]:
         return Target(
             "rekor-entry",
             _rekor_entry,
-            (_exc("chainward.commits.gitsign", "GitsignError"), ValueError),
+            # GitsignTrust.verify turns exactly these into a "malformed" BAD verdict.
+            (
+                _exc("chainward.commits.gitsign", "GitsignError"),
+                ValueError,
+                TypeError,
+                KeyError,
+                IndexError,
+            ),
             binary=True,
         )
 
