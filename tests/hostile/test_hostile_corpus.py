@@ -214,6 +214,45 @@ def run_verify_bundle(row: Row, root: Path) -> list[str] | None:
     ]
 
 
+def run_verify_pypi(row: Row, root: Path) -> list[str] | None:
+    if "verify-attestation" not in COMMANDS:
+        return None
+    dist = root / "x-1.0-py3-none-any.whl"
+    dist.write_bytes(b"PK\x05\x06" + bytes(18))
+    provenance = root / "provenance.json"
+    provenance.write_bytes(_content(row))
+    return [
+        "verify-attestation", "--offline", str(dist), "--pypi-provenance", str(provenance),
+        "--repository", "a/b",
+    ]  # fmt: skip
+
+
+_PUBLIC_KEY: list[bytes] = []
+
+
+def run_verify_key(row: Row, root: Path) -> list[str] | None:
+    if "verify-attestation" not in COMMANDS:
+        return None
+    if not _PUBLIC_KEY:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1()).public_key()
+        _PUBLIC_KEY.append(
+            key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    (root / "key.pem").write_bytes(_PUBLIC_KEY[0])
+    (root / "a.txt").write_bytes(b"hello\n")
+    envelope = root / "a.txt.intoto.jsonl"
+    envelope.write_bytes(_content(row))
+    return [
+        "verify-attestation", "--offline", str(root / "a.txt"), "--bundle", str(envelope),
+        "--key", str(root / "key.pem"),
+    ]  # fmt: skip
+
+
 RUNNERS = {
     "check": run_check,
     "pin": run_pin,
@@ -221,6 +260,8 @@ RUNNERS = {
     "models-verify": run_models_verify,
     "commits": run_commits,
     "verify-bundle": run_verify_bundle,
+    "verify-pypi": run_verify_pypi,
+    "verify-key": run_verify_key,
 }
 
 
@@ -238,11 +279,12 @@ def _expectation(row: Row, run: str, outcome: Outcome) -> None:
         if finding["check_id"] == "unparsable-file":
             assert finding["path"], f"unparsable-file without a path: {finding}"
     if outcome.code == 2:
-        names = {row.place, Path(row.place).name, "a.txt.sigstore.json", "chainward.lock"}
+        names = {row.place, Path(row.place).name, "a.txt.sigstore.json", "chainward.lock",
+                 "provenance.json", "a.txt.intoto.jsonl"}  # fmt: skip
         assert any(n and n != "." and n in outcome.err for n in names) or row.place in (".", "-"), (
             f"exit 2 without naming the file: {outcome.err}"
         )
-    if not enforced or run not in ("check", "verify-bundle"):
+    if not enforced or run not in ("check", "verify-bundle", "verify-pypi", "verify-key"):
         return
     where = {f["path"] for f in findings}
     ids = {(f["check_id"], f["path"]) for f in findings}

@@ -10,7 +10,7 @@ Columns of INDEX.tsv:
     file     corpus file (or folder, or ``gen:NAME``)
     runs     what drives it, comma-separated: check (``chainward check --format json``),
              pin (``chainward pin``, no write), typosquats, models-verify, commits,
-             verify-bundle,
+             verify-bundle, verify-pypi (--pypi-provenance), verify-key (DSSE, --key),
              parse:<target> (a parser called directly; see tests/hostile/hostile_targets.py)
     place    where it is put in the scanned root (a folder row is copied as is: ``.``)
     expect   what chainward must do (besides: exit 0/1/2, no traceback, bounded time
@@ -1440,7 +1440,7 @@ ENTRIES: list[Entry] = [
     # Sigstore bundles -------------------------------------------------------------------
     Entry(
         "bundle-not-json.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1449,7 +1449,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-truncated.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1462,7 +1462,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-wrong-types.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1474,7 +1474,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-deep.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1483,7 +1483,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-huge-int.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1497,7 +1497,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-unknown-media.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1506,7 +1506,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-bad-base64.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1522,7 +1522,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "bundle-null.json",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
@@ -1531,7 +1531,7 @@ ENTRIES: list[Entry] = [
     ),
     Entry(
         "intoto-multi.jsonl",
-        "verify-bundle,parse:bundle",
+        "verify-bundle,verify-pypi,verify-key,parse:bundle",
         "-",
         "not-verified",
         "-",
