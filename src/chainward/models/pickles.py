@@ -10,9 +10,11 @@ and the opcode walk is iterative, so deep nesting cannot exhaust the stack.
 
 from __future__ import annotations
 
+import lzma
 import pickletools
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -423,7 +425,16 @@ def scan_model_file(path: Path, limit: int) -> PickleReport:
         if head.startswith(b"PK\x03\x04"):
             try:
                 _scan_zip(path, limit, report)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                ValueError,
+                EOFError,
+                NotImplementedError,  # "zip file version 6.4", an unsupported compression
+                RuntimeError,  # an encrypted member
+                zlib.error,  # corrupt deflate data
+                lzma.LZMAError,
+            ) as exc:
                 report.problems.append(f"unreadable zip archive: {exc}")
             return report
         if head[:1] == b"\x78" or head[:2] in (b"ZF", b"\x1f\x8b") or head[:3] == b"BZh":
