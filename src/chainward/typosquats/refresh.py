@@ -109,8 +109,11 @@ def parse_popular(data: bytes, where: str) -> list[str]:
             if not line or line.startswith("#"):
                 continue
             first, tab, second = line.partition("\t")
-            if tab and first.strip().isdigit():
-                ranked.append((int(first), second.strip()))
+            rank = first.strip()
+            # ASCII digits only: "²".isdigit() is true but int() refuses it, and int()
+            # refuses more than 4,300 digits.
+            if tab and rank.isascii() and rank.isdigit() and len(rank) <= 18:
+                ranked.append((int(rank), second.strip()))
             elif first.lower() in ("rank", "name"):
                 continue
             else:
