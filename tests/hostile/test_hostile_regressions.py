@@ -153,3 +153,30 @@ def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
     assert "\x1b" not in outcome.out
     assert not any(line.lstrip().startswith("::") for line in outcome.out.splitlines())
     assert "x\\x0a::error::pwned\\x1b[2J.yml:4:15: unpinned-action" in outcome.out
+
+
+def test_zip_with_unsupported_method_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    # zipfile raises NotImplementedError ("zip file version 6.4", unknown compression);
+    # found by benchmarks/fuzz.py.
+    from chainward.models.pickles import scan_model_file
+
+    data = bytearray(
+        (Path(__file__).parent.parent / "data/hostile/torch-bad-method.pt").read_bytes()
+    )
+    path = tmp_path / "model.pt"
+    path.write_bytes(bytes(data))
+    report = scan_model_file(path, 10_000_000)
+    assert any("unreadable zip archive" in p for p in report.problems)
+
+
+def test_popular_names_with_unicode_digits_or_huge_ranks() -> None:
+    # "²".isdigit() is true but int("²") raises ValueError, and int() refuses 5,000
+    # digits; found by benchmarks/fuzz.py.
+    from chainward.core.errors import InputError
+    from chainward.typosquats.refresh import parse_popular
+
+    lines = ["9" * 5000 + "\tzzz-last"] + [f"{i}\tpackage-{i}" for i in range(1, 120)]
+    names = parse_popular("\n".join(lines).encode(), "top.tsv")
+    assert "package-1" in names and "package-119" in names
+    with pytest.raises(InputError):
+        parse_popular("²\t0\n".encode(), "top.tsv")

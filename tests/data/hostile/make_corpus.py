@@ -128,6 +128,14 @@ def _zip_lying_sizes() -> bytes:
     return bytes(data)
 
 
+def _zip_bad_method() -> bytes:
+    data = bytearray(_torch_zip({"archive/data.pkl": PICKLE_OS_SYSTEM, "archive/version": b"3"}))
+    central = data.find(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 6, 64)  # "version needed to extract" 6.4
+    struct.pack_into("<H", data, central + 10, 99)  # compression method 99 (AES)
+    return bytes(data)
+
+
 def _nested_zip() -> bytes:
     inner = _torch_zip({"archive/data.pkl": PICKLE_OS_SYSTEM})
     return _torch_zip({"archive/data.pkl": BENIGN_TORCH_PICKLE, "archive/inner.pt": inner})
@@ -1144,6 +1152,16 @@ ENTRIES: list[Entry] = [
         "unsafe-pickle",
         "two archive/data.pkl members: a benign first, a dangerous second",
         _torch_duplicate_names(),
+    ),
+    Entry(
+        "torch-bad-method.pt",
+        "check,parse:pickle,parse:model-file",
+        "model.pt",
+        "ok",
+        "-",
+        "a zip member needing version 6.4 with compression method 99 (zipfile raised "
+        "NotImplementedError)",
+        _zip_bad_method(),
     ),
     Entry(
         "torch-nested-zip.pt",
