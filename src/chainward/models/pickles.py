@@ -384,6 +384,18 @@ def _scan_plain(handle: BinaryIO, limit: int, report: PickleReport, size: int) -
             return
 
 
+_MEMBER_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,  # "zip file version 6.4", an unsupported compression method
+    RuntimeError,  # an encrypted member
+    zlib.error,  # corrupt deflate data
+    lzma.LZMAError,
+)
+
+
 def _scan_zip(path: Path, limit: int, report: PickleReport) -> None:
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
@@ -404,15 +416,15 @@ def _scan_zip(path: Path, limit: int, report: PickleReport) -> None:
                 ratio = info.file_size // max(1, info.compress_size)
                 report.problems.append(f"{info.filename} expands {ratio}x (a zip bomb?); not read")
                 continue
-            with archive.open(info) as member:
-                try:
-                    scan_pickle_stream(
-                        _Limited(member, limit),
-                        info.filename,
-                        report,
-                    )
-                except _TooLarge:
-                    report.problems.append(f"{info.filename} is larger than declared; not read")
+            # One unreadable member (corrupt, encrypted, an unknown method) must not stop
+            # the scan: a dangerous data.pkl could hide behind a corrupt first member.
+            try:
+                with archive.open(info) as member:
+                    scan_pickle_stream(_Limited(member, limit), info.filename, report)
+            except _TooLarge:
+                report.problems.append(f"{info.filename} is larger than declared; not read")
+            except _MEMBER_ERRORS as exc:
+                report.problems.append(f"{info.filename} is unreadable: {exc}")
 
 
 def scan_model_file(path: Path, limit: int) -> PickleReport:
@@ -425,16 +437,7 @@ def scan_model_file(path: Path, limit: int) -> PickleReport:
         if head.startswith(b"PK\x03\x04"):
             try:
                 _scan_zip(path, limit, report)
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                ValueError,
-                EOFError,
-                NotImplementedError,  # "zip file version 6.4", an unsupported compression
-                RuntimeError,  # an encrypted member
-                zlib.error,  # corrupt deflate data
-                lzma.LZMAError,
-            ) as exc:
+            except _MEMBER_ERRORS as exc:
                 report.problems.append(f"unreadable zip archive: {exc}")
             return report
         if head[:1] == b"\x78" or head[:2] in (b"ZF", b"\x1f\x8b") or head[:3] == b"BZh":
