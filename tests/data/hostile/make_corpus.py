@@ -136,6 +136,34 @@ def _zip_bad_method() -> bytes:
     return bytes(data)
 
 
+def _zip_patched(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", PICKLE_OS_SYSTEM * 50)
+    data = bytearray(buffer.getvalue())
+    local, central = 0, data.find(b"PK\x01\x02")
+    if kind == "encrypted":  # general-purpose flag bit 0 in both headers
+        struct.pack_into("<H", data, local + 6, 1)
+        struct.pack_into("<H", data, central + 8, 1)
+    else:  # overwrite the deflate stream with garbage of the same length
+        start = local + 30 + len("archive/data.pkl")
+        size = struct.unpack_from("<I", data, local + 18)[0]
+        data[start : start + size] = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    return bytes(data)
+
+
+def _zip_corrupt_first_member() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/aaa.pkl", b"x" * 2000)
+        archive.writestr("archive/data.pkl", PICKLE_OS_SYSTEM)
+    data = bytearray(buffer.getvalue())
+    size = struct.unpack_from("<I", data, 18)[0]
+    start = 30 + len("archive/aaa.pkl")
+    data[start : start + size] = b"\xff" * size
+    return bytes(data)
+
+
 def _nested_zip() -> bytes:
     inner = _torch_zip({"archive/data.pkl": PICKLE_OS_SYSTEM})
     return _torch_zip({"archive/data.pkl": BENIGN_TORCH_PICKLE, "archive/inner.pt": inner})
@@ -1162,6 +1190,34 @@ ENTRIES: list[Entry] = [
         "a zip member needing version 6.4 with compression method 99 (zipfile raised "
         "NotImplementedError)",
         _zip_bad_method(),
+    ),
+    Entry(
+        "torch-encrypted.pt",
+        "check,parse:model-file",
+        "model.pt",
+        "ok",
+        "-",
+        "a zip whose data.pkl is flagged encrypted (zipfile raises RuntimeError)",
+        _zip_patched("encrypted"),
+    ),
+    Entry(
+        "torch-corrupt-deflate.pt",
+        "check,parse:model-file",
+        "model.pt",
+        "ok",
+        "-",
+        "a zip whose deflate stream is garbage (zlib.error while reading the member)",
+        _zip_patched("corrupt"),
+    ),
+    Entry(
+        "torch-corrupt-first-member.pt",
+        "check,parse:model-file",
+        "model.pt",
+        "finding:unsafe-pickle",
+        "unsafe-pickle",
+        "a corrupt first .pkl member hiding a dangerous archive/data.pkl behind it (the "
+        "scan used to stop at the first unreadable member)",
+        _zip_corrupt_first_member(),
     ),
     Entry(
         "torch-nested-zip.pt",
