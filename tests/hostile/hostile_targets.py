@@ -1127,7 +1127,7 @@ def seed_bytes(target: Target) -> list[bytes]:
 
 # --- property-based fuzzing (used by the tests and by benchmarks/fuzz.py) -------------------
 
-PER_EXAMPLE_SECONDS = 2.0
+PER_EXAMPLE_SECONDS = 5.0
 """Bounded time: no single input of a few kilobytes may take longer than this."""
 
 
