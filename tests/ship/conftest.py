@@ -68,15 +68,17 @@ def wheelhouse_fits() -> str | None:
 
 def tool_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """An environment for git, pre-commit and act: offline pip, our venv's tools first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    # No GIT_*/PRE_COMMIT* redirections, and none of a surrounding CI runner's own
+    # GITHUB_*/RUNNER_* variables (chainward reads the event of a GitHub run).
+    skip = ("GIT_", "PRE_COMMIT", "GITHUB_", "RUNNER_", "ACTIONS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(OFFLINE_PIP)
     env.update(GIT_IDENTITY)
     env["HOME"] = str(home)
     env["XDG_CACHE_HOME"] = str(home / ".cache")
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    for name in ("VIRTUAL_ENV", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
-        env.pop(name, None)
+    env.pop("VIRTUAL_ENV", None)
     env.update(dict.fromkeys(PROXY_VARIABLES, DEAD_PROXY))
     if extra:
         env.update(extra)
