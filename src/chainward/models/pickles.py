@@ -29,6 +29,8 @@ MAX_PICKLES_PER_FILE = 8
 MAX_RATIO = 200
 # How many recent stack entries we remember to resolve STACK_GLOBAL.
 STACK_WINDOW = 64
+# Memo entries tracked per pickle (real checkpoints hold tens of thousands).
+MEMO_LIMIT = 500_000
 
 # Modules whose every attribute is dangerous to call while loading.
 DANGEROUS_MODULES = frozenset(
@@ -300,7 +302,19 @@ def scan_pickle_stream(
 def _walk_opcodes(stream: BinaryIO | _Limited, member: str | None, report: PickleReport) -> bool:
     stack: list[str | None] = []
     memo: dict[int, str | None] = {}
+    memo_count = 0  # MEMOIZE's index: every entry the unpickler would hold
     seen_any = False
+
+    def remember(index: int, value: str | None) -> None:
+        # The memo is capped: `N\x94` repeated (2 bytes each) made a 10 MB pickle cost
+        # 350 MB here. Past the cap, lookups fail and such globals count as unresolved.
+        if len(memo) < MEMO_LIMIT or index in memo:
+            memo[index] = value
+        elif not report.problems or not report.problems[-1].startswith("memo"):
+            report.problems.append(
+                f"memo has more than {MEMO_LIMIT} entries; later ones were not tracked"
+            )
+
     try:
         for opcode, arg, pos in pickletools.genops(stream):  # type: ignore[arg-type] # any .read/.readline
             seen_any = True
@@ -308,9 +322,12 @@ def _walk_opcodes(stream: BinaryIO | _Limited, member: str | None, report: Pickl
             if name in _STRING_OPS:
                 stack.append(arg if isinstance(arg, str) else None)
             elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
-                memo[int(arg or 0)] = stack[-1] if stack else None
+                index = int(arg or 0)
+                memo_count += index not in memo
+                remember(index, stack[-1] if stack else None)
             elif name == "MEMOIZE":
-                memo[len(memo)] = stack[-1] if stack else None
+                remember(memo_count, stack[-1] if stack else None)
+                memo_count += 1
             elif name in ("BINGET", "LONG_BINGET", "GET"):
                 stack.append(memo.get(int(arg or 0)))
             elif name in ("GLOBAL", "INST"):
