@@ -180,3 +180,21 @@ def test_popular_names_with_unicode_digits_or_huge_ranks() -> None:
     assert "package-1" in names and "package-119" in names
     with pytest.raises(InputError):
         parse_popular("²\t0\n".encode(), "top.tsv")
+
+
+def test_pickle_memo_flood_is_bounded(tmp_path: Path) -> None:
+    # `N\x94` (push None, memoize) repeated: 2 bytes of input per memo entry, ~70 bytes
+    # of memory each; a 10 MB pickle cost 350 MB. The memo is now capped.
+    from hostile_support import run_isolated
+
+    from chainward.models.pickles import MEMO_LIMIT, scan_model_file
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(b"\x80\x04" + b"N\x94" * 2_000_000 + b".")
+
+    def scan() -> int:
+        report = scan_model_file(path, 1 << 30)
+        return 0 if any(str(MEMO_LIMIT) in p for p in report.problems) else 5
+
+    outcome = run_isolated(scan, timeout=60, memory_mb=96)
+    assert outcome.code == 0, outcome.describe()
