@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -51,6 +52,15 @@ def to_relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _regular_file(path: Path) -> bool:
+    """A regular file, not a symlink, FIFO or device; False for names the file system
+    refuses (too long, undecodable) instead of raising, as ``Path.is_file`` does."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def list_tree(root: Path) -> list[str]:
     """Every file below ``root``: git's tracked and untracked-not-ignored files, or a walk."""
     proc = run_git(
@@ -58,13 +68,13 @@ def list_tree(root: Path) -> list[str]:
     )
     if proc.returncode == 0:
         names = {os.fsdecode(n) for n in proc.stdout.split(b"\0") if n}
-        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+        return sorted(n for n in names if _regular_file(root / n))
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in filenames:
             full = Path(dirpath, name)
-            if full.is_file() and not full.is_symlink():
+            if _regular_file(full):
                 out.append(full.relative_to(root).as_posix())
     return sorted(out)
 
