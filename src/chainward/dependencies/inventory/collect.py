@@ -6,6 +6,7 @@ import posixpath
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
@@ -73,6 +74,15 @@ def _include_problem(inc: Include, message: str, fix: str) -> Finding:
     )
 
 
+def _is_file(path: Path) -> bool:
+    # Path.is_file raises on a name too long for the file system (ENAMETOOLONG) and on
+    # a NUL byte (ValueError); an include target is whatever a scanned file says.
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
     roles: dict[str, str] = {}
     queue: list[str] = []
@@ -113,7 +123,7 @@ def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
                     )
                 )
                 continue
-            if not (ctx.root / inc.target).is_file():
+            if not _is_file(ctx.root / inc.target):
                 out.problems.append(
                     _include_problem(
                         inc,
