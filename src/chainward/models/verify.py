@@ -66,6 +66,8 @@ def escape_reason(root: Path, rel: str) -> str | None:
         return "the path contains '..'"
     if "\0" in rel:
         return "the path contains a NUL byte"
+    if len(rel) > 4096 or any(len(part.encode()) > 255 for part in PurePosixPath(rel).parts):
+        return "the path is too long for the file system"
     target = root / rel
     try:
         resolved = target.resolve()
