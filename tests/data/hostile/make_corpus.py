@@ -574,6 +574,16 @@ ENTRIES: list[Entry] = [
         ),
     ),
     Entry(
+        "req-long-include.txt",
+        "check,pin,parse:requirements",
+        "requirements.txt",
+        "ok",
+        "-",
+        "-r of a 300-character file name and of a name with a NUL (Path.is_file raised "
+        "ENAMETOOLONG / ValueError)",
+        _b("-r " + "b" * 300 + ".txt\n-c a\x00b.txt\n-r " + "c/" * 3000 + "x.txt\ntorch==2\n"),
+    ),
+    Entry(
         "req-endless-continuation.txt",
         "check,pin,parse:requirements",
         "requirements.txt",
@@ -1294,6 +1304,21 @@ ENTRIES: list[Entry] = [
             + "0" * 64
             + '"\n[[model.file]]\npath = "n.bin"\n'
             'size = -5\nsha256 = "' + "0" * 64 + '"\n'
+        ),
+    ),
+    Entry(
+        "lock-long-path.toml",
+        "check,models-verify,parse:model-lock",
+        "chainward.lock",
+        "finding:model-path-escape",
+        "model-path-escape",
+        "a locked path with a 300-character component (Path.is_file raised ENAMETOOLONG)",
+        _b(
+            '[[model]]\nname = "m"\nsource = "./m"\n[[model.file]]\npath = "'
+            + "a" * 300
+            + '/w.bin"\nsize = 1\nsha256 = "'
+            + "0" * 64
+            + '"\n'
         ),
     ),
     Entry(
