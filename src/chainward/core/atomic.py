@@ -7,19 +7,22 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
+def write_atomic(
+    path: Path, data: bytes | str, *, encoding: str = "utf-8", mode: int | None = None
+) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
 
-    The file's permission bits are kept when it already exists.
+    The file's permission bits are kept when it already exists; ``mode`` sets them
+    instead (on the temporary file, so the new file never exists with other bits).
     """
     import tempfile  # only writers pay for it
 
     payload = data.encode(encoding) if isinstance(data, str) else data
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()
-    mode: int | None = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode & 0o7777
+    if mode is None:
+        with contextlib.suppress(FileNotFoundError):
+            mode = path.stat().st_mode & 0o7777
     if mode is None:
         # mkstemp makes 0600 files; a new file gets the usual umask-based mode instead.
         umask = os.umask(0o022)
