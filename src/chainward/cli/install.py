@@ -147,10 +147,12 @@ def install_hooks(
     for name in hook_types:
         dest = target / name
         if dest in foreign:
+            # Copy, not move: killed midway, the repository keeps a working hook.
             backup = dest.with_name(f"{name}.chainward-backup")
-            dest.replace(backup)
-        write_atomic(dest, hook_script(name))
-        dest.chmod(0o755)  # rwxr-xr-x, like the samples git writes
+            write_atomic(backup, dest.read_bytes(), mode=dest.stat().st_mode & 0o7777)
+        # rwxr-xr-x like the samples git writes, set before the rename: a hook that is
+        # briefly not executable is silently skipped by git.
+        write_atomic(dest, hook_script(name), mode=0o755)
         written.append(dest)
     if hooks_path is not None:
         run_git(("config", "core.hooksPath", hooks_path.as_posix()), top)
