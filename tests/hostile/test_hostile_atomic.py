@@ -159,7 +159,15 @@ def _attest(root: Path) -> tuple[list[str], Path]:
     return ["attest", "--offline", "--key", "key.pem", "a.txt"], root / "a.txt.intoto.jsonl"
 
 
+def _install_hooks(root: Path) -> tuple[list[str], Path]:
+    _git_repo(root)
+    hook = root / ".git" / "hooks" / "pre-push"
+    hook.write_text("#!/bin/sh\n# my own pre-push hook\nexit 0\n")
+    return ["install-hooks", "--force", "-t", "pre-push"], hook
+
+
 SCENARIOS: dict[str, Callable[[Path], tuple[list[str], Path]]] = {
+    "install-hooks --force": _install_hooks,
     "pin --write": _pin,
     "models lock": _models_lock,
     "models verify (stat cache)": _models_cache,
@@ -227,7 +235,9 @@ def test_unkilled_writer_replaces_the_file_and_keeps_its_mode(
         pytest.skip(f"{argv[0]} has not landed yet")
     assert proc.returncode in (0, 1), proc.stderr
     assert target.read_bytes() != old
-    assert target.stat().st_mode & 0o777 == 0o640
+    # A git hook must be executable; every other file keeps its mode.
+    expected = 0o755 if scenario.startswith("install-hooks") else 0o640
+    assert target.stat().st_mode & 0o777 == expected
     if scenario == "pin --write":  # the rewrite keeps comments and layout
         text = target.read_text()
         assert (
