@@ -3,11 +3,14 @@
 Inputs arrive only as environment variables (``INPUT_*``, set through ``env:`` in
 action.yml), never spliced into a shell. On ``pull_request`` and ``pull_request_target``
 events the base and head commits are read from the event payload, checked to be plain
-hexadecimal object ids, and handed to ``chainward commits`` as one argument each.
+hexadecimal object ids, and handed to ``chainward commits`` as one argument; on
+``push`` events ``before``/``after`` are checked the same way and ``chainward commits``
+reads them from the payload.
 
 What it does:
 1. ``chainward check`` over the working directory, printing GitHub annotations;
-2. for pull requests, ``chainward commits`` over base..head (signatures);
+2. for pull requests, ``chainward commits`` over base..head (signatures); for pushes,
+   over before..after;
 3. one SARIF log with every result (paths relative to the workspace root, as code
    scanning expects), one Markdown job summary, outputs ``findings`` and ``sarif-file``.
 
@@ -73,6 +76,27 @@ def pull_request_range(event_name: str, event_path: str) -> tuple[str, str] | No
             raise ActionError(f"pull_request.{side}.sha in the event payload is not a commit id")
         shas.append(sha)
     return shas[0], shas[1]
+
+
+def push_is_checkable(event_name: str, event_path: str) -> bool:
+    """Whether a ``push`` event's payload names commits to verify (hex ``before``/``after``).
+
+    A branch deletion (``after`` all zeros) has none. Anything but object ids is refused.
+    """
+    if event_name != "push" or not event_path:
+        return False
+    try:
+        with Path(event_path).open(encoding="utf-8") as handle:
+            event = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ActionError(f"cannot read the event payload: {exc}") from None
+    if not isinstance(event, dict):
+        raise ActionError("the push event payload is not an object")
+    for key in ("before", "after"):
+        value = event.get(key)
+        if not isinstance(value, str) or not OBJECT_ID.match(value):
+            raise ActionError(f"{key} in the push event payload is not a commit id")
+    return set(event["after"]) != {"0"}
 
 
 def _commit_check_ids() -> set[str]:
@@ -224,12 +248,18 @@ def main() -> int:
     if not selected or check_select:
         select = ["--select", ",".join(check_select)] if check_select else []
         runs.append(("check", ["check", *select]))
-    pr = pull_request_range(_env("GITHUB_EVENT_NAME"), _env("GITHUB_EVENT_PATH"))
+    event_name, event_path = _env("GITHUB_EVENT_NAME"), _env("GITHUB_EVENT_PATH")
+    pr = pull_request_range(event_name, event_path)
     wants_commits = not selected or any(c in commit_ids for c in selected)
     if pr and commit_ids and wants_commits:
         base, head = pr
         runs.append(("commits", ["commits", "--range", f"{base}..{head}"]))
         notes.append(f"Commit signatures verified for `{base[:12]}..{head[:12]}`.")
+    elif commit_ids and wants_commits and push_is_checkable(event_name, event_path):
+        # chainward reads before..after from the payload itself (a new branch: the commits
+        # no other remote branch has).
+        runs.append(("commits", ["commits"]))
+        notes.append("Commit signatures verified for the pushed commits.")
 
     codes: list[int] = []
     findings: list[dict[str, Any]] = []

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, GitRepo
 
 BASE = "a" * 40
 HEAD = "b" * 40
@@ -129,3 +129,40 @@ def test_anchor_file_prefers_the_policy(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / ".github" / "workflows" / "ci.yml").write_text("")
     monkeypatch.setenv("GITHUB_WORKFLOW_REF", "org/repo/.github/workflows/ci.yml@refs/pull/7/merge")
     assert run.anchor_file(root, tmp_path, "") == ".github/workflows/ci.yml"
+
+
+def test_push_events_verify_the_pushed_commits(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_repo.write("README.md", "an AI project\n")
+    before = git_repo.commit_all("base")
+    git_repo.write("notes.md", "more\n")
+    after = git_repo.commit_all("notes")
+    out, summary, temp = tmp_path / "out.txt", tmp_path / "summary.md", tmp_path / "runner"
+    temp.mkdir()
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": _event(tmp_path, {"before": before, "after": after}),
+        "GITHUB_WORKSPACE": str(git_repo.path),
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(temp),
+        "INPUT_OFFLINE": "true",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert run.main() == 1
+    assert "findings=1\n" in out.read_text()
+    text = summary.read_text()
+    assert "[`unsigned-commit`]" in text
+    assert f"`{after[:12]}`" in text  # only the pushed commit, not the base
+    assert f"`{before[:12]}`" not in text
+    assert "Commit signatures verified for the pushed commits." in text
+
+    # A branch deletion names no commit; a payload with anything but ids is refused.
+    monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path, {"before": after, "after": "0" * 40}))
+    assert run.main() == 0
+    monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path, {"before": "$(id)", "after": after}))
+    with pytest.raises(run.ActionError, match="before in the push event payload"):
+        run.main()
