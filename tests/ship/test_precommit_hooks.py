@@ -160,19 +160,28 @@ def stage_runs(
         "post-commit": [],
         "manual": ["--all-files"],
     }
-    runs = {}
-    for stage in STAGES:
-        proc = subprocess.run(
-            [*try_repo, "--verbose", "--color", "never", "--hook-stage", stage, *extra[stage]],
+
+    def start(stage: str) -> subprocess.Popen[str]:
+        argv = [*try_repo, "--verbose", "--color", "never", "--hook-stage", stage, *extra[stage]]
+        return subprocess.Popen(
+            argv,
             cwd=repos[stage],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=600,
-            check=False,
         )
-        runs[stage] = StageRun(stage, proc.returncode, proc.stdout, parse_run(proc.stdout))
+
+    # The manual stage first: it builds most hook environments (pre-commit installs them
+    # one at a time under the store's lock). Then the other stages run side by side.
+    order = ["manual"] + [s for s in STAGES if s != "manual"]
+    procs = {order[0]: start(order[0])}
+    procs[order[0]].wait(timeout=600)
+    procs.update({stage: start(stage) for stage in order[1:]})
+    runs = {}
+    for stage, proc in procs.items():
+        output, _ = proc.communicate(timeout=600)
+        runs[stage] = StageRun(stage, proc.returncode, output, parse_run(output))
     return runs
 
 
