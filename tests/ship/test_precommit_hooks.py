@@ -248,3 +248,18 @@ def test_light_hooks_need_no_heavy_library() -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_hook_environments_hold_the_package_data(
+    stage_runs: dict[str, StageRun], pre_commit_home: Path
+) -> None:
+    # The hook environments install chainward as a wheel (not editable): what
+    # install-hooks and the checks read at run time must be inside it.
+    assert stage_runs
+    packages = list(pre_commit_home.glob("repo*/py_env-*/lib/python*/site-packages/chainward"))
+    assert packages
+    for package in packages:
+        for name in ("pre-commit", "pre-push", "post-commit"):
+            assert (package / "githooks" / name).is_file()
+        assert (package / "docs" / "checks" / "unpinned-action.md").is_file()
+        assert (package / "core" / "data" / "sigstore-public-good.trusted_root.json").is_file()
