@@ -9,16 +9,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import DATA, REPO_ROOT
 from tests.ship.conftest import (
     readme_block,
     run_ok,
@@ -152,3 +157,63 @@ def test_precommit_quickstart_commit_and_push(
     assert "failed to push some refs" in rejected.stderr
     assert _git(remote, env, "rev-parse", "main") == head
     assert _git(remote, env, "branch", "--list", "feature") == ""
+
+
+def _readme_fenced(after_heading: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split(after_heading, 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, after_heading
+    return match.group(1)
+
+
+def _help(command: list[str]) -> str:
+    from chainward.cli import build_parser
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([*command, "--help"])
+    assert exc.value.code == 0, command
+    return out.getvalue()
+
+
+def test_readme_first_command_finds_the_demo_projects_problems(cli) -> None:
+    # README's first command ends with `chainward check examples/demo-ai-project`.
+    first = README.read_text().split("```sh\n", 1)[1].split("```", 1)[0]
+    assert first.strip().endswith("chainward check examples/demo-ai-project")
+    result = cli("check", str(REPO_ROOT / "examples" / "demo-ai-project"), "--offline")
+    assert result.code == 1
+    for check_id in ("unpinned-action", "unpinned-ai-dependency", "unpinned-base-image"):
+        assert f" {check_id} [" in result.out
+
+
+def test_readme_cli_quick_start(cli, tmp_path: Path) -> None:
+    lines = [
+        line.split("#", 1)[0].strip()
+        for line in _readme_fenced("## Quick start: CLI").splitlines()
+        if line.strip()
+    ]
+    assert all(line.startswith("chainward ") for line in lines)
+    project = tmp_path / "project"
+    shutil.copytree(REPO_ROOT / "examples" / "demo-ai-project", project)
+    ran = 0
+    for line in lines:
+        argv = line.split()[1:]
+        if argv[:1] in (["check"], ["explain"], ["init"]):
+            result = cli(*argv, cwd=project)
+            expected = 1 if argv[0] == "check" else 0
+            assert result.code == expected, (line, result.err)
+            ran += 1
+        else:
+            # Commands that need a model, a key or the network here: the command exists
+            # and takes these options.
+            command = argv[:2] if argv[0] == "models" else argv[:1]
+            help_text = _help(command)
+            for option in (a for a in argv if a.startswith("--")):
+                assert option in help_text, (line, option)
+    assert ran == 4
+    sarif = json.loads((project / "chainward.sarif").read_text())
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    assert sarif["runs"][0]["results"]
+    assert (project / "chainward.toml").read_text().startswith("# chainward policy.")
