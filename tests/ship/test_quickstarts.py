@@ -211,7 +211,7 @@ def test_readme_cli_quick_start(cli, tmp_path: Path) -> None:
             help_text = _help(command)
             for option in (a for a in argv if a.startswith("--")):
                 assert option in help_text, (line, option)
-    assert ran == 4
+    assert ran >= 4  # check (twice), explain, init
     sarif = json.loads((project / "chainward.sarif").read_text())
     schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
