@@ -1,0 +1,1 @@
+"""Signed commits: bulk reading, OpenPGP/SSH/gitsign verification, ranges, set-up."""

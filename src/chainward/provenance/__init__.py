@@ -1,0 +1,1 @@
+"""SLSA provenance: in-toto statements, OIDC, signing, offline verification."""
