@@ -40,7 +40,7 @@ from chainward.typosquats.index import (
     NS_WORDS,
     HashIndex,
     affix_core,
-    deletions2,
+    deletions2_of,
     fold,
     load_index,
     normalize,
@@ -326,6 +326,15 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
     Several alignments can be optimal (``requesxt``: two changed letters, or an added
     ``x`` and a dropped ``s``); ``prefer_indel`` picks additions and omissions first.
     """
+    table = osa_table(name, target)
+    if table is None:
+        return None
+    return osa_backtrack(name, target, table, prefer_indel)
+
+
+def osa_table(name: str, target: str) -> list[list[int]] | None:
+    """The banded restricted Damerau table of ``name`` against ``target``, or None when
+    the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`)."""
     ln, lt = len(name), len(target)
     if abs(ln - lt) > 2:
         return None
@@ -356,6 +365,14 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
             return None  # every alignment is already more than two edits away
     if dist[ln][lt] > 2:
         return None
+    return dist
+
+
+def osa_backtrack(
+    name: str, target: str, dist: list[list[int]], prefer_indel: bool = False
+) -> list[Edit]:
+    """The edits of one optimal alignment in an :func:`osa_table` table."""
+    ln, lt = len(name), len(target)
     edits: list[Edit] = []
     i, j = ln, lt
     while i > 0 or j > 0:
@@ -571,6 +588,8 @@ class Detector:
         self._host_cache: frozenset[str] | None = None
         self._ends: frozenset[tuple[int, str]] | None = None
         self._candidates: set[int] = set()
+        self._singles: list[str] = []
+        """The one-letter deletions of the name being checked."""
 
     @property
     def _hosts(self) -> frozenset[str]:
@@ -757,9 +776,11 @@ class Detector:
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
         self._alias_exact(name, found)
-        if self._fast_edit_distance_one(name, found):
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        self._singles = singles
+        if self._fast_edit_distance_one(name, singles, found):
             return max(found, key=lambda c: (c.score, -c.rank))
-        self._edit_distance_one(name, found)
+        self._edit_distance_one(name, singles, found)
         if any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
             # change the outcome, only cost time.
@@ -792,10 +813,12 @@ class Detector:
                 )
             )
 
-    def _fast_edit_distance_one(self, name: str, found: list[Candidate]) -> bool:
+    def _fast_edit_distance_one(
+        self, name: str, singles: list[str], found: list[Candidate]
+    ) -> bool:
         """Distance 1 against the top names only (a dict look-up per key); True when a
-        strong candidate ends the search (then the full look-up is not needed)."""
-        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        strong candidate ends the search (then the full look-up is not needed).
+        ``singles`` are the one-letter deletions of ``name``."""
         numbers = self.ref.index.fast_lookup([name, *singles])
         number_of = self.ref.number_of
         numbers.update(number_of[s] for s in number_of.keys() & singles)
@@ -815,8 +838,7 @@ class Detector:
                 strong = True
         return strong
 
-    def _edit_distance_one(self, name: str, found: list[Candidate]) -> None:
-        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+    def _edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
         # name = target minus a char; one change on each side
         values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
         numbers = {v >> 1 for v in values if not v & 1}
@@ -863,11 +885,11 @@ class Detector:
         if len(name) >= 8 and self._may_have_double_target(name):
             # Two deletions of the name against one or two of a popular name: two
             # transpositions, a transposition and a change, an addition and a change.
-            doubles = deletions2(name)
+            doubles = deletions2_of(self._singles)
             numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
             if len(name) >= 9:  # two letters added
                 number_of = self.ref.number_of
-                numbers.update(number_of[d] for d in doubles if d in number_of)
+                numbers.update(map(number_of.__getitem__, number_of.keys() & doubles))
         names = self.ref.names
         length = len(name)
         for number in numbers:
@@ -882,8 +904,9 @@ class Detector:
             if rank > DOUBLE_TOP or len(tname) < 8:
                 continue
             scored = []
+            table = osa_table(name, tname)
             for prefer_indel in (False, True):
-                edits = osa_edits(name, tname, prefer_indel)
+                edits = None if table is None else osa_backtrack(name, tname, table, prefer_indel)
                 if edits is None or len(edits) != 2:
                     break
                 candidate = score_double_edit(name, tname, rank, edits)

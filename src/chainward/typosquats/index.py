@@ -31,6 +31,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import and_, rshift
 from pathlib import Path
 
 MAGIC = b"CWTSIDX1"
@@ -125,13 +127,14 @@ def deletions(name: str) -> set[str]:
 
 def deletions2(name: str) -> set[str]:
     """Every string made by deleting two characters."""
-    out: set[str] = set()
-    for i in range(len(name)):
-        head = name[:i]
-        rest = name[i + 1 :]
-        for j in range(len(rest)):
-            out.add(head + rest[:j] + rest[j + 1 :])
-    return out
+    return deletions2_of([name[:i] + name[i + 1 :] for i in range(len(name))])
+
+
+def deletions2_of(singles: list[str]) -> set[str]:
+    """Every two-character deletion, from the one-character deletions in order
+    (``singles[i]`` lacks character ``i``; deleting ``j >= i`` from it covers each pair once).
+    """
+    return {s[:j] + s[j + 1 :] for i, s in enumerate(singles) for j in range(i, len(s))}
 
 
 def key_hash(namespace: str, key: str) -> int:
@@ -383,6 +386,10 @@ def build_fast(raw: RawData) -> tuple[bytes, array[int], array[int]]:
 
 _SEEDS = {ns: zlib.crc32(f"{ns}\0".encode()) for ns in (NS_DEL1, NS_FOLD, NS_CORE, NS_WORDS)}
 _SHIFT = 32 - BUCKET_BITS
+_FILTER_SHIFT = repeat(32 - FILTER_BITS)
+_THREE = repeat(3)
+_SEVEN = repeat(7)
+_BIT_MASKS = tuple(1 << b for b in range(8))
 
 
 @dataclass
@@ -409,10 +416,8 @@ class HashIndex:
         offsets = self.fast_offsets
         members = self.fast_members
         found: set[int] = set()
-        for key in keys:
-            group = fast.get(key)
-            if group is not None:
-                found.update(members[offsets[group] : offsets[group + 1]])
+        for group in map(fast.__getitem__, fast.keys() & keys):
+            found.update(members[offsets[group] : offsets[group + 1]])
         return found
 
     def lookup(self, namespace: str, key: str) -> list[int]:
@@ -435,19 +440,20 @@ class HashIndex:
 
         Tag 1 marks two-character deletions; ``value >> 1`` is the target number.
         """
-        seed = _SEEDS[namespace]
-        crc32 = zlib.crc32
+        # The hashing and the presence-bitmap test run as C-level map() pipelines
+        # (a Python-level loop over every key cost about 1 us a key).
+        hashes_of = list(map(zlib.crc32, map(str.encode, keys), repeat(_SEEDS[namespace])))
+        slots = list(map(rshift, hashes_of, _FILTER_SHIFT))
+        present = map(
+            and_,
+            map(self.bits.__getitem__, map(rshift, slots, _THREE)),
+            map(_BIT_MASKS.__getitem__, map(and_, slots, _SEVEN)),
+        )
         offsets = self.offsets
         hashes = self.hashes
         targets = self.targets
-        bits = self.bits
-        shift = 32 - FILTER_BITS
         found: set[int] = set()
-        for key in keys:
-            h = crc32(key.encode(), seed)
-            b = h >> shift
-            if not bits[b >> 3] & (1 << (b & 7)):
-                continue
+        for h in compress(hashes_of, present):
             top = h >> _SHIFT
             hi = offsets[top + 1]
             i = bisect_left(hashes, h, offsets[top], hi)
