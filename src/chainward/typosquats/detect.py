@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from chainward.typosquats.index import (
     DEL2_TOP,
@@ -183,9 +184,9 @@ class Verdict:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One way a name resembles a popular one, with its score."""
+class Candidate(NamedTuple):
+    """One way a name resembles a popular one, with its score (a named tuple: made
+    thousands of times a second, and cheaper to make than a frozen dataclass)."""
 
     target: str
     rank: int
@@ -276,8 +277,7 @@ def _token_at(name: str, position: int) -> str:
     return name[start : end if end >= 0 else len(name)]
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """One edit turning the target into the name: kind, position in the name, chars."""
 
     kind: str  # "omission" | "insertion" | "substitution" | "transposition"
@@ -590,6 +590,12 @@ class Detector:
         self._candidates: set[int] = set()
         self._singles: list[str] = []
         """The one-letter deletions of the name being checked."""
+        self._longer: list[int] = []
+        """Targets that are the name minus one letter (trusted names)."""
+        self._longer_aliases: list[int] = []
+        """... and aliases."""
+        self._scored: dict[int, Candidate | None] = {}
+        """Distance-1 candidates the fast look-up scored, by target number."""
 
     @property
     def _hosts(self) -> frozenset[str]:
@@ -821,48 +827,58 @@ class Detector:
         ``singles`` are the one-letter deletions of ``name``."""
         numbers = self.ref.index.fast_lookup([name, *singles])
         number_of = self.ref.number_of
-        numbers.update(number_of[s] for s in number_of.keys() & singles)
-        numbers.update(self._alias_numbers[s] for s in self._alias_numbers.keys() & singles)
+        # name = target plus a char (set intersections run in C); kept for the full
+        # look-up, which needs the same numbers.
+        self._longer = [number_of[s] for s in number_of.keys() & singles]
+        self._longer_aliases = [
+            self._alias_numbers[s] for s in self._alias_numbers.keys() & singles
+        ]
+        numbers.update(self._longer)
+        numbers.update(self._longer_aliases)
         strong = False
+        scored = self._scored
+        scored.clear()
         for number in numbers:
-            target = self._target(number)
-            if target is None:
-                continue
-            tname, rank, canonical = target
-            edit = single_edit(name, tname)
-            if edit is None:
-                continue
-            candidate = score_single_edit(name, tname, rank, edit)
+            candidate = self._score_one(name, number)
+            scored[number] = candidate
             if candidate is not None and candidate.score >= FAST_EXIT:
-                found.append(self._via_alias(candidate, tname, canonical))
+                found.append(candidate)
                 strong = True
         return strong
+
+    def _score_one(self, name: str, number: int) -> Candidate | None:
+        """The distance-1 candidate for one target number, or None."""
+        target = self._target(number)
+        if target is None:
+            return None
+        tname, rank, canonical = target
+        edit = single_edit(name, tname)
+        if edit is None:
+            return None
+        candidate = score_single_edit(name, tname, rank, edit)
+        if candidate is None:
+            return None
+        return self._via_alias(candidate, tname, canonical)
 
     def _edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
         # name = target minus a char; one change on each side
         values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
         numbers = {v >> 1 for v in values if not v & 1}
-        number_of = self.ref.number_of
-        # name = target plus a char (set intersections run in C)
-        numbers.update(number_of[s] for s in number_of.keys() & singles)
-        numbers.update(self._alias_numbers[s] for s in self._alias_numbers.keys() & singles)
+        # name = target plus a char (found by the fast look-up already)
+        numbers.update(self._longer)
+        numbers.update(self._longer_aliases)
         # Popular names whose two-letter deletions match: distance-2 candidates.
         self._candidates = numbers | {v >> 1 for v in values if v & 1}
         names = self.ref.names
         length = len(name)
+        scored = self._scored
         for number in numbers:
             if number < self.count and abs(len(names[number]) - length) > 1:
                 continue  # found through its two-letter deletions: distance 2 at best
-            target = self._target(number)
-            if target is None:
-                continue
-            tname, rank, canonical = target
-            edit = single_edit(name, tname)
-            if edit is None:
-                continue
-            candidate = score_single_edit(name, tname, rank, edit)
+            # The fast look-up scored the top names already.
+            candidate = scored[number] if number in scored else self._score_one(name, number)
             if candidate is not None:
-                found.append(self._via_alias(candidate, tname, canonical))
+                found.append(candidate)
 
     def _via_alias(self, candidate: Candidate, tname: str, canonical: str) -> Candidate:
         if tname == canonical:
