@@ -266,8 +266,12 @@ def _is_digit(c: str) -> bool:
     return "0" <= c <= "9"
 
 
+_VISUAL_ORDERED = frozenset(a + b for pair in _VISUAL_PAIRS for a in pair for b in pair if a != b)
+"""The look-alike pairs as two-letter strings, both ways round (one set look-up)."""
+
+
 def _is_visual(a: str, b: str) -> bool:
-    return frozenset((a, b)) in _VISUAL_PAIRS
+    return a + b in _VISUAL_ORDERED
 
 
 def _token_at(name: str, position: int) -> str:
@@ -586,7 +590,7 @@ class Detector:
             alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
         }
         self._host_cache: frozenset[str] | None = None
-        self._ends: frozenset[tuple[int, str]] | None = None
+        self._ends: dict[str, frozenset[int]] | None = None
         self._candidates: set[int] = set()
         self._singles: list[str] = []
         """The one-letter deletions of the name being checked."""
@@ -903,7 +907,7 @@ class Detector:
             # transpositions, a transposition and a change, an addition and a change.
             doubles = deletions2_of(self._singles)
             numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
-            if len(name) >= 9:  # two letters added
+            if len(name) >= 10:  # two letters added (to a target of 8 letters or more)
                 number_of = self.ref.number_of
                 numbers.update(map(number_of.__getitem__, number_of.keys() & doubles))
         names = self.ref.names
@@ -936,19 +940,20 @@ class Detector:
         """Whether a distance-2 target of the same or a shorter length starts or ends
         like ``name`` (two edits rarely touch both the first and last three letters)."""
         if self._ends is None:
-            ends: set[tuple[int, str]] = set()
+            # First or last three letters of a target -> the name lengths it allows.
+            ends: dict[str, set[int]] = {}
             names = self.ref.names
             for number in range(self.count):
                 target = names[number]
-                if len(target) >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
-                    ends.add((len(target), "^" + target[:3]))
-                    ends.add((len(target), "$" + target[-3:]))
-            self._ends = frozenset(ends)
-        head, tail = "^" + name[:3], "$" + name[-3:]
+                size = len(target)
+                if size >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
+                    for key in ("^" + target[:3], "$" + target[-3:]):
+                        ends.setdefault(key, set()).update((size, size + 1, size + 2))
+            self._ends = {key: frozenset(sizes) for key, sizes in ends.items()}
         length = len(name)
-        return any(
-            (size, head) in self._ends or (size, tail) in self._ends
-            for size in (length, length - 1, length - 2)
+        empty: frozenset[int] = frozenset()
+        return length in self._ends.get("^" + name[:3], empty) or length in self._ends.get(
+            "$" + name[-3:], empty
         )
 
     def _fold(self, name: str, found: list[Candidate]) -> None:
