@@ -274,6 +274,19 @@ def _is_visual(a: str, b: str) -> bool:
     return a + b in _VISUAL_ORDERED
 
 
+def _pieces(text: str) -> tuple[str, str, str, str, str]:
+    """``text`` cut into five pieces of (nearly) equal length."""
+    size = len(text)
+    cut = [size * k // 5 for k in range(6)]
+    return (
+        text[cut[0] : cut[1]],
+        text[cut[1] : cut[2]],
+        text[cut[2] : cut[3]],
+        text[cut[3] : cut[4]],
+        text[cut[4] : cut[5]],
+    )
+
+
 def _token_at(name: str, position: int) -> str:
     """The hyphen-separated word of ``name`` that covers ``position``."""
     start = name.rfind("-", 0, position) + 1
@@ -599,6 +612,7 @@ class Detector:
         self._longer_aliases: list[int] = []
         """... and aliases."""
         self._scored: dict[int, Candidate | None] = {}
+        self._pools: dict[int, list[tuple[int, tuple[str, str, str, str, str]]]] | None = None
         """Distance-1 candidates the fast look-up scored, by target number."""
 
     @property
@@ -902,16 +916,28 @@ class Detector:
         # The distance-1 look-up of the name and its deletions already found the
         # popular names whose one- or two-letter deletions they are.
         numbers = set(self._candidates)
-        if len(name) >= 8 and self._may_have_double_target(name):
-            # Two deletions of the name against one or two of a popular name: two
-            # transpositions, a transposition and a change, an addition and a change.
-            doubles = deletions2_of(self._singles)
-            numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
-            if len(name) >= 10:  # two letters added (to a target of 8 letters or more)
+        length = len(name)
+        if length >= 8 and self._may_have_double_target(name):
+            pool = self._double_pool(length)
+            if len(pool) * 5 < length * (length - 1):
+                # A long name has ~length**2/2 two-letter deletions but few targets of
+                # a close length: test those directly. Cut into five pieces, a target
+                # within two edits keeps one piece intact (an edit touches at most two),
+                # and every target within two edits that the deletions below would find
+                # passes this test; the alignment below decides, as for the others.
+                for number, (a, b, c, d, e) in pool:
+                    if a in name or b in name or c in name or d in name or e in name:
+                        numbers.add(number)
+                doubles: set[str] = set()
+            else:
+                # Two deletions of the name against one or two of a popular name: two
+                # transpositions, a transposition and a change, an addition and a change.
+                doubles = deletions2_of(self._singles)
+                numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
+            if doubles and length >= 10:  # two letters added (to a target of 8+ letters)
                 number_of = self.ref.number_of
                 numbers.update(map(number_of.__getitem__, number_of.keys() & doubles))
         names = self.ref.names
-        length = len(name)
         for number in numbers:
             if number < self.count:
                 size = len(names[number])
@@ -935,6 +961,25 @@ class Detector:
             if scored:
                 best = max(scored, key=lambda c: c.score)
                 found.append(self._via_alias(best, tname, canonical))
+
+    def _double_pool(self, length: int) -> list[tuple[int, tuple[str, str, str, str, str]]]:
+        """The targets the two-letter deletions of a name of ``length`` letters can meet
+        (trusted names of ``length - 2`` to ``length`` letters ranked up to DOUBLE_TOP,
+        aliases of ``length - 1``), each with its five pieces (see _edit_distance_two)."""
+        if self._pools is None:
+            pools: dict[int, list[tuple[int, tuple[str, str, str, str, str]]]] = {}
+            names = self.ref.names
+            for number in range(self.count):
+                target = names[number]
+                size = len(target)
+                if size >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
+                    for fits in (size, size + 1, size + 2):
+                        pools.setdefault(fits, []).append((number, _pieces(target)))
+            for alias, number in self._alias_numbers.items():
+                if len(alias) >= 8:
+                    pools.setdefault(len(alias) + 1, []).append((number, _pieces(alias)))
+            self._pools = pools
+        return self._pools.get(length, [])
 
     def _may_have_double_target(self, name: str) -> bool:
         """Whether a distance-2 target of the same or a shorter length starts or ends
