@@ -58,6 +58,9 @@ DOUBLE_TOP = DEL2_TOP
 """Distance 2 is checked against the names of at least 8 letters ranked up to this."""
 """A distance-1 candidate this strong ends the search early."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
+POOL_FACTOR = 5
+"""Distance-2 targets are tested directly when there are fewer than length**2 / this
+of them (else the two-letter deletions of the name are looked up)."""
 MAX_NAME_LENGTH = 200
 """Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
 
@@ -274,17 +277,15 @@ def _is_visual(a: str, b: str) -> bool:
     return a + b in _VISUAL_ORDERED
 
 
-def _pieces(text: str) -> tuple[str, str, str, str, str]:
-    """``text`` cut into five pieces of (nearly) equal length."""
+def _pieces(text: str) -> list[tuple[str, int, int]]:
+    """``text`` cut into five pieces of (nearly) equal length, longest first, each with
+    the window of a name where it lies if at most two letters are added or dropped
+    before it (``name.find(piece, start, end)``)."""
     size = len(text)
     cut = [size * k // 5 for k in range(6)]
-    return (
-        text[cut[0] : cut[1]],
-        text[cut[1] : cut[2]],
-        text[cut[2] : cut[3]],
-        text[cut[3] : cut[4]],
-        text[cut[4] : cut[5]],
-    )
+    pieces = [(text[cut[k] : cut[k + 1]], max(0, cut[k] - 2), cut[k + 1] + 2) for k in range(5)]
+    pieces.sort(key=lambda p: -len(p[0]))
+    return pieces
 
 
 def _token_at(name: str, position: int) -> str:
@@ -612,7 +613,7 @@ class Detector:
         self._longer_aliases: list[int] = []
         """... and aliases."""
         self._scored: dict[int, Candidate | None] = {}
-        self._pools: dict[int, list[tuple[int, tuple[str, str, str, str, str]]]] | None = None
+        self._pools: dict[int, list[tuple[int, list[tuple[str, int, int]]]]] | None = None
         """Distance-1 candidates the fast look-up scored, by target number."""
 
     @property
@@ -919,15 +920,19 @@ class Detector:
         length = len(name)
         if length >= 8 and self._may_have_double_target(name):
             pool = self._double_pool(length)
-            if len(pool) * 5 < length * (length - 1):
+            if len(pool) * POOL_FACTOR < length * (length - 1):
                 # A long name has ~length**2/2 two-letter deletions but few targets of
                 # a close length: test those directly. Cut into five pieces, a target
                 # within two edits keeps one piece intact (an edit touches at most two),
-                # and every target within two edits that the deletions below would find
-                # passes this test; the alignment below decides, as for the others.
-                for number, (a, b, c, d, e) in pool:
-                    if a in name or b in name or c in name or d in name or e in name:
-                        numbers.add(number)
+                # found in the name at most two letters from where it is in the target;
+                # every target within two edits that the deletions below would find
+                # passes this test, and the alignment below decides, as for the others.
+                find = name.find
+                for number, pieces in pool:
+                    for piece, start, end in pieces:
+                        if find(piece, start, end) >= 0:
+                            numbers.add(number)
+                            break
                 doubles: set[str] = set()
             else:
                 # Two deletions of the name against one or two of a popular name: two
@@ -962,12 +967,12 @@ class Detector:
                 best = max(scored, key=lambda c: c.score)
                 found.append(self._via_alias(best, tname, canonical))
 
-    def _double_pool(self, length: int) -> list[tuple[int, tuple[str, str, str, str, str]]]:
+    def _double_pool(self, length: int) -> list[tuple[int, list[tuple[str, int, int]]]]:
         """The targets the two-letter deletions of a name of ``length`` letters can meet
         (trusted names of ``length - 2`` to ``length`` letters ranked up to DOUBLE_TOP,
         aliases of ``length - 1``), each with its five pieces (see _edit_distance_two)."""
         if self._pools is None:
-            pools: dict[int, list[tuple[int, tuple[str, str, str, str, str]]]] = {}
+            pools: dict[int, list[tuple[int, list[tuple[str, int, int]]]]] = {}
             names = self.ref.names
             for number in range(self.count):
                 target = names[number]
