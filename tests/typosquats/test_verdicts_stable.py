@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,52 @@ def test_batch_verdicts_unchanged(cli: Any, tmp_path: Path, key: str) -> None:
     assert len(got) == len(expected)
     changed = [(e, g) for e, g in zip(expected, got, strict=True) if e != g]
     assert not changed, changed[:5]
+
+
+def _two_edit_variants(names: list[str], count: int) -> list[str]:
+    """Names one to three random edits away from ``names`` (a fixed seed)."""
+    rng = random.Random(5)  # noqa: S311 - reproducible test names, not secrets
+    alphabet = "abcdefghijklmnopqrstuvwxyz-0123456789"
+    out = []
+    for _ in range(count):
+        letters = list(rng.choice(names))
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            op = rng.randrange(4)
+            if op == 0:
+                letters[rng.randrange(len(letters))] = rng.choice(alphabet)
+            elif op == 1:
+                letters.insert(rng.randrange(len(letters) + 1), rng.choice(alphabet))
+            elif op == 2 and len(letters) > 1:
+                letters.pop(rng.randrange(len(letters)))
+            elif len(letters) > 1:
+                i = rng.randrange(len(letters) - 1)
+                letters[i], letters[i + 1] = letters[i + 1], letters[i]
+        name = "".join(letters).strip("-")
+        if name:
+            out.append(name)
+    return out
+
+
+def test_distance_two_pool_and_deletions_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two ways of finding distance-2 targets (the name's two-letter deletions in
+    the index, or the five-piece test of the targets of a close length) give the same
+    verdicts: every name through one way, then every name through the other."""
+    from chainward.typosquats import detect
+
+    reference = detect.load_reference()
+    popular = [
+        name
+        for name, rank in zip(reference.names, reference.ranks, strict=True)
+        if rank <= detect.DOUBLE_TOP and len(name) >= 10
+    ]
+    names = _two_edit_variants(popular, 600)
+    verdicts = {}
+    for factor in (0, 10**9):  # always the pieces / always the deletions
+        monkeypatch.setattr(detect, "POOL_FACTOR", factor)
+        found = detect.Detector(trusted_top=1000)
+        verdicts[factor] = [found.check(name) for name in names]
+    assert verdicts[0] == verdicts[10**9]
+    assert sum(v.technique == "edit-distance-2" for v in verdicts[0]) > 50
 
 
 def _update() -> None:  # pragma: no cover - run by hand after a deliberate rule change
