@@ -474,7 +474,7 @@ def _rank_bonus(rank: int) -> float:
 def _version_like(edit: Edit, name: str, target: str) -> bool:
     """Edits that only change a version number (django-bootstrap4/5, smbus/smbus2)."""
     chars = edit.new + edit.old
-    if not chars or not all(_is_digit(c) for c in chars):
+    if not (chars.isascii() and chars.isdigit()):  # only 0-9 (and not empty)
         # A letter swapped for a digit next to digits is also a version (cu12/cu13).
         return False
     # A digit changed, added or dropped: a version or a variant (html2docx, smbus2).
