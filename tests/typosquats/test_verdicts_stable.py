@@ -146,3 +146,13 @@ def _update() -> None:  # pragma: no cover - run by hand after a deliberate rule
 if __name__ == "__main__":  # pragma: no cover
     if sys.argv[1:] == ["--update"]:
         _update()
+
+
+def test_parallel_batch_equals_sequential() -> None:
+    from chainward.typosquats.detect import PARALLEL_MIN_NAMES, Detector, check_batch
+
+    rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
+    names = [r.split("\t")[0] for r in rows]
+    batch = (names * (PARALLEL_MIN_NAMES // len(names) + 1))[: PARALLEL_MIN_NAMES + 7]
+    found = Detector()
+    assert check_batch(found, batch, workers=2) == [found.check(n) for n in batch]

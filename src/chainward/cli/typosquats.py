@@ -148,12 +148,12 @@ def _text_line(verdict: Any) -> str:
 
 
 def _batch(args: argparse.Namespace, names: list[str]) -> int:
-    from chainward.typosquats.detect import Detector
+    from chainward.typosquats.detect import Detector, check_batch
 
     loaded = load(args, args.root)
     settings = loaded.policy.domain("typosquats")
     found = Detector(trusted_top=_trusted_top(args, settings), allow=settings.get("allow", []))
-    verdicts = [found.check(name) for name in names]
+    verdicts = check_batch(found, names)
     if args.online:
         verdicts = _online(verdicts, found)
     outputs = getattr(args, "outputs", None) or [["text", None]]
