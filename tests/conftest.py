@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,10 @@ import pytest
 from chainward.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Tools installed with the dev extra (pre-commit, act, zizmor, check-yaml, ...) live beside
+# the interpreter; CI runs `.venv/bin/python -m pytest` without activating the venv.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 DATA = Path(__file__).resolve().parent / "data"
 
 GIT_IDENTITY = {
