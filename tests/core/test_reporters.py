@@ -121,3 +121,19 @@ def test_summary() -> None:
     assert "| `unknown-check-x` | critical | 1 |" in text
     assert "\\|" in text
     assert render_summary([], _info()).endswith("No findings.\n")
+
+
+def test_sarif_anchors_pathless_findings_to_the_policy_file() -> None:
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    info = ReportInfo(
+        root=Path("/repo"), registry=Registry([CORE, ACTIONS]), version="0", anchor="chainward.toml"
+    )
+    log = json.loads(render(Format.SARIF, FINDINGS, info))
+    jsonschema.Draft4Validator(schema).validate(log)
+    results = log["runs"][0]["results"]
+    commit_result = results[3]["locations"][0]["physicalLocation"]
+    assert commit_result["artifactLocation"]["uri"] == "chainward.toml"
+    assert commit_result["region"] == {"startLine": 1}
+    # Findings with their own path keep it.
+    assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
+    assert "region" not in results[2]["locations"][0]["physicalLocation"]

@@ -137,6 +137,12 @@ def emit(
     from chainward.report import Format, ReportInfo, render
 
     outputs = getattr(args, "outputs", None) or [["text", None]]
+    anchor = None
+    if loaded.policy.source is not None:
+        try:
+            anchor = loaded.policy.source.resolve().relative_to(loaded.root.resolve()).as_posix()
+        except ValueError:
+            anchor = None
     for fmt_name, target in outputs:
         fmt = Format(fmt_name)
         stream = sys.stdout
@@ -146,6 +152,7 @@ def emit(
             version=__version__,
             color=target is None and fmt is Format.TEXT and _use_color(args, stream),
             scanned=scanned,
+            anchor=anchor,
         )
         text = render(fmt, findings, info)
         if fmt is Format.TEXT and args.quiet and not findings:

@@ -36,6 +36,10 @@ class ReportInfo:
     color: bool = False
     scanned: int | None = None
     """How many files or commits were examined, for the summary line."""
+    anchor: str | None = None
+    """A root-relative file that SARIF gives as the location of findings without a path
+    (commit findings): GitHub code scanning refuses results without a location. The CLI
+    passes the policy file that judged them."""
 
 
 def render(fmt: Format, findings: Sequence[Finding], info: ReportInfo) -> str:

@@ -85,11 +85,12 @@ def render_sarif(findings: Sequence[Finding], info: ReportInfo) -> str:
         }
         if finding.check_id in index:
             result["ruleIndex"] = index[finding.check_id]
-        if finding.path:
-            physical: dict[str, Any] = {
-                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
-            }
-            if finding.line is not None and finding.line >= 1:
+        path = finding.path or info.anchor
+        if path:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+            if not finding.path:
+                physical["region"] = {"startLine": 1}
+            elif finding.line is not None and finding.line >= 1:
                 region: dict[str, Any] = {"startLine": finding.line}
                 if finding.column is not None and finding.column >= 1:
                     region["startColumn"] = finding.column
