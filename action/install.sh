@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Install chainward for the composite action into its own virtual environment under
-# $RUNNER_TEMP, so the user's Python stays untouched:
-#   1. every dependency (and the build backend) from action/requirements.txt, by hash,
-#      wheels only (no setup.py of an sdist runs);
-#   2. chainward itself from the action's own folder, with no dependencies and no build
+# Install chainward for the composite actions (verify mode, action.yml, and release mode,
+# action/attest/action.yml) into its own virtual environment under $RUNNER_TEMP, so the
+# user's Python stays untouched:
+#   1. every dependency, with every extra (signing libraries included) and the build
+#      backend, from action/requirements.txt, by hash, wheels only (no setup.py runs);
+#   2. chainward itself from the repository root, with no dependencies and no build
 #      isolation (an isolated build would fetch setuptools without a hash).
 # Regenerate the lock with the command in action/requirements.in.
 set -euo pipefail
 
-action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${RUNNER_TEMP:?RUNNER_TEMP is not set}/chainward-venv"
 
 if command -v python3 >/dev/null 2>&1; then
@@ -18,8 +19,8 @@ else
 fi
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --require-hashes --only-binary :all: -r "$action_path/action/requirements.txt"
+    --require-hashes --only-binary :all: -r "$root/action/requirements.txt"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --no-deps --no-build-isolation --no-index "$action_path"
+    --no-deps --no-build-isolation --no-index "$root"
 "$venv/bin/python" -m chainward --version
 echo "python=$venv/bin/python" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"

@@ -103,7 +103,9 @@ def test_action_metadata_is_safe() -> None:
             ref = step["uses"].split("@", 1)[1]
             assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref)
     assert set(action["outputs"]) == {"bundle-paths", "bundle-path"}
-    lock = (ACTION / "requirements.txt").read_text()
+    # The attest action shares the main action's hash-locked install (every extra).
+    assert 'bash "$GITHUB_ACTION_PATH/../install.sh"' in (ACTION / "action.yml").read_text()
+    lock = (REPO_ROOT / "action" / "requirements.txt").read_text()
     assert "sigstore==" in lock and "--hash=sha256:" in lock
 
 
