@@ -163,10 +163,26 @@ def test_policy_exclude_and_severity_override(cli, tmp_path: Path) -> None:
     assert cli("check", str(tmp_path)).code == 0
 
 
-def test_no_traceback_on_internal_error_without_verbose(cli, tmp_path: Path) -> None:
+def test_missing_folder_is_a_usage_error(cli, tmp_path: Path) -> None:
     result = cli("check", str(tmp_path / "missing-dir"))
     assert result.code == 2
+    assert "no such file or directory" in result.err
     assert "Traceback" not in result.err
+
+
+def test_internal_error_exits_3_with_a_traceback_only_under_verbose(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_scan(*args: object) -> list[object]:
+        raise RuntimeError("scanner bug")
+
+    monkeypatch.setattr("chainward.engine.run_scan", broken_scan)
+    quiet = cli("check", str(tmp_path))
+    assert quiet.code == 3
+    assert "internal error: RuntimeError: scanner bug" in quiet.err
+    assert "Traceback" not in quiet.err
+    loud = cli("check", str(tmp_path), "-v")
+    assert loud.code == 3 and "Traceback" in loud.err
 
 
 def test_module_entry_point_and_version() -> None:
