@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "typosquats"
 EXPECTED = DATA / "expected_verdicts.tsv"
@@ -95,26 +97,87 @@ def _two_edit_variants(names: list[str], count: int) -> list[str]:
     return out
 
 
-def test_distance_two_pool_and_deletions_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The two ways of finding distance-2 targets (the name's two-letter deletions in
-    the index, or the five-piece test of the targets of a close length) give the same
-    verdicts: every name through one way, then every name through the other."""
+def _osa(a: str, b: str) -> int:
+    """The restricted Damerau (optimal string alignment) distance, full table."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@given(
+    st.text(alphabet="ab-", max_size=9),
+    st.text(alphabet="ab-", max_size=9),
+)
+@settings(max_examples=3000, deadline=None)
+def test_within_two_is_the_distance_test(a: str, b: str) -> None:
+    """The byte-level filter says yes exactly when the distance is at most 2 (a
+    two-letter alphabet makes repeated letters, where alignments are ambiguous, common)."""
+    from chainward.typosquats.detect import within_two
+
+    assert within_two(a.encode(), b.encode()) == (_osa(a, b) <= 2)
+
+
+def test_within_two_on_real_names() -> None:
+    from chainward.typosquats.detect import load_reference, within_two
+
+    popular = load_reference().names[:400]
+    names = _two_edit_variants(popular, 400)
+    for name in names:
+        for target in popular:
+            if abs(len(name) - len(target)) <= 2:
+                expected = _osa(name, target) <= 2
+                assert within_two(name.encode(), target.encode()) == expected, (name, target)
+
+
+def test_distance_two_targets_are_all_found() -> None:
+    """Every distance-2 target (8+ letters, ranked up to DOUBLE_TOP) within two edits
+    of a name and starting or ending with the same three letters is a candidate: the
+    buckets lose nothing that a scan of every target would find."""
     from chainward.typosquats import detect
 
-    reference = detect.load_reference()
-    popular = [
-        name
-        for name, rank in zip(reference.names, reference.ranks, strict=True)
-        if rank <= detect.DOUBLE_TOP and len(name) >= 10
+    found = detect.Detector(trusted_top=1000)
+    names_ = found.ref.names
+    targets = [
+        number
+        for number in range(found.count)
+        if len(names_[number]) >= 8 and found.ref.ranks[number] <= detect.DOUBLE_TOP
     ]
-    names = _two_edit_variants(popular, 600)
-    verdicts = {}
-    for factor in (0, 10**9):  # always the pieces / always the deletions
-        monkeypatch.setattr(detect, "POOL_FACTOR", factor)
-        found = detect.Detector(trusted_top=1000)
-        verdicts[factor] = [found.check(name) for name in names]
-    assert verdicts[0] == verdicts[10**9]
-    assert sum(v.technique == "edit-distance-2" for v in verdicts[0]) > 50
+    names = _two_edit_variants([names_[n] for n in targets], 400)
+    hits = 0
+    for name in names:
+        found.check(name)  # sets the distance-1 candidates the search starts from
+        got = found._double_targets(name)
+        for number in targets:
+            target = names_[number]
+            if abs(len(target) - len(name)) > 2 or target == name:
+                continue
+            if target[:3] != name[:3] and target[-3:] != name[-3:]:
+                continue
+            if _osa(name, target) <= 2:
+                hits += 1
+                assert number in got, (name, target)
+    assert hits > 250
+
+
+def test_precomputed_neighbours_match_the_hash_look_up() -> None:
+    """The neighbours stored for each popular name are what the look-up finds."""
+    from chainward.typosquats.index import NS_DEL1, load_index
+
+    index = load_index()
+    for number in range(0, len(index.names), 7):
+        name = index.names[number]
+        keys = [name, *(name[:i] + name[i + 1 :] for i in range(len(name)))]
+        expected = {v for v in index.lookup_many(NS_DEL1, keys) if v >> 1 != number}
+        assert index.near(number) == expected, name
 
 
 def _update() -> None:  # pragma: no cover - run by hand after a deliberate rule change

@@ -37,12 +37,10 @@ from chainward.typosquats.index import (
     DEL2_TOP,
     NS_CORE,
     NS_DEL1,
-    NS_DEL2,
     NS_FOLD,
     NS_WORDS,
     HashIndex,
     affix_core,
-    deletions2_of,
     fold,
     load_index,
     normalize,
@@ -53,15 +51,12 @@ from chainward.typosquats.index import _lines as data_lines
 
 THRESHOLD = 0.45
 STRONG = 0.8
+"""A distance-1 candidate this strong ends the search early."""
 FAST_EXIT = 0.6
 """A distance-1 look-alike of a top-1,000 name scoring this ends the search at once."""
 DOUBLE_TOP = DEL2_TOP
 """Distance 2 is checked against the names of at least 8 letters ranked up to this."""
-"""A distance-1 candidate this strong ends the search early."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
-POOL_FACTOR = 5
-"""Distance-2 targets are tested directly when there are fewer than length**2 / this
-of them (else the two-letter deletions of the name are looked up)."""
 MAX_NAME_LENGTH = 200
 """Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
 
@@ -278,17 +273,6 @@ def _is_visual(a: str, b: str) -> bool:
     return a + b in _VISUAL_ORDERED
 
 
-def _pieces(text: str) -> list[tuple[str, int, int]]:
-    """``text`` cut into five pieces of (nearly) equal length, longest first, each with
-    the window of a name where it lies if at most two letters are added or dropped
-    before it (``name.find(piece, start, end)``)."""
-    size = len(text)
-    cut = [size * k // 5 for k in range(6)]
-    pieces = [(text[cut[k] : cut[k + 1]], max(0, cut[k] - 2), cut[k + 1] + 2) for k in range(5)]
-    pieces.sort(key=lambda p: -len(p[0]))
-    return pieces
-
-
 def _token_at(name: str, position: int) -> str:
     """The hyphen-separated word of ``name`` that covers ``position``."""
     start = name.rfind("-", 0, position) + 1
@@ -337,6 +321,54 @@ def single_edit(name: str, target: str) -> Edit | None:
             return Edit("omission", i, "", target[i])
         return None
     return None
+
+
+_Buckets = dict[tuple[str, int], list[tuple[int, bytes]]]
+
+# The edits at either end of the differing middle of two names: letters used from the
+# name and from the target (substitution, insertion, omission, transposition).
+_END_EDITS = ((1, 1), (1, 0), (0, 1), (2, 2))
+
+
+def within_two(name: bytes, target: bytes) -> bool:
+    """Whether the restricted Damerau distance of two ASCII names is at most 2.
+
+    A filter for :func:`osa_table`, in a handful of C-level operations: the common
+    prefix and suffix come from the highest bit of an XOR of the two as big integers
+    (dropping them leaves the distance unchanged), and what differs in between must
+    then be one edit, or one edit at its start and one at its end with equal letters
+    between them.
+    """
+    ln, lt = len(name), len(target)
+    if ln - lt > 2 or lt - ln > 2:
+        return False
+    size = ln if ln < lt else lt
+    x = int.from_bytes(name[:size], "big") ^ int.from_bytes(target[:size], "big")
+    prefix = size - ((x.bit_length() + 7) >> 3)
+    rest = size - prefix
+    suffix = 0
+    if rest:
+        x = int.from_bytes(name[ln - rest :], "little") ^ int.from_bytes(
+            target[lt - rest :], "little"
+        )
+        suffix = rest - ((x.bit_length() + 7) >> 3)
+    a = name[prefix : ln - suffix]
+    b = target[prefix : lt - suffix]
+    la, lb = len(a), len(b)
+    if la <= 2 and lb <= 2:
+        return True  # at most two letters differ on either side
+    for x1, y1 in _END_EDITS:
+        if x1 == 2 and (lb < 2 or a[0] != b[1] or a[1] != b[0]):
+            continue
+        for x2, y2 in _END_EDITS:
+            middle = la - x1 - x2
+            if middle < 0 or middle != lb - y1 - y2:
+                continue
+            if x2 == 2 and (a[la - 2] != b[lb - 1] or a[la - 1] != b[lb - 2]):
+                continue
+            if a[x1 : la - x2] == b[y1 : lb - y2]:
+                return True
+    return False
 
 
 def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] | None:
@@ -605,17 +637,14 @@ class Detector:
             alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
         }
         self._host_cache: frozenset[str] | None = None
-        self._ends: dict[str, frozenset[int]] | None = None
         self._candidates: set[int] = set()
-        self._singles: list[str] = []
-        """The one-letter deletions of the name being checked."""
         self._longer: list[int] = []
         """Targets that are the name minus one letter (trusted names)."""
         self._longer_aliases: list[int] = []
         """... and aliases."""
         self._scored: dict[int, Candidate | None] = {}
-        self._pools: dict[int, list[tuple[int, list[tuple[str, int, int]]]]] | None = None
         """Distance-1 candidates the fast look-up scored, by target number."""
+        self._buckets: tuple[_Buckets, _Buckets] | None = None
 
     @property
     def _hosts(self) -> frozenset[str]:
@@ -803,7 +832,6 @@ class Detector:
         found: list[Candidate] = []
         self._alias_exact(name, found)
         singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
-        self._singles = singles
         if self._fast_edit_distance_one(name, singles, found):
             return max(found, key=lambda c: (c.score, -c.rank))
         self._edit_distance_one(name, singles, found)
@@ -882,7 +910,11 @@ class Detector:
 
     def _edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
         # name = target minus a char; one change on each side
-        values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        number = self.ref.number_of.get(name)
+        if number is None:
+            values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        else:  # a popular name that is not trusted here: its neighbours are precomputed
+            values = self.ref.index.near(number)
         numbers = {v >> 1 for v in values if not v & 1}
         # name = target plus a char (found by the fast look-up already)
         numbers.update(self._longer)
@@ -912,37 +944,15 @@ class Detector:
         )
 
     def _edit_distance_two(self, name: str, found: list[Candidate]) -> None:
-        # Symmetric deletions: the name minus k characters equals a popular name minus
-        # m characters. Two-character deletions of popular names are indexed only for
-        # long, very popular names, which is all that distance 2 is checked against.
-        # The distance-1 look-up of the name and its deletions already found the
-        # popular names whose one- or two-letter deletions they are.
-        numbers = set(self._candidates)
+        # Distance 2 is checked against long, very popular names only. A target within
+        # two edits keeps its first or its last three letters unless the two edits
+        # touch both ends (rare in real squats), so the candidates are the targets of a
+        # close length that start or end like the name; each is confirmed by the cheap
+        # byte-level test of within_two before the alignment below scores it. The
+        # distance-1 look-up already found the targets whose two-letter deletions are
+        # the name or one of its one-letter deletions.
+        numbers = self._double_targets(name)
         length = len(name)
-        if length >= 8 and self._may_have_double_target(name):
-            pool = self._double_pool(length)
-            if len(pool) * POOL_FACTOR < length * (length - 1):
-                # A long name has ~length**2/2 two-letter deletions but few targets of
-                # a close length: test those directly. Cut into five pieces, a target
-                # within two edits keeps one piece intact (an edit touches at most two),
-                # found in the name at most two letters from where it is in the target;
-                # every target within two edits that the deletions below would find
-                # passes this test, and the alignment below decides, as for the others.
-                find = name.find
-                for number, pieces in pool:
-                    for piece, start, end in pieces:
-                        if find(piece, start, end) >= 0:
-                            numbers.add(number)
-                            break
-                doubles: set[str] = set()
-            else:
-                # Two deletions of the name against one or two of a popular name: two
-                # transpositions, a transposition and a change, an addition and a change.
-                doubles = deletions2_of(self._singles)
-                numbers.update(v >> 1 for v in self.ref.index.lookup_many(NS_DEL2, doubles))
-            if doubles and length >= 10:  # two letters added (to a target of 8+ letters)
-                number_of = self.ref.number_of
-                numbers.update(map(number_of.__getitem__, number_of.keys() & doubles))
         names = self.ref.names
         for number in numbers:
             if number < self.count:
@@ -968,44 +978,44 @@ class Detector:
                 best = max(scored, key=lambda c: c.score)
                 found.append(self._via_alias(best, tname, canonical))
 
-    def _double_pool(self, length: int) -> list[tuple[int, list[tuple[str, int, int]]]]:
-        """The targets the two-letter deletions of a name of ``length`` letters can meet
-        (trusted names of ``length - 2`` to ``length`` letters ranked up to DOUBLE_TOP,
-        aliases of ``length - 1``), each with its five pieces (see _edit_distance_two)."""
-        if self._pools is None:
-            pools: dict[int, list[tuple[int, list[tuple[str, int, int]]]]] = {}
-            names = self.ref.names
-            for number in range(self.count):
-                target = names[number]
-                size = len(target)
-                if size >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
-                    for fits in (size, size + 1, size + 2):
-                        pools.setdefault(fits, []).append((number, _pieces(target)))
-            for alias, number in self._alias_numbers.items():
-                if len(alias) >= 8:
-                    pools.setdefault(len(alias) + 1, []).append((number, _pieces(alias)))
-            self._pools = pools
-        return self._pools.get(length, [])
-
-    def _may_have_double_target(self, name: str) -> bool:
-        """Whether a distance-2 target of the same or a shorter length starts or ends
-        like ``name`` (two edits rarely touch both the first and last three letters)."""
-        if self._ends is None:
-            # First or last three letters of a target -> the name lengths it allows.
-            ends: dict[str, set[int]] = {}
-            names = self.ref.names
-            for number in range(self.count):
-                target = names[number]
-                size = len(target)
-                if size >= 8 and self.ref.ranks[number] <= DOUBLE_TOP:
-                    for key in ("^" + target[:3], "$" + target[-3:]):
-                        ends.setdefault(key, set()).update((size, size + 1, size + 2))
-            self._ends = {key: frozenset(sizes) for key, sizes in ends.items()}
+    def _double_targets(self, name: str) -> set[int]:
+        """Target numbers that may be two edits from ``name``: the candidates of the
+        distance-1 look-up, and the distance-2 targets that start or end like it and
+        pass :func:`within_two`."""
+        numbers = set(self._candidates)
         length = len(name)
-        empty: frozenset[int] = frozenset()
-        return length in self._ends.get("^" + name[:3], empty) or length in self._ends.get(
-            "$" + name[-3:], empty
-        )
+        heads, tails = self._double_buckets()
+        pool = heads.get((name[:3], length), []) + tails.get((name[-3:], length), [])
+        if pool:
+            raw = name.encode()
+            for number, target_bytes in pool:
+                if number not in numbers and within_two(raw, target_bytes):
+                    numbers.add(number)
+        return numbers
+
+    def _double_buckets(self) -> tuple[_Buckets, _Buckets]:
+        """The distance-2 targets (trusted names of 8+ letters ranked up to DOUBLE_TOP,
+        and aliases of 8+ letters) by (first three letters, name length) and by (last
+        three letters, name length), for every name length within two of theirs."""
+        if self._buckets is None:
+            heads: _Buckets = {}
+            tails: _Buckets = {}
+            names = self.ref.names
+            ranks = self.ref.ranks
+            targets = [
+                (number, names[number])
+                for number in range(self.count)
+                if len(names[number]) >= 8 and ranks[number] <= DOUBLE_TOP
+            ]
+            targets += [(n, a) for a, n in self._alias_numbers.items() if len(a) >= 8]
+            for number, target in targets:
+                entry = (number, target.encode())
+                size = len(target)
+                for fits in range(size - 2, size + 3):
+                    heads.setdefault((target[:3], fits), []).append(entry)
+                    tails.setdefault((target[-3:], fits), []).append(entry)
+            self._buckets = (heads, tails)
+        return self._buckets
 
     def _fold(self, name: str, found: list[Candidate]) -> None:
         key = fold(name)

@@ -8,7 +8,9 @@ those tables from text takes well over 100 ms, so they are precomputed into
 ``data/index.bin``: a sorted array of 32-bit key hashes beside an array of 16-bit
 target numbers (with bucket offsets for the top 16 hash bits and a presence bitmap),
 loaded with :meth:`array.frombytes` in a few milliseconds and searched with
-:func:`bisect.bisect_left`.
+:func:`bisect.bisect_left`. For each popular name the index also stores what that search
+finds for the name itself (:func:`build_near`), so that a popular name which is not
+trusted under ``--trusted-top`` is checked without hashing a key.
 
 A stored entry only says "this key probably belongs to target N"; callers verify every
 candidate against the real name, so a 32-bit hash collision cannot cause a finding.
@@ -45,7 +47,7 @@ DATA_FILES = (
     "images.txt",
 )
 INDEX_FILE = "index.bin"
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 # Two-character deletions are indexed only for the most popular, longer names: distance
 # 2 between two short or obscure names is mostly coincidence (addict/bidict), and the
@@ -335,6 +337,8 @@ def build_index_bytes(raw: RawData | None = None) -> bytes:
     header["fast_keys"] = len(fast_offsets) - 1
     header["fast_bytes"] = len(fast_keys)
     header["fast_members"] = len(fast_members)
+    near_offsets, near_values = build_near(raw.names, hashes, targets, offsets)
+    header["near_values"] = len(near_values)
     head = json.dumps(header, sort_keys=True).encode()
     if sys.byteorder != "little":  # pragma: no cover - stored little-endian
         hashes.byteswap()
@@ -343,6 +347,8 @@ def build_index_bytes(raw: RawData | None = None) -> bytes:
         offsets.byteswap()
         fast_offsets.byteswap()
         fast_members.byteswap()
+        near_offsets.byteswap()
+        near_values.byteswap()
     return b"".join(
         (
             MAGIC,
@@ -357,6 +363,8 @@ def build_index_bytes(raw: RawData | None = None) -> bytes:
             fast_offsets.tobytes(),
             fast_members.tobytes(),
             fast_keys,
+            near_offsets.tobytes(),
+            near_values.tobytes(),
         )
     )
 
@@ -383,6 +391,25 @@ def build_fast(raw: RawData) -> tuple[bytes, array[int], array[int]]:
     return "\n".join(keys).encode(), offsets, members
 
 
+def build_near(
+    names: list[str], hashes: array[int], targets: array[int], offsets: array[int]
+) -> tuple[array[int], array[int]]:
+    """For every popular name, what :meth:`HashIndex.lookup_many` finds for the name and
+    its one-letter deletions (its distance-1 and some distance-2 neighbours), without the
+    name's own entries: a name on the list that is not trusted (``--trusted-top``) is then
+    checked without hashing a key."""
+    index = HashIndex(offsets, hashes, targets, {}, names, array("I"), build_filter(hashes))
+    near_offsets = array("I", [0])
+    near_values = array("H")
+    for number, name in enumerate(names):
+        found = index.lookup_many(
+            NS_DEL1, [name, *(name[:i] + name[i + 1 :] for i in range(len(name)))]
+        )
+        near_values.extend(sorted(v for v in found if v >> 1 != number))
+        near_offsets.append(len(near_values))
+    return near_offsets, near_values
+
+
 _SEEDS = {ns: zlib.crc32(f"{ns}\0".encode()) for ns in (NS_DEL1, NS_FOLD, NS_CORE, NS_WORDS)}
 _SHIFT = 32 - BUCKET_BITS
 
@@ -404,6 +431,14 @@ class HashIndex:
     """Deletion key of a top name -> group number (see :func:`build_fast`)."""
     fast_offsets: array[int] = field(default_factory=lambda: array("I", [0]))
     fast_members: array[int] = field(default_factory=lambda: array("H"))
+    near_offsets: array[int] = field(default_factory=lambda: array("I", [0]))
+    near_values: array[int] = field(default_factory=lambda: array("H"))
+    """See :func:`build_near` (popular name number -> stored values)."""
+
+    def near(self, number: int) -> set[int]:
+        """What :meth:`lookup_many` finds for popular name ``number`` and its one-letter
+        deletions, without the name's own entries (precomputed)."""
+        return set(self.near_values[self.near_offsets[number] : self.near_offsets[number + 1]])
 
     def fast_lookup(self, keys: Iterable[str]) -> set[int]:
         """Target numbers (top names only) whose one-letter deletions are among ``keys``."""
@@ -496,16 +531,44 @@ def parse_index(data: bytes) -> HashIndex:
     fast_members.frombytes(data[offset : offset + 2 * int(header["fast_members"])])
     offset += 2 * int(header["fast_members"])
     fast_keys = data[offset : offset + int(header["fast_bytes"])].decode().split("\n")
+    offset += int(header["fast_bytes"])
+    near_offsets = array("I")
+    near_offsets.frombytes(data[offset : offset + 4 * (count + 1)])
+    offset += 4 * (count + 1)
+    near_values = array("H")
+    near_values.frombytes(data[offset : offset + 2 * int(header["near_values"])])
     if sys.byteorder != "little":  # pragma: no cover
-        for part in (offsets, hashes, targets, ranks, fast_offsets, fast_members):
+        for part in (
+            offsets,
+            hashes,
+            targets,
+            ranks,
+            fast_offsets,
+            fast_members,
+            near_offsets,
+            near_values,
+        ):
             part.byteswap()
     if len(hashes) != entries or len(targets) != entries or len(names) != count:
         raise StaleIndexError("truncated typosquat index")
-    if len(fast_keys) != fast_count:
+    if len(fast_keys) != fast_count or len(near_offsets) != count + 1:
+        raise StaleIndexError("truncated typosquat index")
+    if len(near_values) != int(header["near_values"]):
         raise StaleIndexError("truncated typosquat index")
     fast = dict(zip(fast_keys, range(fast_count), strict=True))
     return HashIndex(
-        offsets, hashes, targets, header, names, ranks, bits, fast, fast_offsets, fast_members
+        offsets,
+        hashes,
+        targets,
+        header,
+        names,
+        ranks,
+        bits,
+        fast,
+        fast_offsets,
+        fast_members,
+        near_offsets,
+        near_values,
     )
 
 
