@@ -325,13 +325,24 @@ def single_edit(name: str, target: str) -> Edit | None:
 
 _Buckets = dict[tuple[str, int], list[tuple[int, bytes]]]
 
-# The edits at either end of the differing middle of two names: letters used from the
-# name and from the target (substitution, insertion, omission, transposition).
+# The edits at either end of the differing middle of two names, as letters used from
+# the name and from the target: substitution (1, 1), insertion (1, 0), omission (0, 1),
+# transposition (2, 2). Pairs of a first and a last edit, by the length difference
+# they make (name minus target).
 _END_EDITS = ((1, 1), (1, 0), (0, 1), (2, 2))
+_EDIT_PAIRS: dict[int, tuple[tuple[int, int, int, int], ...]] = {
+    difference: tuple(
+        (x1, y1, x2, y2)
+        for x1, y1 in _END_EDITS
+        for x2, y2 in _END_EDITS
+        if x1 - y1 + x2 - y2 == difference
+    )
+    for difference in range(-2, 3)
+}
 
 
-def within_two(name: bytes, target: bytes) -> bool:
-    """Whether the restricted Damerau distance of two ASCII names is at most 2.
+def short_distance(name: bytes, target: bytes) -> int:
+    """The restricted Damerau distance of two ASCII names if it is at most 2, else 3.
 
     A filter for :func:`osa_table`, in a handful of C-level operations: the common
     prefix and suffix come from the highest bit of an XOR of the two as big integers
@@ -341,7 +352,7 @@ def within_two(name: bytes, target: bytes) -> bool:
     """
     ln, lt = len(name), len(target)
     if ln - lt > 2 or lt - ln > 2:
-        return False
+        return 3
     size = ln if ln < lt else lt
     x = int.from_bytes(name[:size], "big") ^ int.from_bytes(target[:size], "big")
     prefix = size - ((x.bit_length() + 7) >> 3)
@@ -356,19 +367,21 @@ def within_two(name: bytes, target: bytes) -> bool:
     b = target[prefix : lt - suffix]
     la, lb = len(a), len(b)
     if la <= 2 and lb <= 2:
-        return True  # at most two letters differ on either side
-    for x1, y1 in _END_EDITS:
-        if x1 == 2 and (lb < 2 or a[0] != b[1] or a[1] != b[0]):
+        if la + lb == 0:
+            return 0
+        if la + lb == 1 or (la == 1 and lb == 1):
+            return 1
+        if la == 2 and lb == 2 and a[0] == b[1] and a[1] == b[0]:
+            return 1  # two letters swapped
+        return 2
+    for x1, y1, x2, y2 in _EDIT_PAIRS[la - lb]:
+        if la < x1 + x2 or (x1 == 2 and (a[0] != b[1] or a[1] != b[0])):
             continue
-        for x2, y2 in _END_EDITS:
-            middle = la - x1 - x2
-            if middle < 0 or middle != lb - y1 - y2:
-                continue
-            if x2 == 2 and (a[la - 2] != b[lb - 1] or a[la - 1] != b[lb - 2]):
-                continue
-            if a[x1 : la - x2] == b[y1 : lb - y2]:
-                return True
-    return False
+        if x2 == 2 and (a[la - 2] != b[lb - 1] or a[la - 1] != b[lb - 2]):
+            continue
+        if a[x1 : la - x2] == b[y1 : lb - y2]:
+            return 2
+    return 3
 
 
 def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] | None:
@@ -947,24 +960,17 @@ class Detector:
         # Distance 2 is checked against long, very popular names only. A target within
         # two edits keeps its first or its last three letters unless the two edits
         # touch both ends (rare in real squats), so the candidates are the targets of a
-        # close length that start or end like the name; each is confirmed by the cheap
-        # byte-level test of within_two before the alignment below scores it. The
-        # distance-1 look-up already found the targets whose two-letter deletions are
-        # the name or one of its one-letter deletions.
-        numbers = self._double_targets(name)
-        length = len(name)
-        names = self.ref.names
-        for number in numbers:
-            if number < self.count:
-                size = len(names[number])
-                if size < 8 or abs(size - length) > 2 or self.ref.ranks[number] > DOUBLE_TOP:
-                    continue
+        # close length that start or end like the name, besides those the distance-1
+        # look-up found (whose two-letter deletions are the name or one of its
+        # one-letter deletions); short_distance keeps those exactly two edits away,
+        # which the alignment below then scores.
+        for number in self._double_targets(name):
             target = self._target(number)
             if target is None:
                 continue
             tname, rank, canonical = target
-            if rank > DOUBLE_TOP or len(tname) < 8:
-                continue
+            if rank > DOUBLE_TOP:
+                continue  # an alias of a less popular name
             scored = []
             table = osa_table(name, tname)
             for prefer_indel in (False, True):
@@ -979,17 +985,31 @@ class Detector:
                 found.append(self._via_alias(best, tname, canonical))
 
     def _double_targets(self, name: str) -> set[int]:
-        """Target numbers that may be two edits from ``name``: the candidates of the
-        distance-1 look-up, and the distance-2 targets that start or end like it and
-        pass :func:`within_two`."""
-        numbers = set(self._candidates)
-        length = len(name)
+        """Numbers of the distance-2 targets (trusted names or aliases of 8+ letters, of
+        a trusted name ranked up to DOUBLE_TOP) exactly two edits from ``name``, among
+        the candidates of the distance-1 look-up and the targets of a close length that
+        start or end like ``name``."""
         heads, tails = self._double_buckets()
-        pool = heads.get((name[:3], length), []) + tails.get((name[-3:], length), [])
-        if pool:
-            raw = name.encode()
-            for number, target_bytes in pool:
-                if number not in numbers and within_two(raw, target_bytes):
+        length = len(name)
+        raw = name.encode()
+        numbers: set[int] = set()
+        names = self.ref.names
+        ranks = self.ref.ranks
+        for number in self._candidates:
+            if number < self.count:
+                target = names[number]
+                if len(target) < 8 or ranks[number] > DOUBLE_TOP:
+                    continue
+            else:
+                found = self._target(number)
+                if found is None or found[1] > DOUBLE_TOP or len(found[0]) < 8:
+                    continue
+                target = found[0]
+            if short_distance(raw, target.encode()) == 2:
+                numbers.add(number)
+        for key, table in (((name[:3], length), heads), ((name[-3:], length), tails)):
+            for number, target_bytes in table.get(key, ()):
+                if number not in numbers and short_distance(raw, target_bytes) == 2:
                     numbers.add(number)
         return numbers
 
