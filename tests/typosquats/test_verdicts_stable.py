@@ -126,6 +126,37 @@ def test_short_distance_is_the_distance(a: str, b: str) -> None:
     assert short_distance(a.encode(), b.encode()) == min(_osa(a, b), 3)
 
 
+@given(
+    st.text(alphabet="ab-", max_size=9),
+    st.text(alphabet="ab-", max_size=9),
+    st.booleans(),
+)
+@settings(max_examples=3000, deadline=None)
+def test_alignment_is_optimal(a: str, b: str, prefer_indel: bool) -> None:
+    """The banded table exists exactly within distance 2, and its backtracked edits
+    are that many and turn the target into the name."""
+    from chainward.typosquats.detect import osa_backtrack, osa_table
+
+    table = osa_table(a, b)
+    distance = _osa(a, b)
+    assert (table is None) == (distance > 2)
+    if table is None:
+        return
+    edits = osa_backtrack(a, b, table, prefer_indel)
+    assert len(edits) == distance
+    out: list[str] = []
+    t = 0
+    for edit in edits:  # in order; positions are in the name
+        while len(out) < edit.position:
+            out.append(b[t])
+            t += 1
+        consumed = {"omission": 1, "insertion": 0, "substitution": 1, "transposition": 2}
+        assert b[t : t + consumed[edit.kind]] == edit.old
+        out.extend(edit.new)
+        t += consumed[edit.kind]
+    assert "".join(out) + b[t:] == a
+
+
 def test_short_distance_on_real_names() -> None:
     from chainward.typosquats.detect import load_reference, short_distance
 

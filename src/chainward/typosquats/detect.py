@@ -396,6 +396,13 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
     return osa_backtrack(name, target, table, prefer_indel)
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the common prefix of two ASCII strings (an XOR of big integers)."""
+    size = min(len(a), len(b))
+    x = int.from_bytes(a[:size].encode(), "big") ^ int.from_bytes(b[:size].encode(), "big")
+    return size - ((x.bit_length() + 7) >> 3)
+
+
 def osa_table(name: str, target: str) -> list[list[int]] | None:
     """The banded restricted Damerau table of ``name`` against ``target``, or None when
     the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`)."""
@@ -407,9 +414,13 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
     dist = [[big] * (lt + 1) for _ in range(ln + 1)]
     for i in range(min(ln, 2) + 1):
         dist[i][0] = i
-    for j in range(min(lt, 2) + 1):
-        dist[0][j] = j
-    for i in range(1, ln + 1):
+    # Along the common prefix one string is a prefix of the other: |i - j|.
+    prefix = _common_prefix(name, target)
+    for i in range(prefix + 1):
+        row = dist[i]
+        for j in range(max(0, i - 2), min(lt, i + 2) + 1):
+            row[j] = i - j if i > j else j - i
+    for i in range(prefix + 1, ln + 1):
         row = dist[i]
         prev = dist[i - 1]
         ci = name[i - 1]

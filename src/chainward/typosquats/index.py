@@ -92,7 +92,9 @@ _FOLD_MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
 
 def normalize(name: str) -> str:
     """PEP 503 normalisation: lower case, runs of ``-_.`` collapsed to ``-``."""
-    return _SEPARATORS.sub("-", name).lower()
+    if "_" in name or "." in name or "--" in name:
+        return _SEPARATORS.sub("-", name).lower()
+    return name.lower()  # the common case, without the regular expression
 
 
 def fold(name: str) -> str:
