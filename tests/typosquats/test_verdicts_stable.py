@@ -157,6 +157,46 @@ def test_alignment_is_optimal(a: str, b: str, prefer_indel: bool) -> None:
     assert "".join(out) + b[t:] == a
 
 
+def _reference_table(name: str, target: str) -> list[list[int]] | None:
+    """The banded table computed cell by cell, as before osa_table skipped the common
+    prefix and suffix (the backtrack must not see a difference)."""
+    ln, lt = len(name), len(target)
+    if abs(ln - lt) > 2:
+        return None
+    dist = [[99] * (lt + 1) for _ in range(ln + 1)]
+    for i in range(min(ln, 2) + 1):
+        dist[i][0] = i
+    for j in range(min(lt, 2) + 1):
+        dist[0][j] = j
+    for i in range(1, ln + 1):
+        for j in range(max(1, i - 2), min(lt, i + 2) + 1):
+            cost = 0 if name[i - 1] == target[j - 1] else 1
+            best = min(dist[i - 1][j] + 1, dist[i][j - 1] + 1, dist[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and name[i - 1] == target[j - 2] and name[i - 2] == target[j - 1]:
+                best = min(best, dist[i - 2][j - 2] + 1)
+            dist[i][j] = best
+        if min(dist[i][max(0, i - 2) : i + 3]) > 2:
+            return None
+    return dist if dist[ln][lt] <= 2 else None
+
+
+@given(
+    st.text(alphabet="ab-", max_size=12),
+    st.text(alphabet="ab-", max_size=12),
+)
+@settings(max_examples=3000, deadline=None)
+def test_table_shortcuts_change_no_alignment(a: str, b: str) -> None:
+    from chainward.typosquats.detect import osa_backtrack, osa_table
+
+    reference = _reference_table(a, b)
+    table = osa_table(a, b)
+    assert (table is None) == (reference is None)
+    if table is not None and reference is not None:
+        for prefer_indel in (False, True):
+            expected = osa_backtrack(a, b, reference, prefer_indel)
+            assert osa_backtrack(a, b, table, prefer_indel) == expected
+
+
 def test_short_distance_on_real_names() -> None:
     from chainward.typosquats.detect import load_reference, short_distance
 
@@ -203,16 +243,36 @@ def test_distance_two_targets_are_all_found() -> None:
     assert hits > 150
 
 
-def test_precomputed_neighbours_match_the_hash_look_up() -> None:
-    """The neighbours stored for each popular name are what the look-up finds."""
-    from chainward.typosquats.index import NS_DEL1, load_index
+def test_precomputed_look_ups_match_the_index() -> None:
+    """What is stored for each popular name is what the look-ups find for it."""
+    from chainward.typosquats.index import (
+        NS_CORE,
+        NS_DEL1,
+        NS_FOLD,
+        NS_WORDS,
+        affix_core,
+        fold,
+        load_index,
+        word_key,
+    )
 
     index = load_index()
+    numbers = {name: number for number, name in enumerate(index.names)}
     for number in range(0, len(index.names), 7):
         name = index.names[number]
-        keys = [name, *(name[:i] + name[i + 1 :] for i in range(len(name)))]
-        expected = {v for v in index.lookup_many(NS_DEL1, keys) if v >> 1 != number}
-        assert index.near(number) == expected, name
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        near, shorter, folded, core, words = (list(part) for part in index.related(number))
+        expected = {v for v in index.lookup_many(NS_DEL1, [name, *singles]) if v >> 1 != number}
+        assert set(near) == expected, name
+        assert {n for n in shorter if n < len(index.names)} == {
+            numbers[s] for s in singles if s in numbers
+        }, name
+        assert folded == [n for n in index.lookup(NS_FOLD, fold(name)) if n != number]
+        core_key = affix_core(name) or name
+        assert core == [n for n in index.lookup(NS_CORE, core_key) if n != number]
+        key = word_key(name)
+        expected_words = [] if key is None else index.lookup(NS_WORDS, key)
+        assert words == [n for n in expected_words if n != number]
 
 
 def _update() -> None:  # pragma: no cover - run by hand after a deliberate rule change

@@ -28,6 +28,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,10 +37,16 @@ from typing import NamedTuple
 
 from chainward.typosquats.index import (
     DEL2_TOP,
+    FAST_TOP,
     NS_CORE,
     NS_DEL1,
     NS_FOLD,
     NS_WORDS,
+    REL_CORE,
+    REL_FOLD,
+    REL_NEAR,
+    REL_SHORTER,
+    REL_WORDS,
     HashIndex,
     affix_core,
     fold,
@@ -396,6 +404,10 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
     return osa_backtrack(name, target, table, prefer_indel)
 
 
+_BAND = (2, 1, 0, 1, 2)
+"""``|i - j|`` for ``j - i`` from -2 to 2."""
+
+
 def _common_prefix(a: str, b: str) -> int:
     """The length of the common prefix of two ASCII strings (an XOR of big integers)."""
     size = min(len(a), len(b))
@@ -405,7 +417,12 @@ def _common_prefix(a: str, b: str) -> int:
 
 def osa_table(name: str, target: str) -> list[list[int]] | None:
     """The banded restricted Damerau table of ``name`` against ``target``, or None when
-    the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`)."""
+    the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`).
+
+    Only what the backtrack reads is computed: along the common prefix the values are
+    ``|i - j|``, and along the common suffix the backtrack walks the diagonal, where
+    the value stays that of the end of the differing middle.
+    """
     ln, lt = len(name), len(target)
     if abs(ln - lt) > 2:
         return None
@@ -414,13 +431,13 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
     dist = [[big] * (lt + 1) for _ in range(ln + 1)]
     for i in range(min(ln, 2) + 1):
         dist[i][0] = i
-    # Along the common prefix one string is a prefix of the other: |i - j|.
     prefix = _common_prefix(name, target)
     for i in range(prefix + 1):
-        row = dist[i]
-        for j in range(max(0, i - 2), min(lt, i + 2) + 1):
-            row[j] = i - j if i > j else j - i
-    for i in range(prefix + 1, ln + 1):
+        low, high = max(0, i - 2), min(lt, i + 2) + 1
+        dist[i][low:high] = _BAND[low - i + 2 : high - i + 2]
+    rest = min(ln, lt) - prefix
+    suffix = _common_prefix(name[ln - rest :][::-1], target[lt - rest :][::-1]) if rest else 0
+    for i in range(prefix + 1, ln - suffix + 1):
         row = dist[i]
         prev = dist[i - 1]
         ci = name[i - 1]
@@ -438,6 +455,9 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
             row[j] = best
         if min(row[max(0, i - 2) : i + 3]) > 2:
             return None  # every alignment is already more than two edits away
+    end = dist[ln - suffix][lt - suffix]
+    for k in range(1, suffix + 1):
+        dist[ln - suffix + k][lt - suffix + k] = end
     if dist[ln][lt] > 2:
         return None
     return dist
@@ -663,9 +683,12 @@ class Detector:
         self._host_cache: frozenset[str] | None = None
         self._candidates: set[int] = set()
         self._longer: list[int] = []
-        """Targets that are the name minus one letter (trusted names)."""
-        self._longer_aliases: list[int] = []
-        """... and aliases."""
+        """Targets (trusted names and aliases) that are the name minus one letter."""
+        self._related: list[array[int]] | None = None
+        """The precomputed look-ups of the name being checked, if it is a popular name
+        (not trusted here): see :func:`chainward.typosquats.index.build_related`."""
+        self._fast_count = bisect_right(ranks, FAST_TOP)
+        """Target numbers below this are the top names of the fast look-up."""
         self._scored: dict[int, Candidate | None] = {}
         """Distance-1 candidates the fast look-up scored, by target number."""
         self._buckets: tuple[_Buckets, _Buckets] | None = None
@@ -855,7 +878,13 @@ class Detector:
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
         self._alias_exact(name, found)
-        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        own = self.ref.number_of.get(name)
+        if own is None:
+            self._related = None
+            singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        else:  # a popular name that is not trusted here: its look-ups are precomputed
+            self._related = self.ref.index.related(own)
+            singles = []
         if self._fast_edit_distance_one(name, singles, found):
             return max(found, key=lambda c: (c.score, -c.rank))
         self._edit_distance_one(name, singles, found)
@@ -897,16 +926,19 @@ class Detector:
         """Distance 1 against the top names only (a dict look-up per key); True when a
         strong candidate ends the search (then the full look-up is not needed).
         ``singles`` are the one-letter deletions of ``name``."""
-        numbers = self.ref.index.fast_lookup([name, *singles])
-        number_of = self.ref.number_of
-        # name = target plus a char (set intersections run in C); kept for the full
-        # look-up, which needs the same numbers.
-        self._longer = [number_of[s] for s in number_of.keys() & singles]
-        self._longer_aliases = [
-            self._alias_numbers[s] for s in self._alias_numbers.keys() & singles
-        ]
+        related = self._related
+        if related is None:
+            numbers = self.ref.index.fast_lookup([name, *singles])
+            number_of = self.ref.number_of
+            # name = target plus a char (set intersections run in C); kept for the
+            # full look-up, which needs the same numbers.
+            self._longer = [number_of[s] for s in number_of.keys() & singles]
+            self._longer += [self._alias_numbers[s] for s in self._alias_numbers.keys() & singles]
+        else:
+            fast = self._fast_count
+            numbers = {v >> 1 for v in related[REL_NEAR] if not v & 1 and v >> 1 < fast}
+            self._longer = list(related[REL_SHORTER])
         numbers.update(self._longer)
-        numbers.update(self._longer_aliases)
         strong = False
         scored = self._scored
         scored.clear()
@@ -934,15 +966,14 @@ class Detector:
 
     def _edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
         # name = target minus a char; one change on each side
-        number = self.ref.number_of.get(name)
-        if number is None:
-            values = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
-        else:  # a popular name that is not trusted here: its neighbours are precomputed
-            values = self.ref.index.near(number)
+        related = self._related
+        if related is None:
+            values: Iterable[int] = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
+        else:
+            values = related[REL_NEAR]
         numbers = {v >> 1 for v in values if not v & 1}
         # name = target plus a char (found by the fast look-up already)
         numbers.update(self._longer)
-        numbers.update(self._longer_aliases)
         # Popular names whose two-letter deletions match: distance-2 candidates.
         self._candidates = numbers | {v >> 1 for v in values if v & 1}
         names = self.ref.names
@@ -1049,8 +1080,12 @@ class Detector:
         return self._buckets
 
     def _fold(self, name: str, found: list[Candidate]) -> None:
+        related = self._related
+        if related is not None and not related[REL_FOLD]:
+            return
         key = fold(name)
-        for number in self._lookup(NS_FOLD, key):
+        numbers = self._lookup(NS_FOLD, key) if related is None else related[REL_FOLD]
+        for number in numbers:
             target = self._target(number)
             if target is None:
                 continue
@@ -1083,7 +1118,10 @@ class Detector:
 
     def _affixes(self, name: str, found: list[Candidate]) -> None:
         core = affix_core(name)
-        numbers: set[int] = set(self._lookup(NS_CORE, core or name))
+        related = self._related
+        numbers: set[int] = set(
+            self._lookup(NS_CORE, core or name) if related is None else related[REL_CORE]
+        )
         if core is not None:
             number = self.ref.number_of.get(core)
             if number is not None:
@@ -1180,10 +1218,13 @@ class Detector:
         )
 
     def _word_order(self, name: str, found: list[Candidate]) -> None:
+        related = self._related
+        if related is not None and not related[REL_WORDS]:
+            return
         key = word_key(name)
         if key is None:
             return
-        for number in self._lookup(NS_WORDS, key):
+        for number in self._lookup(NS_WORDS, key) if related is None else related[REL_WORDS]:
             target = self._target(number)
             if target is None:
                 continue

@@ -9,8 +9,9 @@ those tables from text takes well over 100 ms, so they are precomputed into
 target numbers (with bucket offsets for the top 16 hash bits and a presence bitmap),
 loaded with :meth:`array.frombytes` in a few milliseconds and searched with
 :func:`bisect.bisect_left`. For each popular name the index also stores what that search
-finds for the name itself (:func:`build_near`), so that a popular name which is not
-trusted under ``--trusted-top`` is checked without hashing a key.
+and what the other look-ups find for the name itself (:func:`build_related`), so that a
+popular name which is not trusted under ``--trusted-top`` is checked without computing or
+hashing a key.
 
 A stored entry only says "this key probably belongs to target N"; callers verify every
 candidate against the real name, so a 32-bit hash collision cannot cause a finding.
@@ -47,7 +48,7 @@ DATA_FILES = (
     "images.txt",
 )
 INDEX_FILE = "index.bin"
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 
 # Two-character deletions are indexed only for the most popular, longer names: distance
 # 2 between two short or obscure names is mostly coincidence (addict/bidict), and the
@@ -339,7 +340,7 @@ def build_index_bytes(raw: RawData | None = None) -> bytes:
     header["fast_keys"] = len(fast_offsets) - 1
     header["fast_bytes"] = len(fast_keys)
     header["fast_members"] = len(fast_members)
-    near_offsets, near_values = build_near(raw.names, hashes, targets, offsets)
+    near_offsets, near_values = build_related(raw, hashes, targets, offsets)
     header["near_values"] = len(near_values)
     head = json.dumps(header, sort_keys=True).encode()
     if sys.byteorder != "little":  # pragma: no cover - stored little-endian
@@ -393,23 +394,48 @@ def build_fast(raw: RawData) -> tuple[bytes, array[int], array[int]]:
     return "\n".join(keys).encode(), offsets, members
 
 
-def build_near(
-    names: list[str], hashes: array[int], targets: array[int], offsets: array[int]
+# Kinds of related entries stored for each popular name, in this order.
+REL_NEAR = 0
+"""Values :meth:`HashIndex.lookup_many` finds for the name and its one-letter deletions."""
+REL_SHORTER = 1
+"""Popular names and aliases that are the name minus one letter (target numbers)."""
+REL_FOLD = 2
+"""Targets under the name's confusable fold."""
+REL_CORE = 3
+"""Targets under the name's py/python-affix core (or the name, without an affix)."""
+REL_WORDS = 4
+"""Targets under the name's sorted words."""
+REL_KINDS = 5
+
+
+def build_related(
+    raw: RawData, hashes: array[int], targets: array[int], offsets: array[int]
 ) -> tuple[array[int], array[int]]:
-    """For every popular name, what :meth:`HashIndex.lookup_many` finds for the name and
-    its one-letter deletions (its distance-1 and some distance-2 neighbours), without the
-    name's own entries: a name on the list that is not trusted (``--trusted-top``) is then
-    checked without hashing a key."""
-    index = HashIndex(offsets, hashes, targets, {}, names, array("I"), build_filter(hashes))
-    near_offsets = array("I", [0])
-    near_values = array("H")
-    for number, name in enumerate(names):
-        found = index.lookup_many(
-            NS_DEL1, [name, *(name[:i] + name[i + 1 :] for i in range(len(name)))]
-        )
-        near_values.extend(sorted(v for v in found if v >> 1 != number))
-        near_offsets.append(len(near_values))
-    return near_offsets, near_values
+    """For every popular name, what each look-up of the detector finds for the name
+    itself, without the name's own entries, kind by kind: entries of kind ``k`` of name
+    ``n`` lie between offsets ``REL_KINDS * n + k`` and the next."""
+    index = HashIndex(offsets, hashes, targets, {}, raw.names, array("I"), build_filter(hashes))
+    base = len(raw.names)
+    numbers = {name: number for number, name in enumerate(raw.names)}
+    alias_numbers = {alias.alias: base + i for i, alias in enumerate(raw.aliases)}
+    rel_offsets = array("I", [0])
+    rel_values = array("H")
+
+    def add(values: Iterable[int]) -> None:
+        rel_values.extend(values)
+        rel_offsets.append(len(rel_values))
+
+    for number, name in enumerate(raw.names):
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        found = index.lookup_many(NS_DEL1, [name, *singles])
+        add(sorted(v for v in found if v >> 1 != number))
+        shorter = {numbers[s] for s in singles if s in numbers}
+        add(sorted(shorter | {alias_numbers[s] for s in singles if s in alias_numbers}))
+        add(n for n in index.lookup(NS_FOLD, fold(name)) if n != number)
+        add(n for n in index.lookup(NS_CORE, affix_core(name) or name) if n != number)
+        words = word_key(name)
+        add(() if words is None else (n for n in index.lookup(NS_WORDS, words) if n != number))
+    return rel_offsets, rel_values
 
 
 _SEEDS = {ns: zlib.crc32(f"{ns}\0".encode()) for ns in (NS_DEL1, NS_FOLD, NS_CORE, NS_WORDS)}
@@ -435,12 +461,14 @@ class HashIndex:
     fast_members: array[int] = field(default_factory=lambda: array("H"))
     near_offsets: array[int] = field(default_factory=lambda: array("I", [0]))
     near_values: array[int] = field(default_factory=lambda: array("H"))
-    """See :func:`build_near` (popular name number -> stored values)."""
+    """See :func:`build_related`."""
 
-    def near(self, number: int) -> set[int]:
-        """What :meth:`lookup_many` finds for popular name ``number`` and its one-letter
-        deletions, without the name's own entries (precomputed)."""
-        return set(self.near_values[self.near_offsets[number] : self.near_offsets[number + 1]])
+    def related(self, number: int) -> list[array[int]]:
+        """The precomputed look-up results of popular name ``number``, one array per
+        kind (see :func:`build_related`)."""
+        at = self.near_offsets[REL_KINDS * number : REL_KINDS * (number + 1) + 1]
+        values = self.near_values
+        return [values[at[k] : at[k + 1]] for k in range(REL_KINDS)]
 
     def fast_lookup(self, keys: Iterable[str]) -> set[int]:
         """Target numbers (top names only) whose one-letter deletions are among ``keys``."""
@@ -535,8 +563,8 @@ def parse_index(data: bytes) -> HashIndex:
     fast_keys = data[offset : offset + int(header["fast_bytes"])].decode().split("\n")
     offset += int(header["fast_bytes"])
     near_offsets = array("I")
-    near_offsets.frombytes(data[offset : offset + 4 * (count + 1)])
-    offset += 4 * (count + 1)
+    near_offsets.frombytes(data[offset : offset + 4 * (REL_KINDS * count + 1)])
+    offset += 4 * (REL_KINDS * count + 1)
     near_values = array("H")
     near_values.frombytes(data[offset : offset + 2 * int(header["near_values"])])
     if sys.byteorder != "little":  # pragma: no cover
@@ -553,7 +581,7 @@ def parse_index(data: bytes) -> HashIndex:
             part.byteswap()
     if len(hashes) != entries or len(targets) != entries or len(names) != count:
         raise StaleIndexError("truncated typosquat index")
-    if len(fast_keys) != fast_count or len(near_offsets) != count + 1:
+    if len(fast_keys) != fast_count or len(near_offsets) != REL_KINDS * count + 1:
         raise StaleIndexError("truncated typosquat index")
     if len(near_values) != int(header["near_values"]):
         raise StaleIndexError("truncated typosquat index")
