@@ -845,14 +845,8 @@ class Detector:
                 f"the real thing is {hallucinated}",
             )
         best = self._best_candidate(name)
-        if best is not None:
-            best = Candidate(
-                best.target,
-                best.rank,
-                best.technique,
-                max(0.0, min(best.score, 0.99)),
-                best.detail,
-            )
+        if best is not None and not 0.0 <= best.score <= 0.99:
+            best = best._replace(score=max(0.0, min(best.score, 0.99)))
         if best is None or best.score < THRESHOLD:
             return Verdict(
                 raw,
@@ -1022,6 +1016,9 @@ class Detector:
                 candidate = score_double_edit(name, tname, rank, edits)
                 if candidate is not None:
                     scored.append(candidate)
+                if not any(e.kind == "substitution" for e in edits):
+                    # Preferring additions and omissions changes only a substitution.
+                    break
             if scored:
                 best = max(scored, key=lambda c: c.score)
                 found.append(self._via_alias(best, tname, canonical))
