@@ -548,27 +548,19 @@ def _rank_bonus(rank: int) -> float:
     return -0.05
 
 
-def _version_like(edit: Edit, name: str, target: str) -> bool:
-    """Edits that only change a version number (django-bootstrap4/5, smbus/smbus2)."""
-    chars = edit.new + edit.old
-    if not (chars.isascii() and chars.isdigit()):  # only 0-9 (and not empty)
-        # A letter swapped for a digit next to digits is also a version (cu12/cu13).
-        return False
-    # A digit changed, added or dropped: a version or a variant (html2docx, smbus2).
-    del name, target
-    return True
-
-
 def score_single_edit(name: str, target: str, rank: int, edit: Edit) -> Candidate | None:
     """Score a distance-1 look-alike; None when the edit is a known-benign pattern."""
     technique = classify_edit(edit, name)
-    if _version_like(edit, name, target):
-        # Versions and variants (smbus/smbus2, django-bootstrap4/5) are normal, except
-        # right next to the very top of the list (urllib/urllib3).
+    kind, pos, new, old = edit
+    chars = new + old
+    if chars.isascii() and chars.isdigit():
+        # A digit changed, added or dropped: a version or a variant (smbus/smbus2,
+        # django-bootstrap4/5, html2docx) is normal, except right next to the very top
+        # of the list (urllib/urllib3).
         if rank > 20:
             return None
         return Candidate(target, rank, technique, 0.55, _describe_edit(edit, technique))
-    if "-" in edit.new + edit.old:
+    if "-" in chars:
         return None  # separators only: scored by the fold look-up as separator-change
     score = _EDIT_BASE[technique]
     length = len(target)
@@ -580,33 +572,33 @@ def score_single_edit(name: str, target: str, rank: int, edit: Edit) -> Candidat
         score -= 0.1
     elif length >= 8:
         score += 0.05
-    score += _rank_bonus(rank)
-    pos = edit.position
-    last = len(name) - 1 if edit.kind == "insertion" else len(name)
-    if edit.kind in ("insertion", "omission") and technique != "repetition":
+    score += 0.15 if rank <= 100 else 0.05 if rank <= 1000 else 0.0 if rank <= 5000 else -0.05
+    if kind in {"insertion", "omission"} and technique != "repetition":
         if pos == 0:
             # A letter added or dropped in front usually makes another word (enum/aenum).
             score -= 0.2
-        elif pos >= last:
+        elif pos >= (len(name) - 1 if kind == "insertion" else len(name)):
             # ... and at the end, a plural or a variant (kernel/kernels, whisper/whisperx).
             score -= 0.1
-            if edit.kind == "omission" and edit.old == "s" and rank > 100:
+            if kind == "omission" and old == "s" and rank > 100:
                 score -= 0.15
-    word = _token_at(name, min(pos, len(name) - 1)) if name else ""
-    if "-" in target and len(word) <= 3 and technique not in ("transposition", "repetition"):
+    if (
+        "-" in target
+        and technique not in {"transposition", "repetition"}
+        and (not name or len(_token_at(name, min(pos, len(name) - 1))) <= 3)
+    ):
         # Within a short word of a longer name the edit names a sibling product
         # (aws-cdk-aws-sqs/sns, types-boto3-sts/sqs).
         score -= 0.3
-    if edit.kind == "substitution" and technique == "substitution":
-        vowels = "aeiouy"
-        if edit.new in vowels and edit.old in vowels:
+    if technique == "substitution":
+        if new in "aeiouy" and old in "aeiouy":
             score += 0.1  # vowels are confused when typing by ear (requists, colorame)
-        elif _is_digit(edit.new) != _is_digit(edit.old):
+        elif ("0" <= new <= "9") != ("0" <= old <= "9"):
             score -= 0.2
         if pos == 0:
             score -= 0.2  # a different first letter makes a different word (crick, slack)
-    detail = _describe_edit(edit, technique)
-    return Candidate(target, rank, technique, round(min(score, 0.99), 3), detail)
+    score = min(score, 0.99)
+    return Candidate(target, rank, technique, round(score, 3), _describe_edit(edit, technique))
 
 
 def _describe_edit(edit: Edit, technique: str) -> str:
