@@ -314,3 +314,38 @@ def test_parallel_batch_equals_sequential() -> None:
     batch = (names * (PARALLEL_MIN_NAMES // len(names) + 1))[: PARALLEL_MIN_NAMES + 7]
     found = Detector()
     assert check_batch(found, batch, workers=2) == [found.check(n) for n in batch]
+
+
+def test_parallel_batch_uses_three_workers_in_order() -> None:
+    """More workers than cores still give every verdict, in order."""
+    from chainward.typosquats.detect import PARALLEL_MIN_NAMES, Detector, check_batch
+
+    rows = (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
+    names = [r.split("\t")[0] for r in rows]
+    batch = (names * (3 * PARALLEL_MIN_NAMES // len(names) + 1))[: 3 * PARALLEL_MIN_NAMES + 5]
+    found = Detector(trusted_top=5000)
+    assert check_batch(found, batch, workers=3) == [found.check(n) for n in batch]
+
+
+def test_a_failing_worker_costs_time_not_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that dies (here: its checking raises) leaves its share to the parent."""
+    import os
+
+    from chainward.typosquats import detect
+
+    parent = os.getpid()
+    real_rows = detect._rows
+
+    def dying_rows(found: Any, names: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("worker failure")
+        return real_rows(found, names)
+
+    monkeypatch.setattr(detect, "_rows", dying_rows)
+    rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
+    names = [r.split("\t")[0] for r in rows]
+    batch = (names * (detect.PARALLEL_MIN_NAMES // len(names) + 2))[
+        : detect.PARALLEL_MIN_NAMES + 900
+    ]
+    found = detect.Detector()
+    assert detect.check_batch(found, batch, workers=2) == [found.check(n) for n in batch]
