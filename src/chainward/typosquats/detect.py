@@ -1478,10 +1478,10 @@ def check_batch(found: Detector, names: Sequence[str], workers: int | None = Non
     if cores < 2 or len(names) < PARALLEL_MIN_NAMES or not hasattr(os, "fork"):
         return [found.check(name) for name in names]
     found.prepare()  # build the lazy tables once, before forking, for every process
-    child = max(0, (len(names) - CHILD_HANDICAP) // cores)
-    own = len(names) - child * (cores - 1)
+    each = max(0, (len(names) - CHILD_HANDICAP) // cores)
+    own = len(names) - each * (cores - 1)
     shares = [names[:own]] + [
-        names[start : start + child] for start in range(own, len(names), child or 1)
+        names[start : start + each] for start in range(own, len(names), each or 1)
     ]
     children = [_fork_worker(found, share) for share in shares[1:]]
     out = [found.check(name) for name in shares[0]]
