@@ -349,3 +349,43 @@ def test_a_failing_worker_costs_time_not_verdicts(monkeypatch: pytest.MonkeyPatc
     ]
     found = detect.Detector()
     assert detect.check_batch(found, batch, workers=2) == [found.check(n) for n in batch]
+
+
+def test_technique_ceilings_hold() -> None:
+    """No technique scores above the ceiling the search uses to skip it (on every
+    evaluation name and thousands of random variants of popular names)."""
+    from chainward.typosquats import detect
+
+    reference = detect.load_reference()
+    names = [r.split("\t")[0] for r in (DATA / "dev_positives.tsv").read_text().splitlines()[1:]]
+    names += [
+        r.split("\t")[0] for r in (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
+    ]
+    names += _two_edit_variants(reference.names[:3000], 3000)
+    rng = random.Random(7)  # noqa: S311 - reproducible test names
+    fillers = ["py", "python", "2022", "v2", "lite", "api", "sdk", "dev", "ai", "gpt", "3"]
+    for name in reference.names[:2000]:
+        filler = rng.choice(fillers)
+        names += [f"{name}-{filler}", f"{filler}-{name}", f"{name}{filler}", f"py{name}"]
+    ceilings = {
+        "_affixes": detect._CEILING_AFFIX,
+        "_version_suffix": detect._CEILING_VERSION,
+        "_word_order": detect._CEILING_WORD_ORDER,
+        "_combos": detect._CEILING_COMBO,
+        "_brands": detect._CEILING_BRAND,
+    }
+    highest = dict.fromkeys(ceilings, 0.0)
+    for trusted_top in (None, 1000):
+        found = detect.Detector(trusted_top=trusted_top)
+        for raw in names:
+            name = detect.normalize(raw)
+            found._related = None
+            for method in ceilings:
+                candidates: list[detect.Candidate] = []
+                getattr(found, method)(name, candidates)
+                for candidate in candidates:
+                    highest[method] = max(highest[method], candidate.score)
+    for method, ceiling in ceilings.items():
+        assert highest[method] <= ceiling, (method, highest[method])
+    # The ceilings are reached (or nearly): they are not loose guesses.
+    assert all(highest[m] >= ceilings[m] - 0.15 for m in ceilings), highest

@@ -617,8 +617,9 @@ def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> C
     """Score a distance-2 look-alike of a popular, long name."""
     if len(target) < 8 or rank > DOUBLE_TOP or len(edits) != 2:
         return None
-    if any(_is_digit(c) or c == "-" for e in edits for c in e.new + e.old):
-        return None  # versions and separators are not typing mistakes
+    first, second = edits
+    if not (first.new + first.old + second.new + second.old).isalpha():
+        return None  # versions and separators (digits, "-") are not typing mistakes
     if name.startswith(target) or name.endswith(target):
         extra = name[len(target) :] if name.startswith(target) else name[: -len(target)]
         edge = target[-1] if name.startswith(target) else target[0]
@@ -646,6 +647,15 @@ def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> C
         score -= 0.1
     detail = " and ".join(_describe_edit(e, k) for e, k in zip(edits, kinds, strict=True))
     return Candidate(target, rank, "edit-distance-2", round(score, 3), detail)
+
+
+# The highest score each technique can give (see the techniques below; a test checks
+# them against the scores given on many names).
+_CEILING_AFFIX = 0.7
+_CEILING_VERSION = 0.85
+_CEILING_WORD_ORDER = 0.6
+_CEILING_COMBO = 0.7
+_CEILING_BRAND = 0.55
 
 
 class Detector:
@@ -885,11 +895,19 @@ class Detector:
             # change the outcome, only cost time.
             return max(found, key=lambda c: (c.score, -c.rank))
         self._fold(name, found)
-        self._affixes(name, found)
-        self._version_suffix(name, found)
-        self._word_order(name, found)
-        self._combos(name, found)
-        self._brands(name, found)
+        # Each remaining technique scores at most its ceiling: one whose ceiling is below
+        # the best score so far cannot change the outcome, and is skipped.
+        top = max([c.score for c in found], default=0.0)
+        if top <= _CEILING_AFFIX:
+            self._affixes(name, found)
+        if top <= _CEILING_VERSION:
+            self._version_suffix(name, found)
+        if top <= _CEILING_WORD_ORDER:
+            self._word_order(name, found)
+        if top <= _CEILING_COMBO:
+            self._combos(name, found)
+        if top <= _CEILING_BRAND:
+            self._brands(name, found)
         if not any(c.score >= THRESHOLD for c in found) and len(name) >= 6:
             self._edit_distance_two(name, found)
         if not found:
