@@ -671,9 +671,7 @@ class Detector:
         ranks = self.ref.ranks
         limit = trusted_top if trusted_top is not None else max(ranks, default=0)
         self.limit = limit
-        count = 0
-        while count < len(ranks) and ranks[count] <= limit:
-            count += 1
+        count = bisect_right(ranks, limit)  # the names are in rank order
         self.count = count
         """Target numbers below this are trusted names."""
         self.trusted = frozenset(self.ref.names[:count])
@@ -682,7 +680,6 @@ class Detector:
         self._alias_numbers = {
             alias: self._alias_base + i for i, alias in enumerate(self.ref.alias_names)
         }
-        self._host_cache: frozenset[str] | None = None
         self._candidates: set[int] = set()
         self._longer: list[int] = []
         """Targets (trusted names and aliases) that are the name minus one letter."""
@@ -693,19 +690,10 @@ class Detector:
         """Target numbers below this are the top names of the fast look-up."""
         self._scored: dict[int, Candidate | None] = {}
         """Distance-1 candidates the fast look-up scored, by target number."""
-        self._buckets: tuple[_Buckets, _Buckets] | None = None
-
-    @property
-    def _hosts(self) -> frozenset[str]:
-        if self._host_cache is None:
-            self._host_cache = self._plugin_hosts()
-        return self._host_cache
-
-    def prepare(self) -> None:
-        """Build the tables that are otherwise built on first use (before forking, so
-        that workers share them)."""
-        self._double_buckets()
-        _ = self._hosts
+        # Built here, not on first use: checking starts at full speed once loaded (and
+        # forked batch workers share them).
+        self._hosts = self._plugin_hosts()
+        self._buckets = self._double_buckets()
 
     # -- helpers --------------------------------------------------------------------
 
@@ -1044,7 +1032,7 @@ class Detector:
         a trusted name ranked up to DOUBLE_TOP) exactly two edits from ``name``, among
         the candidates of the distance-1 look-up and the targets of a close length that
         start or end like ``name``."""
-        heads, tails = self._double_buckets()
+        heads, tails = self._buckets
         length = len(name)
         raw = name.encode()
         numbers: set[int] = set()
@@ -1072,25 +1060,19 @@ class Detector:
         """The distance-2 targets (trusted names of 8+ letters ranked up to DOUBLE_TOP,
         and aliases of 8+ letters) by (first three letters, name length) and by (last
         three letters, name length), for every name length within two of theirs."""
-        if self._buckets is None:
-            heads: _Buckets = {}
-            tails: _Buckets = {}
-            names = self.ref.names
-            ranks = self.ref.ranks
-            targets = [
-                (number, names[number])
-                for number in range(self.count)
-                if len(names[number]) >= 8 and ranks[number] <= DOUBLE_TOP
-            ]
-            targets += [(n, a) for a, n in self._alias_numbers.items() if len(a) >= 8]
-            for number, target in targets:
-                entry = (number, target.encode())
-                size = len(target)
-                for fits in range(size - 2, size + 3):
-                    heads.setdefault((target[:3], fits), []).append(entry)
-                    tails.setdefault((target[-3:], fits), []).append(entry)
-            self._buckets = (heads, tails)
-        return self._buckets
+        heads: _Buckets = {}
+        tails: _Buckets = {}
+        names = self.ref.names
+        top = min(self.count, bisect_right(self.ref.ranks, DOUBLE_TOP))
+        targets = [(number, names[number]) for number in range(top) if len(names[number]) >= 8]
+        targets += [(n, a) for a, n in self._alias_numbers.items() if len(a) >= 8]
+        for number, target in targets:
+            entry = (number, target.encode())
+            head, tail, size = target[:3], target[-3:], len(target)
+            for fits in range(size - 2, size + 3):
+                heads.setdefault((head, fits), []).append(entry)
+                tails.setdefault((tail, fits), []).append(entry)
+        return heads, tails
 
     def _fold(self, name: str, found: list[Candidate]) -> None:
         related = self._related
@@ -1495,7 +1477,6 @@ def check_batch(found: Detector, names: Sequence[str], workers: int | None = Non
     cores = usable_cores() if workers is None else workers
     if cores < 2 or len(names) < PARALLEL_MIN_NAMES or not hasattr(os, "fork"):
         return [found.check(name) for name in names]
-    found.prepare()  # build the lazy tables once, before forking, for every process
     each = max(0, (len(names) - CHILD_HANDICAP) // cores)
     own = len(names) - each * (cores - 1)
     shares = [names[:own]] + [
