@@ -404,8 +404,18 @@ def osa_edits(name: str, target: str, prefer_indel: bool = False) -> list[Edit] 
     return osa_backtrack(name, target, table, prefer_indel)
 
 
-_BAND = (2, 1, 0, 1, 2)
-"""``|i - j|`` for ``j - i`` from -2 to 2."""
+_PREFIX_ROWS: dict[tuple[int, int], tuple[int, ...]] = {}
+
+
+def _prefix_row(i: int, size: int) -> tuple[int, ...]:
+    """Row ``i`` of a banded table along a common prefix: ``|i - j|`` within two of the
+    diagonal, 99 beyond (cached: the rows repeat for every pair of names)."""
+    row = _PREFIX_ROWS.get((i, size))
+    if row is None:
+        row = tuple(abs(i - j) if abs(i - j) <= 2 else 99 for j in range(size + 1))
+        if len(_PREFIX_ROWS) < 4096:
+            _PREFIX_ROWS[i, size] = row
+    return row
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -428,13 +438,11 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
         return None
     # Only a band of width 2 around the diagonal can stay within distance 2.
     big = 99
-    dist = [[big] * (lt + 1) for _ in range(ln + 1)]
-    for i in range(min(ln, 2) + 1):
-        dist[i][0] = i
     prefix = _common_prefix(name, target)
-    for i in range(prefix + 1):
-        low, high = max(0, i - 2), min(lt, i + 2) + 1
-        dist[i][low:high] = _BAND[low - i + 2 : high - i + 2]
+    dist = [list(_prefix_row(i, lt)) for i in range(prefix + 1)]
+    dist += [[big] * (lt + 1) for _ in range(prefix + 1, ln + 1)]
+    for i in range(prefix + 1, min(ln, 2) + 1):
+        dist[i][0] = i
     rest = min(ln, lt) - prefix
     suffix = _common_prefix(name[ln - rest :][::-1], target[lt - rest :][::-1]) if rest else 0
     for i in range(prefix + 1, ln - suffix + 1):
