@@ -389,3 +389,35 @@ def test_technique_ceilings_hold() -> None:
         assert highest[method] <= ceiling, (method, highest[method])
     # The ceilings are reached (or nearly): they are not loose guesses.
     assert all(highest[m] >= ceilings[m] - 0.15 for m in ceilings), highest
+
+
+def test_batch_does_not_fork_beside_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With other threads running, forking could copy a held lock: the batch stays in
+    this process (no child is made) and gives the same verdicts."""
+    import threading
+
+    from chainward.typosquats import detect
+
+    forks: list[int] = []
+    real_fork = detect._fork_worker
+
+    def counting_fork(found: Any, names: Any) -> Any:
+        forks.append(len(names))
+        return real_fork(found, names)
+
+    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
+    rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
+    batch = [r.split("\t")[0] for r in rows] * 2
+    found = detect.Detector()
+    expected = [found.check(n) for n in batch]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert detect.check_batch(found, batch, workers=2) == expected
+        assert forks == []
+    finally:
+        stop.set()
+        other.join()
+    assert detect.check_batch(found, batch, workers=2) == expected
+    assert forks  # without the thread, the same batch is split
