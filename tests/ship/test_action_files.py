@@ -122,7 +122,7 @@ def test_lock_covers_pyproject_and_every_line_is_hashed() -> None:
         locked.setdefault(canonicalize_name(name), []).append(version)
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     wanted = [*pyproject["project"]["dependencies"], *pyproject["build-system"]["requires"]]
-    for extra in ("sigstore", "audit", "typosquats"):
+    for extra in ("sigstore", "audit"):
         wanted += pyproject["project"]["optional-dependencies"][extra]
     for text_req in wanted:
         req = Requirement(text_req)
