@@ -172,9 +172,9 @@ _UNICODE_CONFUSABLES = str.maketrans(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The result for one name.
+class Verdict(NamedTuple):
+    """The result for one name (a named tuple: immutable, and made for every name
+    checked, which a frozen dataclass makes several times slower).
 
     ``target`` is the popular name it imitates and ``target_rank`` its download rank;
     ``technique`` uses the vocabulary of the evaluation data (``omission``,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from chainward.core.jsonsafe import loads_json
@@ -123,14 +123,14 @@ def apply_online(verdict: Verdict, info: ProjectInfo, now: datetime | None = Non
     """The verdict with the index's answer folded in."""
     if info.exists is None:
         note = info.error or "not verified"
-        return replace(verdict, detail=f"{verdict.detail}; online: {note}".lstrip("; "))
+        return verdict._replace(detail=f"{verdict.detail}; online: {note}".lstrip("; "))
     if info.exists is False:
         detail = "does not exist on PyPI: likely hallucinated, do not install"
         if verdict.flagged:
-            return replace(
-                verdict, score=max(verdict.score, 0.9), detail=f"{verdict.detail}; {detail}"
+            return verdict._replace(
+                score=max(verdict.score, 0.9), detail=f"{verdict.detail}; {detail}"
             )
-        return replace(verdict, flagged=True, technique="nonexistent", score=0.9, detail=detail)
+        return verdict._replace(flagged=True, technique="nonexistent", score=0.9, detail=detail)
     if not verdict.flagged:
         return verdict
     notes = []
@@ -144,6 +144,6 @@ def apply_online(verdict: Verdict, info: ProjectInfo, now: datetime | None = Non
     if verdict.target and normalize(verdict.target) in info.requires:
         notes.append(f"depends on {verdict.target!r} itself")
         score += 0.1
-    return replace(
-        verdict, score=round(min(score, 0.99), 3), detail=f"{verdict.detail}; {', '.join(notes)}"
+    return verdict._replace(
+        score=round(min(score, 0.99), 3), detail=f"{verdict.detail}; {', '.join(notes)}"
     )
