@@ -270,10 +270,6 @@ def ascii_skeleton(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _is_digit(c: str) -> bool:
-    return "0" <= c <= "9"
-
-
 _VISUAL_ORDERED = frozenset(a + b for pair in _VISUAL_PAIRS for a in pair for b in pair if a != b)
 """The look-alike pairs as two-letter strings, both ways round (one set look-up)."""
 
