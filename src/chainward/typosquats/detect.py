@@ -577,7 +577,7 @@ def score_single_edit(name: str, target: str, rank: int, edit: Edit) -> Candidat
         score -= 0.1
     elif length >= 8:
         score += 0.05
-    score += 0.15 if rank <= 100 else 0.05 if rank <= 1000 else 0.0 if rank <= 5000 else -0.05
+    score += _rank_bonus(rank)
     if kind in {"insertion", "omission"} and technique != "repetition":
         if pos == 0:
             # A letter added or dropped in front usually makes another word (enum/aenum).
