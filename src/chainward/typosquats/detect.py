@@ -664,7 +664,11 @@ _CEILING_BRAND = 0.55
 
 
 class Detector:
-    """Checks names against the trusted popular list (the top ``trusted_top`` names)."""
+    """Checks names against the trusted popular list (the top ``trusted_top`` names).
+
+    A detector keeps scratch state for the name being checked: use one per thread
+    (:func:`check_batch` uses processes, which each have their own copy).
+    """
 
     def __init__(
         self,
