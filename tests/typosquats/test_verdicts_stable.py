@@ -355,6 +355,7 @@ def test_technique_ceilings_hold() -> None:
     """No technique scores above the ceiling the search uses to skip it (on every
     evaluation name and thousands of random variants of popular names)."""
     from chainward.typosquats import detect
+    from chainward.typosquats.index import normalize
 
     reference = detect.load_reference()
     names = [r.split("\t")[0] for r in (DATA / "dev_positives.tsv").read_text().splitlines()[1:]]
@@ -378,7 +379,7 @@ def test_technique_ceilings_hold() -> None:
     for trusted_top in (None, 1000):
         found = detect.Detector(trusted_top=trusted_top)
         for raw in names:
-            name = detect.normalize(raw)
+            name = normalize(raw)
             found._related = None
             for method in ceilings:
                 candidates: list[detect.Candidate] = []
@@ -421,3 +422,19 @@ def test_batch_does_not_fork_beside_threads(monkeypatch: pytest.MonkeyPatch) -> 
         other.join()
     assert detect.check_batch(found, batch, workers=2) == expected
     assert forks  # without the thread, the same batch is split
+
+
+@pytest.mark.parametrize("trusted_top", [300, 3000, 9000])
+def test_precomputed_look_ups_give_the_same_verdicts(trusted_top: int) -> None:
+    """Every popular name beyond the trusted cut gets the same verdict from the look-ups
+    stored in the index as from computing them."""
+    from chainward.typosquats import detect
+
+    stored = detect.Detector(trusted_top=trusted_top)
+    computed = detect.Detector(trusted_top=trusted_top)
+    computed.precomputed = False
+    names = stored.ref.names[stored.count :: 3]
+    assert len(names) > 1500
+    differ = [n for n in names if stored.check(n) != computed.check(n)]
+    assert not differ, differ[:5]
+    assert any(stored.check(n).flagged for n in names)
