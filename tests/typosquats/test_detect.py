@@ -209,3 +209,20 @@ def test_data_files_are_copies_with_origin() -> None:
         assert name in readme
         assert (TS / name).is_file()
     assert Path(TS / "real_dependencies.txt").read_text().startswith("# Dependency names")
+
+
+def test_a_doubled_digit_is_a_typo_and_other_digit_edits_are_versions(full: Detector) -> None:
+    """No two popular names differ by a doubled digit, while many differ by a version
+    digit: a doubled digit (pyqt55) is a typing mistake, an added or changed one is not."""
+    popular = set(full.ref.names)
+    doubled = [
+        (name, name[:i] + name[i + 1 :])
+        for name in popular
+        for i in range(1, len(name))
+        if name[i].isdigit() and name[i] == name[i - 1] and name[:i] + name[i + 1 :] in popular
+    ]
+    assert doubled == []
+    verdict = full.check("pyqt55")
+    assert (verdict.flagged, verdict.target, verdict.technique) == (True, "pyqt5", "repetition")
+    assert not full.check("pyqt7").flagged  # another digit: a version, not a typo
+    assert not full.check("smbus3").flagged

@@ -558,10 +558,11 @@ def score_single_edit(name: str, target: str, rank: int, edit: Edit) -> Candidat
     technique = classify_edit(edit, name)
     kind, pos, new, old = edit
     chars = new + old
-    if chars.isascii() and chars.isdigit():
+    if chars.isascii() and chars.isdigit() and technique != "repetition":
         # A digit changed, added or dropped: a version or a variant (smbus/smbus2,
         # django-bootstrap4/5, html2docx) is normal, except right next to the very top
-        # of the list (urllib/urllib3).
+        # of the list (urllib/urllib3). A doubled digit is no version (boto33): no two
+        # popular names differ by one.
         if rank > 20:
             return None
         return Candidate(target, rank, technique, 0.55, _describe_edit(edit, technique))
