@@ -655,6 +655,13 @@ def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> C
     return Candidate(target, rank, "edit-distance-2", round(score, 3), detail)
 
 
+def _strongest(found: list[Candidate]) -> Candidate:
+    """The best candidate: the highest score, then the most popular target."""
+    if len(found) == 1:
+        return found[0]
+    return max(found, key=lambda c: (c.score, -c.rank))
+
+
 # The highest score each technique can give (see the techniques below; a test checks
 # them against the scores given on many names).
 _CEILING_AFFIX = 0.7
@@ -855,29 +862,14 @@ class Detector:
                 f"the real thing is {hallucinated}",
             )
         best = self._best_candidate(name)
-        if best is not None and not 0.0 <= best.score <= 0.99:
-            best = best._replace(score=max(0.0, min(best.score, 0.99)))
-        if best is None or best.score < THRESHOLD:
-            return Verdict(
-                raw,
-                name,
-                False,
-                best.target if best else None,
-                best.rank if best else None,
-                best.technique if best else None,
-                best.score if best else 0.0,
-                best.detail if best else "",
-            )
-        return Verdict(
-            raw,
-            name,
-            True,
-            best.target,
-            best.rank or None,
-            best.technique,
-            best.score,
-            best.detail,
-        )
+        if best is None:
+            return Verdict(raw, name, False)
+        target, rank, technique, score, detail = best
+        if not 0.0 <= score <= 0.99:
+            score = max(0.0, min(score, 0.99))
+        if score < THRESHOLD:
+            return Verdict(raw, name, False, target, rank, technique, score, detail)
+        return Verdict(raw, name, True, target, rank or None, technique, score, detail)
 
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
@@ -890,12 +882,12 @@ class Detector:
             self._related = self.ref.index.related(own)
             singles = []
         if self._fast_edit_distance_one(name, singles, found):
-            return max(found, key=lambda c: (c.score, -c.rank))
+            return _strongest(found)
         self._edit_distance_one(name, singles, found)
         if any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
             # change the outcome, only cost time.
-            return max(found, key=lambda c: (c.score, -c.rank))
+            return _strongest(found)
         self._fold(name, found)
         # Each remaining technique scores at most its ceiling: one whose ceiling is below
         # the best score so far cannot change the outcome, and is skipped.
@@ -914,7 +906,7 @@ class Detector:
             self._edit_distance_two(name, found)
         if not found:
             return None
-        return max(found, key=lambda c: (c.score, -c.rank))
+        return _strongest(found)
 
     def _alias_exact(self, name: str, found: list[Candidate]) -> None:
         canonical = self.ref.aliases.get(name)
@@ -945,7 +937,9 @@ class Detector:
             # name = target plus a char (set intersections run in C); kept for the
             # full look-up, which needs the same numbers.
             self._longer = [number_of[s] for s in number_of.keys() & singles]
-            self._longer += [self._alias_numbers[s] for s in self._alias_numbers.keys() & singles]
+            aliases = self._alias_numbers.keys() & singles
+            if aliases:
+                self._longer += [self._alias_numbers[s] for s in aliases]
         else:
             fast = self._fast_count
             numbers = {v >> 1 for v in related[REL_NEAR] if not v & 1 and v >> 1 < fast}
