@@ -471,11 +471,20 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
 def osa_backtrack(
     name: str, target: str, dist: list[list[int]], prefer_indel: bool = False
 ) -> list[Edit]:
-    """The edits of one optimal alignment in an :func:`osa_table` table."""
+    """The edits of one optimal alignment in an :func:`osa_table` table.
+
+    Along the common suffix the alignment matches letter for letter, so the walk starts
+    where it ends; along the common prefix the table holds ``|i - j|``, where a letter
+    that matches is kept and otherwise the longer side loses one (the rules below give
+    nothing else there), which needs no look at the table.
+    """
     ln, lt = len(name), len(target)
     edits: list[Edit] = []
-    i, j = ln, lt
-    while i > 0 or j > 0:
+    prefix = _common_prefix(name, target)
+    rest = min(ln, lt) - prefix
+    suffix = _common_prefix(name[ln - rest :][::-1], target[lt - rest :][::-1]) if rest else 0
+    i, j = ln - suffix, lt - suffix
+    while i > prefix:
         here = dist[i][j]
         if (
             i > 1
@@ -499,6 +508,15 @@ def osa_backtrack(
             edits.append(Edit("substitution", i - 1, name[i - 1], target[j - 1]))
             i, j = i - 1, j - 1
         elif i > 0 and dist[i - 1][j] + 1 == here:
+            edits.append(Edit("insertion", i - 1, name[i - 1], ""))
+            i -= 1
+        else:
+            edits.append(Edit("omission", i, "", target[j - 1]))
+            j -= 1
+    while i != j:  # along the common prefix: once i == j only matches are left
+        if i > 0 and j > 0 and name[i - 1] == target[j - 1]:
+            i, j = i - 1, j - 1
+        elif i > j:
             edits.append(Edit("insertion", i - 1, name[i - 1], ""))
             i -= 1
         else:
