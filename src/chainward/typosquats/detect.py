@@ -379,6 +379,8 @@ def short_distance(name: bytes, target: bytes) -> int:
         if la == 2 and lb == 2 and a[0] == b[1] and a[1] == b[0]:
             return 1  # two letters swapped
         return 2
+    if la > 4 and a[2 : la - 2] not in b:
+        return 3  # the letters between the two edits hold at least this middle
     for x1, y1, x2, y2 in _EDIT_PAIRS[la - lb]:
         if la < x1 + x2 or (x1 == 2 and (a[0] != b[1] or a[1] != b[0])):
             continue
