@@ -1301,8 +1301,10 @@ class Detector:
         if not others:
             return
         other_popular = [s for s in spans[1:] if not set(range(s[0], s[1])) & covered]
-        fillers = [w for w in others if self._is_filler(w)]
-        specific = [w for w in others if not self._is_filler(w)]
+        fillers: list[str] = []
+        specific: list[str] = []
+        for word in others:
+            (fillers if self._is_filler(word) else specific).append(word)
         # The first word is a plugin namespace (django-, pytest-, types-), or the popular
         # name that starts the name is one (a longer name like scikit-learn is judged whole).
         leading = next((s for s in spans if s[0] == 0), None)

@@ -466,9 +466,9 @@ class HashIndex:
     def related(self, number: int) -> list[array[int]]:
         """The precomputed look-up results of popular name ``number``, one array per
         kind (see :func:`build_related`)."""
-        at = self.near_offsets[REL_KINDS * number : REL_KINDS * (number + 1) + 1]
+        a, b, c, d, e, f = self.near_offsets[REL_KINDS * number : REL_KINDS * (number + 1) + 1]
         values = self.near_values
-        return [values[at[k] : at[k + 1]] for k in range(REL_KINDS)]
+        return [values[a:b], values[b:c], values[c:d], values[d:e], values[e:f]]
 
     def fast_lookup(self, keys: Iterable[str]) -> set[int]:
         """Target numbers (top names only) whose one-letter deletions are among ``keys``."""
