@@ -479,3 +479,23 @@ def test_precomputed_look_ups_give_the_same_verdicts(trusted_top: int) -> None:
     differ = [n for n in names if stored.check(n) != computed.check(n)]
     assert not differ, differ[:5]
     assert any(stored.check(n).flagged for n in names)
+
+
+def test_small_batches_use_few_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many cores do not split a small batch into tiny shares: each process gets 256+."""
+    from chainward.typosquats import detect
+
+    shares: list[int] = []
+    real_fork = detect._fork_worker
+
+    def counting_fork(found: Any, names: Any) -> Any:
+        shares.append(len(names))
+        return real_fork(found, names)
+
+    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
+    rows = (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
+    batch = [r.split("\t")[0] for r in rows][:600]
+    found = detect.Detector(trusted_top=5000)
+    assert detect.check_batch(found, batch, workers=64) == [found.check(n) for n in batch]
+    assert len(shares) == 1  # 600 names: the parent and one child
+    assert all(share >= 200 for share in shares)

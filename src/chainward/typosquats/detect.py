@@ -1507,6 +1507,7 @@ def check_batch(found: Detector, names: Sequence[str], workers: int | None = Non
     instead of reloading it, and the parent checks a share itself. A share whose child
     fails is checked by the parent, so the result never depends on the children."""
     cores = usable_cores() if workers is None else workers
+    cores = min(cores, len(names) // (PARALLEL_MIN_NAMES // 2))  # 256+ names a process
     threading = sys.modules.get("threading")
     if (
         cores < 2
