@@ -433,21 +433,29 @@ def test_technique_ceilings_hold() -> None:
     assert all(highest[m] >= ceilings[m] - 0.15 for m in ceilings), highest
 
 
-def test_batch_does_not_fork_beside_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of the share of each child check_batch forks (the forks still run)."""
+    from chainward.typosquats import detect
+
+    shares: list[int] = []
+    real_fork = detect._fork_worker
+
+    def counting_fork(found: Any, names: Any) -> Any:
+        shares.append(len(names))
+        return real_fork(found, names)
+
+    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
+    return shares
+
+
+def test_batch_does_not_fork_beside_threads(forks: list[int]) -> None:
     """With other threads running, forking could copy a held lock: the batch stays in
     this process (no child is made) and gives the same verdicts."""
     import threading
 
     from chainward.typosquats import detect
 
-    forks: list[int] = []
-    real_fork = detect._fork_worker
-
-    def counting_fork(found: Any, names: Any) -> Any:
-        forks.append(len(names))
-        return real_fork(found, names)
-
-    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
     rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
     batch = [r.split("\t")[0] for r in rows] * 2
     found = detect.Detector()
@@ -481,21 +489,13 @@ def test_precomputed_look_ups_give_the_same_verdicts(trusted_top: int) -> None:
     assert any(stored.check(n).flagged for n in names)
 
 
-def test_small_batches_use_few_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_batches_use_few_processes(forks: list[int]) -> None:
     """Many cores do not split a small batch into tiny shares: each process gets 256+."""
     from chainward.typosquats import detect
 
-    shares: list[int] = []
-    real_fork = detect._fork_worker
-
-    def counting_fork(found: Any, names: Any) -> Any:
-        shares.append(len(names))
-        return real_fork(found, names)
-
-    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
     rows = (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
     batch = [r.split("\t")[0] for r in rows][:600]
     found = detect.Detector(trusted_top=5000)
     assert detect.check_batch(found, batch, workers=64) == [found.check(n) for n in batch]
-    assert len(shares) == 1  # 600 names: the parent and one child
-    assert all(share >= 200 for share in shares)
+    assert len(forks) == 1  # 600 names: the parent and one child
+    assert all(share >= 200 for share in forks)
