@@ -424,6 +424,17 @@ def _common_prefix(a: str, b: str) -> int:
     return size - ((x.bit_length() + 7) >> 3)
 
 
+def _common_ends(name: str, target: str) -> tuple[int, int]:
+    """The lengths of the common prefix and of the common suffix of what follows it."""
+    prefix = _common_prefix(name, target)
+    rest = min(len(name), len(target)) - prefix
+    if not rest:
+        return prefix, 0
+    return prefix, _common_prefix(
+        name[len(name) - rest :][::-1], target[len(target) - rest :][::-1]
+    )
+
+
 def osa_table(name: str, target: str) -> list[list[int]] | None:
     """The banded restricted Damerau table of ``name`` against ``target``, or None when
     the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`).
@@ -437,13 +448,11 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
         return None
     # Only a band of width 2 around the diagonal can stay within distance 2.
     big = 99
-    prefix = _common_prefix(name, target)
+    prefix, suffix = _common_ends(name, target)
     dist = [list(_prefix_row(i, lt)) for i in range(prefix + 1)]
     dist += [[big] * (lt + 1) for _ in range(prefix + 1, ln + 1)]
     for i in range(prefix + 1, min(ln, 2) + 1):
         dist[i][0] = i
-    rest = min(ln, lt) - prefix
-    suffix = _common_prefix(name[ln - rest :][::-1], target[lt - rest :][::-1]) if rest else 0
     for i in range(prefix + 1, ln - suffix + 1):
         row = dist[i]
         prev = dist[i - 1]
@@ -482,9 +491,7 @@ def osa_backtrack(
     """
     ln, lt = len(name), len(target)
     edits: list[Edit] = []
-    prefix = _common_prefix(name, target)
-    rest = min(ln, lt) - prefix
-    suffix = _common_prefix(name[ln - rest :][::-1], target[lt - rest :][::-1]) if rest else 0
+    prefix, suffix = _common_ends(name, target)
     i, j = ln - suffix, lt - suffix
     while i > prefix:
         here = dist[i][j]

@@ -131,13 +131,8 @@ def deletions(name: str) -> set[str]:
 
 def deletions2(name: str) -> set[str]:
     """Every string made by deleting two characters."""
-    return deletions2_of([name[:i] + name[i + 1 :] for i in range(len(name))])
-
-
-def deletions2_of(singles: list[str]) -> set[str]:
-    """Every two-character deletion, from the one-character deletions in order
-    (``singles[i]`` lacks character ``i``; deleting ``j >= i`` from it covers each pair once).
-    """
+    singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+    # singles[i] lacks character i; deleting j >= i from it covers each pair once.
     return {s[:j] + s[j + 1 :] for i, s in enumerate(singles) for j in range(i, len(s))}
 
 
