@@ -243,42 +243,52 @@ def lock_requirements(lock: Path) -> list[Requirement]:
     return out
 
 
-@pytest.fixture(scope="session")
-def action_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A copy of the action (this working tree) whose lock names wheels that exist here.
+def download_env() -> dict[str, str]:
+    """The environment for fetching the Action's locked wheels: the real package index.
 
-    The real ``action/requirements.txt`` pins PyPI's wheels by hash; only the base ones
-    (packaging, PyYAML, setuptools) are vendored, and the extras (cryptography, sigstore,
-    pysequoia...) are too large to ship. So the copy's lock pins the same packages to the
-    wheels of the offline wheelhouse: the vendored ones with the real lock's hashes, the
-    others re-packed from this environment with their own hashes. install.sh and
-    action.yml are unchanged; tests/ship/test_action_lock.py checks the real lock.
-    Returns (the copy, the folder of re-packed wheels).
+    This is the one network use of the suite, and it is a package install: pip downloads
+    exactly the wheels that ``action/requirements.txt`` pins, checked against its hashes.
     """
-    import hashlib
-    from importlib import metadata
+    skip = ("PIP_NO_INDEX", "PIP_CONSTRAINT")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
 
-    from tests.ship.precommit import repack_installed
 
+@pytest.fixture(scope="session")
+def action_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheels ``action/requirements.txt`` locks, for this interpreter and platform.
+
+    Fetched once per session with ``pip download --require-hashes --only-binary :all:``
+    from the lock itself, so the Action's self-install is tested against its own lock and
+    never against whatever this test environment happens to hold.
+    """
+    dest = tmp_path_factory.mktemp("action-wheels")
+    argv = (
+        sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes",
+        "--only-binary", ":all:", "--no-deps", "--dest", str(dest),
+        "-r", str(REPO_ROOT / "action" / "requirements.txt"),
+    )  # fmt: skip
+    proc = subprocess.run(argv, env=download_env(), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            "could not download the wheels of action/requirements.txt (the suite needs the "
+            f"package index for this, as for any install):\n{proc.stderr[-2000:]}"
+        )
+    return dest
+
+
+@pytest.fixture(scope="session")
+def action_copy(tmp_path_factory: pytest.TempPathFactory, action_wheels: Path) -> tuple[Path, Path]:
+    """A copy of the action (this working tree) and the wheels its own lock pins.
+
+    The copy's ``action/requirements.txt`` is the real one, unchanged: install.sh installs
+    it with ``--require-hashes`` from the downloaded wheels (offline pip, find-links), just
+    as it installs from PyPI in a real workflow. Returns (the copy, the wheel folder).
+    """
     top = tmp_path_factory.mktemp("action")
     copy = export_tree(top / "chainward", skip_prefixes=("tests/",))
-    wheels = top / "wheels"
-    wheels.mkdir()
-    vendored = {p.name.split("-")[0].lower(): p for p in WHEELHOUSE.glob("*.whl")}
-    lines = ["# test lock: the wheels of the offline wheelhouse (see tests/ship/conftest.py)"]
-    for req in lock_requirements(REPO_ROOT / "action" / "requirements.txt"):
-        key = req.name.lower().replace("-", "_")
-        wheel = vendored.get(key)
-        if wheel is None:
-            dist = metadata.distribution(req.name)
-            wheel = repack_installed(dist, wheels)
-            version = dist.version
-        else:
-            version = wheel.name.split("-")[1]
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        lines.append(f"{req.name}=={version} --hash=sha256:{digest}")
-    (copy / "action" / "requirements.txt").write_text("\n".join(lines) + "\n")
-    return copy, wheels
+    return copy, action_wheels
 
 
 ACT_DATA = SHIP_DATA / "act"
