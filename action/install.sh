@@ -6,7 +6,7 @@
 #      backend, from action/requirements.txt, by hash, wheels only (no setup.py runs);
 #   2. chainward itself from the repository root, with no dependencies and no build
 #      isolation (an isolated build would fetch setuptools without a hash).
-# Regenerate the lock with the command in action/requirements.in.
+# Regenerate the lock with scripts/refresh-locks.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
