@@ -143,10 +143,11 @@ def test_vendored_wheels_are_the_locked_ones() -> None:
 
 
 def test_chainward_checks_itself_clean() -> None:
-    # What .github/workflows/ci.yml's "chainward on itself" job runs (fail-on: high).
+    # `chainward check .` under the policy in pyproject.toml, at the default fail-on
+    # (low): what README promises and .github/workflows/ci.yml's self-check job runs.
     proc = subprocess.run(
-        [sys.executable, "-m", "chainward", "check", "--config", ".github/chainward.toml",
-         "--fail-on", "high", "--offline", "-q"],
+        [sys.executable, "-m", "chainward", "check", ".", "--offline"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings" in proc.stdout, proc.stdout
