@@ -115,6 +115,8 @@ class LockedPublisher:
     upload_time: str | None = None
     path: str = ""
     line: int | None = None
+    recorded: bool = True
+    """False for a pylock package without ``attestation-identities`` (upload time only)."""
 
 
 FileStatus = Literal["verified", "none", "invalid", "unknown"]
@@ -179,7 +181,8 @@ def parse_publisher_lock(text: str, where: str) -> dict[str, LockedPublisher]:
 
 
 def parse_pylock_identities(text: str, where: str) -> dict[str, LockedPublisher]:
-    """``attestation-identities`` of each ``[[packages]]`` of a pylock.toml (where present)."""
+    """``attestation-identities`` and the youngest ``upload-time`` of each ``[[packages]]``
+    of a pylock.toml that records either."""
     try:
         document = loads_toml(text)
     except TOMLDecodeError:
@@ -193,15 +196,21 @@ def parse_pylock_identities(text: str, where: str) -> dict[str, LockedPublisher]
         if not isinstance(table, Mapping) or not isinstance(table.get("name"), str):
             continue
         identities = table.get("attestation-identities")
-        if not isinstance(identities, list):
+        uploaded = _youngest_pylock_upload(table)
+        if not isinstance(identities, list) and uploaded is None:
             continue
         out[canonicalize_name(table["name"])] = LockedPublisher(
             table["name"],
-            tuple(Identity.from_mapping(i) for i in identities if isinstance(i, Mapping)),
+            tuple(
+                Identity.from_mapping(i)
+                for i in (identities if isinstance(identities, list) else [])
+                if isinstance(i, Mapping)
+            ),
             _opt_str(table.get("version")),
-            _youngest_pylock_upload(table),
+            uploaded,
             where,
             lines[index] if index < len(lines) else None,
+            recorded=isinstance(identities, list),
         )
     return out
 
@@ -395,13 +404,16 @@ def find_publisher_changes(
                     "actual": _names(foreign),
                 },
             )
-        elif file.status == "unknown":
-            yield not_verified(
-                dependency,
-                f"the attestations of {file.filename} could not be checked ({file.reason}); "
-                f"{recorded}",
-                "rerun `chainward deps --verify` where PyPI's integrity API answers",
-            )
+    unknown = [f for f in observed.files if f.status == "unknown"]
+    if unknown:
+        files = unknown[0].filename
+        if len(unknown) > 1:
+            files += f" and {len(unknown) - 1} more files"
+        yield not_verified(
+            dependency,
+            f"the attestations of {files} could not be checked ({unknown[0].reason}); {recorded}",
+            "rerun `chainward deps --verify` where PyPI's integrity API answers",
+        )
 
 
 def identities_to_record(observed: ReleaseAttestations) -> tuple[tuple[Identity, ...] | None, str]:

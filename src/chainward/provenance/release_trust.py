@@ -226,7 +226,14 @@ class Locks:
     pylocks: dict[str, dict[str, LockedPublisher]] = field(default_factory=dict)
 
     def record_for(self, dependency: Dependency) -> LockedPublisher | None:
-        """The record that covers ``dependency`` (its pylock's, else the table's)."""
+        """The identities recorded for ``dependency`` (its pylock's, else the table's)."""
+        found = self.time_record_for(dependency)
+        if found is not None and found.recorded:
+            return found
+        return self.table.get(dependency.name)
+
+    def time_record_for(self, dependency: Dependency) -> LockedPublisher | None:
+        """The record that may hold ``dependency``'s upload time (its pylock's first)."""
         if dependency.manifest == "pylock":
             found = self.pylocks.get(dependency.path, {}).get(dependency.name)
             if found is not None:
@@ -246,6 +253,7 @@ def read_locks(
         try:
             locks.table = parse_publisher_lock(text, table_path)
         except ValueError as exc:
+            locks.table_exists = False  # one finding for the file, not one per pin
             problems.append(
                 Finding(
                     RELEASE_NOT_VERIFIED,
@@ -327,7 +335,9 @@ def check_dependencies(
             and in_publisher_scope(dependency.name, trust, deps)
         )
         if cooldown.applies_to(dependency.name):
-            yield from _cooldown_of(dependency, record, cooldown, offline, client, now)
+            yield from _cooldown_of(
+                dependency, locks.time_record_for(dependency), cooldown, offline, client, now
+            )
         if locked:
             assert record is not None  # noqa: S101 - locked implies a record
             if offline:
