@@ -804,3 +804,62 @@ def test_online_publisher_of_a_real_attested_release(tmp_path: Path) -> None:
     )
     assert [f.status for f in observed.files] == ["verified"], observed
     assert observed.files[0].identities == (Identity.from_mapping(REPO_A),)
+
+
+def test_unreadable_provenance_is_not_verified_not_critical(tmp_path: Path) -> None:
+    cache = build_index(
+        tmp_path / "cache",
+        "pypi-attestations",
+        [
+            {
+                "filename": PA_SDIST,
+                "sha256": sha256_of(PA_SDIST),
+                "uploaded": datetime(2024, 11, 19, tzinfo=timezone.utc),
+                "provenance": b'{"version": 1, "attestation_bundles": "?"}',
+            }
+        ],
+    )
+    (tmp_path / "requirements.txt").write_text("pypi-attestations==0.0.19\n")
+    (tmp_path / "chainward.publishers.toml").write_text(
+        lock_table("pypi-attestations", "0.0.18", [REPO_A])
+    )
+    (finding,) = run_checks(tmp_path, cache, {"publisher-scope": "all"})
+    assert finding.check_id == "release-not-verified"
+    assert "malformed PyPI provenance" in finding.message
+
+
+def test_cli_pin_publishers_records_what_it_pins(tmp_path: Path, cli: Any) -> None:
+    cache = attested_index(tmp_path / "cache")
+    (cache / "pypi-attestations.json").write_text(
+        json.dumps(
+            {
+                "info": {"name": "pypi-attestations"},
+                "releases": {
+                    "0.0.19": [
+                        {
+                            "filename": PA_SDIST,
+                            "digests": {"sha256": sha256_of(PA_SDIST)},
+                            "yanked": False,
+                        }
+                    ]
+                },
+            }
+        )
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("pypi-attestations>=0.0.19,<0.0.20\n")
+    (repo / "chainward.toml").write_text(
+        f'[dependencies]\nscope = "all"\ncache-dir = "{cache}"\ncache-ttl = 2000000000\n\n'
+        '[release-trust]\npublisher-scope = "all"\n'
+    )
+    result = cli("pin", "--write", "--publishers", cwd=repo)
+    assert result.code == 0, result.err
+    assert f"pypi-attestations==0.0.19 \\\n    --hash=sha256:{sha256_of(PA_SDIST)}" in (
+        repo / "requirements.txt"
+    ).read_text()
+    lock = parse_publisher_lock(
+        (repo / "chainward.publishers.toml").read_text(), "chainward.publishers.toml"
+    )
+    assert lock["pypi-attestations"].identities == (Identity.from_mapping(REPO_A),)
+    assert lock["pypi-attestations"].version == "0.0.19"

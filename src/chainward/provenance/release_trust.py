@@ -150,12 +150,16 @@ def attestation_verifier(trusted_root: Path | None = None) -> Verifier:
         from chainward.provenance.pep740 import verify_index_provenance
         from chainward.provenance.verify import load_root
 
-        if not loaded:
-            loaded.append(load_root(trusted_root))
         try:
+            if not loaded:
+                loaded.append(load_root(trusted_root))
             results = verify_index_provenance(raw, filename, sha256, loaded[0])
+        except ImportError as exc:
+            why = f"{exc.name or exc} is not installed: pip install 'chainward[sigstore]'"
+            return FileAttestations(filename, "unknown", (), why)
         except InputError as exc:
-            return FileAttestations(filename, "invalid", (), exc.message)
+            # A document we cannot read proves nothing either way: not verified, not critical.
+            return FileAttestations(filename, "unknown", (), exc.message)
         identities = tuple(Identity.from_mapping(claims) for claims, _ in results)
         failed = [r.reason for _, r in results if not r.verified]
         if not results:
