@@ -855,9 +855,10 @@ def test_cli_pin_publishers_records_what_it_pins(tmp_path: Path, cli: Any) -> No
     )
     result = cli("pin", "--write", "--publishers", cwd=repo)
     assert result.code == 0, result.err
-    assert f"pypi-attestations==0.0.19 \\\n    --hash=sha256:{sha256_of(PA_SDIST)}" in (
-        repo / "requirements.txt"
-    ).read_text()
+    assert (
+        f"pypi-attestations==0.0.19 \\\n    --hash=sha256:{sha256_of(PA_SDIST)}"
+        in (repo / "requirements.txt").read_text()
+    )
     lock = parse_publisher_lock(
         (repo / "chainward.publishers.toml").read_text(), "chainward.publishers.toml"
     )
