@@ -864,3 +864,19 @@ def test_cli_pin_publishers_records_what_it_pins(tmp_path: Path, cli: Any) -> No
     )
     assert lock["pypi-attestations"].identities == (Identity.from_mapping(REPO_A),)
     assert lock["pypi-attestations"].version == "0.0.19"
+
+
+def test_pins_from_another_index_or_missing_releases_are_not_verified(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "--index-url https://download.pytorch.org/whl/cu121\ntorch==2.5.1+cu121\n"
+    )
+    (sub := tmp_path / "other").mkdir()
+    (sub / "requirements.txt").write_text("transformers==99.0.0\n")
+    findings = run_checks(tmp_path, TRUST_DATA, {"min-release-age": "7 days"})
+    by_path = {f.path: f for f in findings}
+    assert ids(findings) == ["release-not-verified"] * 2
+    assert (
+        "installed from https://download.pytorch.org/whl/cu121"
+        in by_path["requirements.txt"].message
+    )
+    assert "lists no files of transformers 99.0.0" in by_path["other/requirements.txt"].message

@@ -26,6 +26,7 @@ from chainward.core.errors import InputError, NetworkError
 from chainward.core.findings import Finding, Severity
 from chainward.core.jsonsafe import loads_json
 from chainward.dependencies.ai_packages import is_ai_package
+from chainward.dependencies.checks.sources import PYPI
 from chainward.dependencies.cooldown import (
     CooldownPolicy,
     describe_age,
@@ -57,7 +58,7 @@ from chainward.dependencies.trust_meta import (
     RELEASE_NOT_VERIFIED,
     RELEASE_TOO_NEW,
 )
-from chainward.dependencies.verify import pinned
+from chainward.dependencies.verify import pinned, sources_of
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -329,8 +330,19 @@ def check_dependencies(
 ) -> Iterator[Finding]:
     """Cooldown and publisher findings for every pinned dependency of the inventory."""
     cooldown = CooldownPolicy.from_policy(trust)
+    allowed = [str(a) for a in deps.get("allowed-indexes", ())]
     for dependency in pinned(inventory.dependencies):
         version = dependency.version or ""
+        source = sources_of(dependency, inventory.options, allowed).primary
+        if source != PYPI:
+            if cooldown.applies_to(dependency.name) or locks.record_for(dependency):
+                yield not_verified(
+                    dependency,
+                    f"it is installed from {source}, and upload times and attestations are "
+                    "read from PyPI only",
+                    "check that index's release dates and provenance yourself, or mirror PyPI",
+                )
+            continue
         record = locks.record_for(dependency)
         locked = record is not None and in_publisher_scope(dependency.name, trust, deps)
         unlocked_in_scope = (
@@ -407,6 +419,14 @@ def _cooldown_of(
         )
         return
     files = _considered(project.release(version), dependency.hashes)
+    if not files:
+        yield not_verified(
+            dependency,
+            f"the index lists no files of {dependency.raw_name} {dependency.version}; "
+            "min-release-age not checked",
+            "check the version (a release that vanished from PyPI deserves a look)",
+        )
+        return
     uploaded = _youngest(files)
     if uploaded is None:
         yield not_verified(
