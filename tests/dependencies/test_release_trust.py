@@ -880,3 +880,25 @@ def test_pins_from_another_index_or_missing_releases_are_not_verified(tmp_path: 
         in by_path["requirements.txt"].message
     )
     assert "lists no files of transformers 99.0.0" in by_path["other/requirements.txt"].message
+
+
+def test_check_select_runs_the_family_scanner(tmp_path: Path, cli: Any) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(TRUST_DATA / "simple", cache / "simple")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("transformers==5.25.0\n")
+    window = (datetime.now(timezone.utc) - datetime(2026, 11, 26, tzinfo=timezone.utc)).days
+    (repo / "chainward.toml").write_text(
+        f'[dependencies]\ncache-dir = "{cache}"\ncache-ttl = 2000000000\n\n'
+        f'[release-trust]\nmin-release-age = "{window} days"\n'
+    )
+    result = cli("check", "--select", "release-too-new", "--format", "json", cwd=repo)
+    (finding,) = json.loads(result.out)["findings"]
+    assert (finding["check_id"], finding["path"], finding["line"]) == (
+        "release-too-new",
+        "requirements.txt",
+        1,
+    )
+    assert result.code == 1
+    assert cli("explain", "publisher-changed", cwd=repo).code == 0
