@@ -902,3 +902,18 @@ def test_check_select_runs_the_family_scanner(tmp_path: Path, cli: Any) -> None:
     )
     assert result.code == 1
     assert cli("explain", "publisher-changed", cwd=repo).code == 0
+
+
+def test_offline_cooldown_from_the_publisher_lock_alone(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("torch==2.5.1\ntorch==2.5.0\n")
+    (tmp_path / "chainward.publishers.toml").write_text(
+        'version = 1\n\n[[package]]\nname = "torch"\nversion = "2.5.1"\n'
+        'upload-time = "2026-12-04T00:00:00Z"\nattestation-identities = []\n'
+    )
+    findings = run_checks(tmp_path, tmp_path / "empty", {"min-release-age": "7 days"}, offline=True)
+    # 2.5.1 is the recorded version: its age is known offline; 2.5.0 is not.
+    assert [(f.check_id, f.line) for f in findings] == [
+        ("release-too-new", 1),
+        ("release-not-verified", 2),
+    ]
+    assert "uploaded 2026-12-04 00:00 UTC" in findings[0].message

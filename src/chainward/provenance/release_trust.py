@@ -99,9 +99,8 @@ class HubClient:
     ) -> None:
         from chainward.dependencies.index import default_cache_dir
 
-        self.cache_dir = (cache_dir or default_cache_dir()).parent / "hub"
-        if cache_dir is not None:
-            self.cache_dir = cache_dir / "hub"
+        # Beside the PyPI cache by default (~/.cache/chainward/hub), inside cache-dir if set.
+        self.cache_dir = cache_dir / "hub" if cache_dir else default_cache_dir().parent / "hub"
         self.timeout = timeout
         self.offline = offline
         self.base_url = base_url.rstrip("/")
@@ -357,6 +356,8 @@ def check_dependencies(
         if locked:
             assert record is not None  # noqa: S101 - locked implies a record
             if offline:
+                if not record.identities:
+                    continue  # recorded as unattested: nothing to compare, nothing unverified
                 yield not_verified(
                     dependency,
                     "--offline: its attestations were not checked against the publisher "
