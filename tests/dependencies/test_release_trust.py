@@ -383,6 +383,20 @@ def test_lock_publishers_records_the_verified_identity(tmp_path: Path) -> None:
     # The lock just written makes the same pin clean.
     (repo / "chainward.publishers.toml").write_text(text)
     assert run_checks(repo, cache, {"publisher-scope": "all"}) == []
+    # Re-recording over another identity says that it changed.
+    (repo / "chainward.publishers.toml").write_text(text.replace("trailofbits/", "other/"))
+    locks, _ = read_locks(
+        lambda rel: (repo / rel).read_text(), inventory, "chainward.publishers.toml"
+    )
+    again = record_publishers(
+        [(d, d.version or "") for d in inventory.dependencies],
+        locks,
+        lambda _rel: None,
+        client=SimpleClient(cache_dir=cache, offline=True),
+        verifier=attestation_verifier(),
+    )
+    ((_, _, shown),) = again.recorded
+    assert "CHANGED: was GitHub(repository=other/pypi-attestations" in shown
 
 
 def test_release_from_another_repository_names_both_identities(tmp_path: Path) -> None:

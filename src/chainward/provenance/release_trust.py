@@ -601,6 +601,12 @@ def record_publishers(
             update.skipped.append((pin, why))
             continue
         shown = ", ".join(map(str, identities)) or "no attestations"
+        before = locks.record_for(dependency)
+        if before is not None and {i.comparable() for i in before.identities} != {
+            i.comparable() for i in identities
+        }:
+            # Re-recording accepts a change: say so loudly, the lock's diff must be reviewed.
+            shown += f" (CHANGED: was {', '.join(map(str, before.identities)) or 'none'})"
         if dependency.manifest == "pylock":
             text = update.files.get(dependency.path) or read_text(dependency.path) or ""
             new = set_pylock_identities(text, dependency.name, identities)
