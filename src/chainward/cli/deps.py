@@ -42,7 +42,10 @@ def register(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)"
     )
     deps.add_argument(
-        "--verify", action="store_true", help="check pinned hashes against PyPI (network)"
+        "--verify",
+        action="store_true",
+        help="check pinned hashes against PyPI, and the publisher lock and release cooldown "
+        "of [release-trust] (network)",
     )
     deps.add_argument(
         "--audit", action="store_true", help="report known vulnerabilities of pins (network)"
