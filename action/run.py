@@ -177,6 +177,46 @@ def merge_sarif(
     return base
 
 
+RELEASE_TRUST_CHECKS = (
+    "publisher-changed",
+    "missing-attestation",
+    "invalid-attestation",
+    "release-too-new",
+    "release-not-verified",
+)
+
+
+def release_trust_note(root: Path, config: str, offline: bool) -> str | None:
+    """The summary line for ``[tool.chainward.release-trust]``, or None when it is unused.
+
+    The release-trust checks (publisher lock, cooldown) run when the policy sets
+    ``min-release-age`` or the publisher lock exists (issue 18).
+    """
+    from chainward.catalog import load_registry
+    from chainward.core.errors import Error
+    from chainward.core.policy import load_policy
+    from chainward.dependencies.cooldown import describe_age, parse_duration
+
+    registry = load_registry()
+    schemas = {name: f.policy for name, f in registry.families.items() if f.policy}
+    try:
+        policy = load_policy(root, schemas, registry.ids(), Path(config) if config else None)
+        table = policy.domain("release-trust")
+        age = parse_duration(str(table.get("min-release-age", "0 days")))
+    except Error:
+        return None  # the check run reports the broken policy
+    lock = str(table.get("publisher-lock", "chainward.publishers.toml"))
+    parts = []
+    if age.total_seconds() > 0:
+        parts.append(f"cooldown: pins younger than {describe_age(age)} are flagged")
+    if (root / lock).is_file():
+        parts.append(f"publisher lock `{lock}` compared with each pin's PEP 740 attestations")
+    if not parts:
+        return None
+    tail = " (offline: reported as not verified)" if offline else ""
+    return "Release trust: " + "; ".join(parts) + tail + "."
+
+
 def render_summary(findings: list[dict[str, Any]], root: Path, notes: list[str]) -> str:
     """The job summary, drawn by chainward's own GitHub reporter."""
     from chainward import __version__
@@ -248,6 +288,11 @@ def main() -> int:
     if not selected or check_select:
         select = ["--select", ",".join(check_select)] if check_select else []
         runs.append(("check", ["check", *select]))
+    trust_note = release_trust_note(root, _env("INPUT_CONFIG"), "--offline" in common)
+    if trust_note and not selected:
+        # A network family, not in `check` by default: run it when the policy asks for it.
+        runs.append(("release-trust", ["check", "--select", ",".join(RELEASE_TRUST_CHECKS)]))
+        notes.append(trust_note)
     event_name, event_path = _env("GITHUB_EVENT_NAME"), _env("GITHUB_EVENT_PATH")
     pr = pull_request_range(event_name, event_path)
     wants_commits = not selected or any(c in commit_ids for c in selected)

@@ -19,6 +19,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "chainward.models.meta",
     "chainward.dependencies.meta",
     "chainward.dependencies.audit_meta",
+    "chainward.dependencies.trust_meta",
     "chainward.typosquats.meta",
 )
 

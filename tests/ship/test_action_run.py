@@ -166,3 +166,34 @@ def test_push_events_verify_the_pushed_commits(
     monkeypatch.setenv("GITHUB_EVENT_PATH", _event(tmp_path, {"before": "$(id)", "after": after}))
     with pytest.raises(run.ActionError, match="before in the push event payload"):
         run.main()
+
+
+def test_release_trust_runs_and_is_summarised_when_the_policy_asks(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run.release_trust_note(git_repo.path, "", False) is None
+    git_repo.write("chainward.toml", '[release-trust]\nmin-release-age = "7 days"\n')
+    git_repo.write("requirements.txt", "torch==2.5.1 --hash=sha256:" + "0" * 64 + "\n")
+    git_repo.write("chainward.publishers.toml", "version = 1\n")
+    note = run.release_trust_note(git_repo.path, "", True)
+    assert note is not None
+    assert "pins younger than 7 days are flagged" in note
+    assert "publisher lock `chainward.publishers.toml`" in note
+    assert "offline" in note
+    out, summary, temp = tmp_path / "out.txt", tmp_path / "summary.md", tmp_path / "runner"
+    temp.mkdir()
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_WORKSPACE": str(git_repo.path),
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(temp),
+        "INPUT_OFFLINE": "true",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    run.main()
+    text = summary.read_text()
+    assert "Release trust: cooldown" in text
+    assert "release-not-verified" in text  # offline: the cooldown could not be checked

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
@@ -18,6 +20,7 @@ from chainward.core.findings import Finding
 if TYPE_CHECKING:
     from chainward.cli.common import Loaded
     from chainward.dependencies.inventory import Inventory
+    from chainward.dependencies.inventory.model import Dependency
 
 _IMAGE_CHECKS = frozenset({"unpinned-base-image", "untrusted-base-image"})
 
@@ -39,7 +42,10 @@ def register(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)"
     )
     deps.add_argument(
-        "--verify", action="store_true", help="check pinned hashes against PyPI (network)"
+        "--verify",
+        action="store_true",
+        help="check pinned hashes against PyPI, and the publisher lock and release cooldown "
+        "of [release-trust] (network)",
     )
     deps.add_argument(
         "--audit", action="store_true", help="report known vulnerabilities of pins (network)"
@@ -52,6 +58,12 @@ def register(
     )
     deps.add_argument(
         "--list", action="store_true", help="print the inventory instead of checking it"
+    )
+    deps.add_argument(
+        "--lock-publishers",
+        action="store_true",
+        help="record each pinned AI dependency's PEP 740 publisher (repository, workflow, "
+        "environment) in pylock.toml or the publisher lock (network)",
     )
     deps.set_defaults(func=cmd_deps)
 
@@ -71,6 +83,11 @@ def register(
         help="requirements files or folders (default: every requirements file under .)",
     )
     pin.add_argument("--write", action="store_true", help="rewrite the files (atomically)")
+    pin.add_argument(
+        "--publishers",
+        action="store_true",
+        help="also record the PEP 740 publisher of each pin in the publisher lock (network)",
+    )
     pin.set_defaults(func=cmd_pin)
 
 
@@ -104,6 +121,10 @@ def cmd_deps(args: argparse.Namespace) -> int:
     if args.list:
         _print_inventory(inventory, args)
         return 0
+    if args.lock_publishers:
+        return _lock_publishers(
+            ctx, inventory, args, [(d, d.version or "") for d in _pins_of(inventory)]
+        )
     findings: list[Finding] = []
     if args.only != "index":
         for finding in check_inventory(inventory, policy):
@@ -123,6 +144,10 @@ def cmd_deps(args: argparse.Namespace) -> int:
                 inventory, policy, offline=args.offline, hashes=verify, vulnerabilities=audit
             )
         )
+    if verify:
+        from chainward.provenance.release_trust import check_release_trust
+
+        findings.extend(check_release_trust(ctx, inventory))
     findings.extend(ctx.notes)
     kept = apply_policy(findings, ctx.policy, ctx.root)
     return emit(kept, args, loaded, scanned=len(ctx.files))
@@ -183,18 +208,27 @@ def cmd_pin(args: argparse.Namespace) -> int:
         timeout=float(policy.get("timeout", 15)),
         offline=args.offline,
     )
-    pinner = Pinner(client, inventory.dependencies)
+    pinner = Pinner(client, inventory.dependencies, cooldown=_cooldown(ctx, args))
     failed = False
+    pins: list[tuple[Dependency, str]] = []
     for rel in targets:
         text = ctx.read_text(rel)
         if text is None:
             continue
         result = pin_requirements(rel, text, pinner, policy)
+        by_line = {d.line: d for d in inventory.dependencies if d.path == rel}
         for line, name, choice in result.pinned:
+            if line in by_line:
+                pins.append((replace(by_line[line], hashes=choice.hashes), choice.version))
             if not args.quiet:
                 sys.stderr.write(
                     f"{rel}:{line}: {name}=={choice.version} (from {choice.origin}, "
                     f"{len(choice.hashes)} hashes)\n"
+                )
+            if choice.skipped:
+                sys.stderr.write(
+                    f"{rel}:{line}: {name}: skipped {', '.join(choice.skipped)}: uploaded "
+                    "within min-release-age ([tool.chainward.release-trust])\n"
                 )
         for line, name, why in result.skipped:
             failed = True
@@ -213,4 +247,100 @@ def cmd_pin(args: argparse.Namespace) -> int:
             sys.stdout.write(result.diff())
     for note in ctx.notes:
         sys.stderr.write(f"{note.path}: {note.message}\n")
+    if args.publishers:
+        pins += [(d, d.version or "") for d in _pins_of(inventory) if d.path in targets]
+        if args.write:
+            code = _lock_publishers(ctx, inventory, args, pins)
+            failed = failed or code != 0
+        elif not args.quiet:
+            sys.stderr.write("chainward: --publishers records the publishers with --write\n")
     return 1 if failed else 0
+
+
+def _pins_of(inventory: Inventory) -> list[Dependency]:
+    """Pinned PyPI dependencies of the inventory (what the publisher lock covers)."""
+    from chainward.dependencies.verify import pinned
+
+    return pinned(inventory.dependencies)
+
+
+def _cooldown(ctx: ScanContext, args: argparse.Namespace) -> Callable[[str], dict[str, Any]] | None:
+    """Young releases by name for ``pin`` (None when no cooldown is configured)."""
+    from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
+    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.provenance.release_trust import now_utc
+
+    cooldown = CooldownPolicy.from_policy(ctx.policy.domain("release-trust"))
+    if not cooldown.active:
+        return None
+    deps = ctx.policy.domain("dependencies")
+    client = SimpleClient(
+        cache_dir=cache_dir_from(deps),
+        ttl=int(deps.get("cache-ttl", 86400)),
+        timeout=float(deps.get("timeout", 15)),
+        offline=args.offline,
+    )
+    now = now_utc()
+
+    def young(name: str) -> dict[str, Any]:
+        if not cooldown.applies_to(name):
+            return {}
+        project = client.project(name)  # NetworkError: the requirement is not pinned
+        times = release_times((f.version, f.upload_time, f.yanked) for f in project.files)
+        return dict(young_releases(times, cooldown, now))
+
+    return young
+
+
+def _lock_publishers(
+    ctx: ScanContext,
+    inventory: Inventory,
+    args: argparse.Namespace,
+    pins: list[tuple[Dependency, str]],
+) -> int:
+    """Record verified publisher identities; exit 1 if some could not be recorded."""
+    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.dependencies.trust_meta import DEFAULT_PUBLISHER_LOCK
+    from chainward.provenance.release_trust import (
+        attestation_verifier,
+        in_publisher_scope,
+        read_locks,
+        record_publishers,
+    )
+
+    if args.offline:
+        raise UsageError(
+            "recording publishers needs the network (PyPI's simple and integrity APIs)",
+            hint="run without --offline",
+        )
+    trust = ctx.policy.domain("release-trust")
+    deps = ctx.policy.domain("dependencies")
+
+    def read(rel: str) -> str | None:
+        return ctx.read_text(rel) if (ctx.root / rel).is_file() else None
+
+    locks, problems = read_locks(
+        read, inventory, str(trust.get("publisher-lock", DEFAULT_PUBLISHER_LOCK))
+    )
+    if problems:
+        raise InputError(problems[0].message, where=problems[0].path)
+    client = SimpleClient(
+        cache_dir=cache_dir_from(deps),
+        ttl=int(deps.get("cache-ttl", 86400)),
+        timeout=float(deps.get("timeout", 15)),
+    )
+    scoped = [(d, v) for d, v in pins if in_publisher_scope(d.name, trust, deps)]
+    update = record_publishers(scoped, locks, read, client=client, verifier=attestation_verifier())
+    for rel, new in sorted(update.files.items()):
+        try:
+            write_atomic(ctx.root / rel, new)
+        except OSError as exc:
+            raise UsageError(f"cannot write: {exc.strerror}", where=rel) from None
+    for where, pin, shown in update.recorded:
+        if not args.quiet:
+            sys.stderr.write(f"{where}: {pin}: {shown}\n")
+    for pin, why in update.skipped:
+        sys.stderr.write(f"not recorded: {pin}: {why}\n")
+    if not scoped and not args.quiet:
+        sys.stderr.write("chainward: no pinned dependency in publisher-scope\n")
+    return 1 if update.skipped else 0

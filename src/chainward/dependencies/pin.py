@@ -16,7 +16,7 @@ reported for a manual commit pin.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,8 @@ from chainward.dependencies.inventory.requirements import (
 )
 
 InstalledVersion = Callable[[str], str | None]
+YoungReleases = Callable[[str], Mapping[str, Any]]
+"""Name → {normalized version: upload time} of releases inside the cooldown (issue 18)."""
 
 
 def installed_version(name: str) -> str | None:
@@ -55,6 +57,8 @@ class Choice:
     origin: str
     """``lock``, ``environment``, ``pypi`` or ``pinned`` (already exact)."""
     hashes: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
+    """Newer releases in range left out because they are inside the cooldown."""
 
 
 @dataclass
@@ -85,8 +89,9 @@ class PinResult:
         )
 
 
-def newest_in_range(project: Project, specifier: str) -> str | None:
-    """PyPI's newest non-yanked release inside ``specifier`` (pre-releases only if asked)."""
+def newest_in_range(project: Project, specifier: str, exclude: Collection[str] = ()) -> str | None:
+    """PyPI's newest non-yanked release inside ``specifier`` (pre-releases only if asked),
+    leaving out the normalized versions in ``exclude``."""
     try:
         spec = SpecifierSet(specifier)
     except InvalidSpecifier:
@@ -99,7 +104,7 @@ def newest_in_range(project: Project, specifier: str) -> str | None:
             version = Version(raw)
         except InvalidVersion:
             continue
-        if spec.contains(version, prereleases=spec.prereleases):
+        if spec.contains(version, prereleases=spec.prereleases) and str(version) not in exclude:
             candidates.append(version)
     if not candidates:
         return None
@@ -117,6 +122,20 @@ def _published_sha256(project: Project, version: str) -> tuple[str, ...]:
     )
 
 
+def _normal(version: str) -> str:
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version
+
+
+def _newer(version: str, than: str) -> bool:
+    try:
+        return Version(version) > Version(than)
+    except InvalidVersion:
+        return False
+
+
 def _satisfies(version: str, specifier: str) -> bool:
     try:
         return SpecifierSet(specifier).contains(Version(version), prereleases=True)
@@ -132,6 +151,7 @@ class Pinner:
         client: PyPIClient,
         locked: Iterable[Dependency] = (),
         environment: InstalledVersion | None = installed_version,
+        cooldown: YoungReleases | None = None,
     ) -> None:
         self.client = client
         self.locked: dict[str, Dependency] = {}
@@ -139,27 +159,41 @@ class Pinner:
             if dependency.locked and dependency.version and dependency.source == "index":
                 self.locked.setdefault(dependency.name, dependency)
         self.environment = environment
+        self.cooldown = cooldown
 
     def choose(self, dependency: Dependency) -> Choice:
         """The version and hashes for ``dependency``; NetworkError/ValueError if none."""
         specifier = dependency.specifier
+        skipped: tuple[str, ...] = ()
         if dependency.version is not None:
             version, origin = dependency.version, "pinned"
         else:
             lock = self.locked.get(dependency.name)
             env = self.environment(dependency.raw_name) if self.environment else None
+            young = self.cooldown(dependency.name) if self.cooldown else {}
             if lock is not None and lock.version and _satisfies(lock.version, specifier):
-                if lock.hashes:
+                if lock.hashes and _normal(lock.version) not in young:
                     return Choice(lock.version, "lock", tuple(sorted(lock.hashes)))
                 version, origin = lock.version, "lock"
             elif env is not None and _satisfies(env, specifier):
                 version, origin = env, "environment"
             else:
+                version, origin = "", "pypi"
+            if not version or _normal(version) in young:
                 project = self.client.project(dependency.name)
-                newest = newest_in_range(project, specifier)
+                newest = newest_in_range(project, specifier, young)
                 if newest is None:
-                    raise ValueError(f"PyPI has no release of {dependency.name} in {specifier!r}")
+                    raise ValueError(
+                        f"PyPI has no release of {dependency.name} in {specifier!r}"
+                        + (" outside the cooldown" if young else "")
+                    )
                 version, origin = newest, "pypi"
+                skipped = tuple(
+                    sorted(
+                        (v for v in young if _satisfies(v, specifier) and _newer(v, newest)),
+                        key=Version,
+                    )
+                )
         project = self.client.project(dependency.name, version)
         hashes = _published_sha256(project, version)
         files = project.files(version)
@@ -167,7 +201,7 @@ class Pinner:
             raise ValueError(f"{dependency.name}=={version} is yanked on PyPI; choose another")
         if not hashes:
             raise ValueError(f"PyPI publishes no sha256 digests for {dependency.name}=={version}")
-        return Choice(version, origin, hashes)
+        return Choice(version, origin, hashes, skipped)
 
 
 def render_requirement(

@@ -177,3 +177,52 @@ def verify_pypi(
     if not results:
         raise InputError("the provenance holds no attestations", where=str(provenance_file))
     return results
+
+
+def verify_index_provenance(
+    raw: bytes, filename: str, sha256: str, root: TrustedRoot
+) -> list[tuple[dict[str, Any], Result]]:
+    """Verify a PyPI Provenance object for a file the index lists by name and sha256.
+
+    No download: the subject digest is compared with the index's sha256 (which the
+    pinned hashes are checked against by ``unpublished-hash``). Returns one
+    ``(publisher claims, result)`` per attestation; InputError if ``raw`` is not a
+    Provenance object. Each attestation is checked against its bundle's publisher
+    (issuer, repository, workflow, environment where the certificate carries it).
+    """
+    from pypi_attestations import Provenance
+
+    try:
+        provenance = Provenance.model_validate_json(raw)
+    except ValueError as exc:
+        raise InputError(
+            f"malformed PyPI provenance: {str(exc).splitlines()[0]}", where=filename
+        ) from None
+    artifact = Artifact.from_digest(filename, sha256)
+    out: list[tuple[dict[str, Any], Result]] = []
+    for bundle in provenance.attestation_bundles:
+        publisher = bundle.publisher
+        claims = {k: v for k, v in publisher.model_dump().items() if v is not None}
+        repository = getattr(publisher, "repository", None)
+        try:
+            policy_obj = publisher._as_policy()
+        except Exception as exc:  # an unknown publisher kind cannot be checked
+            out.append((claims, Result(False, f"publisher policy: {exc}", "pep740")))
+            continue
+        if not bundle.attestations:
+            out.append((claims, Result(False, "a bundle without attestations", "pep740")))
+        for attestation in bundle.attestations:
+            out.append(
+                (
+                    claims,
+                    _verify_one(
+                        attestation,
+                        policy_obj,
+                        Path(filename),
+                        artifact,
+                        repository if isinstance(repository, str) else None,
+                        root,
+                    ),
+                )
+            )
+    return out

@@ -98,11 +98,20 @@ class Artifact:
         """In-memory content."""
         return cls(name, data=data)
 
+    @classmethod
+    def from_digest(cls, name: str, sha256: str) -> Artifact:
+        """A file known only by its name and SHA-256 (an index listing): no other digest."""
+        artifact = cls(name)
+        artifact._digests["sha256"] = sha256.lower()
+        return artifact
+
     def digest(self, algorithm: str) -> str | None:
         """The hex digest for ``algorithm`` (one of :data:`DIGESTS`), else None."""
         if algorithm not in DIGESTS:
             return None
         if algorithm not in self._digests:
+            if self._data is None and self._path is None:
+                return None
             hasher = hashlib.new(algorithm)
             if self._data is not None:
                 hasher.update(self._data)
