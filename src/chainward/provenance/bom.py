@@ -177,7 +177,7 @@ def _hash_types(hashes: Sequence[str]) -> list[Any]:
 
 
 def _licences(text: str) -> list[Any]:
-    from cyclonedx.factory.license import LicenseFactory
+    from cyclonedx.contrib.license.factories import LicenseFactory
 
     if not text:
         return []

@@ -287,7 +287,10 @@ def check_statement(
         builder = statement_builder(predicate)
         if builder != policy.builder_id:
             return f"builder is {builder or '(none)'}, expected {policy.builder_id}", statement
-    if policy.repository is not None and str(predicate_type).startswith("https://slsa.dev/"):
+    # The repository is a provenance fact; a VSA (also under slsa.dev) names none.
+    if policy.repository is not None and str(predicate_type).startswith(
+        "https://slsa.dev/provenance/"
+    ):
         want = _norm_repo(repository_url(policy.repository))
         repos = statement_repositories(predicate)
         if not repos:
