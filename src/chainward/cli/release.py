@@ -119,6 +119,13 @@ def cmd_bom(args: argparse.Namespace) -> int:
             "chainward can depend on",
             hint="use --format cyclonedx (CycloneDX 1.7)",
         )
+    try:
+        import cyclonedx  # noqa: F401  (only to check that it is installed)
+    except ImportError:
+        raise UsageError(
+            "chainward bom needs cyclonedx-python-lib, from chainward's bom extra",
+            hint="pip install 'chainward[bom]'",
+        ) from None
     root = args.root or Path()
     if not root.is_dir():
         raise UsageError("no such folder", where=str(root))
