@@ -239,3 +239,36 @@ def test_attest_bom_signed_and_verified_and_flipped_hash_fails(
         str(tmp_path),
     )
     assert elsewhere.code == 1
+
+
+def test_vcs_url_and_registry_purls(git_repo: GitRepo, cli: Any, tmp_path: Path) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    git_repo.write(
+        "requirements.txt",
+        f"peft @ git+https://user:token@github.com/huggingface/peft.git@{commit}\n"
+        "transformers @ git+https://github.com/huggingface/transformers.git@main\n"
+        "flash-attn @ https://example.org/wheels/flash_attn-2.8.3+cu128-cp312-cp312-linux_x86_64.whl"
+        f" --hash={TORCH_HASH}\n"
+        "gradio @ https://example.org/wheels/gradio-4.37.2-py3-none-any.whl\n",
+    )
+    git_repo.write("Dockerfile", "FROM nvcr.io/nvidia/pytorch:26.01-py3\n")
+    git_repo.commit_all("deps")
+    document = _bom(cli, git_repo.path, tmp_path)
+    assert validate_cyclonedx(document) == []
+    libraries = {c["name"]: c for c in document["components"] if c["type"] == "library"}
+
+    def pinned(component: dict[str, Any]) -> str:
+        return next(p["value"] for p in component["properties"] if p["name"] == "chainward:pinned")
+
+    peft = libraries["peft"]
+    assert peft["version"] == commit
+    assert peft["purl"].startswith(f"pkg:pypi/peft@{commit}?vcs_url=")
+    assert "token" not in json.dumps(document)  # credentials never reach the BOM
+    assert pinned(peft) == "true"
+    assert pinned(libraries["transformers"]) == "false"  # a branch
+    assert libraries["flash-attn"]["version"] == "2.8.3+cu128"
+    assert "download_url=" in libraries["flash-attn"]["purl"]
+    assert pinned(libraries["flash-attn"]) == "true"  # a hash pins the URL's content
+    assert pinned(libraries["gradio"]) == "false"  # no hash: the URL can change
+    image = next(c for c in document["components"] if c["type"] == "container")
+    assert image["purl"] == "pkg:docker/nvidia/pytorch@26.01-py3?repository_url=nvcr.io"

@@ -202,43 +202,71 @@ def _properties(values: Mapping[str, str | Sequence[str]]) -> list[Any]:
     return out
 
 
+_DIST_VERSION = re.compile(r"^[A-Za-z0-9_.]+?-(\d[^-/]*?)(?:-[^/]*)?\.(?:whl|tar\.gz|zip)$")
+
+
+def _origin(dep: Dependency) -> tuple[str, str, bool]:
+    """(version, origin URL, pinned) of a dependency.
+
+    Index packages: the exact version, pinned when there is one. VCS: the full commit id
+    as version, pinned when there is one. URL: the version in the file name (wheel or
+    sdist), pinned only with a hash (the URL's content can change).
+    """
+    url = re.sub(r"://[^/@]*@", "://", dep.url or "").split("#", 1)[0]
+    if dep.source == "index":
+        return dep.version or "", "", bool(dep.version)
+    if dep.source == "vcs":
+        commit = re.search(r"@([0-9a-f]{40})$", url)
+        return (commit.group(1) if commit else ""), url, commit is not None
+    if dep.source == "url":
+        match = _DIST_VERSION.match(url.rsplit("/", 1)[-1].split("?", 1)[0])
+        return (match.group(1) if match else dep.version or ""), url, bool(dep.hashes)
+    return "", url, False
+
+
 def _package_components(deps: Sequence[Dependency]) -> list[Any]:
-    """One component per (ecosystem, name, version): hashes and places merged."""
+    """One component per (ecosystem, name, version, origin): hashes and places merged."""
     from cyclonedx.model.component import Component, ComponentType
     from packageurl import PackageURL
 
-    merged: dict[tuple[str, str, str], dict[str, list[str]]] = {}
+    merged: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
     for dep in deps:
-        version = (dep.version or "") if dep.source == "index" else ""
+        version, url, pinned = _origin(dep)
         ecosystem = "conda" if dep.ecosystem == "conda" or dep.manifest == "conda" else "pypi"
         entry = merged.setdefault(
-            (ecosystem, dep.name, version),
-            {"hashes": [], "declared": [], "specifiers": [], "urls": []},
+            (ecosystem, dep.name, version, dep.source, url),
+            {"hashes": [], "declared": [], "specifiers": [], "pinned": False},
         )
         entry["hashes"].extend(dep.hashes)
         entry["declared"].append(f"{dep.path}:{dep.line}")
+        entry["pinned"] = entry["pinned"] or pinned
         if dep.specifier:
             entry["specifiers"].append(dep.specifier)
-        if dep.url:
-            entry["urls"].append(re.sub(r"://[^/@]*@", "://", dep.url))
     out: list[Any] = []
-    for (ecosystem, name, version), entry in sorted(merged.items()):
-        pinned = bool(version) or any(_SHA.search(u.rsplit("@", 1)[-1]) for u in entry["urls"])
+    for (ecosystem, name, version, source, url), entry in sorted(merged.items()):
+        qualifiers: dict[str, str] = {}
+        if source == "vcs" and url:
+            qualifiers["vcs_url"] = url
+        elif source in ("url", "path") and url:
+            qualifiers["download_url"] = url
+        purl = PackageURL(
+            type=ecosystem, name=name, version=version or None, qualifiers=qualifiers or None
+        )
         out.append(
             Component(
                 type=ComponentType.LIBRARY,
                 name=name,
                 version=version or None,
-                bom_ref=f"pkg:{ecosystem}/{name}" + (f"@{version}" if version else ""),
-                purl=PackageURL(type=ecosystem, name=name, version=version or None),
+                bom_ref=purl.to_string(),
+                purl=purl,
                 hashes=_hash_types(entry["hashes"]),
                 properties=_properties(
                     {
                         "chainward:kind": "ai-package",
-                        "chainward:pinned": "true" if pinned else "false",
+                        "chainward:pinned": "true" if entry["pinned"] else "false",
+                        "chainward:source": source,
                         "chainward:declared-in": sorted(set(entry["declared"])),
                         "chainward:specifier": sorted(set(entry["specifiers"])),
-                        "chainward:url": sorted(set(entry["urls"])),
                     }
                 ),
             )
@@ -308,6 +336,7 @@ def _model_component(info: LockedModelInfo, lock_rel: str) -> Any:
         properties=_properties(
             {
                 "chainward:kind": "model",
+                "chainward:pinned": "true" if _SHA.match(model.revision or "") else "false",
                 "chainward:source": model.source,
                 PROPERTY_LOCK: lock_rel,
                 "chainward:model-name": model.name,
@@ -359,18 +388,26 @@ def _image_component(image: BaseImage) -> Any:
         name = name[: len(name) - len(last)] + last.split(":", 1)[0]
     digest = image.digest if image.digest and image.digest.startswith("sha256:") else ""
     version = digest or tag or None
+    registry = ""
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        # purl-spec docker: the registry goes in repository_url, not the namespace.
+        registry, name = first, rest
     namespace, _, short = name.rpartition("/")
+    qualifiers = {"tag": tag} if digest and tag else {}
+    if registry:
+        qualifiers["repository_url"] = registry
     return Component(
         type=ComponentType.CONTAINER,
-        name=name,
+        name=f"{registry}/{name}" if registry else name,
         version=version,
-        bom_ref=f"image:{name}@{version or 'unpinned'}",
+        bom_ref=f"image:{registry + '/' if registry else ''}{name}@{version or 'unpinned'}",
         purl=PackageURL(
             type="docker",
             namespace=namespace or None,
             name=short,
             version=version,
-            qualifiers={"tag": tag} if digest and tag else None,
+            qualifiers=qualifiers or None,
         ),
         hashes=_hash_types([digest]) if digest else [],
         properties=_properties(
