@@ -117,7 +117,11 @@ def _verify_release(workdir: Path, bundles: list[str], tmp: Path, key_text: str)
     else:
         options += ["--sigstore"]
         if _env("INPUT_TRUST_CONFIG"):
-            options += ["--trust-config", _env("INPUT_TRUST_CONFIG")]
+            # A private instance: its trusted root (inside the trust config) verifies too.
+            config = json.loads(Path(_env("INPUT_TRUST_CONFIG")).read_text(encoding="utf-8"))
+            root = tmp / "trusted_root.json"
+            root.write_text(json.dumps(config["trustedRoot"]), encoding="utf-8")
+            options += ["--trust-config", _env("INPUT_TRUST_CONFIG"), "--trusted-root", str(root)]
     artifacts = [_artifact_of(b) for b in bundles]
     command = [sys.executable, "-m", "chainward", "verify-release", *options, "--", *artifacts]
     proc = subprocess.run(command, cwd=workdir, check=False)

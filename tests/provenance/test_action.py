@@ -180,7 +180,10 @@ def test_action_metadata_is_safe() -> None:
     assert "sigstore==" in lock and "--hash=sha256:" in lock
 
 
-def test_action_keyless_against_a_private_instance(git_repo: GitRepo, tmp_path: Path) -> None:
+@pytest.mark.parametrize("verify_release", [False, True])
+def test_action_keyless_against_a_private_instance(
+    verify_release: bool, git_repo: GitRepo, tmp_path: Path
+) -> None:
     """The action's keyless path, end to end: token endpoint and Sigstore on loopback."""
     import json
     import time
@@ -189,6 +192,13 @@ def test_action_keyless_against_a_private_instance(git_repo: GitRepo, tmp_path: 
     from tests.provenance.fake_sigstore import FakeSigstore
 
     git_repo.write("dist/app-1.0.tar.gz", "sdist\n")
+    if verify_release:
+        git_repo.write(
+            "pyproject.toml",
+            '[tool.chainward.release]\nrepository = "acme/app"\n'
+            'workflow = ".github/workflows/release.yml"\nref = "refs/tags/v.*"\n'
+            'required-attestations = ["provenance", "bom"]\nslsa-level = 2\n',
+        )
     git_repo.commit_all("release")
     ref = "acme/app/.github/workflows/release.yml@refs/tags/v1"
     now = int(time.time())
@@ -219,6 +229,8 @@ def test_action_keyless_against_a_private_instance(git_repo: GitRepo, tmp_path: 
             "INPUT_SUBJECT_PATH": "dist/*",
             "INPUT_TRUST_CONFIG": str(trust_config),
             "INPUT_WORKING_DIRECTORY": str(git_repo.path),
+            "INPUT_BOM": "true" if verify_release else "false",
+            "INPUT_VERIFY_RELEASE": "true" if verify_release else "false",
         }
         proc = subprocess.run(
             (sys.executable, str(ACTION / "run.py")),
@@ -230,6 +242,40 @@ def test_action_keyless_against_a_private_instance(git_repo: GitRepo, tmp_path: 
     assert proc.returncode == 0, proc.stderr
     [path] = _outputs(output)["bundle-paths"].splitlines()
     assert path.endswith("app-1.0.tar.gz.sigstore.json")
+    if verify_release:
+        # BOM and VSA signed keylessly too; the VSA claims build level 2.
+        outputs = _outputs(output)
+        assert outputs["bom-paths"].endswith("app-1.0.tar.gz.cdx.sigstore.json")
+        assert outputs["vsa-result"] == "PASSED"
+        assert outputs["vsa-paths"].endswith("app-1.0.tar.gz.vsa.sigstore.json")
+        vsa = subprocess.run(
+            (
+                sys.executable,
+                "-m",
+                "chainward",
+                "verify-attestation",
+                str(git_repo.path / "dist" / "app-1.0.tar.gz"),
+                "--bundle",
+                outputs["vsa-paths"],
+                "--predicate-type",
+                "https://slsa.dev/verification_summary/v1",
+                "--trusted-root",
+                str(tmp_path / "root.json"),
+                "--cert-identity",
+                f"https://github.com/{ref}",
+                "--cert-oidc-issuer",
+                "https://token.actions.githubusercontent.com",
+                "--verified-statements",
+                str(tmp_path / "vsa.json"),
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert vsa.returncode == 0, vsa.stdout + vsa.stderr
+        statements = json.loads((tmp_path / "vsa.json").read_text())["statements"]
+        [statement] = next(iter(statements.values()))
+        assert statement["predicate"]["verifiedLevels"] == ["SLSA_BUILD_LEVEL_2"]
     verify = subprocess.run(
         (
             sys.executable,
