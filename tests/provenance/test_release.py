@@ -183,6 +183,19 @@ def test_wrong_key_fails_and_no_builder_is_a_usage_error(
     assert cli("verify-release", str(artifact), "--no-sign", cwd=repo.path).code == 2
 
 
+def test_key_signed_provenance_from_another_repository_fails(
+    signed: tuple[GitRepo, Path, Path, Path], cli: Any
+) -> None:
+    repo, public, _, _ = signed
+    artifact = repo.path / "dist" / "app-1.0.tar.gz"
+    _policy(repo, key=str(public), repository="acme/app")
+    assert cli("verify-release", str(artifact), "--no-sign", cwd=repo.path).code == 0
+    _policy(repo, key=str(public), repository="evil/app")
+    result = cli("verify-release", str(artifact), "--no-sign", cwd=repo.path)
+    assert result.code == 1
+    assert "source repository is https://github.com/acme/app" in result.out
+
+
 def _statement(models: list[str]) -> dict[str, Any]:
     return {
         "predicateType": "https://slsa.dev/provenance/v1",

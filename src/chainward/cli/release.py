@@ -251,7 +251,7 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
     policy = Policy(
         identity_regexp=None if key else identity,
         issuer=None if key else release.issuer,
-        repository=None if key else (release.repository or None),
+        repository=release.repository or None,
         predicate_types=(SLSA_PROVENANCE_V1,),
     )
     signer, how = _make_signer(args)
