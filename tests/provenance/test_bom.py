@@ -272,3 +272,43 @@ def test_vcs_url_and_registry_purls(git_repo: GitRepo, cli: Any, tmp_path: Path)
     assert pinned(libraries["gradio"]) == "false"  # no hash: the URL can change
     image = next(c for c in document["components"] if c["type"] == "container")
     assert image["purl"] == "pkg:docker/nvidia/pytorch@26.01-py3?repository_url=nvcr.io"
+
+
+def test_code_downloads_are_listed_with_their_scope(
+    ai_release: GitRepo, cli: Any, tmp_path: Path
+) -> None:
+    sha = "3" * 40
+    ai_release.write(
+        "app/serve.py",
+        "from transformers import AutoModel\nfrom datasets import load_dataset\n"
+        f'model = AutoModel.from_pretrained("acme-ai/reranker", revision="{sha}")\n'
+        'data = load_dataset("stanfordnlp/imdb", revision="main")\n'
+        'again = AutoModel.from_pretrained("acme-ai/tiny-sentiment")\n'
+        "hub = __import__('torch').hub.load('pytorch/vision:v0.10.0', 'resnet18')\n",
+    )
+    ai_release.write(
+        "tests/test_model.py",
+        "from transformers import AutoModel\n"
+        'AutoModel.from_pretrained("hf-internal-testing/tiny-random-bert")\n',
+    )
+    ai_release.write(
+        "examples/demo.py",
+        'import transformers\ntransformers.pipeline("text-generation", model="gpt2")\n',
+    )
+    ai_release.commit_all("code")
+    document = _bom(cli, ai_release.path, tmp_path)
+    assert validate_cyclonedx(document) == []
+    refs = _by_ref(document)
+    reranker = refs[f"hub-model:acme-ai/reranker@{sha}"]
+    assert reranker["purl"] == f"pkg:huggingface/acme-ai/reranker@{sha}"
+    assert "scope" not in reranker  # required: the application's own code
+    assert refs["hub-model:hf-internal-testing/tiny-random-bert@unpinned"]["scope"] == "excluded"
+    assert refs["hub-model:gpt2@unpinned"]["scope"] == "optional"
+    # The locked model is not listed twice because the code downloads it too.
+    assert not [r for r in refs if r.startswith("hub-model:acme-ai/tiny-sentiment")]
+    imdb = refs["dataset:stanfordnlp/imdb@main"]
+    props = {p["name"]: p["value"] for p in imdb["properties"]}
+    assert props["chainward:pinned"] == "false"
+    assert props["chainward:downloaded-in"] == "app/serve.py:4"
+    graph = {d["ref"]: set(d.get("dependsOn", [])) for d in document["dependencies"]}
+    assert f"hub-model:acme-ai/reranker@{sha}" in graph["project"]

@@ -242,3 +242,35 @@ def test_identity_regexp_from_the_policy() -> None:
     assert re.fullmatch(pattern, ok)
     assert not re.fullmatch(pattern, ok.replace("acme/app", "acme/app2"))
     assert not re.fullmatch(pattern, ok.replace("refs/tags/v1.0", "refs/heads/main"))
+
+
+def test_models_only_tests_download_do_not_count(
+    ai_release: GitRepo,  # noqa: F811
+    cli: Any,
+    tmp_path: Path,
+) -> None:
+    private, public = make_key(tmp_path, "builder", "ec")
+    ai_release.write(
+        "tests/test_model.py",
+        "from transformers import AutoModel\n"
+        'AutoModel.from_pretrained("hf-internal-testing/tiny-random-bert")\n',
+    )
+    ai_release.commit_all("tests")
+    artifact = ai_release.path / "dist" / "app-1.0.tar.gz"
+    attest = cli("attest", str(artifact), "--key", str(private), "--bom", cwd=ai_release.path)
+    assert attest.code == 0, attest.err
+    _policy(ai_release, key=str(public), allowed_hub_orgs=["acme-ai"])
+    passed = cli("verify-release", str(artifact), "--no-sign", cwd=ai_release.path)
+    assert passed.code == 0, passed.out
+    # The same download in the application's code is part of the release.
+    ai_release.write(
+        "app/serve.py",
+        "from transformers import AutoModel\n"
+        'AutoModel.from_pretrained("hf-internal-testing/tiny-random-bert")\n',
+    )
+    ai_release.commit_all("app")
+    attest = cli("attest", str(artifact), "--key", str(private), "--bom", cwd=ai_release.path)
+    assert attest.code == 0
+    failed = cli("verify-release", str(artifact), "--no-sign", cwd=ai_release.path)
+    assert failed.code == 1
+    assert "hf-internal-testing/tiny-random-bert is not in allowed-models" in failed.out

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chainward.core.policy import Policy
     from chainward.dependencies.inventory import BaseImage, Dependency
     from chainward.dependencies.inventory.workflows import UsesRef
+    from chainward.models.downloads import ModelCall
     from chainward.models.lock import LockedModel
     from chainward.provenance.statement import SourceInfo
 
@@ -78,6 +79,8 @@ class BomInputs:
     models: tuple[LockedModelInfo, ...] = ()
     images: tuple[BaseImage, ...] = ()
     actions: tuple[UsesRef, ...] = ()
+    downloads: tuple[ModelCall, ...] = ()
+    """Hub models, datasets and torch.hub repositories the Python code downloads."""
     lock_path: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -114,6 +117,7 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
             uses.extend(parse_workflow(rel, text).uses)
         except YamlError as exc:
             notes.append(f"{rel}: not read ({exc})")
+    downloads = _scan_downloads(ctx, files, notes)
     models: list[LockedModelInfo] = []
     lock = lock_path if lock_path is not None else root / "chainward.lock"
     lock_rel = ""
@@ -134,9 +138,36 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
         models=tuple(models),
         images=tuple(inventory.images),
         actions=tuple(uses),
+        downloads=tuple(downloads),
         lock_path=lock_rel,
         notes=tuple(notes),
     )
+
+
+def _scan_downloads(ctx: Any, files: Sequence[str], notes: list[str]) -> list[ModelCall]:
+    """The hub downloads of every Python file (read as data, with ``ast``)."""
+    from chainward.models.downloads import scan_source
+
+    def exists(value: str) -> bool:
+        try:
+            return bool((ctx.root / value).exists())
+        except (OSError, ValueError):
+            return False
+
+    found: list[ModelCall] = []
+    for rel in files:
+        if not rel.lower().endswith(".py"):
+            continue
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        try:
+            calls = scan_source(rel, text, exists=exists)
+        except (SyntaxError, RecursionError, ValueError) as exc:
+            notes.append(f"{rel}: not read for downloads ({type(exc).__name__})")
+            continue
+        found.extend(c for c in calls if c.repo_state == "hub" and c.repo_id)
+    return found
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -353,7 +384,9 @@ def dataset_ref(dataset: str) -> str:
     return f"dataset:{dataset}"
 
 
-def _dataset_component(dataset: str) -> Any:
+def _dataset_component(
+    dataset: str, revision: str | None = None, places: Sequence[str] = ()
+) -> Any:
     from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
     from cyclonedx.model.component import Component, ComponentType
 
@@ -368,12 +401,132 @@ def _dataset_component(dataset: str) -> Any:
     return Component(
         type=ComponentType.DATA,
         name=dataset,
-        bom_ref=dataset_ref(dataset),
+        version=revision,
+        bom_ref=dataset_ref(dataset) + (f"@{revision}" if revision else ""),
+        scope=_scope(places),
         external_references=refs,
         properties=_properties(
-            {"chainward:kind": "dataset", "chainward:revision": "unknown (not in the model card)"}
+            {
+                "chainward:kind": "dataset",
+                "chainward:pinned": "true" if _SHA.match(revision or "") else "false",
+                "chainward:revision": revision or "unknown (not pinned where it is named)",
+                "chainward:downloaded-in": sorted(set(places)),
+            }
         ),
     )
+
+
+def _hub_model_component(repo_id: str, revision: str | None, places: Sequence[str]) -> Any:
+    """A model the code downloads from the hub that chainward.lock does not lock."""
+    from cyclonedx.model.component import Component, ComponentType
+
+    group, _, name = repo_id.rpartition("/")
+    return Component(
+        type=ComponentType.MACHINE_LEARNING_MODEL,
+        name=name,
+        group=group or None,
+        version=revision,
+        bom_ref=f"hub-model:{repo_id}@{revision or 'unpinned'}",
+        scope=_scope(places),
+        purl=_hf_purl(repo_id, revision),
+        properties=_properties(
+            {
+                "chainward:kind": "model",
+                "chainward:locked": "false",
+                "chainward:pinned": "true" if _SHA.match(revision or "") else "false",
+                "chainward:downloaded-in": sorted(set(places)),
+            }
+        ),
+    )
+
+
+def _torch_hub_component(repo: str, ref: str | None, places: Sequence[str]) -> Any | None:
+    """A GitHub repository whose code ``torch.hub.load`` fetches and runs."""
+    from cyclonedx.model.component import Component, ComponentType
+    from packageurl import PackageURL
+
+    owner, _, name = repo.partition("/")
+    if not owner or not name or "/" in name:
+        return None
+    return Component(
+        type=ComponentType.APPLICATION,
+        name=repo,
+        version=ref,
+        bom_ref=f"torch-hub:{repo}@{ref or 'default-branch'}",
+        scope=_scope(places),
+        purl=PackageURL(type="github", namespace=owner, name=name, version=ref),
+        properties=_properties(
+            {
+                "chainward:kind": "torch-hub",
+                "chainward:pinned": "true" if _SHA.match(ref or "") else "false",
+                "chainward:downloaded-in": sorted(set(places)),
+            }
+        ),
+    )
+
+
+_TEST_PARTS = frozenset({"tests", "test", "testing"})
+_OPTIONAL_PARTS = frozenset({"examples", "example", "scripts", "docs", "benchmarks", "notebooks"})
+
+
+def _scope(places: Sequence[str]) -> Any:
+    """CycloneDX scope from where a download is written: ``excluded`` when only tests
+    use it (the spec's "test and other non-runtime purposes"), ``optional`` when only
+    examples, scripts, docs or benchmarks do, else None (required, the default)."""
+    from cyclonedx.model.component import ComponentScope
+
+    def parts(place: str) -> list[str]:
+        return place.rsplit(":", 1)[0].split("/")
+
+    def is_test(place: str) -> bool:
+        segments = parts(place)
+        name = segments[-1]
+        return bool(_TEST_PARTS.intersection(segments[:-1])) or (
+            name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        )
+
+    if places and all(is_test(p) for p in places):
+        return ComponentScope.EXCLUDED
+    if places and all(is_test(p) or _OPTIONAL_PARTS.intersection(parts(p)[:1]) for p in places):
+        return ComponentScope.OPTIONAL
+    return None
+
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
+
+
+def _download_components(inputs: BomInputs, datasets: dict[str, Any]) -> list[Any]:
+    """Components for what the code downloads: hub models not in the lock, datasets
+    (merged into ``datasets``), torch.hub repositories. Returns the non-dataset ones."""
+    locked = {m.model.hf_id.lower() for m in inputs.models if m.model.hf_id}
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for call in inputs.downloads:
+        repo = call.repo_id or ""
+        if call.kind == "model" and call.api.startswith(("timm", "open_clip")):
+            continue  # library names and tags, not hub ids
+        if call.kind in ("model", "dataset") and not _HUB_ID.match(repo):
+            continue
+        key = (call.kind, repo, call.revision or "")
+        grouped.setdefault(key, []).append(f"{call.path}:{call.line}")
+    out: list[Any] = []
+    for (kind, repo, revision), places in sorted(grouped.items()):
+        if kind == "dataset":
+            ref = dataset_ref(repo) + (f"@{revision}" if revision else "")
+            if ref in datasets:
+                existing = datasets[ref]
+                datasets[ref] = _dataset_component(repo, revision or None, places)
+                datasets[ref].properties.update(
+                    p for p in existing.properties if p.name != "chainward:revision"
+                )
+            else:
+                datasets[ref] = _dataset_component(repo, revision or None, places)
+        elif kind == "model" and repo.lower() not in locked:
+            out.append(_hub_model_component(repo, revision or None, places))
+        elif kind == "code":
+            component = _torch_hub_component(repo, revision or None, places)
+            if component is not None:
+                out.append(component)
+    return out
 
 
 def _image_component(image: BaseImage) -> Any:
@@ -496,7 +649,7 @@ def build_bom(inputs: BomInputs) -> dict[str, Any]:
         if info.model.hf_id:
             by_hub[info.model.hf_id.lower()] = component
         for dataset in info.card.datasets:
-            datasets.setdefault(dataset, _dataset_component(dataset))
+            datasets.setdefault(dataset_ref(dataset), _dataset_component(dataset))
     for info in inputs.models:
         component = models[info.model.name]
         ancestors = [
@@ -528,6 +681,9 @@ def build_bom(inputs: BomInputs) -> dict[str, Any]:
                 ]
             )
     direct.extend(models.values())
+    card_datasets = set(datasets)
+    direct.extend(_download_components(inputs, datasets))
+    direct.extend(datasets[k] for k in sorted(set(datasets) - card_datasets))
     images: dict[str, Any] = {}
     for image in inputs.images:
         component = _image_component(image)
@@ -541,12 +697,12 @@ def build_bom(inputs: BomInputs) -> dict[str, Any]:
         if action is not None:
             direct.append(action)
 
-    for component in (*direct, *(datasets[k] for k in sorted(datasets))):
+    for component in (*direct, *(datasets[k] for k in sorted(card_datasets))):
         bom.components.add(component)
     bom.register_dependency(root, direct)
     for info in inputs.models:
         component = models[info.model.name]
-        needs = [datasets[d] for d in info.card.datasets]
+        needs = [datasets[dataset_ref(d)] for d in info.card.datasets]
         needs.extend(by_hub[b.lower()] for b in info.card.base_models if b.lower() in by_hub)
         bom.register_dependency(component, [n for n in needs if n is not component])
     for dataset in datasets.values():

@@ -186,6 +186,8 @@ def _model_ids_from_statement(statement: Mapping[str, Any]) -> list[str]:
                 continue
             if component.get("type") != "machine-learning-model":
                 continue
+            if component.get("scope") == "excluded":
+                continue  # downloaded only by tests: not part of the release
             purl = component.get("purl")
             if isinstance(purl, str) and purl.startswith("pkg:huggingface/"):
                 out.append(purl[len("pkg:huggingface/") :].split("@", 1)[0])
