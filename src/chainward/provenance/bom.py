@@ -144,6 +144,16 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
     )
 
 
+# The last name of every download API the models scanner knows
+# (chainward.models.downloads._match_api): a call to one of them, or an import that
+# aliases it, names it in the text, so a file without any of these cannot download
+# anything the scanner would find, and its (costly) parse is skipped.
+_MAY_DOWNLOAD = re.compile(
+    r"from_pretrained|pipeline|hf_hub_download|snapshot_download|load_dataset|"
+    r"SentenceTransformer|CrossEncoder|SparseEncoder|create_model|get_tokenizer|hub"
+)
+
+
 def _scan_downloads(ctx: Any, files: Sequence[str], notes: list[str]) -> list[ModelCall]:
     """The hub downloads of every Python file (read as data, with ``ast``)."""
     from chainward.models.downloads import scan_source
@@ -159,7 +169,7 @@ def _scan_downloads(ctx: Any, files: Sequence[str], notes: list[str]) -> list[Mo
         if not rel.lower().endswith(".py"):
             continue
         text = ctx.read_text(rel)
-        if text is None:
+        if text is None or not _MAY_DOWNLOAD.search(text):
             continue
         try:
             calls = scan_source(rel, text, exists=exists)
