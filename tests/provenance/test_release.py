@@ -274,3 +274,18 @@ def test_models_only_tests_download_do_not_count(
     failed = cli("verify-release", str(artifact), "--no-sign", cwd=ai_release.path)
     assert failed.code == 1
     assert "hf-internal-testing/tiny-random-bert is not in allowed-models" in failed.out
+
+
+def test_identity_of_a_reusable_workflow_in_another_repository() -> None:
+    import re
+
+    policy = ReleasePolicy(
+        repository="acme/app",
+        workflow="acme/release-tools/.github/workflows/build.yml",
+        ref="refs/tags/v.*",
+    )
+    pattern = policy.identity_regexp()
+    assert pattern is not None
+    san = "https://github.com/acme/release-tools/.github/workflows/build.yml@refs/tags/v2"
+    assert re.fullmatch(pattern, san)
+    assert not re.fullmatch(pattern, san.replace("acme/release-tools", "evil/release-tools"))

@@ -156,7 +156,9 @@ class ReleasePolicy:
 
         GitHub workflow identities are ``https://github.com/OWNER/REPO/PATH@REF``; the
         repository and workflow are matched literally, the ref as a regular expression
-        (any ref when not given).
+        (any ref when not given). A reusable workflow of another repository is named
+        in full (``OWNER/REPO/.github/workflows/X.yml``): the certificate names it, while
+        ``repository`` is then checked as the certificate's source repository.
         """
         if not self.repository:
             return None
@@ -164,8 +166,11 @@ class ReleasePolicy:
         if "://" not in repo:
             repo = f"https://github.com/{repo}"
         workflow = self.workflow.strip().lstrip("/")
-        path = re.escape(workflow) if workflow else r"\.github/workflows/[^@]+"
         ref = self.ref or r".+"
+        if not workflow.startswith(".github/") and "/.github/workflows/" in workflow:
+            host = repo.split("://", 1)[0] + "://" + repo.split("://", 1)[1].split("/", 1)[0]
+            return f"{re.escape(host)}/{re.escape(workflow)}@(?:{ref})"
+        path = re.escape(workflow) if workflow else r"\.github/workflows/[^@]+"
         return f"{re.escape(repo)}/{path}@(?:{ref})"
 
     def digest(self) -> str:

@@ -37,7 +37,9 @@ FAMILY = Family(
             "str",
             "",
             "The builder workflow's path in that repository, e.g. "
-            '`".github/workflows/release.yml"` (default: any workflow of the repository).',
+            '`".github/workflows/release.yml"` (default: any workflow of the repository), '
+            "or a reusable workflow of another repository in full, "
+            '`"acme/release-tools/.github/workflows/build.yml"`.',
         ),
         "ref": KeySpec(
             "str",
