@@ -16,6 +16,7 @@ FAMILY_MODULES: tuple[str, ...] = (
     "chainward.actions.meta",
     "chainward.commits.meta",
     "chainward.provenance.meta",
+    "chainward.provenance.release_meta",
     "chainward.models.meta",
     "chainward.dependencies.meta",
     "chainward.dependencies.audit_meta",

@@ -83,6 +83,7 @@ EXPECT: Mapping[str, Expect] = {
     "verify-attestation": Expect(
         2, "dist/pkg-1.0.tar.gz: no attestation found next to the artifact"
     ),
+    "verify-release": Expect(2, "the release policy names no builder"),
     "verify-model-hashes": Expect(1, "model 'adapter': 'models/adapter.bin' has sha256"),
     "pin-model-downloads": Expect(
         1, "downloads model 'meta-llama/Llama-3.1-8B' without a pinned revision"

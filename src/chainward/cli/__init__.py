@@ -24,6 +24,8 @@ COMMAND_MODULES: dict[str, str] = {
     "commits": "chainward.cli.commits",
     "attest": "chainward.cli.provenance",
     "verify-attestation": "chainward.cli.provenance",
+    "bom": "chainward.cli.release",
+    "verify-release": "chainward.cli.release",
     "models": "chainward.cli.models",
     "deps": "chainward.cli.deps",
     "pin": "chainward.cli.deps",

@@ -72,6 +72,12 @@ def register(
         help="write attestations into DIR instead of next to each subject",
     )
     attest.add_argument(
+        "--bom",
+        action="store_true",
+        help="also attest the CycloneDX AI BOM (predicate https://cyclonedx.org/bom), "
+        "signed the same way, as SUBJECT.cdx.intoto.jsonl or SUBJECT.cdx.sigstore.json",
+    )
+    attest.add_argument(
         "--root",
         type=Path,
         metavar="DIR",
@@ -148,6 +154,19 @@ def register(
         metavar="FILE",
         help="write the statements that verified (JSON, by artifact), e.g. to read which "
         "models and AI dependencies went into a release",
+    )
+    verify.add_argument(
+        "--bom-bundle",
+        type=Path,
+        metavar="FILE",
+        help="the BOM attestation to verify too (default: ARTIFACT.cdx.intoto.jsonl or "
+        "ARTIFACT.cdx.sigstore.json when present)",
+    )
+    verify.add_argument(
+        "--model-root",
+        type=Path,
+        metavar="DIR",
+        help="where the BOM's model files are hashed and compared (default: .)",
     )
     verify.set_defaults(func=cmd_verify_attestation)
 
@@ -256,11 +275,27 @@ def cmd_attest(args: argparse.Namespace) -> int:
         text, suffix = sign_keyless(statement, token, args.trust_config), BUNDLE_SUFFIX
     else:
         text, suffix = "", ""
+    bom_text = ""
+    if args.bom:
+        from chainward.cli.release import _valid_bom
+        from chainward.provenance.bom import build_bom, collect_bom_inputs
+        from chainward.provenance.release import bom_statement
+
+        bom_inputs = collect_bom_inputs(root, loaded.policy, root / lock_rel)
+        bom = bom_statement(subjects, _valid_bom(build_bom(bom_inputs)))
+        if private_key is not None:
+            bom_text = sign_with_key(bom, private_key)
+        elif token is not None:
+            bom_text = sign_keyless(bom, token, args.trust_config)
     if text:
         for subject in subjects:
             target = output_path(subject.path, suffix, args.out_dir)
             write_output(target, text)
             written.append(str(target))
+            if bom_text:
+                bom_target = output_path(subject.path, ".cdx" + suffix, args.out_dir)
+                write_output(bom_target, bom_text)
+                written.append(str(bom_target))
     _print_attest(args, statement, written, len(statement_bytes(statement)))
     return 0
 
@@ -340,6 +375,48 @@ def _policy(args: argparse.Namespace, table: Any) -> Any:
     )
 
 
+def _verify_companions(
+    args: argparse.Namespace, artifact: Path, policy: Any, key: Any, results: list[Any]
+) -> Any:
+    """A failed Result when the BOM beside the artifact, or a verified VSA, says no.
+
+    The BOM attestation (``--bom-bundle``, or ``ARTIFACT.cdx.*`` beside it) must verify
+    with the same signer policy, and its model files must match the files under
+    ``--model-root``. A verified VSA must say PASSED.
+    """
+    from chainward.provenance.release import (
+        BOM_INFIX,
+        VSA_PREDICATE_TYPE,
+        companion_path,
+        verify_bom,
+        vsa_problem,
+    )
+    from chainward.provenance.verify import Artifact, Result
+
+    for result in results:
+        statement = result.statement
+        if result.verified and statement and statement.get("predicateType") == VSA_PREDICATE_TYPE:
+            problem = vsa_problem(statement)
+            if problem:
+                return Result(False, problem, "vsa", statement=statement)
+    if args.bundle is not None and args.bom_bundle is None:
+        return None
+    bom_bundle = args.bom_bundle or companion_path(artifact, BOM_INFIX, BUNDLE_SUFFIXES)
+    if bom_bundle is None:
+        return None
+    bom = verify_bom(
+        bom_bundle,
+        Artifact.from_path(artifact),
+        policy,
+        key=key,
+        trusted_root_path=args.trusted_root,
+        model_root=args.model_root or Path(),
+    )
+    if not args.quiet and bom.verified:
+        sys.stderr.write(f"chainward: verified {bom_bundle}: {bom.reason}\n")
+    return None if bom.verified else bom
+
+
 def cmd_verify_attestation(args: argparse.Namespace) -> int:
     """Verify each artifact's attestation and report the ones that do not verify."""
     from chainward.core.files import to_relative
@@ -390,6 +467,10 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             # that verifies against the policy is enough.
             ok = any(r.verified for r in results)
             source = str(bundle)
+        if ok and args.pypi_provenance is None:
+            extra = _verify_companions(args, artifact, policy, key, results)
+            if extra is not None:
+                ok, results = False, [extra]
         if ok:
             verified[rel] = [r.statement for r in results if r.verified and r.statement]
             if not args.quiet:

@@ -296,7 +296,10 @@ def check_statement(
         builder = statement_builder(predicate)
         if builder != policy.builder_id:
             return f"builder is {builder or '(none)'}, expected {policy.builder_id}", statement
-    if policy.repository is not None and str(predicate_type).startswith("https://slsa.dev/"):
+    # The repository is a provenance fact; a VSA (also under slsa.dev) names none.
+    if policy.repository is not None and str(predicate_type).startswith(
+        "https://slsa.dev/provenance/"
+    ):
         want = _norm_repo(repository_url(policy.repository))
         repos = statement_repositories(predicate)
         if not repos:
@@ -537,7 +540,18 @@ def _verify_keyed_bundle(
         entry = TransparencyLogEntry(entries[0])
     except (SigstoreError, ValueError) as exc:
         return _fail(f"invalid log entry: {_reason(exc)}", "key")
-    if not (entry._inner.inclusion_promise and entry._inner.integrated_time):
+    rekor_v2 = entry._inner.kind_version.version == "0.0.2"
+    if rekor_v2:
+        # Rekor v2 entries carry no signed entry timestamp: the verified time comes from
+        # RFC 3161 timestamps, and at least one must be there (each is verified below).
+        stamps = inner.verification_material.timestamp_verification_data
+        if stamps is None or not stamps.rfc3161_timestamps:
+            return _fail(
+                "the Rekor v2 log entry comes without a signed timestamp, so there is no "
+                "verified signing time",
+                "key",
+            )
+    elif not (entry._inner.inclusion_promise and entry._inner.integrated_time):
         # Without a signed entry timestamp there is no verified time for a key bundle.
         return _fail("the log entry has no signed entry timestamp", "key")
     try:
@@ -579,6 +593,16 @@ def _verify_keyed_bundle(
             key.verify(signature, bytes.fromhex(digest), ec.ECDSA(Prehashed(hashes.SHA256())))
         except InvalidSignature:
             return _fail("the signature does not verify with the given key", "key")
+        if rekor_v2:
+            ok = _v2_entry_matches(spec, kind, bytes.fromhex(digest), signature, key_der)
+            if not ok:
+                return _fail(
+                    "the Rekor v2 log entry does not match the artifact, signature and key",
+                    "key",
+                )
+            return Result(
+                True, "signature and Rekor v2 log entry verified with the key", "message-signature"
+            )
         try:
             ok = (
                 kind == ("hashedrekord", "0.0.1")
@@ -599,6 +623,26 @@ def _verify_keyed_bundle(
     signature = envelope.signatures[0].sig
     if not verify_bytes(key, signature, pae(envelope.payload_type, envelope.payload)):
         return _fail("the envelope signature does not verify with the given key", "key")
+    if rekor_v2:
+        message = pae(envelope.payload_type, envelope.payload)
+        if kind == ("hashedrekord", "0.0.2"):
+            # Rekor v2 logs a DSSE envelope as a hashedrekord of its PAE (spec §6.1.4).
+            ok = _v2_entry_matches(spec, kind, hashlib.sha256(message).digest(), signature, key_der)
+        else:
+            ok = _v2_dsse_entry_matches(spec, kind, envelope.payload, signature, key_der)
+        if not ok:
+            return _fail("the Rekor v2 log entry does not match the envelope and key", "key")
+        reason, statement = check_statement(
+            envelope.payload_type, envelope.payload, artifact, policy
+        )
+        if reason:
+            return Result(False, reason, "dsse", statement=statement)
+        return Result(
+            True,
+            "signature, Rekor v2 log entry and statement verified with the key",
+            "dsse",
+            statement=statement,
+        )
     try:
         if kind != ("dsse", "0.0.1"):
             raise KeyError(kind)
@@ -620,6 +664,69 @@ def _verify_keyed_bundle(
         "dsse",
         statement=statement,
     )
+
+
+def _v2_verifier_der(verifier: Any) -> bytes | None:
+    """The DER public key a Rekor v2 ``Verifier`` names: a key, or a certificate's key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    if not isinstance(verifier, Mapping):
+        return None
+    try:
+        if isinstance(verifier.get("publicKey"), Mapping):
+            raw = base64.b64decode(verifier["publicKey"]["rawBytes"], validate=True)
+            loaded = serialization.load_der_public_key(raw)
+        elif isinstance(verifier.get("x509Certificate"), Mapping):
+            raw = base64.b64decode(verifier["x509Certificate"]["rawBytes"], validate=True)
+            loaded = x509.load_der_x509_certificate(raw).public_key()
+        else:
+            return None
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    return loaded.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _v2_entry_matches(
+    spec: Any, kind: tuple[str, str], digest: bytes, signature: bytes, key_der: bytes
+) -> bool:
+    """A Rekor v2 ``hashedrekord`` 0.0.2 body records this SHA-256 digest, signature, key."""
+    if kind != ("hashedrekord", "0.0.2"):
+        return False
+    try:
+        body = spec["hashedRekordV002"]
+        data, logged = body["data"], body["signature"]
+        return bool(
+            data["algorithm"] == "SHA2_256"
+            and base64.b64decode(data["digest"], validate=True) == digest
+            and base64.b64decode(logged["content"], validate=True) == signature
+            and _v2_verifier_der(logged["verifier"]) == key_der
+        )
+    except (KeyError, TypeError, binascii.Error):
+        return False
+
+
+def _v2_dsse_entry_matches(
+    spec: Any, kind: tuple[str, str], payload: bytes, signature: bytes, key_der: bytes
+) -> bool:
+    """A Rekor v2 ``dsse`` 0.0.2 body records this payload hash, one signature, the key."""
+    if kind != ("dsse", "0.0.2"):
+        return False
+    try:
+        body = spec["dsseV002"]
+        logged = body["signatures"]
+        return bool(
+            body["payloadHash"]["algorithm"] == "SHA2_256"
+            and base64.b64decode(body["payloadHash"]["digest"], validate=True)
+            == hashlib.sha256(payload).digest()
+            and len(logged) == 1
+            and base64.b64decode(logged[0]["content"], validate=True) == signature
+            and _v2_verifier_der(logged[0]["verifier"]) == key_der
+        )
+    except (KeyError, TypeError, binascii.Error, IndexError):
+        return False
 
 
 def _check_timestamps(inner: Any, signature: bytes, root: TrustedRoot) -> str | None:
