@@ -94,24 +94,32 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
     # Every install command (or the file as a whole) draws from its index-url (or PyPI)
     # plus every extra index and find-links location.
     used: dict[str, InstallOption | None] = {}
-    extras: list[InstallOption] = []
+    extras: list[tuple[InstallOption, list[str]]] = []
     for group_options in groups.values():
         kinds = {o.option for o in group_options}
         index_urls = [o for o in group_options if o.option == "index-url"]
+        own: list[str] = []
         if "no-index" not in kinds:
             if index_urls:
                 for option in index_urls:
-                    used.setdefault(normalize_index(option.value, allowed), option)
+                    url = normalize_index(option.value, allowed)
+                    used.setdefault(url, option)
+                    own.append(url)
             elif any(o.option == "install" and o.value == "pip" for o in group_options) or not any(
                 o.option == "install" for o in options
             ):
                 used.setdefault(PYPI, None)
-        extras.extend(o for o in group_options if o.option in ("extra-index-url", "find-links"))
-    for option in extras:
+                own.append(PYPI)
+        # An extra index is searched alongside its own command's index, not alongside
+        # the indexes of other commands in the file.
+        extras.extend(
+            (o, own) for o in group_options if o.option in ("extra-index-url", "find-links")
+        )
+    for option, own in extras:
         target = normalize_index(option.value, allowed)
         if target == PYPI:
             continue
-        others = sorted(u for u in used if u != target) or [PYPI]
+        others = sorted({u for u in own if u != target}) or [PYPI]
         label = "--find-links location" if option.option == "find-links" else "extra index"
         yield Finding(
             EXTRA_INDEX_URL,
