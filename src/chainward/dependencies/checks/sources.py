@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Confidence, Finding, Severity
 from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.inventory.model import (
     BaseImage,
@@ -132,6 +132,7 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
             fix="install from one index only (a mirror that proxies PyPI), or pin each "
             "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
             "with --hash",
+            properties={"index": target},
         )
     if len(used) > 1:
         named = [(url, opt) for url, opt in used.items() if opt is not None and url != PYPI]
@@ -147,6 +148,7 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
                 line=opt.line,
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",
+                properties={"index": url},
             )
 
 
@@ -193,19 +195,23 @@ def find_unpinned_images(
             continue
         unresolved = "$" in image.image
         reason = (
-            "is built from a variable with no default, so it cannot be known here"
+            "is built from a variable with no default, so whether it is pinned cannot be "
+            "checked here"
             if unresolved
             else "has no @sha256 digest: the tag can be moved to other content at any time"
         )
         yield Finding(
             UNPINNED_BASE_IMAGE,
-            Severity.HIGH,
+            # Unverifiable, not proven unpinned: the variable may hold a digest.
+            Severity.LOW if unresolved else Severity.HIGH,
             f"image {image.image} {reason}",
             path=image.path,
             line=image.line,
             column=image.column,
             fix=f"pin the digest and keep the tag for readers: {name}@sha256:<digest> "
             f"(`docker buildx imagetools inspect {name}` prints it)",
+            confidence=Confidence.LOW if unresolved else Confidence.HIGH,
+            properties={"image": name},
         )
 
 
