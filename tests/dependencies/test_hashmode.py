@@ -45,7 +45,7 @@ def test_each_line_pip_refuses_is_named(tmp_path: Path, line: str, why: str) -> 
 
 def test_require_hashes_option_alone_starts_hash_mode(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("--require-hashes\nnumpy==1.26.4\n")
-    assert [m for _, _, m in _hash_findings(tmp_path)][0].count("says --require-hashes") == 1
+    assert next(m for _, _, m in _hash_findings(tmp_path)).count("says --require-hashes") == 1
 
 
 def test_complete_or_unhashed_files_are_not_flagged(tmp_path: Path) -> None:
@@ -68,8 +68,20 @@ def test_one_finding_per_file_however_many_lines(tmp_path: Path) -> None:
 
 def _pip_accepts(root: Path, wheels: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        (sys.executable, "-m", "pip", "install", "--isolated", "--dry-run", "--no-index")
-        + ("--quiet", "--find-links", str(wheels), "-r", str(root / "requirements.txt")),
+        (
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--dry-run",
+            "--no-index",
+            "--quiet",
+            "--find-links",
+            str(wheels),
+            "-r",
+            str(root / "requirements.txt"),
+        ),
         capture_output=True,
         text=True,
         check=False,
