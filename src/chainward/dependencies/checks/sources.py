@@ -138,16 +138,21 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
         named = [(url, opt) for url, opt in used.items() if opt is not None and url != PYPI]
         for url, opt in named:
             others = sorted(u for u in used if u != url)
+            # Each install draws from its own single index here, so no name is looked up
+            # on two indexes at once (that is the extra-index case above): worth knowing,
+            # not a dependency-confusion path by itself.
             yield Finding(
                 EXTRA_INDEX_URL,
-                Severity.HIGH,
+                Severity.LOW,
                 f"installs from {url} while other installs in this file use "
-                f"{', '.join(others)}: a name taken on one index can shadow the other "
-                "(dependency confusion, as in the torchtriton attack)",
+                f"{', '.join(others)}: each install uses one index, but packages from two "
+                "indexes end up side by side, so a later install can pick up a name from "
+                "the other one",
                 path=opt.path,
                 line=opt.line,
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",
+                confidence=Confidence.MEDIUM,
                 properties={"index": url},
             )
 
