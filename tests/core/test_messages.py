@@ -138,9 +138,7 @@ def _as_file(name: str, lang: str, body: str) -> str:
 
 
 @pytest.mark.parametrize("check_id", sorted(RENDERED))
-def test_rendered_messages_and_fixes_read_right(
-    check_id: str, tmp_path: Path, cli: object
-) -> None:
+def test_rendered_messages_and_fixes_read_right(check_id: str, tmp_path: Path, cli: object) -> None:
     blocks = [(lang, body) for lang, body in _example_blocks(check_id) if lang != "sh"]
     assert blocks, f"{check_id}: no example to render"
     rendered = []
@@ -166,7 +164,6 @@ def test_rendered_messages_and_fixes_read_right(
 
 @pytest.mark.parametrize("check_id", sorted(DOCUMENTED))
 def test_documented_output_reads_right(check_id: str) -> None:
-    page = check_doc(check_id)
     # The page's prose is written by hand; its examples show the tool's output.
     for _, body in _example_blocks(check_id):
         assert not [d for d in defects(body) if "placeholder" not in d], (check_id, body)
