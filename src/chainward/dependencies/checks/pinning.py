@@ -19,6 +19,8 @@ from chainward.dependencies.meta import (
 )
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
+# Package metadata: ranges a package declares, resolved when it is installed or locked.
+_DECLARED_KINDS = frozenset({"pyproject", "setup.cfg", "pipfile"})
 
 
 def is_full_sha(ref: str | None) -> bool:
@@ -43,8 +45,12 @@ def _pin_fix(dependency: Dependency) -> str:
             f"pin it exactly ({dependency.raw_name}==<version>) and lock the environment "
             "with conda-lock"
         )
-    # pyproject.toml, setup.cfg, Pipfile: the lock file is where hashes live.
-    return "commit a lock file beside it (uv lock, poetry lock, pipenv lock) or pin ==<version>"
+    # pyproject.toml, setup.cfg, Pipfile: the lock file is where pins and hashes live (a
+    # library keeps its range; an application may also pin ==<version>).
+    return (
+        "commit a lock file with hashes beside it (uv lock, poetry lock, pipenv lock) and "
+        "install from it; a library keeps its range here"
+    )
 
 
 def _hash_fix(dependency: Dependency) -> str:
@@ -112,6 +118,22 @@ def find_unpinned_ai_dependencies(
             if not dependency.specifier
             else f"allows a range ({dependency.raw_name}{dependency.specifier})"
         )
+        if dependency.manifest in _DECLARED_KINDS:
+            # Package metadata declares what the package works with (a library cannot pin
+            # its users' versions); the install is decided where it is locked. Without a
+            # lock nothing decides it, which matters, but less than an install command.
+            yield Finding(
+                UNPINNED_AI_DEPENDENCY,
+                Severity.MEDIUM,
+                f"AI dependency {dependency.raw_name} {what} and no lock file covers it: "
+                "every install of this project (CI, development, a deployment) takes the "
+                f"newest release, including a hijacked one{_pre_note(dependency, pre_lines)}",
+                path=dependency.path,
+                line=dependency.line,
+                fix=_pin_fix(dependency),
+                properties={"package": dependency.name},
+            )
+            continue
         yield Finding(
             UNPINNED_AI_DEPENDENCY,
             Severity.HIGH,
