@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from chainward.core.atomic import write_atomic
 from chainward.core.errors import UsageError
 
 Resolver = Callable[[Sequence[str]], list[tuple[str, str]]]
@@ -47,7 +48,7 @@ def pip_resolver(
             )
         with tempfile.TemporaryDirectory(prefix="chainward-pin-") as tmp:
             listing = Path(tmp) / "requirements.in"
-            listing.write_text("".join(f"{line}\n" for line in requirements), "utf-8")
+            write_atomic(listing, "".join(f"{line}\n" for line in requirements))
             report = Path(tmp) / "report.json"
             command = [python, "-m", "pip", "install", "--dry-run", "--ignore-installed"]
             command += ["--quiet", "--report", str(report), "-r", str(listing)]
