@@ -230,3 +230,26 @@ def test_alpaca_lora_requirements_install_with_require_hashes(tmp_path: Path, cl
     )
     assert installed.returncode == 0, installed.stderr[-2000:]
     assert cli("check", str(tmp_path)).code == 0  # type: ignore[operator]
+
+
+def test_a_file_with_a_line_that_cannot_be_pinned_is_left_unchanged(tmp_path: Path) -> None:
+    # vllm is not in the recording: pinning accelerate alone would write a hashed file
+    # that pip refuses (vllm unhashed), so nothing is written.
+    text = "accelerate\nvllm>=0.6\n"
+    pinner = Pinner(_client(), (), None)
+    result = pin_requirements("r.txt", text, pinner, {})
+    assert not result.changed
+    assert [name for _, name, _ in result.skipped] == ["vllm"]
+    assert "pip refuses a hash-checked file unless every line is pinned" in result.withheld
+
+
+def test_a_transitive_package_without_hashes_refuses_the_write(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    from tests.dependencies.wheelhouse import make_wheel
+
+    make_wheel(wheels, "accelerate", "1.15.0", ["not-recorded-anywhere"])
+    make_wheel(wheels, "not-recorded-anywhere", "1.0")
+    pinner = Pinner(_client(), (), None)
+    resolver = pip_resolver(offline=True, find_links=wheels)
+    with pytest.raises(ResolveError, match=r"not-recorded-anywhere==1\.0"):
+        pin_requirements("r.txt", "accelerate\n", pinner, {}, resolver)

@@ -228,6 +228,8 @@ def cmd_pin(args: argparse.Namespace) -> int:
             failed = True
             label = f"{name}: " if name else ""
             sys.stderr.write(f"{rel}:{line}: not pinned: {label}{why}\n")
+        if result.withheld:
+            sys.stderr.write(f"{rel}: {result.withheld}\n")
         if not result.changed:
             continue
         if args.write:

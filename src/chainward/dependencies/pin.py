@@ -85,6 +85,8 @@ class PinResult:
     """The table of changes printed to the user (every pinned line, every added one)."""
     notes: list[tuple[int, str, str]] = field(default_factory=list)
     """(line, requirement, what was done instead of a pin): VCS and local lines."""
+    withheld: str = ""
+    """Why the file is left unchanged although lines could be pinned (empty otherwise)."""
 
     @property
     def changed(self) -> bool:
@@ -351,6 +353,14 @@ def pin_requirements(
         )
     if not replacements and not added:
         return result
+    if file_hashed and result.skipped:
+        # A hash-checked file with one unpinned or unhashed line is refused by pip as a
+        # whole: leave the file as it was rather than write one that cannot install.
+        result.withheld = (
+            f"left unchanged: {len(result.skipped)} requirement(s) could not be pinned, and "
+            "pip refuses a hash-checked file unless every line is pinned and hashed"
+        )
+        return result
     out: list[str] = []
     index = 1
     while index <= len(lines):
@@ -501,8 +511,13 @@ def _resolve_closure(
         try:
             published = pinner.published(name, version, "pip")
         except (NetworkError, ValueError) as exc:
-            result.skipped.append((0, name, f"transitive dependency not hashed: {exc}"))
-            continue
+            # One unhashed package and pip refuses the whole file: refuse to write it.
+            raise ResolveError(
+                f"pip installs {name}=={version} with these requirements, but its hashes "
+                f"cannot be had: {exc}",
+                hint="run without --offline (or with a fresh PyPI cache) so that every "
+                "package gets PyPI's hashes; nothing was written",
+            ) from None
         out.append(f"{name}=={version} \\")
         out.extend(
             f"    --hash={digest}" + (" \\" if i < len(published.hashes) - 1 else "")
