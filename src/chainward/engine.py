@@ -4,11 +4,12 @@ inline suppressions. No reporting here."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chainward.core.context import ScanContext
 from chainward.core.files import matches_any
-from chainward.core.findings import Finding
+from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
 from chainward.core.registry import Family, Registry
 from chainward.core.suppress import apply_suppressions
@@ -25,9 +26,10 @@ def apply_policy(
             continue
         if finding.path and matches_any(finding.path, settings.exclude):
             continue
-        kept.append(
-            finding if settings.severity is None else finding.with_severity(settings.severity)
-        )
+        if settings.severity is not None:
+            kept.append(finding.with_severity(settings.severity))
+        else:
+            kept.append(downrank(finding, policy.downrank_dirs))
     limit = max_file_size if max_file_size is not None else policy.max_file_size
     cache: dict[str, list[str] | None] = {}
 
@@ -47,6 +49,32 @@ def apply_policy(
     # The same problem reached through two paths (e.g. an include) is reported once.
     unique = {(f.check_id, f.path, f.line, f.column, f.message): f for f in result}
     return sorted(unique.values(), key=Finding.sort_key)
+
+
+def downrank_reason(path: str | None, dirs: frozenset[str]) -> str | None:
+    """The folder (or ``notebook``) that makes ``path`` test/example/docs code, or None."""
+    if not path or not dirs:
+        return None
+    parts = path.split("/")
+    for part in parts[:-1]:
+        if part.lower() in dirs:
+            return part
+    return "notebook" if parts[-1].lower().endswith(".ipynb") else None
+
+
+def downrank(finding: Finding, dirs: frozenset[str]) -> Finding:
+    """``finding`` one severity level lower when it sits in test, example or docs code.
+
+    The finding stays (never hidden) and says why in its ``downranked`` field.
+    """
+    reason = downrank_reason(finding.path, dirs)
+    if reason is None or finding.severity is Severity.INFO:
+        return finding
+    return replace(
+        finding,
+        severity=Severity(finding.severity - 1),
+        properties={**finding.properties, "downranked": reason},
+    )
 
 
 def selected_families(registry: Registry, names: Sequence[str] = ()) -> list[Family]:

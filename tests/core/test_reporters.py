@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -118,7 +119,7 @@ def test_workspace_path(tmp_path: Path) -> None:
 def test_summary() -> None:
     text = render_summary(FINDINGS, _info())
     assert "| [`unpinned-action`](https://" in text
-    assert "| `unknown-check-x` | critical | 1 |" in text
+    assert "| `p.py` | `unknown-check-x` | critical | `p.py:1` |" in text
     assert "\\|" in text
     assert render_summary([], _info()).endswith("No findings.\n")
 
@@ -137,3 +138,91 @@ def test_sarif_anchors_pathless_findings_to_the_policy_file() -> None:
     # Findings with their own path keep it.
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
     assert "region" not in results[2]["locations"][0]["physicalLocation"]
+
+
+# One cause (transformers unpinned) in three files, plus a second cause in one of them.
+GROUPED = [
+    Finding(
+        CheckId("unpinned-ai-dependency"),
+        Severity.HIGH,
+        "AI dependency transformers allows a range (transformers>=4.28.0)",
+        path=path,
+        line=line,
+        fix="pin it",
+        properties={"package": "transformers"},
+    )
+    for path, line in (("requirements.txt", 3), ("setup.py", 12), ("requirements.txt", 9))
+] + [
+    Finding(
+        CheckId("unpinned-ai-dependency"),
+        Severity.MEDIUM,
+        "AI dependency transformers has no version constraint",
+        path="examples/demo/requirements.txt",
+        line=1,
+        properties={"package": "transformers", "downranked": "examples"},
+    ),
+    Finding(
+        CheckId("unpinned-ai-dependency"),
+        Severity.HIGH,
+        "AI dependency torch has no version constraint",
+        path="setup.py",
+        line=13,
+        properties={"package": "torch"},
+    ),
+]
+
+
+def test_text_groups_one_cause_under_its_fingerprint() -> None:
+    text = render(Format.TEXT, GROUPED, _info())
+    lines = text.splitlines()
+    assert lines[0] == (
+        "transformers: unpinned-ai-dependency [high] in 3 files (4 places): "
+        "AI dependency transformers allows a range (transformers>=4.28.0)"
+    )
+    assert lines[1:6] == [
+        "    requirements.txt:3",
+        "    setup.py:12",
+        "    requirements.txt:9",
+        "    examples/demo/requirements.txt:1 [medium]",
+        "    fix: pin it",
+    ]
+    assert "setup.py:13: unpinned-ai-dependency [high] AI dependency torch" in text
+    assert lines[-1] == "2 findings in 5 places (2 high)"
+
+
+def test_fingerprint_is_check_and_subject_and_json_keeps_every_occurrence() -> None:
+    assert {f.fingerprint for f in GROUPED} == {
+        "unpinned-ai-dependency:transformers",
+        "unpinned-ai-dependency:torch",
+    }
+    # Without a subject, the file stands in for it.
+    assert FINDINGS[1].fingerprint == "unparsable-file:x:y,z.yml"
+    document = json.loads(render(Format.JSON, GROUPED, _info()))
+    assert len(document["findings"]) == 5
+    assert document["findings"][3]["fingerprint"] == "unpinned-ai-dependency:transformers"
+    assert document["findings"][3]["downranked"] == "examples"
+    schema = json.loads((REPO_ROOT / "docs" / "schemas" / "findings-v1.schema.json").read_text())
+    jsonschema.validate(document, schema)
+
+
+def test_sarif_keeps_one_result_per_location_with_stable_partial_fingerprints() -> None:
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    log = json.loads(render(Format.SARIF, GROUPED, _info()))
+    jsonschema.Draft4Validator(schema).validate(log)
+    results = log["runs"][0]["results"]
+    assert len(results) == 5
+    prints = [r["partialFingerprints"]["chainward/v2"] for r in results]
+    # Same cause, same file (lines 3 and 9): one alert; other files: their own.
+    assert prints[0] == prints[2]
+    assert len(set(prints)) == 4
+    # A moved line or a reworded message keeps the fingerprint.
+    moved = [replace(GROUPED[0], line=30, message="reworded")]
+    again = json.loads(render(Format.SARIF, moved, _info()))["runs"][0]["results"][0]
+    assert again["partialFingerprints"]["chainward/v2"] == prints[0]
+    assert results[0]["properties"]["fingerprint"] == "unpinned-ai-dependency:transformers"
+
+
+def test_summary_has_one_row_per_cause() -> None:
+    text = render_summary(GROUPED, _info())
+    assert "| `transformers` | `unpinned-ai-dependency` | high | in 3 files (4 places) |" in text
+    assert "| `torch` | `unpinned-ai-dependency` | high | `setup.py:13` |" in text

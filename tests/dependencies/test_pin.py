@@ -10,6 +10,7 @@ import pytest
 from chainward.dependencies.index import PyPIClient
 from chainward.dependencies.pin import Pinner, newest_in_range, pin_requirements
 from tests.dependencies.conftest import PYPI_DATA, findings_of, inventory_of
+from tests.dependencies.wheelhouse import make_wheel
 
 REQUIREMENTS = """\
 # Fine-tuning stack (comments and blank lines must survive)
@@ -22,7 +23,18 @@ packaging>=20,<=26.4
 """
 
 
+def wheelhouse(folder: Path) -> Path:
+    """Wheels of the recorded versions, so pip's resolver runs offline (transformers
+    needs packaging, as the real one does)."""
+    make_wheel(folder, "transformers", "4.30.2", ["packaging>=20.0"])
+    make_wheel(folder, "accelerate", "1.15.0")
+    make_wheel(folder, "peft", "0.13.2")
+    make_wheel(folder, "packaging", "26.4")
+    return folder
+
+
 def _repo(tmp_path: Path, text: str = REQUIREMENTS) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "requirements.txt").write_text(text)
     (tmp_path / "chainward.toml").write_text(f'[dependencies]\ncache-dir = "{PYPI_DATA}"\n')
     return tmp_path
@@ -71,16 +83,17 @@ def test_newest_in_range_skips_prereleases_and_respects_bounds() -> None:
 def test_written_file_keeps_comments_passes_the_check_and_is_idempotent(
     tmp_path: Path, cli: object
 ) -> None:
-    root = _repo(tmp_path)
+    root = _repo(tmp_path / "repo")
+    links = ("--find-links", str(wheelhouse(tmp_path / "wheels")))
     run = cli  # type: ignore[assignment]
     before = (root / "requirements.txt").read_text()
-    dry = run("pin", "--offline", cwd=root)  # type: ignore[operator]
+    dry = run("pin", "--offline", *links, cwd=root)  # type: ignore[operator]
     assert dry.code == 0, dry.err
     assert (root / "requirements.txt").read_text() == before  # a diff only
     assert "+transformers==4.30.2 \\" in dry.out
     assert "-accelerate" in dry.out
 
-    wrote = run("pin", "--offline", "--write", cwd=root)  # type: ignore[operator]
+    wrote = run("pin", "--offline", "--write", *links, cwd=root)  # type: ignore[operator]
     assert wrote.code == 0, wrote.err
     after = (root / "requirements.txt").read_text()
     assert after.startswith("# Fine-tuning stack (comments and blank lines must survive)\n\n")
@@ -103,19 +116,29 @@ def test_written_file_keeps_comments_passes_the_check_and_is_idempotent(
     assert deps
     assert all(d.version and d.hashes for d in deps)
 
-    again = run("pin", "--offline", "--write", cwd=root)  # type: ignore[operator]
+    again = run("pin", "--offline", "--write", *links, cwd=root)  # type: ignore[operator]
     assert again.code == 0
     assert (root / "requirements.txt").read_text() == after
-    assert run("pin", "--offline", cwd=root).out == ""  # type: ignore[operator]
+    assert run("pin", "--offline", *links, cwd=root).out == ""  # type: ignore[operator]
 
 
-def test_vcs_lines_are_left_for_a_manual_pin_and_exit_1(tmp_path: Path, cli: object) -> None:
-    root = _repo(tmp_path, "git+https://github.com/huggingface/peft.git\naccelerate\n")
-    result = cli("pin", "--offline", "--write", cwd=root)  # type: ignore[operator]
-    assert result.code == 1
-    assert "requirements.txt:1: not pinned" in result.err
+def test_vcs_lines_move_out_of_a_hashed_file_into_a_comment(tmp_path: Path, cli: object) -> None:
+    root = _repo(tmp_path / "repo", "git+https://github.com/huggingface/peft.git\naccelerate\n")
+    links = ("--find-links", str(wheelhouse(tmp_path / "wheels")))
+    result = cli("pin", "--offline", "--write", *links, cwd=root)  # type: ignore[operator]
+    assert result.code == 0, result.err
+    assert "requirements.txt:1: peft: moved into a comment" in result.err
     text = (root / "requirements.txt").read_text()
-    assert text.startswith("git+https://github.com/huggingface/peft.git\naccelerate==1.15.0 \\\n")
+    assert text.startswith(
+        "# chainward pin: left out of this hash-checked file (pip's hash-checking mode "
+        "refuses VCS requirements; its commit could not be looked up (offline, or the "
+        "remote did not answer)):\n"
+        "#   git+https://github.com/huggingface/peft.git\n"
+        '# install it on its own after this file: pip install --no-deps "git+https://github.com/'
+        'huggingface/peft.git@<commit>"\n'
+        "accelerate==1.15.0 \\\n"
+    )
+    assert {f.check_id for f in findings_of(root)} == set()
 
 
 def test_offline_without_recorded_data_fails_loudly(tmp_path: Path, cli: object) -> None:

@@ -44,6 +44,7 @@ from chainward.provenance.release_trust import (
     record_publishers,
 )
 from tests.conftest import DATA
+from tests.dependencies.wheelhouse import make_wheel
 
 TRUST_DATA = DATA / "dependencies" / "release_trust"
 PEP740 = DATA / "provenance" / "pep740"
@@ -316,7 +317,9 @@ def test_cli_pin_says_which_releases_it_skipped(tmp_path: Path, cli: Any) -> Non
         f'[dependencies]\ncache-dir = "{cache}"\n\n'
         f'[release-trust]\nmin-release-age = "{window} days"\n'
     )
-    result = cli("pin", "--offline", "--write", cwd=repo)
+    # pip resolves the hash-checked file's closure from a local wheelhouse (offline).
+    wheels = make_wheel(tmp_path / "wheels", "transformers", "5.24.0").parent
+    result = cli("pin", "--offline", "--write", "--find-links", str(wheels), cwd=repo)
     assert result.code == 0, result.err
     assert "transformers==5.24.0" in (repo / "requirements.txt").read_text()
     assert "skipped 5.25.0: uploaded within min-release-age" in result.err

@@ -94,7 +94,13 @@ def _pin(root: Path) -> tuple[list[str], Path]:
         'wheels = [{ url = "https://files.pythonhosted.org/a/accelerate-0.25.0-py3-none-any.whl", '
         f'hash = "sha256:{"b" * 64}" }}]\n'
     )
-    return ["pin", "--offline", "--write"], root / "requirements.txt"
+    # A hashed file lists pip's whole closure: offline, pip resolves from a wheelhouse.
+    from tests.dependencies.wheelhouse import make_wheel
+
+    wheels = root.parent / "wheels"
+    make_wheel(wheels, "torch", "2.1.0")
+    make_wheel(wheels, "accelerate", "0.25.0")
+    return ["pin", "--offline", "--write", "--find-links", str(wheels)], root / "requirements.txt"
 
 
 def _models(root: Path) -> None:

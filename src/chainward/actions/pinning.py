@@ -53,4 +53,5 @@ def find_unpinned_actions(refs: Iterable[UsesRef], allow: Sequence[str] = ()) ->
             column=ref.column,
             fix=f"pin a full commit SHA and keep the tag as a comment: "
             f"uses: {target}@<40-hex-sha> # <tag>",
+            properties={"action": ref.value},
         )

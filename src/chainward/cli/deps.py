@@ -73,7 +73,11 @@ def register(
         help="pin AI requirements exactly, with --hash lines (prints a diff; --write applies)",
         description="Turn AI dependency ranges in requirements files into exact pins with "
         "--hash lines. The version comes from a lock file, else the current environment, "
-        "else PyPI's newest release inside the range. Without --write, print a diff.",
+        "else PyPI's newest release inside the range on the range's own major version; a "
+        "pin on another major version is marked in the table of changes. A hashed file "
+        "lists every dependency pip's resolver finds (pip refuses anything less); VCS and "
+        "local lines, which pip cannot hash, move into a comment saying how to install "
+        "them. Without --write, print a diff.",
     )
     pin.add_argument(
         "paths",
@@ -87,6 +91,13 @@ def register(
         "--publishers",
         action="store_true",
         help="also record the PEP 740 publisher of each pin in the publisher lock (network)",
+    )
+    pin.add_argument(
+        "--find-links",
+        type=Path,
+        metavar="DIR",
+        help="resolve transitive dependencies from this folder of wheels only (no index; "
+        "works with --offline)",
     )
     pin.set_defaults(func=cmd_pin)
 
@@ -184,6 +195,8 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from chainward.dependencies.inventory import collect_inventory
     from chainward.dependencies.inventory.requirements import is_requirements_path
     from chainward.dependencies.pin import Pinner, pin_requirements
+    from chainward.dependencies.pin_closure import ResolveError, pip_resolver
+    from chainward.dependencies.pin_intent import render_table
 
     ctx, _ = _context(args)
     if ctx.explicit:
@@ -209,31 +222,49 @@ def cmd_pin(args: argparse.Namespace) -> int:
         offline=args.offline,
     )
     pinner = Pinner(client, inventory.dependencies, cooldown=_cooldown(ctx, args))
+    resolver = pip_resolver(offline=args.offline, find_links=args.find_links)
     failed = False
+    results = []
     pins: list[tuple[Dependency, str]] = []
     for rel in targets:
         text = ctx.read_text(rel)
         if text is None:
             continue
-        result = pin_requirements(rel, text, pinner, policy)
+        try:
+            result = pin_requirements(rel, text, pinner, policy, resolver, offline=args.offline)
+        except ResolveError as exc:
+            exc.where = exc.where or rel
+            raise
+        results.append(result)
+    # Nothing is written unless every file resolved: a half-pinned set is worse than none.
+    changes = [change for result in results for change in result.changes]
+    if changes and not args.quiet:
+        sys.stderr.write("changes:\n" + render_table(changes))
+        crossed = [c for c in changes if c.note.startswith("crosses")]
+        if crossed:
+            sys.stderr.write(
+                f"! {len(crossed)} pin(s) leave the major version of their range: review "
+                "them before committing\n"
+            )
+    for result in results:
+        rel = result.path
         by_line = {d.line: d for d in inventory.dependencies if d.path == rel}
         for line, name, choice in result.pinned:
             if line in by_line:
                 pins.append((replace(by_line[line], hashes=choice.hashes), choice.version))
-            if not args.quiet:
-                sys.stderr.write(
-                    f"{rel}:{line}: {name}=={choice.version} (from {choice.origin}, "
-                    f"{len(choice.hashes)} hashes)\n"
-                )
             if choice.skipped:
                 sys.stderr.write(
                     f"{rel}:{line}: {name}: skipped {', '.join(choice.skipped)}: uploaded "
                     "within min-release-age ([tool.chainward.release-trust])\n"
                 )
+        for line, name, why in result.notes:
+            sys.stderr.write(f"{rel}:{line}: {name}: {why}\n")
         for line, name, why in result.skipped:
             failed = True
             label = f"{name}: " if name else ""
             sys.stderr.write(f"{rel}:{line}: not pinned: {label}{why}\n")
+        if result.withheld:
+            sys.stderr.write(f"{rel}: {result.withheld}\n")
         if not result.changed:
             continue
         if args.write:

@@ -9,6 +9,10 @@ from typing import NewType
 
 CheckId = NewType("CheckId", str)
 
+# The domain fields that name what a finding is about, most specific first: the
+# package, hub id, action, image, index, pickle global, typosquat name or commit.
+SUBJECT_KEYS = ("package", "model", "action", "image", "index", "global", "name", "commit")
+
 
 class Severity(enum.IntEnum):
     """Ordered severities; SARIF levels: note (info, low), warning (medium), error (high+)."""
@@ -70,6 +74,21 @@ class Finding:
     def with_severity(self, severity: Severity) -> Finding:
         """A copy with another severity (policy overrides)."""
         return replace(self, severity=severity)
+
+    @property
+    def subject(self) -> str | None:
+        """What the finding is about (a package, hub id, action, image...), if known."""
+        for key in SUBJECT_KEYS:
+            value = self.properties.get(key)
+            if value:
+                return value.lower() if key in ("model", "action", "image", "index") else value
+        return None
+
+    @property
+    def fingerprint(self) -> str:
+        """``check-id:subject``: the same cause gets the same fingerprint in every file and
+        every run (without a subject, the file stands in for it)."""
+        return f"{self.check_id}:{self.subject or self.path or '-'}"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Stable order: by path, line, column, check id, message."""

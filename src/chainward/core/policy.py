@@ -27,6 +27,14 @@ TOP_LEVEL: Mapping[str, KeySpec] = {
     "fail-on": KeySpec(
         "severity", "low", "The lowest severity that makes `chainward` exit 1 (`--fail-on` wins)."
     ),
+    "downrank-dirs": KeySpec(
+        "list[str]",
+        ["tests", "test", "testing", "examples", "example", "docs", "doc", "notebooks"],
+        "Findings in files under a folder of one of these names (at any depth), and in "
+        "Jupyter notebooks, are reported one severity level lower: test, example and "
+        "documentation code weighs less than product code. They are never hidden; `[]` "
+        "weighs every file alike.",
+    ),
     "max-file-size": KeySpec(
         "int",
         5_000_000,
@@ -78,6 +86,12 @@ class Policy:
     def fail_on(self) -> Severity:
         """The policy's fail-on severity."""
         return Severity.parse(self.settings.get("fail-on", "low"))
+
+    @property
+    def downrank_dirs(self) -> frozenset[str]:
+        """Folder names whose findings are reported one severity level lower."""
+        default = TOP_LEVEL["downrank-dirs"].default
+        return frozenset(self.settings.get("downrank-dirs", default))
 
     @property
     def max_file_size(self) -> int:

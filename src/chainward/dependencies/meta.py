@@ -18,6 +18,7 @@ BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
 UNPUBLISHED_HASH = CheckId("unpublished-hash")
 VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
 DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")
+INCOMPLETE_HASH_PINNING = CheckId("incomplete-hash-pinning")
 
 _MANIFEST_STAGES = ("pre-commit", "ci")
 
@@ -67,6 +68,13 @@ FAMILY = Family(
             UNPINNED_VCS_DEPENDENCY,
             "A VCS (git+…) dependency is not pinned to a full commit SHA.",
             Severity.HIGH,
+            PIN_HOOK,
+        ),
+        _check(
+            INCOMPLETE_HASH_PINNING,
+            "A requirements file is in pip's hash-checking mode, but a line lacks a hash, "
+            "an exact pin, or is a VCS or local requirement: pip refuses the install.",
+            Severity.MEDIUM,
             PIN_HOOK,
         ),
         _check(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -32,6 +32,18 @@ from chainward.dependencies.inventory.requirements import (
     LogicalLine,
     RequirementsFile,
     parse_requirements,
+)
+from chainward.dependencies.pin_closure import (
+    ResolveError,
+    Resolver,
+    lookup_commit,
+    split_vcs_url,
+)
+from chainward.dependencies.pin_intent import (
+    Change,
+    floor_major,
+    major_change,
+    prefer_floor_major,
 )
 
 InstalledVersion = Callable[[str], str | None]
@@ -59,6 +71,8 @@ class Choice:
     hashes: tuple[str, ...]
     skipped: tuple[str, ...] = ()
     """Newer releases in range left out because they are inside the cooldown."""
+    note: str = ""
+    """Set when the pin leaves the range's major version (see ``pin_intent``)."""
 
 
 @dataclass
@@ -71,6 +85,12 @@ class PinResult:
     pinned: list[tuple[int, str, Choice]] = field(default_factory=list)
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
     """(line, requirement, why it was left alone)."""
+    changes: list[Change] = field(default_factory=list)
+    """The table of changes printed to the user (every pinned line, every added one)."""
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, requirement, what was done instead of a pin): VCS and local lines."""
+    withheld: str = ""
+    """Why the file is left unchanged although lines could be pinned (empty otherwise)."""
 
     @property
     def changed(self) -> bool:
@@ -91,7 +111,8 @@ class PinResult:
 
 def newest_in_range(project: Project, specifier: str, exclude: Collection[str] = ()) -> str | None:
     """PyPI's newest non-yanked release inside ``specifier`` (pre-releases only if asked),
-    leaving out the normalized versions in ``exclude``."""
+    on the major version of the range's lower bound when it has one there, leaving out the
+    normalized versions in ``exclude``."""
     try:
         spec = SpecifierSet(specifier)
     except InvalidSpecifier:
@@ -106,9 +127,8 @@ def newest_in_range(project: Project, specifier: str, exclude: Collection[str] =
             continue
         if spec.contains(version, prereleases=spec.prereleases) and str(version) not in exclude:
             candidates.append(version)
-    if not candidates:
-        return None
-    return str(max(candidates))
+    chosen = prefer_floor_major(candidates, specifier)
+    return None if chosen is None else str(chosen)
 
 
 def _published_sha256(project: Project, version: str) -> tuple[str, ...]:
@@ -173,7 +193,12 @@ class Pinner:
             young = self.cooldown(dependency.name) if self.cooldown else {}
             if lock is not None and lock.version and _satisfies(lock.version, specifier):
                 if lock.hashes and _normal(lock.version) not in young:
-                    return Choice(lock.version, "lock", tuple(sorted(lock.hashes)))
+                    return Choice(
+                        lock.version,
+                        "lock",
+                        tuple(sorted(lock.hashes)),
+                        note=major_change(specifier, lock.version),
+                    )
                 version, origin = lock.version, "lock"
             elif env is not None and _satisfies(env, specifier):
                 version, origin = env, "environment"
@@ -194,14 +219,19 @@ class Pinner:
                         key=Version,
                     )
                 )
-        project = self.client.project(dependency.name, version)
+        choice = self.published(dependency.name, version, origin)
+        return replace(choice, skipped=skipped, note=major_change(specifier, version))
+
+    def published(self, name: str, version: str, origin: str) -> Choice:
+        """``name==version`` with every sha256 PyPI publishes for it."""
+        project = self.client.project(name, version)
         hashes = _published_sha256(project, version)
         files = project.files(version)
         if files and all(f.yanked for f in files):
-            raise ValueError(f"{dependency.name}=={version} is yanked on PyPI; choose another")
+            raise ValueError(f"{name}=={version} is yanked on PyPI; choose another")
         if not hashes:
-            raise ValueError(f"PyPI publishes no sha256 digests for {dependency.name}=={version}")
-        return Choice(version, origin, hashes, skipped)
+            raise ValueError(f"PyPI publishes no sha256 digests for {name}=={version}")
+        return Choice(version, origin, hashes)
 
 
 def render_requirement(
@@ -246,8 +276,51 @@ def _needs_pin(dependency: Dependency, policy: Mapping[str, Any], file_hashed: b
     return is_ai_package(dependency.name, policy)
 
 
-def pin_requirements(rel: str, text: str, pinner: Pinner, policy: Mapping[str, Any]) -> PinResult:
-    """Rewrite one requirements file's text; failures are listed, never raised."""
+def _left_out(dependency: Dependency, logical: LogicalLine, commit: str | None) -> list[str]:
+    """Comment lines that replace a VCS or local requirement in a hash-checked file."""
+    original = logical.text.strip()
+    if dependency.source == "vcs" and dependency.url:
+        repo, _, fragment = split_vcs_url(dependency.url)
+        target = f"git+{repo}@{commit or '<commit>'}{fragment}"
+        how = f'pip install --no-deps "{target}"'
+        why = "pip's hash-checking mode refuses VCS requirements"
+        if commit is None:
+            why += "; its commit could not be looked up (offline, or the remote did not answer)"
+    else:
+        how = f"pip install --no-deps {original}"
+        why = "pip's hash-checking mode cannot hash a local folder or an editable install"
+    return [
+        f"# chainward pin: left out of this hash-checked file ({why}):",
+        f"#   {original}",
+        f"# install it on its own after this file: {how}",
+    ]
+
+
+def _requirement_line(dependency: Dependency, version: str) -> str:
+    name = dependency.raw_name
+    if dependency.extras:
+        name += "[" + ",".join(dependency.extras) + "]"
+    return f"{name}=={version}" + (f" ; {dependency.marker}" if dependency.marker else "")
+
+
+def pin_requirements(
+    rel: str,
+    text: str,
+    pinner: Pinner,
+    policy: Mapping[str, Any],
+    resolver: Resolver | None = None,
+    *,
+    offline: bool = True,
+) -> PinResult:
+    """Rewrite one requirements file's text; failures are listed, never raised.
+
+    When the file ends up hash-checked and a ``resolver`` is given, every package pip
+    would install is listed with its hashes (pip refuses anything less); VCS and local
+    requirements, which that mode refuses, are moved into comments saying why. Outside
+    hash mode a VCS requirement is pinned to the commit its ref points at when the
+    lookup is allowed (``offline=False``). ``ResolveError`` from the resolver propagates:
+    the file must then not be written.
+    """
     parsed: RequirementsFile = parse_requirements(rel, text)
     result = PinResult(rel, text, text)
     if parsed.problems:
@@ -270,34 +343,57 @@ def pin_requirements(rel: str, text: str, pinner: Pinner, policy: Mapping[str, A
                 )
         return result
     candidates = [d for d in parsed.dependencies if _needs_pin(d, policy, False)]
-    file_hashed = bool(candidates) or any(d.hashes for d in parsed.dependencies)
+    file_hashed = (
+        bool(candidates)
+        or any(d.hashes for d in parsed.dependencies)
+        or any(o.option == "require-hashes" for o in parsed.options)
+    )
     lines = text.splitlines()
     replacements: dict[int, list[str]] = {}
+    planned: list[tuple[Dependency, LogicalLine, Choice]] = []
     for dependency in parsed.dependencies:
         logical = parsed.lines.get(dependency.line)
-        if dependency.source == "vcs":
-            result.skipped.append(
-                (
-                    dependency.line,
-                    dependency.url or "",
-                    "VCS requirement: pin a full commit "
-                    "SHA by hand (pip's hash-checking mode refuses VCS requirements; build a "
-                    "wheel and pin its hash instead)",
-                )
-            )
+        if logical is None:
             continue
-        if logical is None or not _needs_pin(dependency, policy, file_hashed):
+        if dependency.source in ("vcs", "path") or logical.text.split()[0] in (
+            "-e",
+            "--editable",
+        ):
+            _pin_unhashable(dependency, logical, lines, file_hashed, offline, replacements, result)
             continue
-        if logical.text.split()[0] in ("-e", "--editable"):
+        if not _needs_pin(dependency, policy, file_hashed):
             continue
         try:
-            choice = pinner.choose(dependency)
+            planned.append((dependency, logical, pinner.choose(dependency)))
         except (NetworkError, ValueError) as exc:
             result.skipped.append((dependency.line, dependency.raw_name, str(exc)))
-            continue
+    added: list[str] = []
+    if file_hashed and resolver is not None:
+        planned, added = _resolve_closure(rel, parsed, planned, pinner, resolver, result)
+    for dependency, logical, choice in planned:
         replacements[logical.start] = render_requirement(dependency, choice, logical, lines)
         result.pinned.append((dependency.line, dependency.raw_name, choice))
-    if not replacements:
+        was = dependency.specifier if dependency.version is None else f"=={dependency.version}"
+        result.changes.append(
+            Change(
+                rel,
+                dependency.line,
+                dependency.raw_name,
+                was,
+                choice.version,
+                choice.origin,
+                choice.note,
+            )
+        )
+    if not replacements and not added:
+        return result
+    if file_hashed and result.skipped:
+        # A hash-checked file with one unpinned or unhashed line is refused by pip as a
+        # whole: leave the file as it was rather than write one that cannot install.
+        result.withheld = (
+            f"left unchanged: {len(result.skipped)} requirement(s) could not be pinned, and "
+            "pip refuses a hash-checked file unless every line is pinned and hashed"
+        )
         return result
     out: list[str] = []
     index = 1
@@ -308,6 +404,158 @@ def pin_requirements(rel: str, text: str, pinner: Pinner, policy: Mapping[str, A
             continue
         out.append(lines[index - 1])
         index += 1
+    out.extend(added)
     newline = "\r\n" if "\r\n" in text else "\n"
     result.new = newline.join(out) + (newline if text.endswith(("\n", "\r")) or not text else "")
+    if not text.endswith(("\n", "\r")) and text and added:
+        result.new += newline
     return result
+
+
+def _pin_unhashable(
+    dependency: Dependency,
+    logical: LogicalLine,
+    lines: list[str],
+    file_hashed: bool,
+    offline: bool,
+    replacements: dict[int, list[str]],
+    result: PinResult,
+) -> None:
+    """A VCS or local line: out into a comment in hash mode, else pinned to a commit."""
+    label = dependency.raw_name or dependency.url or logical.text.strip()
+    commit = None
+    if dependency.source == "vcs" and dependency.url:
+        _, ref, _ = split_vcs_url(dependency.url)
+        if ref is not None and len(ref) in (40, 64) and all(c in "0123456789abcdef" for c in ref):
+            commit = ref
+        else:
+            commit = lookup_commit(dependency.url, offline=offline)
+    if file_hashed:
+        replacements[logical.start] = _left_out(dependency, logical, commit)
+        result.notes.append(
+            (dependency.line, label, "moved into a comment: pip's hash-checking mode refuses it")
+        )
+        return
+    if dependency.source != "vcs" or not dependency.url:
+        return
+    if commit is not None and dependency.url in lines[logical.start - 1]:
+        repo, ref, fragment = split_vcs_url(dependency.url)
+        if ref == commit:
+            return
+        pinned = f"git+{repo}@{commit}{fragment}"
+        replacements[logical.start] = [lines[logical.start - 1].replace(dependency.url, pinned)]
+        result.notes.append((dependency.line, label, f"pinned to commit {commit}"))
+        return
+    if "# chainward pin:" in lines[logical.end - 1]:
+        return
+    reason = (
+        "its commit could not be looked up (--offline)"
+        if offline
+        else "its commit could not be looked up (the remote did not answer)"
+    )
+    replacements[logical.start] = [
+        *lines[logical.start - 1 : logical.end - 1],
+        f"{lines[logical.end - 1]}  # chainward pin: not pinned to a commit: {reason}",
+    ]
+    result.skipped.append((dependency.line, label, f"not pinned to a commit: {reason}"))
+
+
+_CLOSURE_HEADER = "# Dependencies of the requirements above, resolved by pip (chainward pin):"
+
+
+def _capped(dependency: Dependency, choice: Choice) -> str:
+    """The requirement as pip may resolve it: its range, kept on its major version when
+    the newest release there was found (``transformers>=4.28.0`` → ``>=4.28.0,<5``)."""
+    spec = dependency.specifier
+    major = floor_major(spec)
+    if major is not None and not choice.note and "<" not in spec and "~=" not in spec:
+        spec = f"{spec},<{major + 1}" if spec else f"<{major + 1}"
+    head = dependency.raw_name
+    if dependency.extras:
+        head += "[" + ",".join(dependency.extras) + "]"
+    return head + spec + (f" ; {dependency.marker}" if dependency.marker else "")
+
+
+def _resolve_closure(
+    rel: str,
+    parsed: RequirementsFile,
+    planned: list[tuple[Dependency, LogicalLine, Choice]],
+    pinner: Pinner,
+    resolver: Resolver,
+    result: PinResult,
+) -> tuple[list[tuple[Dependency, LogicalLine, Choice]], list[str]]:
+    """Let pip resolve the file as one install: pins from the file, a lock or the
+    environment are kept exactly (relaxed to their range only if pip finds no set with
+    them), ranges are resolved by pip; every other package pip installs is added with
+    its hashes. Returns the adjusted plan and the lines to append."""
+    from packaging.utils import canonicalize_name
+
+    plan = {d.line: (d, c) for d, _, c in planned}
+    fixed: list[str] = []
+    for dependency in parsed.dependencies:
+        if dependency.source != "index" or not dependency.name:
+            continue
+        if dependency.line in plan:
+            continue
+        if dependency.version is not None:
+            fixed.append(_requirement_line(dependency, dependency.version))
+    strict = [
+        _requirement_line(d, c.version) if c.origin != "pypi" else _capped(d, c)
+        for d, c in plan.values()
+    ]
+    if not fixed and not strict:
+        return planned, []
+    try:
+        resolved = resolver([*fixed, *strict])
+    except ResolveError:
+        if all(c.origin in ("pypi", "pinned") for _, c in plan.values()):
+            raise
+        # A version from the environment or a lock may not fit with the rest: let pip
+        # choose inside those ranges too.
+        relaxed = [
+            _requirement_line(d, c.version) if c.origin == "pinned" else _capped(d, c)
+            for d, c in plan.values()
+        ]
+        resolved = resolver([*fixed, *relaxed])
+    versions: dict[str, tuple[str, str]] = {canonicalize_name(n): (n, v) for n, v in resolved}
+    adjusted: list[tuple[Dependency, LogicalLine, Choice]] = []
+    for dependency, logical, choice in planned:
+        found = versions.get(dependency.name)
+        if found is not None and found[1] != choice.version:
+            try:
+                new = pinner.published(dependency.name, found[1], "pip")
+            except (NetworkError, ValueError) as exc:
+                result.skipped.append((dependency.line, dependency.raw_name, str(exc)))
+                continue
+            adjusted.append(
+                (
+                    dependency,
+                    logical,
+                    replace(new, note=major_change(dependency.specifier, found[1])),
+                )
+            )
+            continue
+        adjusted.append((dependency, logical, choice))
+    listed = {d.name for d in parsed.dependencies if d.name}
+    missing = sorted((key, n, v) for key, (n, v) in versions.items() if key not in listed)
+    if not missing:
+        return adjusted, []
+    out = ["", _CLOSURE_HEADER]
+    for _, name, version in missing:
+        try:
+            published = pinner.published(name, version, "pip")
+        except (NetworkError, ValueError) as exc:
+            # One unhashed package and pip refuses the whole file: refuse to write it.
+            raise ResolveError(
+                f"pip installs {name}=={version} with these requirements, but its hashes "
+                f"cannot be had: {exc}",
+                hint="run without --offline (or with a fresh PyPI cache) so that every "
+                "package gets PyPI's hashes; nothing was written",
+            ) from None
+        out.append(f"{name}=={version} \\")
+        out.extend(
+            f"    --hash={digest}" + (" \\" if i < len(published.hashes) - 1 else "")
+            for i, digest in enumerate(published.hashes)
+        )
+        result.changes.append(Change(rel, 0, name, "", version, "pip", "transitive"))
+    return adjusted, out

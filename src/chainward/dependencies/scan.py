@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding
 from chainward.dependencies.checks.coverage import build_coverage
+from chainward.dependencies.checks.hashmode import find_hash_mode_refusals
 from chainward.dependencies.checks.pinning import (
     find_missing_hashes,
     find_unhashed_urls,
@@ -46,6 +47,7 @@ def check_inventory(
     yield from find_missing_hashes(inventory.constraints, coverage, table)
     yield from find_unpinned_vcs(deps, coverage)
     yield from find_unhashed_urls(deps, coverage)
+    yield from find_hash_mode_refusals(deps, inventory.options, inventory.include_edges)
     lock_paths = {d.path for d in deps if d.locked}
     yield from find_extra_indexes(
         deps, inventory.options, table, lock_paths, inventory.include_edges

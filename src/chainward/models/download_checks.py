@@ -44,6 +44,10 @@ def _unpinned_fix(call: ModelCall, locked: str | None) -> str:
     return f'pass revision="{sha}" (the commit shown on the hub\'s "Files and versions" page)'
 
 
+def _indefinite(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def find_download_problems(
     calls: Iterable[ModelCall],
     remote_code: Iterable[TrustRemoteCode],
@@ -62,7 +66,8 @@ def find_download_problems(
         if call.repo_state in ("local", "builder") or _is_allowed(call, allow):
             continue
         what = call.kind if call.kind != "code" else "hub repository"
-        target = repr(call.repo_id) if call.repo_id else "a model"
+        # "downloads model 'gpt2'", or "downloads a model" when the id is not known here.
+        target = f"{what} {call.repo_id!r}" if call.repo_id else _indefinite(what)
         api = call.api.rsplit(".", 2)
         api_name = ".".join(api[-2:]) if len(api) > 1 else call.api
         locked = locked_revisions.get((call.repo_id or "").lower())
@@ -73,7 +78,7 @@ def find_download_problems(
                     yield Finding(
                         MODEL_REVISION_MISMATCH,
                         Severity.HIGH,
-                        f"{api_name}() pins {what} {target} at {call.revision[:12]}…, but "
+                        f"{api_name}() pins {target} at {call.revision[:12]}…, but "
                         f"chainward.lock locks it at {locked[:12]}…",
                         path=call.path,
                         line=call.line,
@@ -85,7 +90,7 @@ def find_download_problems(
             yield Finding(
                 UNPINNED_MODEL_DOWNLOAD,
                 Severity.HIGH,
-                f"{api_name}() downloads {what} {target} at a movable revision: "
+                f"{api_name}() downloads {target} at a movable revision: "
                 f"{describe_revision(call.revision)}",
                 path=call.path,
                 line=call.line,
@@ -100,7 +105,7 @@ def find_download_problems(
                 yield Finding(
                     UNRESOLVED_MODEL_DOWNLOAD,
                     Severity.LOW,
-                    f"{api_name}() downloads {what} {target} whose {part} cannot be resolved "
+                    f"{api_name}() downloads {target} whose {part} cannot be resolved "
                     "in this file, so its pinning cannot be checked",
                     path=call.path,
                     line=call.line,
@@ -114,7 +119,7 @@ def find_download_problems(
         yield Finding(
             UNPINNED_MODEL_DOWNLOAD,
             Severity.HIGH,
-            f"{api_name}() downloads {what} {target} without a pinned revision, so it gets "
+            f"{api_name}() downloads {target} without a pinned revision, so it gets "
             f"whatever the hub serves today{note}",
             path=call.path,
             line=call.line,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,17 +72,24 @@ def _cell(text: str) -> str:
 
 
 def render_summary(findings: Sequence[Finding], info: ReportInfo) -> str:
-    """A Markdown job summary: counts by check and severity, then every finding."""
+    """A Markdown job summary: one row per cause (fingerprint), then every finding."""
+    from chainward.report.text import describe_group, group_by_cause
+
     out = ["## chainward", ""]
     if not findings:
         out.append("No findings.")
         return "\n".join(out) + "\n"
-    counts = Counter((f.check_id, f.severity) for f in findings)
-    out += ["| check | severity | findings |", "| --- | --- | ---: |"]
-    for (check_id, severity), count in sorted(counts.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
-        check = info.registry.get(check_id)
-        name = f"[`{check_id}`]({check.docs_url})" if check else f"`{check_id}`"
-        out.append(f"| {name} | {severity.label} | {count} |")
+    groups = group_by_cause(findings)
+    out += ["| cause | check | severity | where |", "| --- | --- | --- | --- |"]
+    ranked = sorted(groups, key=lambda g: (-max(f.severity for f in g), g[0].fingerprint))
+    for group in ranked:
+        first = group[0]
+        check = info.registry.get(first.check_id)
+        name = f"[`{first.check_id}`]({check.docs_url})" if check else f"`{first.check_id}`"
+        subject = first.subject or first.path or "-"
+        severity = max(f.severity for f in group).label
+        where = describe_group(group) if len(group) > 1 else f"`{_cell(_where(first))}`"
+        out.append(f"| `{_cell(subject)}` | {name} | {severity} | {where} |")
     out += [
         "",
         "<details><summary>All findings</summary>",
@@ -92,9 +98,15 @@ def render_summary(findings: Sequence[Finding], info: ReportInfo) -> str:
         "| --- | --- | --- |",
     ]
     for finding in findings:
-        where = finding.path or finding.properties.get("commit", "")[:12] or "-"
-        if finding.path and finding.line is not None:
-            where += f":{finding.line}"
-        out.append(f"| `{_cell(where)}` | `{finding.check_id}` | {_cell(finding.message)} |")
+        out.append(
+            f"| `{_cell(_where(finding))}` | `{finding.check_id}` | {_cell(finding.message)} |"
+        )
     out += ["", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _where(finding: Finding) -> str:
+    where = finding.path or finding.properties.get("commit", "")[:12] or "-"
+    if finding.path and finding.line is not None:
+        where += f":{finding.line}"
+    return where

@@ -22,6 +22,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "line": finding.line,
         "column": finding.column,
         "fix": finding.fix,
+        "fingerprint": finding.fingerprint,
     }
     for key, value in sorted(finding.properties.items()):
         out.setdefault(key, value)

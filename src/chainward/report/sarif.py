@@ -54,14 +54,10 @@ def _rule(check: CheckInfo) -> dict[str, Any]:
 
 
 def _fingerprint(finding: Finding) -> str:
-    key = "\0".join(
-        (
-            finding.check_id,
-            finding.path or "",
-            finding.message,
-            finding.properties.get("commit", ""),
-        )
-    )
+    """One cause at one file: stable when lines move or the wording changes, distinct per
+    file so code scanning keeps one alert per location (the cause itself is in the
+    result's ``fingerprint`` property)."""
+    key = "\0".join((finding.fingerprint, finding.path or ""))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -75,11 +71,12 @@ def render_sarif(findings: Sequence[Finding], info: ReportInfo) -> str:
             "ruleId": finding.check_id,
             "level": sarif_level(finding.severity),
             "message": {"text": finding.message + (f" Fix: {finding.fix}" if finding.fix else "")},
-            "partialFingerprints": {"chainward/v1": _fingerprint(finding)},
+            "partialFingerprints": {"chainward/v2": _fingerprint(finding)},
             "properties": {
                 "severity": finding.severity.label,
                 "confidence": finding.confidence.label,
                 "security-severity": _SECURITY_SEVERITY[finding.severity],
+                "fingerprint": finding.fingerprint,
                 **dict(finding.properties),
             },
         }

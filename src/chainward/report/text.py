@@ -42,30 +42,74 @@ def location(finding: Finding) -> str:
     return ":".join(parts)
 
 
-def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
-    """One line per finding, a fix line under it, and a count at the end."""
-    lines: list[str] = []
-    previous_path: str | None = None
+def group_by_cause(findings: Sequence[Finding]) -> list[list[Finding]]:
+    """Findings grouped by fingerprint (one cause), groups in order of first appearance."""
+    groups: dict[str, list[Finding]] = {}
     for finding in findings:
-        if lines and finding.path != previous_path:
-            lines.append("")
-        previous_path = finding.path
-        severity = finding.severity.label
+        groups.setdefault(finding.fingerprint, []).append(finding)
+    return list(groups.values())
+
+
+def describe_group(group: Sequence[Finding]) -> str:
+    """``in 4 files (6 places)``: how far one cause reaches."""
+    files = {f.path or f.properties.get("commit", "") for f in group}
+    places = len(group)
+    where = f"in {len(files)} files" if len(files) > 1 else "in 1 file"
+    return where if places == len(files) else f"{where} ({places} places)"
+
+
+def _where(finding: Finding) -> str:
+    commit = finding.properties.get("commit")
+    return location(finding) if finding.path or not commit else commit[:12]
+
+
+def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
+    """One entry per cause: its first place, message and fix, then the other places.
+
+    A cause found once prints as ``path:line: check-id [severity] message``; a cause found
+    in several places (one package unpinned in four manifests) prints one header
+    ``subject: check-id [severity] in 4 files`` and its places under it.
+    """
+
+    def label(severity: Severity) -> str:
         if info.color:
-            severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
-        commit = finding.properties.get("commit")
-        where = location(finding) if finding.path or not commit else commit[:12]
-        lines.append(
-            f"{_printable(where)}: {finding.check_id} [{severity}] {_printable(finding.message)}"
-        )
-        if finding.fix:
-            lines.append(f"    fix: {_printable(finding.fix)}")
+            return f"{_COLORS[severity]}{severity.label}{_RESET}"
+        return severity.label
+
+    lines: list[str] = []
+    groups = group_by_cause(findings)
+    previous_path: str | None = None
+    for group in groups:
+        first = max(group, key=lambda f: f.severity)
+        if len(group) == 1:
+            if lines and (first.path != previous_path or previous_path is None):
+                lines.append("")
+            previous_path = first.path
+            lines.append(
+                f"{_printable(_where(first))}: {first.check_id} [{label(first.severity)}] "
+                f"{_printable(first.message)}"
+            )
+        else:
+            if lines:
+                lines.append("")
+            previous_path = None
+            subject = first.subject or first.path or "-"
+            lines.append(
+                f"{_printable(subject)}: {first.check_id} [{label(first.severity)}] "
+                f"{describe_group(group)}: {_printable(first.message)}"
+            )
+            for finding in group:
+                tail = "" if finding.severity is first.severity else f" [{label(finding.severity)}]"
+                lines.append(f"    {_printable(_where(finding))}{tail}")
+        if first.fix:
+            lines.append(f"    fix: {_printable(first.fix)}")
     if findings:
-        counts = Counter(f.severity for f in findings)
+        counts = Counter(max(g, key=lambda f: f.severity).severity for g in groups)
         detail = ", ".join(f"{counts[s]} {s.label}" for s in sorted(counts, reverse=True))
-        noun = "finding" if len(findings) == 1 else "findings"
+        noun = "finding" if len(groups) == 1 else "findings"
+        places = "" if len(groups) == len(findings) else f" in {len(findings)} places"
         lines.append("")
-        lines.append(f"{len(findings)} {noun} ({detail})")
+        lines.append(f"{len(groups)} {noun}{places} ({detail})")
     else:
         scanned = f" in {info.scanned} files" if info.scanned is not None else ""
         lines.append(f"no findings{scanned}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Confidence, Finding, Severity
 from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.checks.coverage import Coverage
 from chainward.dependencies.inventory.model import Dependency, InstallOption
@@ -19,6 +19,8 @@ from chainward.dependencies.meta import (
 )
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
+# Package metadata: ranges a package declares, resolved when it is installed or locked.
+_DECLARED_KINDS = frozenset({"pyproject", "setup.cfg", "pipfile"})
 
 
 def is_full_sha(ref: str | None) -> bool:
@@ -43,8 +45,31 @@ def _pin_fix(dependency: Dependency) -> str:
             f"pin it exactly ({dependency.raw_name}==<version>) and lock the environment "
             "with conda-lock"
         )
-    # pyproject.toml, setup.cfg, Pipfile: the lock file is where hashes live.
-    return "commit a lock file beside it (uv lock, poetry lock, pipenv lock) or pin ==<version>"
+    # pyproject.toml, setup.cfg, Pipfile: the lock file is where pins and hashes live (a
+    # library keeps its range; an application may also pin ==<version>).
+    return (
+        "commit a lock file with hashes beside it (uv lock, poetry lock, pipenv lock) and "
+        "install from it; a library keeps its range here"
+    )
+
+
+def _hash_fix(dependency: Dependency) -> str:
+    """The fix for a line that is pinned already and lacks only its hashes."""
+    pinned = f"{dependency.raw_name}=={dependency.version}"
+    if dependency.manifest == "requirements":
+        return (
+            f"add --hash=sha256:<digest> for every file of {pinned} "
+            f"(`chainward pin --write {dependency.path}` adds them)"
+        )
+    if dependency.manifest in _INSTALL_COMMANDS:
+        return (
+            f"move {pinned} into a requirements file with its --hash=sha256:<digest> lines "
+            "(`chainward pin --write` adds them) and install it with "
+            "`pip install --require-hashes -r requirements.txt`"
+        )
+    if dependency.manifest == "conda":
+        return "lock the environment with conda-lock, which records every package's hash"
+    return "commit a lock file with hashes beside it (uv lock, poetry lock, pipenv lock)"
 
 
 def _pre_note(dependency: Dependency, pre_lines: set[tuple[str, int]]) -> str:
@@ -71,11 +96,44 @@ def find_unpinned_ai_dependencies(
         constraint = coverage.constraint_for(dependency)
         if constraint is not None:
             continue
+        if "${" in dependency.specifier:
+            # ``torch==${matrix.torch}+cpu``: the version is a variable, set when the job
+            # or build runs. It may well be exact; that cannot be proven from this file.
+            yield Finding(
+                UNPINNED_AI_DEPENDENCY,
+                Severity.LOW,
+                f"AI dependency {dependency.raw_name} takes its version from a variable "
+                f"({dependency.raw_name}{dependency.specifier}), so whether it is pinned "
+                "cannot be checked here: if the variable is not an exact version, any new "
+                f"release is installed next time{_pre_note(dependency, pre_lines)}",
+                path=dependency.path,
+                line=dependency.line,
+                fix=_pin_fix(dependency),
+                confidence=Confidence.LOW,
+                properties={"package": dependency.name},
+            )
+            continue
         what = (
-            f"has no version constraint ({dependency.raw_name})"
+            "has no version constraint"
             if not dependency.specifier
             else f"allows a range ({dependency.raw_name}{dependency.specifier})"
         )
+        if dependency.manifest in _DECLARED_KINDS:
+            # Package metadata declares what the package works with (a library cannot pin
+            # its users' versions); the install is decided where it is locked. Without a
+            # lock nothing decides it, which matters, but less than an install command.
+            yield Finding(
+                UNPINNED_AI_DEPENDENCY,
+                Severity.MEDIUM,
+                f"AI dependency {dependency.raw_name} {what} and no lock file covers it: "
+                "every install of this project (CI, development, a deployment) takes the "
+                f"newest release, including a hijacked one{_pre_note(dependency, pre_lines)}",
+                path=dependency.path,
+                line=dependency.line,
+                fix=_pin_fix(dependency),
+                properties={"package": dependency.name},
+            )
+            continue
         yield Finding(
             UNPINNED_AI_DEPENDENCY,
             Severity.HIGH,
@@ -124,12 +182,7 @@ def find_missing_hashes(
             "index, mirror or extra index)",
             path=dependency.path,
             line=dependency.line,
-            fix=(
-                f"add --hash=sha256:<digest> for every file of {dependency.raw_name}=="
-                f"{dependency.version} (`chainward pin --write {dependency.path}`)"
-                if dependency.manifest == "requirements"
-                else _pin_fix(dependency)
-            ),
+            fix=_hash_fix(dependency),
             properties={"package": dependency.name},
         )
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Confidence, Finding, Severity
 from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.inventory.model import (
     BaseImage,
@@ -94,24 +94,32 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
     # Every install command (or the file as a whole) draws from its index-url (or PyPI)
     # plus every extra index and find-links location.
     used: dict[str, InstallOption | None] = {}
-    extras: list[InstallOption] = []
+    extras: list[tuple[InstallOption, list[str]]] = []
     for group_options in groups.values():
         kinds = {o.option for o in group_options}
         index_urls = [o for o in group_options if o.option == "index-url"]
+        own: list[str] = []
         if "no-index" not in kinds:
             if index_urls:
                 for option in index_urls:
-                    used.setdefault(normalize_index(option.value, allowed), option)
+                    url = normalize_index(option.value, allowed)
+                    used.setdefault(url, option)
+                    own.append(url)
             elif any(o.option == "install" and o.value == "pip" for o in group_options) or not any(
                 o.option == "install" for o in options
             ):
                 used.setdefault(PYPI, None)
-        extras.extend(o for o in group_options if o.option in ("extra-index-url", "find-links"))
-    for option in extras:
+                own.append(PYPI)
+        # An extra index is searched alongside its own command's index, not alongside
+        # the indexes of other commands in the file.
+        extras.extend(
+            (o, own) for o in group_options if o.option in ("extra-index-url", "find-links")
+        )
+    for option, own in extras:
         target = normalize_index(option.value, allowed)
         if target == PYPI:
             continue
-        others = sorted(u for u in used if u != target) or [PYPI]
+        others = sorted({u for u in own if u != target}) or [PYPI]
         label = "--find-links location" if option.option == "find-links" else "extra index"
         yield Finding(
             EXTRA_INDEX_URL,
@@ -124,21 +132,28 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
             fix="install from one index only (a mirror that proxies PyPI), or pin each "
             "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
             "with --hash",
+            properties={"index": target},
         )
     if len(used) > 1:
         named = [(url, opt) for url, opt in used.items() if opt is not None and url != PYPI]
         for url, opt in named:
             others = sorted(u for u in used if u != url)
+            # Each install draws from its own single index here, so no name is looked up
+            # on two indexes at once (that is the extra-index case above): worth knowing,
+            # not a dependency-confusion path by itself.
             yield Finding(
                 EXTRA_INDEX_URL,
-                Severity.HIGH,
+                Severity.LOW,
                 f"installs from {url} while other installs in this file use "
-                f"{', '.join(others)}: a name taken on one index can shadow the other "
-                "(dependency confusion, as in the torchtriton attack)",
+                f"{', '.join(others)}: each install uses one index, but packages from two "
+                "indexes end up side by side, so a later install can pick up a name from "
+                "the other one",
                 path=opt.path,
                 line=opt.line,
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",
+                confidence=Confidence.MEDIUM,
+                properties={"index": url},
             )
 
 
@@ -185,19 +200,23 @@ def find_unpinned_images(
             continue
         unresolved = "$" in image.image
         reason = (
-            "is built from a variable with no default, so it cannot be known here"
+            "is built from a variable with no default, so whether it is pinned cannot be "
+            "checked here"
             if unresolved
             else "has no @sha256 digest: the tag can be moved to other content at any time"
         )
         yield Finding(
             UNPINNED_BASE_IMAGE,
-            Severity.HIGH,
+            # Unverifiable, not proven unpinned: the variable may hold a digest.
+            Severity.LOW if unresolved else Severity.HIGH,
             f"image {image.image} {reason}",
             path=image.path,
             line=image.line,
             column=image.column,
             fix=f"pin the digest and keep the tag for readers: {name}@sha256:<digest> "
             f"(`docker buildx imagetools inspect {name}` prints it)",
+            confidence=Confidence.LOW if unresolved else Confidence.HIGH,
+            properties={"image": name},
         )
 
 

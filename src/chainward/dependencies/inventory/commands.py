@@ -293,7 +293,7 @@ def scan_commands(
         cursor = [0, 0]
         previous: list[list[str]] = []
         substituting: list[str] | None = None
-        for words, operator in _commands(tokens):
+        for ordinal, (words, operator) in enumerate(_commands(tokens)):
             for word in words:
                 _token_line(span_lines, first, word, cursor)
             if substituting is not None:
@@ -308,7 +308,9 @@ def scan_commands(
             if install is None:
                 continue
             installer, args = install
-            group = f"{group_prefix}{first}:{' '.join(words[:3])}"
+            # The ordinal keeps two installs of one line apart even when their first
+            # words are equal (``pip install -U a && pip install -U --extra-index-url …``).
+            group = f"{group_prefix}{first}#{ordinal}:{' '.join(words[:3])}"
             result.options.append(InstallOption(rel, first, "install", installer, group))
             if installer == "pip":
                 _scan_pip_args(rel, first, span_lines, args, manifest, group, result)

@@ -72,7 +72,8 @@ class InstallOption:
     """An installer option that changes where packages come from or which are taken.
 
     ``option`` is one of ``index-url``, ``extra-index-url``, ``find-links``, ``no-index``,
-    ``trusted-host``, ``pre`` (pre-releases allowed), ``channel`` (conda), or ``install``
+    ``trusted-host``, ``pre`` (pre-releases allowed), ``require-hashes`` (pip's
+    hash-checking mode asked for in a requirements file), ``channel`` (conda), or ``install``
     (a ``pip``/``conda`` install command ran here; ``value`` names the installer).
     ``group`` names the install command or file section the option applies to, so
     that checks can tell one ``pip install`` from another in the same Dockerfile.

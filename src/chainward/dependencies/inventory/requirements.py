@@ -242,6 +242,7 @@ def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -
             if key in ("requirement", "constraint"):
                 target = resolve_include(rel, value) or value
                 result.includes.append(Include(rel, logical.start, target, key, value))
-            elif key in SOURCE_OPTIONS:
+            elif key in SOURCE_OPTIONS or key == "require-hashes":
+                # ``--require-hashes`` is kept so that the hash-mode check sees it.
                 result.options.append(InstallOption(rel, logical.start, key, value))
     return result
