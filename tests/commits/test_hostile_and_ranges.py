@@ -60,16 +60,20 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.mark.parametrize("name", sorted(GARBAGE))
-def test_garbage_signatures_are_bad_not_tracebacks(
+def test_garbage_signatures_are_unverifiable_not_tracebacks(
     name: str, repo: tuple[Path, dict[str, str]], cli: Any
 ) -> None:
+    # A signature no verifier (not even gpg, the second one) can read is not proven bad:
+    # it is unverifiable, with the reason, and still a finding (issue 15).
     path, env = repo
     sha = write_commit(path, env, GARBAGE[name], f"garbage {name}")
     result = cli("commits", "--range", sha, "--format", "json", cwd=path)
     assert result.code == 1, result.err
     findings = json.loads(result.out)["findings"]
-    assert [f["check_id"] for f in findings] == ["bad-commit-signature"]
+    assert [f["check_id"] for f in findings] == ["unverifiable-commit-signature"]
+    assert findings[0]["severity"] == "medium"
     assert findings[0]["commit"] == sha
+    assert "cannot" in findings[0]["message"] or "no signature format" in findings[0]["message"]
     assert "Traceback" not in result.err
 
 

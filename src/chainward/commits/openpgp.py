@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ class OpenPGPKeyring:
     """Trusted primary fingerprints; empty means every loaded key is trusted."""
     accepted: set[str] = field(default_factory=set)
     """Signing keys whose signature Sequoia has accepted in this run (see :func:`verify`)."""
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    """The key files as read, for the second verifier (gpg)."""
 
     def lookup(self, issuer: str) -> OpenPGPCert | None:
         """The certificate holding the key with this fingerprint or key id."""
@@ -106,6 +109,7 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
     from pysequoia.packet import PacketPile, SignatureType, Tag
 
     keyring = OpenPGPKeyring(trusted=frozenset(t.lower().replace(" ", "") for t in trusted))
+    keyring.files = list(files)
     for source, data in files:
         try:
             certs = Cert.split_bytes(data)
@@ -130,7 +134,7 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
                 e for e in (_email_of(str(u)) for u in _user_id_strings(packets)) if e is not None
             )
             entry = OpenPGPCert(
-                cert, cert.fingerprint.lower(), emails, source=source, revoked=bool(cert.is_revoked)
+                cert, cert.fingerprint.lower(), emails, source=source, revoked=_is_revoked(cert)
             )
             current: KeyMaterial | None = None
             for packet in packets:
@@ -165,12 +169,29 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
                     current.expires = current.created + period if period else None
             primary = entry.keys.get(entry.fingerprint)
             if primary is not None:
-                primary.expires = cert.expiration
+                # Sequoia refuses some bindings (see _is_revoked): keep the expiry read
+                # from the self-signature packets above.
+                with contextlib.suppress(Exception):
+                    primary.expires = cert.expiration
             keyring.certs.append(entry)
             for fpr in entry.keys:
                 keyring.by_fingerprint[fpr] = entry
                 keyring.by_keyid[fpr[-16:]] = entry
     return keyring
+
+
+def _is_revoked(cert: Any) -> bool:
+    """Whether Sequoia sees a revocation; False when it cannot judge the certificate.
+
+    Sequoia's standard policy refuses some certificates that GnuPG accepts (GitHub's
+    2017 web-flow key: "No binding signature at time ..."); such a key still verifies
+    signatures through the arithmetic path, and a revocation would still be read from
+    its packets (``KeyMaterial.revoked``).
+    """
+    try:
+        return bool(cert.is_revoked)
+    except Exception:
+        return False
 
 
 def _user_id_strings(packets: Sequence[Any]) -> list[str]:
@@ -209,32 +230,137 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
         packets = [p for p in PacketPile.from_bytes(signature) if p.tag == Tag.Signature]
         sig = Sig.from_bytes(signature)
     except Exception as exc:
-        return Verdict(
-            Status.BAD, "openpgp", detail=f"malformed signature: {str(exc).splitlines()[0]}"
-        )
+        # Sequoia refuses some signatures GnuPG and GitHub produce (GitHub's web-flow
+        # signatures: "Not a signature"). Read the packet ourselves; a signature nobody
+        # here can read is unverifiable, never bad (issue 15).
+        return verify_parsed(keyring, payload, signature, _first_line(exc), now)
     if len(packets) != 1:
-        return Verdict(Status.BAD, "openpgp", detail="expected exactly one signature packet")
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            detail=f"expected exactly one signature packet, found {len(packets)}",
+            unreadable=True,
+        )
     packet = packets[0]
     issuer = sig.issuer_fingerprint or sig.issuer_key_id or ""
     found = keyring.lookup(issuer) if issuer else None
     if found is None:
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
     cert = found
+    reason = ""
     try:
         result = sequoia_verify(bytes=payload, store=lambda _ids: [cert.cert], signature=sig)
         signing_key = str(result.valid_sigs[0].signing_key).lower()
         ok = True
         keyring.accepted.add(signing_key)
-    except Exception:
+    except Exception as exc:
         ok = False
         signing_key = ""
+        reason = _first_line(exc)
     if not ok:
         key = _signing_key(cert, issuer)
         if key is None or not _raw_verify(key, packet, payload):
             signer = cert.fingerprint.upper()
             return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
         signing_key = key.fingerprint
-    return _judge(keyring, cert, signing_key, ok, sig.expiration, now)
+    return _judge(keyring, cert, signing_key, ok, sig.expiration, now, reason)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def verify_parsed(
+    keyring: OpenPGPKeyring, payload: bytes, signature: bytes, why: str, now: datetime
+) -> Verdict:
+    """Verify a signature Sequoia cannot parse, from chainward's own v4 packet reader.
+
+    A signature this reader cannot read either is ``UNVERIFIABLE`` with
+    ``unreadable=True`` (the caller may try gpg); one it reads is judged like any other:
+    bad only when its arithmetic fails with the signer's key.
+    """
+    parsed = parse_signature(signature)
+    if parsed is None:
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            detail=f"the OpenPGP signature cannot be read ({why})",
+            unreadable=True,
+        )
+    issuer = parsed.issuer
+    cert = keyring.lookup(issuer) if issuer else None
+    if cert is None:
+        return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
+    key = _signing_key(cert, issuer)
+    if key is None or not _raw_verify_body(key.body, parsed.body, payload):
+        signer = cert.fingerprint.upper()
+        return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
+    for material in (key, cert.keys.get(cert.fingerprint)):
+        if material is not None and material.created and parsed.created < material.created:
+            return Verdict(
+                Status.UNVERIFIABLE,
+                "openpgp",
+                cert.fingerprint.upper(),
+                f"the signature ({parsed.created:%Y-%m-%d}) is older than its key",
+            )
+    return _judge(keyring, cert, key.fingerprint, True, parsed.expires, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSignature:
+    """The parts of a v4 OpenPGP signature packet the checks need."""
+
+    body: bytes
+    """The packet body (version byte first), as :func:`_raw_verify_v4` takes it."""
+    created: datetime
+    issuer: str
+    """Issuer fingerprint (hex, lower case) when given, else the 16-hex key id."""
+    expires: datetime | None
+    hash_name: str
+
+
+def parse_signature(signature: bytes) -> ParsedSignature | None:
+    """Read one v4 signature packet from armor or binary; None when it is not one.
+
+    Independent of Sequoia, for the signatures it refuses to parse (GitHub's web-flow
+    signatures carry only a hashed issuer key id, which Sequoia's ``Sig`` rejects).
+    Issuer subpackets are read from the hashed area first, then the unhashed one.
+    """
+    binary = _dearmor(signature) if signature.lstrip().startswith(b"-----BEGIN") else signature
+    body = _single_signature_packet(binary) if binary else None
+    if body is None or len(body) < 6 or body[0] != 4:
+        return None
+    hashed_len = int.from_bytes(body[4:6], "big")
+    if 6 + hashed_len + 2 > len(body):
+        return None
+    hashed = _subpackets(body[6 : 6 + hashed_len])
+    unhashed_len = int.from_bytes(body[6 + hashed_len : 8 + hashed_len], "big")
+    if 8 + hashed_len + unhashed_len + 2 > len(body):
+        return None
+    unhashed = _subpackets(body[8 + hashed_len : 8 + hashed_len + unhashed_len])
+    name = _HASHES.get(body[3])
+    if hashed is None or unhashed is None or name is None:
+        return None
+    created: int | None = None
+    period = 0
+    fingerprint = key_id = ""
+    for area, kind, value in [(0, k, v) for k, _c, v in hashed] + [
+        (1, k, v) for k, _c, v in unhashed
+    ]:
+        if area == 0 and kind == 2 and len(value) == 4:
+            created = int.from_bytes(value, "big")
+        elif area == 0 and kind == 3 and len(value) == 4:
+            period = int.from_bytes(value, "big")
+        elif kind == 33 and len(value) == 21 and not fingerprint:
+            fingerprint = value[1:].hex()
+        elif kind == 16 and len(value) == 8 and not key_id:
+            key_id = value.hex()
+    if created is None or not (fingerprint or key_id):
+        return None
+    signed_at = datetime.fromtimestamp(created, timezone.utc)
+    expires = signed_at + timedelta(seconds=period) if period else None
+    return ParsedSignature(body, signed_at, fingerprint or key_id, expires, name)
 
 
 def _judge(
@@ -244,6 +370,7 @@ def _judge(
     ok: bool,
     expires: datetime | None,
     now: datetime,
+    reason: str = "",
 ) -> Verdict:
     """GnuPG's order: revoked, expired signature, expired key, then trust."""
     signer = cert.fingerprint.upper()
@@ -262,11 +389,18 @@ def _judge(
                 Status.EXPIRED, "openpgp", signer, f"the key expired on {when:%Y-%m-%d}", identities
             )
     if not ok:
+        # The arithmetic holds over the commit with the policy's key, but Sequoia's
+        # standard policy refuses the signature or the key's binding (SHA-1, a weak or
+        # unusual binding): not proven good, and not a tampered commit either.
         return Verdict(
-            Status.BAD,
+            Status.UNVERIFIABLE,
             "openpgp",
             signer,
-            "the signature uses an algorithm or form the OpenPGP policy rejects (e.g. SHA-1)",
+            "the signature matches the commit, but it uses an algorithm or form the OpenPGP "
+            f"policy rejects ({reason or 'e.g. SHA-1'})",
+            identities,
+            hint="re-sign the commit with a current key and SHA-256 "
+            "(`git commit --amend --no-edit -S`), or set `since` past it",
         )
     if not keyring.is_trusted(cert):
         return Verdict(
@@ -277,12 +411,15 @@ def _judge(
 
 _ARMOR_BEGIN = b"-----BEGIN PGP SIGNATURE-----"
 _ARMOR_END = b"-----END PGP SIGNATURE-----"
+_MESSAGE_BEGIN = b"-----BEGIN PGP MESSAGE-----"
+_MESSAGE_END = b"-----END PGP MESSAGE-----"
 _KNOWN_SUBPACKETS = frozenset({2, 3, 16, 33})
 
 
 def _dearmor(signature: bytes) -> bytes | None:
-    lines = signature.strip().split(b"\n")
-    if not lines or lines[0].strip() != _ARMOR_BEGIN or lines[-1].strip() != _ARMOR_END:
+    lines = [line.rstrip(b"\r") for line in signature.strip().split(b"\n")]
+    ends = {(_ARMOR_BEGIN, _ARMOR_END), (_MESSAGE_BEGIN, _MESSAGE_END)}
+    if not lines or (lines[0].strip(), lines[-1].strip()) not in ends:
         return None
     try:
         blank = next(i for i, line in enumerate(lines) if not line.strip())
@@ -426,8 +563,13 @@ def _mpis(data: bytes, count: int) -> tuple[list[bytes], bytes]:
 
 def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool:
     """Check a v4 signature's arithmetic (no time or policy checks)."""
+    return _raw_verify_body(key.body, bytes(packet.body), payload)
+
+
+def _raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool:
+    """Check a v4 signature body's arithmetic; any failure (bad maths, bad form) is False."""
     try:
-        return _raw_verify_v4(key.body, bytes(packet.body), payload)
+        return _raw_verify_v4(key_body, body, payload)
     except Exception:
         return False
 
@@ -529,3 +671,20 @@ def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
         return True
     public.verify(der, digest, ec.ECDSA(prehashed))
     return True
+
+
+def judge_gpg_good(
+    keyring: OpenPGPKeyring, primary: str, signing_key: str, status: dict[str, list[str]]
+) -> Verdict:
+    """Judge a signature gpg found valid (``VALIDSIG``) against the policy's keyring."""
+    cert = keyring.lookup(primary)
+    if cert is None:
+        return Verdict(Status.UNKNOWN_KEY, "openpgp", primary.upper(), "no public key")
+    signer = cert.fingerprint.upper()
+    if "REVKEYSIG" in status:
+        return Verdict(Status.REVOKED, "openpgp", signer, "the key is revoked (gpg)", cert.emails)
+    if "EXPSIG" in status:
+        return Verdict(Status.EXPIRED, "openpgp", signer, "the signature expired (gpg)")
+    if "EXPKEYSIG" in status:
+        return Verdict(Status.EXPIRED, "openpgp", signer, "the key expired (gpg)", cert.emails)
+    return _judge(keyring, cert, signing_key.lower(), True, None, _now())

@@ -111,8 +111,16 @@ def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
     kind = signature_kind(commit.signature)
     if kind == "openpgp":
         from chainward.commits.openpgp import verify as verify_openpgp
+        from chainward.commits.webflow import verify_web_flow
 
-        verdict = verify_openpgp(trust.openpgp(), commit.payload, commit.signature)
+        keyring = trust.openpgp()
+        verdict = verify_web_flow(commit.payload, commit.signature, keyring) or verify_openpgp(
+            keyring, commit.payload, commit.signature
+        )
+        if verdict.status is Status.UNVERIFIABLE and verdict.unreadable:
+            from chainward.commits.gpgverify import verify_with_gpg
+
+            verdict = verify_with_gpg(keyring, commit.payload, commit.signature, verdict.detail)
         if verdict.status is not Status.BAD and _revoked_openpgp(verdict, trust.policy):
             return Verdict(Status.REVOKED, "openpgp", verdict.signer, "the policy revokes this key")
         return verdict
@@ -123,7 +131,14 @@ def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
     if kind == "x509":
         gitsign_verdict: Verdict = trust.gitsign().verify(commit.payload, commit.signature)
         return gitsign_verdict
-    return Verdict(Status.BAD, "", detail="the signature header holds no recognised signature")
+    return Verdict(
+        Status.UNVERIFIABLE,
+        "",
+        detail="the signature header holds no signature format chainward knows "
+        "(OpenPGP, SSH or x509/gitsign)",
+        hint="verify it by hand with `git verify-commit`; if it is good, set `since` past it "
+        "or re-sign it with a format the policy lists",
+    )
 
 
 # Above this many signed commits, verification is spread over forked workers (below it,
