@@ -180,14 +180,45 @@ def check_commits(
     ``fork`` exists; the verdicts do not depend on it.
     """
     commits = list(read_commits(repo, shas, object_format))
+    findings = _verify_all(commits, trust)
+    if not trust.policy.get("since"):
+        findings = with_baseline_fix(commits, findings)
+    return findings, len(commits)
+
+
+def with_baseline_fix(commits: Sequence[CommitRecord], findings: list[Finding]) -> list[Finding]:
+    """Give the findings on old history the baseline fix (``since``), not a rewrite.
+
+    Used when the policy has no ``since``: the first run on an existing repository.
+    """
+    from dataclasses import replace
+
+    from chainward.commits.baseline import propose_since
+
+    failing = {str(f.properties.get("commit")) for f in findings}
+    baseline = propose_since(commits, failing)
+    if baseline is None or not baseline.history:
+        return findings
+    fix = (
+        "this commit is history from before the signing policy; rather than rewriting "
+        f'published history, set [tool.chainward.commits] since = "{baseline.sha}" '
+        "(its ancestors are not judged; `chainward init` writes it)"
+    )
+    return [
+        replace(f, fix=fix) if f.properties.get("commit") in baseline.history else f
+        for f in findings
+    ]
+
+
+def _verify_all(commits: Sequence[CommitRecord], trust: CommitTrust) -> list[Finding]:
     signed = sum(1 for c in commits if c.signature is not None)
     workers = min(os.cpu_count() or 1, 4)
     if signed < PARALLEL_THRESHOLD or workers < 2:
-        return _judge_all(commits, trust), len(commits)
+        return _judge_all(commits, trust)
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
-        return _judge_all(commits, trust), len(commits)
+        return _judge_all(commits, trust)
     _preload(commits, trust)
     _WORKER["trust"] = trust
     size = -(-len(commits) // (workers * 4))
@@ -197,4 +228,4 @@ def check_commits(
             results = pool.map(_worker, chunks)
     finally:
         _WORKER.clear()
-    return [f for chunk in results for f in chunk], len(commits)
+    return [f for chunk in results for f in chunk]
