@@ -180,7 +180,7 @@ def check_commits(
     ``fork`` exists; the verdicts do not depend on it.
     """
     commits = list(read_commits(repo, shas, object_format))
-    findings = _verify_all(commits, trust)
+    findings = judge_commits(commits, trust)
     if not trust.policy.get("since"):
         findings = with_baseline_fix(commits, findings)
     return findings, len(commits)
@@ -210,7 +210,8 @@ def with_baseline_fix(commits: Sequence[CommitRecord], findings: list[Finding]) 
     ]
 
 
-def _verify_all(commits: Sequence[CommitRecord], trust: CommitTrust) -> list[Finding]:
+def judge_commits(commits: Sequence[CommitRecord], trust: CommitTrust) -> list[Finding]:
+    """Verify and judge already-read commits (in forked workers for large sets)."""
     signed = sum(1 for c in commits if c.signature is not None)
     workers = min(os.cpu_count() or 1, 4)
     if signed < PARALLEL_THRESHOLD or workers < 2:
