@@ -263,7 +263,15 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
             signer = cert.fingerprint.upper()
             return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
         signing_key = key.fingerprint
+        parsed = parse_signature(signature)
+        if parsed is not None and parsed.hash_name in _WEAK_HASHES:
+            reason = (
+                f"it is made with {_WEAK_HASHES[parsed.hash_name]}, which is not collision-safe"
+            )
     return _judge(keyring, cert, signing_key, ok, sig.expiration, now, reason)
+
+
+_WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1", "ripemd160": "RIPEMD-160"}
 
 
 def _first_line(exc: BaseException) -> str:
