@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chainward.commits.verdict import Status, Verdict
+from chainward.core.atomic import write_atomic
 from chainward.core.git import git_env
 
 GPG_TIMEOUT = 30
@@ -53,9 +54,9 @@ def gpg_status(
             for _source, data in files:
                 _run(gpg, home, "--import", data=data)
             sig = Path(tmp) / "commit.sig"
-            sig.write_bytes(signature)
+            write_atomic(sig, signature)
             body = Path(tmp) / "commit"
-            body.write_bytes(payload)
+            write_atomic(body, payload)
             out = _run(gpg, home, "--verify", str(sig), str(body))
         except (OSError, subprocess.TimeoutExpired):
             return None
