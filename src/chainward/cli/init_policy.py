@@ -49,6 +49,7 @@ SIGNER_FILES = ("allowed_signers", ".github/allowed_signers", ".gitsigners", "al
 KEY_DIRS = ("keys", ".github/keys", "gpg-keys", ".gpg")
 BOT_EMAIL = re.compile(r"^\d+\+[a-z0-9-]+\[bot\]@users\.noreply\.github\.com$")
 RECENT = 200
+GITLAB_WEB_EMAIL = "noreply@gitlab.com"
 
 
 @dataclass
@@ -233,6 +234,19 @@ def _survey_commits(found: Survey, root: Path) -> None:
         email = commit.committer.email.lower()
         if BOT_EMAIL.match(email):
             bots.add(email)
+    gitlab = sum(
+        1
+        for c in commits
+        if c.committer.email.lower() == GITLAB_WEB_EMAIL
+        and c.signature is not None
+        and signature_kind(c.signature) == "ssh"
+    )
+    if gitlab:
+        found.notes.append(
+            f"commits: {gitlab} commit(s) were made in GitLab's web UI and signed with the "
+            "instance's SSH key; to accept them, list that key for noreply@gitlab.com in an "
+            "allowed-signers file (GitLab's 'Signed commits' documentation gives the line)"
+        )
     signed = sum(kinds.values())
     detail = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "none"
     found.notes.append(
