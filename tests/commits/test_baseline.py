@@ -87,3 +87,14 @@ def test_no_proposal_when_since_is_set_or_nothing_fails(tmp_path: Path, cli: Any
     assert all("since" not in f["fix"] for f in findings)
     commits = list(read_commits(repo, [shas["t2"], shas["t1"]]))
     assert propose_since(commits, set()) is None
+
+
+def test_a_partial_range_is_new_work_and_gets_no_baseline(tmp_path: Path, cli: Any) -> None:
+    # A pull request or an ordinary push does not reach the root commit: its unsigned
+    # commits are new and must be re-signed, not excused by a baseline.
+    repo, env, shas = build(tmp_path)
+    run(["git", "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "new"], repo, env)
+    result = cli("commits", "--range", f"{shas['t2']}..HEAD", "--format", "json", cwd=repo)
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["check_id"] == "unsigned-commit"
+    assert "since" not in finding["fix"] and "re-sign" in finding["fix"]

@@ -181,7 +181,7 @@ def check_commits(
     """
     commits = list(read_commits(repo, shas, object_format))
     findings = judge_commits(commits, trust)
-    if not trust.policy.get("since"):
+    if not trust.policy.get("since") and any(not c.parents for c in commits):
         findings = with_baseline_fix(commits, findings)
     return findings, len(commits)
 
@@ -189,7 +189,11 @@ def check_commits(
 def with_baseline_fix(commits: Sequence[CommitRecord], findings: list[Finding]) -> list[Finding]:
     """Give the findings on old history the baseline fix (``since``), not a rewrite.
 
-    Used when the policy has no ``since``: the first run on an existing repository.
+    Used when the policy has no ``since`` and the commits reach back to a root commit:
+    the first run (``--all``, or the first push of an existing repository) over history
+    that predates the policy. A pull request's or an ordinary push's commits never reach
+    a root, so their fix stays "re-sign": they are new, and a baseline must not excuse
+    them.
     """
     from dataclasses import replace
 
