@@ -121,3 +121,37 @@ def test_init_without_failing_history_sets_no_baseline(tmp_path: Path, cli: Any)
     assert policy["commits"] == {"allowed-signers": ".github/allowed_signers"}
     assert "no baseline needed" in result.out
     assert cli("commits", "--all", cwd=path).code == 0
+
+
+def test_init_on_a_2024_web_flow_commit_sets_a_baseline_and_says_why(
+    tmp_path: Path, cli: Any
+) -> None:
+    # A real commit by GitHub's current web-flow key (not shipped): unverifiable, so it
+    # goes below the baseline, and init says how to make such commits verifiable.
+    env = base_env(tmp_path)
+    key = ssh_keygen(tmp_path / "id", "ada")
+    path = tmp_path / "repo"
+    run(["git", "init", "-q", "-b", "main", str(path)], tmp_path, env)
+    new_key = WEBFLOW.parent / "1f8fc975d3f679035f55d9838158ab688e39a82e.commit"
+    web = run(
+        ["git", "hash-object", "-t", "commit", "-w", "--literally", str(new_key)], path, env
+    ).strip()
+    (path / ".git" / "shallow").write_text(web + "\n")
+    (path / "allowed_signers").write_text(f"ada@example.com {key}\n")
+    for k, v in (("gpg.format", "ssh"), ("user.signingkey", f"{tmp_path / 'id'}.pub")):
+        run(["git", "config", k, v], path, env)
+    run(["git", "add", "-A"], path, env)
+    tree = run(["git", "write-tree"], path, env).strip()
+    signed = run(["git", "commit-tree", "-S", tree, "-p", web, "-m", "signed"], path, env)
+    run(["git", "update-ref", "refs/heads/main", signed.strip()], path, env)
+    before = json.loads(cli("commits", "--all", "--format", "json", cwd=path).out)["findings"]
+    # No policy yet: nobody's key is trusted, and the 2024 web-flow key is not shipped.
+    assert sorted(f["check_id"] for f in before) == [
+        "untrusted-commit-signer",
+        "unverifiable-commit-signature",
+    ]
+    result = cli("init", cwd=path)
+    policy = loads_toml((path / "chainward.toml").read_text())
+    assert policy["commits"]["since"] == signed.strip()
+    assert "https://github.com/web-flow.gpg" in result.out
+    assert cli("commits", "--all", cwd=path).code == 0

@@ -222,15 +222,19 @@ def _survey_commits(found: Survey, root: Path) -> None:
     kinds = Counter(signature_kind(c.signature) for c in recent if c.signature is not None)
     web_flow: list[Any] = []
     bots: set[str] = set()
+    unshipped: list[Any] = []
     for commit in commits:
         if commit.signature is None or signature_kind(commit.signature) != "openpgp":
             continue
         from chainward.commits.openpgp import parse_signature
 
         parsed = parse_signature(commit.signature)
-        if parsed is None or web_flow_key(parsed.issuer) is None:
+        key = web_flow_key(parsed.issuer) if parsed is not None else None
+        if key is None:
             continue
         web_flow.append(commit)
+        if key.armored is None:
+            unshipped.append(commit)
         email = commit.committer.email.lower()
         if BOT_EMAIL.match(email):
             bots.add(email)
@@ -262,6 +266,18 @@ def _survey_commits(found: Survey, root: Path) -> None:
             "GitHub's web-flow key, which chainward ships: accepted",
         )
     table: dict[str, Any] = {d.key: d.value for d in found.decisions if d.table == "commits"}
+    if unshipped:
+        policy = validate_table(table, meta.FAMILY.policy, where="init", key_path="commits")
+        trust = CommitTrust(root, policy)
+        waiting = sum(1 for c in unshipped if verify_commit(c, trust).status is Status.UNVERIFIABLE)
+        if waiting:
+            found.notes.append(
+                f"commits: {waiting} web-flow commit(s) are signed by GitHub's key in use "
+                "since 2024, which chainward ships by fingerprint only: they are "
+                "unverifiable-commit-signature until you download "
+                "https://github.com/web-flow.gpg to keys/web-flow.gpg and list it in "
+                "openpgp-keys (init then picks it up)"
+            )
     if bots:
         policy = validate_table(table, meta.FAMILY.policy, where="init", key_path="commits")
         trust = CommitTrust(root, policy)
