@@ -66,6 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         )
         commits[name] = run(["git", "rev-parse", "HEAD"], repo, env).strip()
     commits["sha1-altered"] = tamper(repo, env, commits["sha1"], b"sha1", b"shaX")
+    commits["two-altered"] = tamper(repo, env, commits["two-signers"], b"two-", b"two+")
     (repo / "keys").mkdir()
     (repo / "keys" / "ada.asc").write_bytes(gpg_export(signer, ada))
     policy = validate_table(
@@ -93,6 +94,8 @@ def test_two_signature_packets_go_to_gpg(world: World) -> None:
     # gpg reads it; Ada's key is in the policy, so the signature is good and hers.
     assert verdict.status is Status.GOOD, verdict
     assert verdict.identities == ("ada@example.com",)
+    # Altered after signing, gpg reports BADSIG: a parsed signature that fails is bad.
+    assert _verdicts(world)["two-altered"].status is Status.BAD
 
 
 def test_without_gpg_it_stays_unverifiable(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -301,7 +301,7 @@ def verify_parsed(
     if cert is None:
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
     key = _signing_key(cert, issuer)
-    if key is None or not _raw_verify_body(key.body, parsed.body, payload):
+    if key is None or not raw_verify_body(key.body, parsed.body, payload):
         signer = cert.fingerprint.upper()
         return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
     for material in (key, cert.keys.get(cert.fingerprint)):
@@ -571,10 +571,10 @@ def _mpis(data: bytes, count: int) -> tuple[list[bytes], bytes]:
 
 def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool:
     """Check a v4 signature's arithmetic (no time or policy checks)."""
-    return _raw_verify_body(key.body, bytes(packet.body), payload)
+    return raw_verify_body(key.body, bytes(packet.body), payload)
 
 
-def _raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool:
+def raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool:
     """Check a v4 signature body's arithmetic; any failure (bad maths, bad form) is False."""
     try:
         return _raw_verify_v4(key_body, body, payload)

@@ -93,7 +93,7 @@ def verify_web_flow(payload: bytes, signature: bytes, policy_keyring: Any | None
     user who downloaded ``web-flow.gpg``); the validity window always comes from the
     shipped dates, so an expired key's old signatures still count.
     """
-    from chainward.commits.openpgp import _raw_verify_body, parse_signature
+    from chainward.commits.openpgp import parse_signature, raw_verify_body
 
     parsed = parse_signature(signature)
     if parsed is None:
@@ -120,7 +120,7 @@ def verify_web_flow(payload: bytes, signature: bytes, policy_keyring: Any | None
             hint=f"download {WEB_FLOW_URL} into the repository (e.g. keys/web-flow.gpg) and "
             "list it in [tool.chainward.commits] openpgp-keys; it holds both web-flow keys",
         )
-    if not _raw_verify_body(material.body, parsed.body, payload):
+    if not raw_verify_body(material.body, parsed.body, payload):
         return Verdict(Status.BAD, "openpgp", signer, "signature does not verify")
     if parsed.created < key.created or (key.expires is not None and parsed.created >= key.expires):
         until = f"{key.expires:%Y-%m-%d}" if key.expires else "now"
