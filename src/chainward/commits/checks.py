@@ -146,7 +146,7 @@ def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> 
             _STATUS_CHECK[status],
             commit,
             f"{_PROBLEM[status]}{signer}{detail}",
-            verdict.hint or _FIX[status],
+            (verdict.hint or _FIX[status]).replace("<sha>", commit.short),
         )
         return
     if policy.get("require-committer-match", True) and not _identity_matches(verdict, committer):
