@@ -2,7 +2,9 @@
 
 * an SHA-1 signature whose arithmetic holds is unverifiable (not bad); altered, it is bad;
 * a signature with two signature packets (two `-u` keys) is not read by chainward's own
-  readers: gpg, the second verifier, decides, and the trust decision stays the policy's.
+  readers: gpg, the second verifier, decides, and the trust decision stays the policy's;
+* a brainpoolP256r1 signature, which this build of Sequoia refuses: it used to be
+  reported bad (a false critical); chainward checks its arithmetic and gpg decides.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ada = gpg_gen_key(signer, "Ada Tester <ada@example.com>")
     bob = gpg_gen_key(signer, "Bob <bob@example.com>")
     env = base_env(home, GNUPGHOME=str(signer))
+    uid = "Cleo <cleo@example.com>"
+    run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", uid, "brainpoolP256r1"], tmp, env)
+    listing = run(["gpg", "--with-colons", "--list-keys", uid], tmp, env)
+    cleo = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
     repo = tmp / "repo"
     run(["git", "init", "-q", "-b", "main", str(repo)], tmp, env)
     sha1 = gpg_wrapper(tmp / "gpg-sha1", "--digest-algo", "SHA1")
@@ -65,12 +71,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             env,
         )
         commits[name] = run(["git", "rev-parse", "HEAD"], repo, env).strip()
+    run(
+        ["git", "-c", f"user.signingkey={cleo}", "commit", "-q", "--allow-empty", "-S", "-m", "bp"],
+        repo,
+        env,
+    )
+    commits["brainpool"] = run(["git", "rev-parse", "HEAD"], repo, env).strip()
+    commits["brainpool-altered"] = tamper(repo, env, commits["brainpool"], b"bp", b"bq")
     commits["sha1-altered"] = tamper(repo, env, commits["sha1"], b"sha1", b"shaX")
     commits["two-altered"] = tamper(repo, env, commits["two-signers"], b"two-", b"two+")
     (repo / "keys").mkdir()
     (repo / "keys" / "ada.asc").write_bytes(gpg_export(signer, ada))
+    (repo / "keys" / "cleo.asc").write_bytes(gpg_export(signer, cleo))
     policy = validate_table(
-        {"openpgp-keys": ["keys/ada.asc"]}, FAMILY.policy, where="test", key_path="commits"
+        {"openpgp-keys": ["keys/ada.asc", "keys/cleo.asc"], "require-committer-match": False},
+        FAMILY.policy,
+        where="test",
+        key_path="commits",
     )
     yield World(repo, commits, policy)
     gpg_kill(signer)
@@ -106,3 +123,20 @@ def test_without_gpg_it_stays_unverifiable(world: World, monkeypatch: pytest.Mon
     verdict = _verdicts(world)["two-signers"]
     assert verdict.status is Status.UNVERIFIABLE
     assert "gpg (the second verifier) is not installed" in verdict.detail
+
+
+def test_a_curve_sequoia_refuses_is_never_bad(world: World) -> None:
+    found = _verdicts(world)
+    assert found["brainpool"].status is Status.GOOD, found["brainpool"]
+    assert found["brainpool-altered"].status is Status.BAD
+
+
+def test_a_curve_sequoia_refuses_without_gpg_is_unverifiable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chainward.commits import gpgverify
+
+    monkeypatch.setattr(gpgverify.shutil, "which", lambda _name: None)
+    found = _verdicts(world)
+    assert found["brainpool"].status is Status.UNVERIFIABLE
+    assert found["brainpool-altered"].status is Status.BAD  # the arithmetic fails here

@@ -39,10 +39,14 @@ _HASHES = {
     10: "sha512",
     11: "sha224",
 }
+# OpenPGP curve OIDs (RFC 6637, RFC 9580) → the ``cryptography`` curve class names.
 _CURVES = {
-    bytes.fromhex("2A8648CE3D030107"): "secp256r1",
-    bytes.fromhex("2B81040022"): "secp384r1",
-    bytes.fromhex("2B81040023"): "secp521r1",
+    bytes.fromhex("2A8648CE3D030107"): "SECP256R1",
+    bytes.fromhex("2B81040022"): "SECP384R1",
+    bytes.fromhex("2B81040023"): "SECP521R1",
+    bytes.fromhex("2B2403030208010107"): "BrainpoolP256R1",
+    bytes.fromhex("2B240303020801010B"): "BrainpoolP384R1",
+    bytes.fromhex("2B240303020801010D"): "BrainpoolP512R1",
 }
 
 
@@ -248,6 +252,7 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
     cert = found
     reason = ""
+    weak = False
     try:
         result = sequoia_verify(bytes=payload, store=lambda _ids: [cert.cert], signature=sig)
         signing_key = str(result.valid_sigs[0].signing_key).lower()
@@ -259,19 +264,35 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
         reason = _first_line(exc)
     if not ok:
         key = _signing_key(cert, issuer)
-        if key is None or not _raw_verify(key, packet, payload):
+        checked = _raw_verify(key, packet, payload) if key is not None else None
+        if checked is None:
+            return _unsupported(cert, f"Sequoia refuses it ({reason})")
+        if not checked:
             signer = cert.fingerprint.upper()
             return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
-        signing_key = key.fingerprint
+        signing_key = key.fingerprint if key is not None else signing_key
         parsed = parse_signature(signature)
         if parsed is not None and parsed.hash_name in _WEAK_HASHES:
             reason = (
                 f"it is made with {_WEAK_HASHES[parsed.hash_name]}, which is not collision-safe"
             )
-    return _judge(keyring, cert, signing_key, ok, sig.expiration, now, reason)
+            weak = True
+    return _judge(keyring, cert, signing_key, ok, sig.expiration, now, reason, retry=not weak)
 
 
 _WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1", "ripemd160": "RIPEMD-160"}
+
+
+def _unsupported(cert: OpenPGPCert, why: str) -> Verdict:
+    """Neither Sequoia nor the arithmetic path can check it: unverifiable, gpg may try."""
+    return Verdict(
+        Status.UNVERIFIABLE,
+        "openpgp",
+        cert.fingerprint.upper(),
+        f"{why}, and chainward's own verifier does not support its algorithm, curve or hash",
+        cert.emails,
+        unreadable=True,
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -301,7 +322,10 @@ def verify_parsed(
     if cert is None:
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
     key = _signing_key(cert, issuer)
-    if key is None or not raw_verify_body(key.body, parsed.body, payload):
+    checked = raw_verify_body(key.body, parsed.body, payload) if key is not None else None
+    if key is None or checked is None:
+        return _unsupported(cert, f"Sequoia cannot read it ({why})")
+    if not checked:
         signer = cert.fingerprint.upper()
         return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
     for material in (key, cert.keys.get(cert.fingerprint)):
@@ -379,6 +403,8 @@ def _judge(
     expires: datetime | None,
     now: datetime,
     reason: str = "",
+    *,
+    retry: bool = False,
 ) -> Verdict:
     """GnuPG's order: revoked, expired signature, expired key, then trust."""
     signer = cert.fingerprint.upper()
@@ -397,9 +423,10 @@ def _judge(
                 Status.EXPIRED, "openpgp", signer, f"the key expired on {when:%Y-%m-%d}", identities
             )
     if not ok:
-        # The arithmetic holds over the commit with the policy's key, but Sequoia's
-        # standard policy refuses the signature or the key's binding (SHA-1, a weak or
-        # unusual binding): not proven good, and not a tampered commit either.
+        # The arithmetic holds over the commit with the policy's key, but Sequoia
+        # refuses the signature or the key's binding (SHA-1, a curve its backend lacks
+        # such as brainpool, an unusual binding): not proven good, and not a tampered
+        # commit either. Unless the hash is weak, gpg (the second verifier) may decide.
         return Verdict(
             Status.UNVERIFIABLE,
             "openpgp",
@@ -407,6 +434,7 @@ def _judge(
             "the signature matches the commit, but it uses an algorithm or form the OpenPGP "
             f"policy rejects ({reason or 'e.g. SHA-1'})",
             identities,
+            unreadable=retry,
             hint="re-sign the commit with a current key and SHA-256 "
             "(`git commit --amend --no-edit -S`), or set `since` past it",
         )
@@ -539,9 +567,12 @@ def _fast_path(
     if (expires is not None and expires <= now) or signed_at > now + timedelta(days=1):
         return None
     try:
-        valid = _raw_verify_v4(material.body, body, payload)
+        checked = _raw_verify_v4(material.body, body, payload)
     except Exception:
-        valid = False
+        checked = False
+    if checked is None:
+        return None
+    valid = checked
     # A well-formed signature by an accepted, live key whose arithmetic fails is bad:
     # Sequoia could not accept it either.
     return cert, material, expires, valid
@@ -569,13 +600,14 @@ def _mpis(data: bytes, count: int) -> tuple[list[bytes], bytes]:
     return out, data
 
 
-def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool:
-    """Check a v4 signature's arithmetic (no time or policy checks)."""
+def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool | None:
+    """Check a v4 signature's arithmetic (no time or policy checks); see raw_verify_body."""
     return raw_verify_body(key.body, bytes(packet.body), payload)
 
 
-def raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool:
-    """Check a v4 signature body's arithmetic; any failure (bad maths, bad form) is False."""
+def raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool | None:
+    """Check a v4 signature body's arithmetic: True, False (it fails), or None when this
+    verifier does not support the key's algorithm, curve or the hash (unknown, not bad)."""
     try:
         return _raw_verify_v4(key_body, body, payload)
     except Exception:
@@ -615,7 +647,7 @@ def _public_key(key_body: bytes) -> tuple[int, Any] | None:
             curve_name = _CURVES.get(oid)
             if curve_name is None:
                 return None
-            curve = getattr(ec, curve_name.upper())()
+            curve = getattr(ec, curve_name)()
             public = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     elif alg == 27:
         public = ed25519.Ed25519PublicKey.from_public_bytes(material[:32])
@@ -629,16 +661,23 @@ def _int(data: bytes) -> int:
     return int.from_bytes(data, "big")
 
 
-def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
-    """Check a v4 signature packet's arithmetic over ``payload`` with a v4 key's material."""
+def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool | None:
+    """Check a v4 signature packet's arithmetic over ``payload`` with a v4 key's material.
+
+    None when the signature or key version, the algorithm, the curve or the hash is one
+    this verifier does not implement.
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
     if body[0] != 4:
-        return False
-    loaded = _public_key(key_body)
+        return None
+    try:
+        loaded = _public_key(key_body)
+    except (ValueError, TypeError):
+        loaded = None
     if loaded is None:
-        return False
+        return None
     key_alg, public = loaded
     pk_alg, hash_alg = body[2], body[3]
     if key_alg != pk_alg:
@@ -651,8 +690,11 @@ def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
     left16, sig_data = rest[:2], rest[2:]
     name = _HASHES.get(hash_alg)
     if name is None:
-        return False
-    hasher = hashlib.new(name)
+        return None
+    try:
+        hasher = hashlib.new(name)
+    except ValueError:  # e.g. RIPEMD-160 without OpenSSL's legacy provider
+        return None
     hasher.update(payload)
     hasher.update(hashed)
     hasher.update(b"\x04\xff" + len(hashed).to_bytes(4, "big"))
@@ -695,4 +737,20 @@ def judge_gpg_good(
         return Verdict(Status.EXPIRED, "openpgp", signer, "the signature expired (gpg)")
     if "EXPKEYSIG" in status:
         return Verdict(Status.EXPIRED, "openpgp", signer, "the key expired (gpg)", cert.emails)
+    valid = status.get("VALIDSIG", [])
+    weak = _WEAK_HASHES.get(
+        _HASHES.get(int(valid[7]), "") if len(valid) > 7 and valid[7].isdigit() else ""
+    )
+    if weak:
+        # gpg still accepts these; chainward's first verifier does not (same verdict).
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            signer,
+            f"the signature matches the commit (gpg), but it is made with {weak}, which is "
+            "not collision-safe",
+            cert.emails,
+            hint="re-sign the commit with a current key and SHA-256 "
+            "(`git commit --amend --no-edit -S`), or set `since` past it",
+        )
     return _judge(keyring, cert, signing_key.lower(), True, None, _now())

@@ -40,7 +40,9 @@ class Verdict:
     tlog: bool | None = None
     tlog_detail: str = ""
     unreadable: bool = False
-    """For ``UNVERIFIABLE``: no parser here could read the signature (gpg may)."""
+    """For ``UNVERIFIABLE``: chainward's own verifiers could not decide (they cannot read
+    the signature, or Sequoia refuses it for a reason other than a weak hash); the second
+    verifier, gpg, may."""
     hint: str = ""
     """A fix specific to this verdict, when the status's general fix does not fit."""
 

@@ -120,7 +120,16 @@ def verify_web_flow(payload: bytes, signature: bytes, policy_keyring: Any | None
             hint=f"download {WEB_FLOW_URL} into the repository (e.g. keys/web-flow.gpg) and "
             "list it in [tool.chainward.commits] openpgp-keys; it holds both web-flow keys",
         )
-    if not raw_verify_body(material.body, parsed.body, payload):
+    checked = raw_verify_body(material.body, parsed.body, payload)
+    if checked is None:
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            signer,
+            f"signed by GitHub's web-flow key {key.key_id} with a hash chainward cannot check",
+            (GITHUB_WEB_FLOW_EMAIL,),
+        )
+    if not checked:
         return Verdict(Status.BAD, "openpgp", signer, "signature does not verify")
     if parsed.created < key.created or (key.expires is not None and parsed.created >= key.expires):
         until = f"{key.expires:%Y-%m-%d}" if key.expires else "now"
