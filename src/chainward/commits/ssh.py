@@ -401,6 +401,15 @@ def verify(trust: SSHTrust, payload: bytes, signature: bytes, commit_time: int) 
             hint="check it with `git verify-commit` (an allowed-signers `cert-authority` line), "
             "or sign with a plain SSH key listed in allowed-signers",
         )
+    if key_type.decode("ascii", "replace") not in _KEY_TYPES:
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "ssh",
+            fpr,
+            f"signed with an SSH key type chainward does not verify ({key_type[:64]!r})",
+            hint="check it with `git verify-commit`, or sign with an ed25519, ECDSA or RSA "
+            "key listed in allowed-signers",
+        )
     if sig.namespace != b"git":
         return Verdict(
             Status.BAD, "ssh", fpr, f"signature namespace is {sig.namespace!r}, not 'git'"
