@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,30 @@ from chainward.commits import range as commit_range
 
 from .helpers import base_env, run
 
+
+def _ssh_string(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+def _sshsig_of_unknown_key_type() -> bytes:
+    """A well-formed SSHSIG whose key type no verifier here implements."""
+    key = _ssh_string(b"ssh-future") + _ssh_string(b"k" * 32)
+    blob = (
+        b"SSHSIG"
+        + (1).to_bytes(4, "big")
+        + _ssh_string(key)
+        + _ssh_string(b"git")
+        + _ssh_string(b"")
+        + _ssh_string(b"sha512")
+        + _ssh_string(_ssh_string(b"ssh-future") + _ssh_string(b"s" * 64))
+    )
+    body = base64.b64encode(blob)
+    lines = [body[i : i + 70] for i in range(0, len(body), 70)]
+    return b"-----BEGIN SSH SIGNATURE-----\n" + b"\n".join(lines) + b"\n-----END SSH SIGNATURE-----"
+
+
 GARBAGE = {
+    "ssh-unknown-key-type": _sshsig_of_unknown_key_type(),
     "pgp-armor": (
         b"-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all !!!\n-----END PGP SIGNATURE-----"
     ),
@@ -60,16 +84,20 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.mark.parametrize("name", sorted(GARBAGE))
-def test_garbage_signatures_are_bad_not_tracebacks(
+def test_garbage_signatures_are_unverifiable_not_tracebacks(
     name: str, repo: tuple[Path, dict[str, str]], cli: Any
 ) -> None:
+    # A signature no verifier (not even gpg, the second one) can read is not proven bad:
+    # it is unverifiable, with the reason, and still a finding (issue 15).
     path, env = repo
     sha = write_commit(path, env, GARBAGE[name], f"garbage {name}")
     result = cli("commits", "--range", sha, "--format", "json", cwd=path)
     assert result.code == 1, result.err
     findings = json.loads(result.out)["findings"]
-    assert [f["check_id"] for f in findings] == ["bad-commit-signature"]
+    assert [f["check_id"] for f in findings] == ["unverifiable-commit-signature"]
+    assert findings[0]["severity"] == "medium"
     assert findings[0]["commit"] == sha
+    assert "cannot" in findings[0]["message"] or "no signature format" in findings[0]["message"]
     assert "Traceback" not in result.err
 
 

@@ -107,3 +107,26 @@ def test_setup_stays_light(repo: Path) -> None:
         (sys.executable, "-c", code), cwd=repo, capture_output=True, text=True, check=True
     )
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+
+
+def test_text_fix_reads_as_commands_without_escaped_newlines(
+    repo: Path, tmp_path: Path, cli: Any
+) -> None:
+    # The fix used to be several lines; the text reporter escapes control characters,
+    # so users saw "run:\x0a    git config ..." (issue 15).
+    env = base_env(tmp_path)
+    run(["git", "config", "commit.gpgsign", "false"], repo, env)
+    run(["git", "config", "user.signingkey", str(tmp_path / "missing.pub")], repo, env)
+    result = cli("commits", "--setup", cwd=repo)
+    assert result.code == 1
+    assert "\\x0a" not in result.out
+    fixes = [line for line in result.out.splitlines() if line.strip().startswith("fix:")]
+    assert "fix: run `git config commit.gpgsign true`" in fixes[0]
+    assert any("`git config user.signingkey ~/.ssh/id_ed25519.pub`" in f for f in fixes)
+    run(["git", "config", "gpg.format", "openpgp"], repo, env)
+    run(["git", "config", "user.signingkey", "0000000000000000DEAD"], repo, env)
+    openpgp = cli("commits", "--setup", "--format", "json", cwd=repo)
+    fix = json.loads(openpgp.out)["findings"][-1]["fix"]
+    assert "\n" not in fix
+    assert fix.startswith("run `gpg --quick-gen-key")
+    assert ", then `git config user.signingkey <FINGERPRINT>`" in fix

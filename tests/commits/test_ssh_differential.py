@@ -169,9 +169,14 @@ def test_committer_must_match_principal(world: World) -> None:
     relaxed = {**world.policy, "require-committer-match": False}
     assert list(judge(replace(record, committer=other), verdict, relaxed)) == []
     exempt = {**world.policy, "exempt-committers": ["Mallory@example.com"]}
+    # A bot exemption holds for a commit whose signature verifies with a trusted key...
+    assert list(judge(replace(record, committer=other), verdict, exempt)) == []
+    # ...never for an unsigned one that only carries the exempt e-mail (issue 15).
     unsigned = read_commits(world.repo, [world.commits["unsigned"]])
     (u,) = unsigned
-    assert list(judge(replace(u, committer=other), verify_commit(u, trust), exempt)) == []
+    flagged = list(judge(replace(u, committer=other), verify_commit(u, trust), exempt))
+    assert [f.check_id for f in flagged] == ["unsigned-commit"]
+    assert "exempt-committers" in flagged[0].message
 
 
 @pytest.mark.parametrize("key_type", ["ecdsa", "rsa"])

@@ -45,6 +45,7 @@ RENDERED = {
 # Examples that are the rendered output, or need git history, keys, the network or
 # binary files: the documented text is checked instead.
 DOCUMENTED = {
+    "unverifiable-commit-signature",
     "release-policy-violation",
     "missing-attestation",
     "release-not-verified",

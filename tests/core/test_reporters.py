@@ -183,7 +183,9 @@ def test_text_groups_one_cause_under_its_fingerprint() -> None:
         "    requirements.txt:3",
         "    setup.py:12",
         "    requirements.txt:9",
-        "    examples/demo/requirements.txt:1 [medium]",
+        # A place whose message differs keeps it: grouping never hides words.
+        "    examples/demo/requirements.txt:1 [medium]: "
+        "AI dependency transformers has no version constraint",
         "    fix: pin it",
     ]
     assert "setup.py:13: unpinned-ai-dependency [high] AI dependency torch" in text
@@ -195,8 +197,12 @@ def test_fingerprint_is_check_and_subject_and_json_keeps_every_occurrence() -> N
         "unpinned-ai-dependency:transformers",
         "unpinned-ai-dependency:torch",
     }
-    # Without a subject, the file stands in for it.
-    assert FINDINGS[1].fingerprint == "unparsable-file:x:y,z.yml"
+    # Without a subject, the file and a digest of the message stand in for it: two
+    # different problems of one check in one file stay two causes.
+    assert FINDINGS[1].fingerprint.startswith("unparsable-file:x:y,z.yml#")
+    other = replace(FINDINGS[1], message="another problem", line=99)
+    assert other.fingerprint != FINDINGS[1].fingerprint
+    assert replace(FINDINGS[1], line=99).fingerprint == FINDINGS[1].fingerprint
     document = json.loads(render(Format.JSON, GROUPED, _info()))
     assert len(document["findings"]) == 5
     assert document["findings"][3]["fingerprint"] == "unpinned-ai-dependency:transformers"

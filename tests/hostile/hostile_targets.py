@@ -898,7 +898,8 @@ def _build() -> list[Callable[[], Target]]:
         return Target(
             "rekor-entry",
             _rekor_entry,
-            # GitsignTrust.verify turns exactly these into a "malformed" BAD verdict.
+            # GitsignTrust.verify turns exactly these into an UNVERIFIABLE verdict
+            # ("cannot be read"): unreadable is not bad (issue 15).
             (
                 _exc("chainward.commits.gitsign", "GitsignError"),
                 ValueError,

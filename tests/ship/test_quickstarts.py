@@ -216,4 +216,8 @@ def test_readme_cli_quick_start(cli, tmp_path: Path) -> None:
     schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     assert sarif["runs"][0]["results"]
-    assert (project / "chainward.toml").read_text().startswith("# chainward policy.")
+    assert (
+        (project / "chainward.toml")
+        .read_text()
+        .startswith("# chainward policy written by `chainward init`")
+    )

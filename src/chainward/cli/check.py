@@ -51,7 +51,15 @@ def register(
     explain.set_defaults(func=cmd_explain)
 
     init = sub.add_parser(
-        "init", parents=[common], help="write a commented starter policy (chainward.toml)"
+        "init",
+        parents=[common],
+        help="write a policy fitted to this repository (chainward.toml) and say why",
+        description=(
+            "Look at the repository (manifests, CI, model files, hub ids, signing keys, "
+            "the commit history) and write a policy that passes today's state where that "
+            "is the honest default (a commit baseline, GitHub's web-flow commits, "
+            "well-known hub organisations) and flags the rest; print each decision."
+        ),
     )
     init.add_argument(
         "--path",
@@ -185,7 +193,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(
             "file exists; not overwritten", where=str(target), hint="pass --force to replace it"
         )
-    write_atomic(target, starter_policy())
+    from chainward.cli.init_policy import reference_without, render, summary, survey
+
+    loaded = load(args, Path())
+    found = survey(Path(), loaded.policy.exclude)
+    text = render(found, reference_without(starter_policy(), found))
+    write_atomic(target, text)
     if not args.quiet:
-        print(f"wrote {target}")
+        print(summary(found, target))
     return 0

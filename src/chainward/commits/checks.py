@@ -11,7 +11,8 @@ from chainward.commits.verdict import Status, Verdict
 from chainward.core.findings import CheckId, Finding
 
 # GitHub signs commits made on github.com with its "web-flow" OpenPGP key
-# (https://github.com/web-flow.gpg); these are the long key ids of its keys.
+# (https://github.com/web-flow.gpg); these are the long key ids of its keys (their
+# fingerprints, validity dates and the 2017 key ship in data/web-flow-keys.json).
 GITHUB_WEB_FLOW_KEY_IDS = ("4AEE18F83AFDEB23", "B5690EEEBB952194")
 GITHUB_WEB_FLOW_EMAIL = "noreply@github.com"
 
@@ -22,6 +23,7 @@ _STATUS_CHECK: Mapping[Status, CheckId] = {
     Status.UNTRUSTED: meta.UNTRUSTED_COMMIT_SIGNER,
     Status.EXPIRED: meta.EXPIRED_COMMIT_SIGNATURE,
     Status.REVOKED: meta.REVOKED_COMMIT_KEY,
+    Status.UNVERIFIABLE: meta.UNVERIFIABLE_COMMIT_SIGNATURE,
 }
 
 _PROBLEM: Mapping[Status, str] = {
@@ -31,6 +33,7 @@ _PROBLEM: Mapping[Status, str] = {
     Status.UNTRUSTED: "is signed by a signer the policy does not trust",
     Status.EXPIRED: "has an expired signature or key",
     Status.REVOKED: "is signed by a revoked key",
+    Status.UNVERIFIABLE: "has a signature chainward cannot check",
 }
 
 _FIX: Mapping[Status, str] = {
@@ -57,6 +60,11 @@ _FIX: Mapping[Status, str] = {
         "or re-sign with a current key"
     ),
     Status.REVOKED: "re-sign the commit with a key that is not revoked and review what it changed",
+    Status.UNVERIFIABLE: (
+        "check it by hand (`git verify-commit <sha>`); when it is good and the commit is "
+        "history, set [tool.chainward.commits] since to a later commit, else re-sign it "
+        "with a key the policy lists"
+    ),
 }
 
 
@@ -97,11 +105,20 @@ def is_web_flow(verdict: Verdict) -> bool:
 def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> Iterator[Finding]:
     """The findings for one commit's verdict under the ``[commits]`` policy table."""
     committer = commit.committer.email.lower()
-    if committer in {e.lower() for e in policy.get("exempt-committers", ())}:
+    status = verdict.status
+    exempt = committer in {e.lower() for e in policy.get("exempt-committers", ())}
+    if exempt and status is Status.GOOD:
+        # A bot is exempt only when its commit verifies with a key chainward has (its
+        # own key in the policy, or GitHub's web-flow key for GitHub Apps): anyone can
+        # type a bot's e-mail (issue 15).
         return
     detail = f": {verdict.detail}" if verdict.detail else ""
+    if exempt:
+        detail += (
+            f" (its committer {committer} is in exempt-committers, but an exemption needs "
+            "a signature that verifies: an e-mail alone proves nothing)"
+        )
     signer = f" ({verdict.kind} {verdict.signer})" if verdict.signer else ""
-    status = verdict.status
     web_flow = is_web_flow(verdict)
     if web_flow and status is Status.GOOD:
         if not policy.get("allow-github-web-flow", False):
@@ -118,13 +135,18 @@ def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> 
                 meta.COMMIT_SIGNER_MISMATCH,
                 commit,
                 f"is signed by GitHub's web-flow key but committed by {committer}",
-                "only commits made on github.com (committer noreply@github.com) may carry "
-                "the web-flow signature; re-sign it with your own key",
+                "GitHub signs with its web-flow key the commits it makes (committer "
+                "noreply@github.com) and those of GitHub Apps; if this committer is a bot "
+                "you trust, add it to [tool.chainward.commits] exempt-committers, else "
+                "re-sign the commit with your own key",
             )
         return
     if status is not Status.GOOD:
         yield _finding(
-            _STATUS_CHECK[status], commit, f"{_PROBLEM[status]}{signer}{detail}", _FIX[status]
+            _STATUS_CHECK[status],
+            commit,
+            f"{_PROBLEM[status]}{signer}{detail}",
+            (verdict.hint or _FIX[status]).replace("<sha>", commit.short),
         )
         return
     if policy.get("require-committer-match", True) and not _identity_matches(verdict, committer):

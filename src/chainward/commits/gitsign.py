@@ -275,9 +275,13 @@ class GitsignTrust:
         try:
             return self._verify(payload, signature)
         except GitsignError as exc:
-            return Verdict(Status.BAD, "x509", detail=f"malformed gitsign signature: {exc}")
+            return Verdict(
+                Status.UNVERIFIABLE, "x509", detail=f"the gitsign signature cannot be read: {exc}"
+            )
         except (ValueError, TypeError, KeyError, IndexError) as exc:
-            return Verdict(Status.BAD, "x509", detail=f"malformed CMS signature: {exc}")
+            return Verdict(
+                Status.UNVERIFIABLE, "x509", detail=f"the CMS signature cannot be read: {exc}"
+            )
 
     def _verify(self, payload: bytes, signature: bytes) -> Verdict:
         from asn1crypto import cms

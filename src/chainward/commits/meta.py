@@ -8,6 +8,7 @@ from chainward.core.schema import KeySpec
 
 UNSIGNED_COMMIT = CheckId("unsigned-commit")
 BAD_COMMIT_SIGNATURE = CheckId("bad-commit-signature")
+UNVERIFIABLE_COMMIT_SIGNATURE = CheckId("unverifiable-commit-signature")
 UNKNOWN_COMMIT_KEY = CheckId("unknown-commit-key")
 UNTRUSTED_COMMIT_SIGNER = CheckId("untrusted-commit-signer")
 EXPIRED_COMMIT_SIGNATURE = CheckId("expired-commit-signature")
@@ -44,9 +45,16 @@ FAMILY = Family(
         _check(UNSIGNED_COMMIT, "A commit carries no signature.", Severity.HIGH),
         _check(
             BAD_COMMIT_SIGNATURE,
-            "A commit's signature does not verify: the commit was altered or the signature "
-            "is malformed.",
+            "A commit's signature was read and does not verify over the commit: the commit "
+            "was altered after signing.",
             Severity.CRITICAL,
+        ),
+        _check(
+            UNVERIFIABLE_COMMIT_SIGNATURE,
+            "A commit carries a signature chainward cannot check: no verifier reads it, or "
+            "its key is not available (e.g. GitHub's current web-flow key); neither good "
+            "nor bad.",
+            Severity.MEDIUM,
         ),
         _check(
             UNKNOWN_COMMIT_KEY,
@@ -126,21 +134,28 @@ FAMILY = Family(
         "exempt-committers": KeySpec(
             "list[str]",
             [],
-            "Committer e-mails whose commits are not judged (bots), e.g. "
-            '`"49699333+dependabot[bot]@users.noreply.github.com"`.',
+            "Committer e-mails of bots whose commits are accepted when their signature "
+            "verifies with a key chainward has (the policy's keys, or GitHub's web-flow key "
+            "that signs Dependabot's and other GitHub Apps' commits), e.g. "
+            '`"49699333+dependabot[bot]@users.noreply.github.com"`. An e-mail alone proves '
+            "nothing: an unsigned or unverifiable commit with it is judged like any other.",
         ),
         "allow-github-web-flow": KeySpec(
             "bool",
             False,
             "Accept commits made on github.com (committer `noreply@github.com`) that are "
-            "signed by GitHub's web-flow key. The key must also be listed in `openpgp-keys` "
-            "(download https://github.com/web-flow.gpg into the repository).",
+            "signed by GitHub's web-flow key. chainward ships the keys' fingerprints and "
+            "validity dates and the 2017 key (a signature counts when made inside its key's "
+            "validity); to verify commits by the key in use since 2024 offline, download "
+            "https://github.com/web-flow.gpg into the repository and list it in "
+            "`openpgp-keys`, else they are `unverifiable-commit-signature`.",
         ),
         "since": KeySpec(
             "str",
             "",
             "A commit (SHA or ref): its ancestors are history from before adoption and are "
-            "not judged; it and its descendants are.",
+            "not judged; it and its descendants are. `chainward init` proposes it from the "
+            "history (the oldest commit from which every commit passes).",
         ),
         "revoked-keys": KeySpec(
             "list[str]",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,10 +39,14 @@ _HASHES = {
     10: "sha512",
     11: "sha224",
 }
+# OpenPGP curve OIDs (RFC 6637, RFC 9580) → the ``cryptography`` curve class names.
 _CURVES = {
-    bytes.fromhex("2A8648CE3D030107"): "secp256r1",
-    bytes.fromhex("2B81040022"): "secp384r1",
-    bytes.fromhex("2B81040023"): "secp521r1",
+    bytes.fromhex("2A8648CE3D030107"): "SECP256R1",
+    bytes.fromhex("2B81040022"): "SECP384R1",
+    bytes.fromhex("2B81040023"): "SECP521R1",
+    bytes.fromhex("2B2403030208010107"): "BrainpoolP256R1",
+    bytes.fromhex("2B240303020801010B"): "BrainpoolP384R1",
+    bytes.fromhex("2B240303020801010D"): "BrainpoolP512R1",
 }
 
 
@@ -81,6 +86,8 @@ class OpenPGPKeyring:
     """Trusted primary fingerprints; empty means every loaded key is trusted."""
     accepted: set[str] = field(default_factory=set)
     """Signing keys whose signature Sequoia has accepted in this run (see :func:`verify`)."""
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    """The key files as read, for the second verifier (gpg)."""
 
     def lookup(self, issuer: str) -> OpenPGPCert | None:
         """The certificate holding the key with this fingerprint or key id."""
@@ -106,6 +113,7 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
     from pysequoia.packet import PacketPile, SignatureType, Tag
 
     keyring = OpenPGPKeyring(trusted=frozenset(t.lower().replace(" ", "") for t in trusted))
+    keyring.files = list(files)
     for source, data in files:
         try:
             certs = Cert.split_bytes(data)
@@ -130,7 +138,7 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
                 e for e in (_email_of(str(u)) for u in _user_id_strings(packets)) if e is not None
             )
             entry = OpenPGPCert(
-                cert, cert.fingerprint.lower(), emails, source=source, revoked=bool(cert.is_revoked)
+                cert, cert.fingerprint.lower(), emails, source=source, revoked=_is_revoked(cert)
             )
             current: KeyMaterial | None = None
             for packet in packets:
@@ -165,12 +173,29 @@ def load_keyring(files: Sequence[tuple[str, bytes]], trusted: Sequence[str] = ()
                     current.expires = current.created + period if period else None
             primary = entry.keys.get(entry.fingerprint)
             if primary is not None:
-                primary.expires = cert.expiration
+                # Sequoia refuses some bindings (see _is_revoked): keep the expiry read
+                # from the self-signature packets above.
+                with contextlib.suppress(Exception):
+                    primary.expires = cert.expiration
             keyring.certs.append(entry)
             for fpr in entry.keys:
                 keyring.by_fingerprint[fpr] = entry
                 keyring.by_keyid[fpr[-16:]] = entry
     return keyring
+
+
+def _is_revoked(cert: Any) -> bool:
+    """Whether Sequoia sees a revocation; False when it cannot judge the certificate.
+
+    Sequoia's standard policy refuses some certificates that GnuPG accepts (GitHub's
+    2017 web-flow key: "No binding signature at time ..."); such a key still verifies
+    signatures through the arithmetic path, and a revocation would still be read from
+    its packets (``KeyMaterial.revoked``).
+    """
+    try:
+        return bool(cert.is_revoked)
+    except Exception:
+        return False
 
 
 def _user_id_strings(packets: Sequence[Any]) -> list[str]:
@@ -209,32 +234,165 @@ def verify(keyring: OpenPGPKeyring, payload: bytes, signature: bytes) -> Verdict
         packets = [p for p in PacketPile.from_bytes(signature) if p.tag == Tag.Signature]
         sig = Sig.from_bytes(signature)
     except Exception as exc:
-        return Verdict(
-            Status.BAD, "openpgp", detail=f"malformed signature: {str(exc).splitlines()[0]}"
-        )
+        # Sequoia refuses some signatures GnuPG and GitHub produce (GitHub's web-flow
+        # signatures: "Not a signature"). Read the packet ourselves; a signature nobody
+        # here can read is unverifiable, never bad (issue 15).
+        return verify_parsed(keyring, payload, signature, _first_line(exc), now)
     if len(packets) != 1:
-        return Verdict(Status.BAD, "openpgp", detail="expected exactly one signature packet")
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            detail=f"expected exactly one signature packet, found {len(packets)}",
+            unreadable=True,
+        )
     packet = packets[0]
     issuer = sig.issuer_fingerprint or sig.issuer_key_id or ""
     found = keyring.lookup(issuer) if issuer else None
     if found is None:
         return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
     cert = found
+    reason = ""
+    weak = False
     try:
         result = sequoia_verify(bytes=payload, store=lambda _ids: [cert.cert], signature=sig)
         signing_key = str(result.valid_sigs[0].signing_key).lower()
         ok = True
         keyring.accepted.add(signing_key)
-    except Exception:
+    except Exception as exc:
         ok = False
         signing_key = ""
+        reason = _first_line(exc)
     if not ok:
         key = _signing_key(cert, issuer)
-        if key is None or not _raw_verify(key, packet, payload):
+        checked = _raw_verify(key, packet, payload) if key is not None else None
+        if checked is None:
+            return _unsupported(cert, f"Sequoia refuses it ({reason})")
+        if not checked:
             signer = cert.fingerprint.upper()
             return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
-        signing_key = key.fingerprint
-    return _judge(keyring, cert, signing_key, ok, sig.expiration, now)
+        signing_key = key.fingerprint if key is not None else signing_key
+        parsed = parse_signature(signature)
+        if parsed is not None and parsed.hash_name in _WEAK_HASHES:
+            reason = (
+                f"it is made with {_WEAK_HASHES[parsed.hash_name]}, which is not collision-safe"
+            )
+            weak = True
+    return _judge(keyring, cert, signing_key, ok, sig.expiration, now, reason, retry=not weak)
+
+
+_WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1", "ripemd160": "RIPEMD-160"}
+
+
+def _unsupported(cert: OpenPGPCert, why: str) -> Verdict:
+    """Neither Sequoia nor the arithmetic path can check it: unverifiable, gpg may try."""
+    return Verdict(
+        Status.UNVERIFIABLE,
+        "openpgp",
+        cert.fingerprint.upper(),
+        f"{why}, and chainward's own verifier does not support its algorithm, curve or hash",
+        cert.emails,
+        unreadable=True,
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def verify_parsed(
+    keyring: OpenPGPKeyring, payload: bytes, signature: bytes, why: str, now: datetime
+) -> Verdict:
+    """Verify a signature Sequoia cannot parse, from chainward's own v4 packet reader.
+
+    A signature this reader cannot read either is ``UNVERIFIABLE`` with
+    ``unreadable=True`` (the caller may try gpg); one it reads is judged like any other:
+    bad only when its arithmetic fails with the signer's key.
+    """
+    parsed = parse_signature(signature)
+    if parsed is None:
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            detail=f"the OpenPGP signature cannot be read ({why})",
+            unreadable=True,
+        )
+    issuer = parsed.issuer
+    cert = keyring.lookup(issuer) if issuer else None
+    if cert is None:
+        return Verdict(Status.UNKNOWN_KEY, "openpgp", signer=issuer.upper(), detail="no public key")
+    key = _signing_key(cert, issuer)
+    checked = raw_verify_body(key.body, parsed.body, payload) if key is not None else None
+    if key is None or checked is None:
+        return _unsupported(cert, f"Sequoia cannot read it ({why})")
+    if not checked:
+        signer = cert.fingerprint.upper()
+        return Verdict(Status.BAD, "openpgp", signer=signer, detail="signature does not verify")
+    for material in (key, cert.keys.get(cert.fingerprint)):
+        if material is not None and material.created and parsed.created < material.created:
+            return Verdict(
+                Status.UNVERIFIABLE,
+                "openpgp",
+                cert.fingerprint.upper(),
+                f"the signature ({parsed.created:%Y-%m-%d}) is older than its key",
+            )
+    return _judge(keyring, cert, key.fingerprint, True, parsed.expires, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSignature:
+    """The parts of a v4 OpenPGP signature packet the checks need."""
+
+    body: bytes
+    """The packet body (version byte first), as :func:`_raw_verify_v4` takes it."""
+    created: datetime
+    issuer: str
+    """Issuer fingerprint (hex, lower case) when given, else the 16-hex key id."""
+    expires: datetime | None
+    hash_name: str
+
+
+def parse_signature(signature: bytes) -> ParsedSignature | None:
+    """Read one v4 signature packet from armor or binary; None when it is not one.
+
+    Independent of Sequoia, for the signatures it refuses to parse (GitHub's web-flow
+    signatures carry only a hashed issuer key id, which Sequoia's ``Sig`` rejects).
+    Issuer subpackets are read from the hashed area first, then the unhashed one.
+    """
+    binary = _dearmor(signature) if signature.lstrip().startswith(b"-----BEGIN") else signature
+    body = _single_signature_packet(binary) if binary else None
+    if body is None or len(body) < 6 or body[0] != 4:
+        return None
+    hashed_len = int.from_bytes(body[4:6], "big")
+    if 6 + hashed_len + 2 > len(body):
+        return None
+    hashed = _subpackets(body[6 : 6 + hashed_len])
+    unhashed_len = int.from_bytes(body[6 + hashed_len : 8 + hashed_len], "big")
+    if 8 + hashed_len + unhashed_len + 2 > len(body):
+        return None
+    unhashed = _subpackets(body[8 + hashed_len : 8 + hashed_len + unhashed_len])
+    name = _HASHES.get(body[3])
+    if hashed is None or unhashed is None or name is None:
+        return None
+    created: int | None = None
+    period = 0
+    fingerprint = key_id = ""
+    for area, kind, value in [(0, k, v) for k, _c, v in hashed] + [
+        (1, k, v) for k, _c, v in unhashed
+    ]:
+        if area == 0 and kind == 2 and len(value) == 4:
+            created = int.from_bytes(value, "big")
+        elif area == 0 and kind == 3 and len(value) == 4:
+            period = int.from_bytes(value, "big")
+        elif kind == 33 and len(value) == 21 and not fingerprint:
+            fingerprint = value[1:].hex()
+        elif kind == 16 and len(value) == 8 and not key_id:
+            key_id = value.hex()
+    if created is None or not (fingerprint or key_id):
+        return None
+    signed_at = datetime.fromtimestamp(created, timezone.utc)
+    expires = signed_at + timedelta(seconds=period) if period else None
+    return ParsedSignature(body, signed_at, fingerprint or key_id, expires, name)
 
 
 def _judge(
@@ -244,6 +402,9 @@ def _judge(
     ok: bool,
     expires: datetime | None,
     now: datetime,
+    reason: str = "",
+    *,
+    retry: bool = False,
 ) -> Verdict:
     """GnuPG's order: revoked, expired signature, expired key, then trust."""
     signer = cert.fingerprint.upper()
@@ -262,11 +423,20 @@ def _judge(
                 Status.EXPIRED, "openpgp", signer, f"the key expired on {when:%Y-%m-%d}", identities
             )
     if not ok:
+        # The arithmetic holds over the commit with the policy's key, but Sequoia
+        # refuses the signature or the key's binding (SHA-1, a curve its backend lacks
+        # such as brainpool, an unusual binding): not proven good, and not a tampered
+        # commit either. Unless the hash is weak, gpg (the second verifier) may decide.
         return Verdict(
-            Status.BAD,
+            Status.UNVERIFIABLE,
             "openpgp",
             signer,
-            "the signature uses an algorithm or form the OpenPGP policy rejects (e.g. SHA-1)",
+            "the signature matches the commit, but it uses an algorithm or form the OpenPGP "
+            f"policy rejects ({reason or 'e.g. SHA-1'})",
+            identities,
+            unreadable=retry,
+            hint="re-sign the commit with a current key and SHA-256 "
+            "(`git commit --amend --no-edit -S`), or set `since` past it",
         )
     if not keyring.is_trusted(cert):
         return Verdict(
@@ -277,12 +447,15 @@ def _judge(
 
 _ARMOR_BEGIN = b"-----BEGIN PGP SIGNATURE-----"
 _ARMOR_END = b"-----END PGP SIGNATURE-----"
+_MESSAGE_BEGIN = b"-----BEGIN PGP MESSAGE-----"
+_MESSAGE_END = b"-----END PGP MESSAGE-----"
 _KNOWN_SUBPACKETS = frozenset({2, 3, 16, 33})
 
 
 def _dearmor(signature: bytes) -> bytes | None:
-    lines = signature.strip().split(b"\n")
-    if not lines or lines[0].strip() != _ARMOR_BEGIN or lines[-1].strip() != _ARMOR_END:
+    lines = [line.rstrip(b"\r") for line in signature.strip().split(b"\n")]
+    ends = {(_ARMOR_BEGIN, _ARMOR_END), (_MESSAGE_BEGIN, _MESSAGE_END)}
+    if not lines or (lines[0].strip(), lines[-1].strip()) not in ends:
         return None
     try:
         blank = next(i for i, line in enumerate(lines) if not line.strip())
@@ -394,9 +567,12 @@ def _fast_path(
     if (expires is not None and expires <= now) or signed_at > now + timedelta(days=1):
         return None
     try:
-        valid = _raw_verify_v4(material.body, body, payload)
+        checked = _raw_verify_v4(material.body, body, payload)
     except Exception:
-        valid = False
+        checked = False
+    if checked is None:
+        return None
+    valid = checked
     # A well-formed signature by an accepted, live key whose arithmetic fails is bad:
     # Sequoia could not accept it either.
     return cert, material, expires, valid
@@ -424,10 +600,16 @@ def _mpis(data: bytes, count: int) -> tuple[list[bytes], bytes]:
     return out, data
 
 
-def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool:
-    """Check a v4 signature's arithmetic (no time or policy checks)."""
+def _raw_verify(key: KeyMaterial, packet: Any, payload: bytes) -> bool | None:
+    """Check a v4 signature's arithmetic (no time or policy checks); see raw_verify_body."""
+    return raw_verify_body(key.body, bytes(packet.body), payload)
+
+
+def raw_verify_body(key_body: bytes, body: bytes, payload: bytes) -> bool | None:
+    """Check a v4 signature body's arithmetic: True, False (it fails), or None when this
+    verifier does not support the key's algorithm, curve or the hash (unknown, not bad)."""
     try:
-        return _raw_verify_v4(key.body, bytes(packet.body), payload)
+        return _raw_verify_v4(key_body, body, payload)
     except Exception:
         return False
 
@@ -465,7 +647,7 @@ def _public_key(key_body: bytes) -> tuple[int, Any] | None:
             curve_name = _CURVES.get(oid)
             if curve_name is None:
                 return None
-            curve = getattr(ec, curve_name.upper())()
+            curve = getattr(ec, curve_name)()
             public = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     elif alg == 27:
         public = ed25519.Ed25519PublicKey.from_public_bytes(material[:32])
@@ -479,16 +661,23 @@ def _int(data: bytes) -> int:
     return int.from_bytes(data, "big")
 
 
-def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
-    """Check a v4 signature packet's arithmetic over ``payload`` with a v4 key's material."""
+def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool | None:
+    """Check a v4 signature packet's arithmetic over ``payload`` with a v4 key's material.
+
+    None when the signature or key version, the algorithm, the curve or the hash is one
+    this verifier does not implement.
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
     if body[0] != 4:
-        return False
-    loaded = _public_key(key_body)
+        return None
+    try:
+        loaded = _public_key(key_body)
+    except (ValueError, TypeError):
+        loaded = None
     if loaded is None:
-        return False
+        return None
     key_alg, public = loaded
     pk_alg, hash_alg = body[2], body[3]
     if key_alg != pk_alg:
@@ -501,8 +690,11 @@ def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
     left16, sig_data = rest[:2], rest[2:]
     name = _HASHES.get(hash_alg)
     if name is None:
-        return False
-    hasher = hashlib.new(name)
+        return None
+    try:
+        hasher = hashlib.new(name)
+    except ValueError:  # e.g. RIPEMD-160 without OpenSSL's legacy provider
+        return None
     hasher.update(payload)
     hasher.update(hashed)
     hasher.update(b"\x04\xff" + len(hashed).to_bytes(4, "big"))
@@ -529,3 +721,36 @@ def _raw_verify_v4(key_body: bytes, body: bytes, payload: bytes) -> bool:
         return True
     public.verify(der, digest, ec.ECDSA(prehashed))
     return True
+
+
+def judge_gpg_good(
+    keyring: OpenPGPKeyring, primary: str, signing_key: str, status: dict[str, list[str]]
+) -> Verdict:
+    """Judge a signature gpg found valid (``VALIDSIG``) against the policy's keyring."""
+    cert = keyring.lookup(primary)
+    if cert is None:
+        return Verdict(Status.UNKNOWN_KEY, "openpgp", primary.upper(), "no public key")
+    signer = cert.fingerprint.upper()
+    if "REVKEYSIG" in status:
+        return Verdict(Status.REVOKED, "openpgp", signer, "the key is revoked (gpg)", cert.emails)
+    if "EXPSIG" in status:
+        return Verdict(Status.EXPIRED, "openpgp", signer, "the signature expired (gpg)")
+    if "EXPKEYSIG" in status:
+        return Verdict(Status.EXPIRED, "openpgp", signer, "the key expired (gpg)", cert.emails)
+    valid = status.get("VALIDSIG", [])
+    weak = _WEAK_HASHES.get(
+        _HASHES.get(int(valid[7]), "") if len(valid) > 7 and valid[7].isdigit() else ""
+    )
+    if weak:
+        # gpg still accepts these; chainward's first verifier does not (same verdict).
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "openpgp",
+            signer,
+            f"the signature matches the commit (gpg), but it is made with {weak}, which is "
+            "not collision-safe",
+            cert.emails,
+            hint="re-sign the commit with a current key and SHA-256 "
+            "(`git commit --amend --no-edit -S`), or set `since` past it",
+        )
+    return _judge(keyring, cert, signing_key.lower(), True, None, _now())

@@ -111,8 +111,16 @@ def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
     kind = signature_kind(commit.signature)
     if kind == "openpgp":
         from chainward.commits.openpgp import verify as verify_openpgp
+        from chainward.commits.webflow import verify_web_flow
 
-        verdict = verify_openpgp(trust.openpgp(), commit.payload, commit.signature)
+        keyring = trust.openpgp()
+        verdict = verify_web_flow(commit.payload, commit.signature, keyring) or verify_openpgp(
+            keyring, commit.payload, commit.signature
+        )
+        if verdict.status is Status.UNVERIFIABLE and verdict.unreadable:
+            from chainward.commits.gpgverify import verify_with_gpg
+
+            verdict = verify_with_gpg(keyring, commit.payload, commit.signature, verdict.detail)
         if verdict.status is not Status.BAD and _revoked_openpgp(verdict, trust.policy):
             return Verdict(Status.REVOKED, "openpgp", verdict.signer, "the policy revokes this key")
         return verdict
@@ -123,7 +131,14 @@ def verify_commit(commit: CommitRecord, trust: CommitTrust) -> Verdict:
     if kind == "x509":
         gitsign_verdict: Verdict = trust.gitsign().verify(commit.payload, commit.signature)
         return gitsign_verdict
-    return Verdict(Status.BAD, "", detail="the signature header holds no recognised signature")
+    return Verdict(
+        Status.UNVERIFIABLE,
+        "",
+        detail="the signature header holds no signature format chainward knows "
+        "(OpenPGP, SSH or x509/gitsign)",
+        hint="verify it by hand with `git verify-commit`; if it is good, set `since` past it "
+        "or re-sign it with a format the policy lists",
+    )
 
 
 # Above this many signed commits, verification is spread over forked workers (below it,
@@ -165,14 +180,50 @@ def check_commits(
     ``fork`` exists; the verdicts do not depend on it.
     """
     commits = list(read_commits(repo, shas, object_format))
+    findings = judge_commits(commits, trust)
+    if not trust.policy.get("since") and any(not c.parents for c in commits):
+        findings = with_baseline_fix(commits, findings)
+    return findings, len(commits)
+
+
+def with_baseline_fix(commits: Sequence[CommitRecord], findings: list[Finding]) -> list[Finding]:
+    """Give the findings on old history the baseline fix (``since``), not a rewrite.
+
+    Used when the policy has no ``since`` and the commits reach back to a root commit:
+    the first run (``--all``, or the first push of an existing repository) over history
+    that predates the policy. A pull request's or an ordinary push's commits never reach
+    a root, so their fix stays "re-sign": they are new, and a baseline must not excuse
+    them.
+    """
+    from dataclasses import replace
+
+    from chainward.commits.baseline import propose_since
+
+    failing = {str(f.properties.get("commit")) for f in findings}
+    baseline = propose_since(commits, failing)
+    if baseline is None or not baseline.history:
+        return findings
+    fix = (
+        "this commit is history from before the signing policy; rather than rewriting "
+        f'published history, set [tool.chainward.commits] since = "{baseline.sha}" '
+        "(its ancestors are not judged; `chainward init` writes it)"
+    )
+    return [
+        replace(f, fix=fix) if f.properties.get("commit") in baseline.history else f
+        for f in findings
+    ]
+
+
+def judge_commits(commits: Sequence[CommitRecord], trust: CommitTrust) -> list[Finding]:
+    """Verify and judge already-read commits (in forked workers for large sets)."""
     signed = sum(1 for c in commits if c.signature is not None)
     workers = min(os.cpu_count() or 1, 4)
     if signed < PARALLEL_THRESHOLD or workers < 2:
-        return _judge_all(commits, trust), len(commits)
+        return _judge_all(commits, trust)
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
-        return _judge_all(commits, trust), len(commits)
+        return _judge_all(commits, trust)
     _preload(commits, trust)
     _WORKER["trust"] = trust
     size = -(-len(commits) // (workers * 4))
@@ -182,4 +233,4 @@ def check_commits(
             results = pool.map(_worker, chunks)
     finally:
         _WORKER.clear()
-    return [f for chunk in results for f in chunk], len(commits)
+    return [f for chunk in results for f in chunk]

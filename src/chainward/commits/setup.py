@@ -37,7 +37,22 @@ def read_git_config(root: Path) -> dict[str, str]:
 
 
 def _finding(message: str, *fix_lines: str) -> Finding:
-    fix = "run:\n" + "\n".join(f"    {line}" for line in fix_lines) if fix_lines else None
+    """A set-up problem; its fix is the commands to run, in order, on one line.
+
+    Reporters print a fix on one line and show control characters escaped (a newline
+    as ``\x0a``), so commands are joined with "then", and comment lines (``# ...``)
+    become plain words.
+    """
+    steps = []
+    for line in fix_lines:
+        if not line:
+            continue
+        command, _, comment = line.partition("   # ")
+        if command.startswith("# "):
+            steps.append(command[2:].removeprefix("then "))
+            continue
+        steps.append(f"`{command.strip()}`" + (f" ({comment.strip()})" if comment else ""))
+    fix = "run " + ", then ".join(steps) if steps else None
     return Finding(SIGNING_SETUP, Severity.HIGH, message, fix=fix)
 
 

@@ -387,12 +387,28 @@ def verify(trust: SSHTrust, payload: bytes, signature: bytes, commit_time: int) 
     try:
         sig = parse_signature(signature)
     except SSHSigError as exc:
-        return Verdict(Status.BAD, "ssh", detail=f"malformed SSH signature: {exc}")
+        return Verdict(
+            Status.UNVERIFIABLE, "ssh", detail=f"the SSH signature cannot be read: {exc}"
+        )
     fpr = fingerprint(sig.public_key)
     key_type = _read_string(sig.public_key, 0)[0] if len(sig.public_key) >= 4 else b""
     if key_type.endswith(b"-cert-v01@openssh.com"):
         return Verdict(
-            Status.UNKNOWN_KEY, "ssh", fpr, "signatures by SSH certificates are not supported"
+            Status.UNVERIFIABLE,
+            "ssh",
+            fpr,
+            "signatures by SSH certificates are not supported by chainward",
+            hint="check it with `git verify-commit` (an allowed-signers `cert-authority` line), "
+            "or sign with a plain SSH key listed in allowed-signers",
+        )
+    if key_type.decode("ascii", "replace") not in _KEY_TYPES:
+        return Verdict(
+            Status.UNVERIFIABLE,
+            "ssh",
+            fpr,
+            f"signed with an SSH key type chainward does not verify ({key_type[:64]!r})",
+            hint="check it with `git verify-commit`, or sign with an ed25519, ECDSA or RSA "
+            "key listed in allowed-signers",
         )
     if sig.namespace != b"git":
         return Verdict(

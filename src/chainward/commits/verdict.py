@@ -16,6 +16,9 @@ class Status(enum.Enum):
     UNTRUSTED = "untrusted"  # U
     EXPIRED = "expired"  # X (signature) / Y (key)
     REVOKED = "revoked"  # R
+    UNVERIFIABLE = "unverifiable"
+    """The signature could not be read or checked (no verifier parses it, or the key
+    is not available anywhere): neither good nor bad; ``detail`` says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,12 @@ class Verdict:
     identities: tuple[str, ...] = ()
     tlog: bool | None = None
     tlog_detail: str = ""
+    unreadable: bool = False
+    """For ``UNVERIFIABLE``: chainward's own verifiers could not decide (they cannot read
+    the signature, or Sequoia refuses it for a reason other than a weak hash); the second
+    verifier, gpg, may."""
+    hint: str = ""
+    """A fix specific to this verdict, when the status's general fix does not fit."""
 
 
 def signature_kind(signature: bytes) -> str:
@@ -47,4 +56,6 @@ def signature_kind(signature: bytes) -> str:
         return "ssh"
     if head.startswith((b"-----BEGIN SIGNED MESSAGE-----", b"-----BEGIN PKCS7-----")):
         return "x509"
+    if head.startswith(b"-----BEGIN PGP MESSAGE-----"):
+        return "openpgp"
     return "unknown"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import NewType
@@ -87,8 +88,13 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """``check-id:subject``: the same cause gets the same fingerprint in every file and
-        every run (without a subject, the file stands in for it)."""
-        return f"{self.check_id}:{self.subject or self.path or '-'}"
+        every run. Without a subject, the file and a digest of the message stand in for it,
+        so two different problems of one check in one file stay two causes."""
+        subject = self.subject
+        if subject:
+            return f"{self.check_id}:{subject}"
+        digest = hashlib.sha256(self.message.encode("utf-8")).hexdigest()[:12]
+        return f"{self.check_id}:{self.path or '-'}#{digest}"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Stable order: by path, line, column, check id, message."""

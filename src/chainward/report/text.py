@@ -100,7 +100,12 @@ def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
             )
             for finding in group:
                 tail = "" if finding.severity is first.severity else f" [{label(finding.severity)}]"
+                # A place whose own words differ keeps them: grouping never hides a message.
+                if finding.message != first.message:
+                    tail += f": {_printable(finding.message)}"
                 lines.append(f"    {_printable(_where(finding))}{tail}")
+                if finding.fix and finding.fix != first.fix:
+                    lines.append(f"        fix: {_printable(finding.fix)}")
         if first.fix:
             lines.append(f"    fix: {_printable(first.fix)}")
     if findings:
