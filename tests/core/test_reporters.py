@@ -180,13 +180,13 @@ def test_text_groups_one_cause_under_its_fingerprint() -> None:
         "AI dependency transformers allows a range (transformers>=4.28.0)"
     )
     assert lines[1:6] == [
+        "    fix: pin it",
         "    requirements.txt:3",
         "    setup.py:12",
         "    requirements.txt:9",
         # A place whose message differs keeps it: grouping never hides words.
         "    examples/demo/requirements.txt:1 [medium]: "
         "AI dependency transformers has no version constraint",
-        "    fix: pin it",
     ]
     assert "setup.py:13: unpinned-ai-dependency [high] AI dependency torch" in text
     assert lines[-1] == "2 findings in 5 places (2 high)"

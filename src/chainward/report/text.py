@@ -98,6 +98,8 @@ def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
                 f"{_printable(subject)}: {first.check_id} [{label(first.severity)}] "
                 f"{describe_group(group)}: {_printable(first.message)}"
             )
+            if first.fix:
+                lines.append(f"    fix: {_printable(first.fix)}")
             for finding in group:
                 tail = "" if finding.severity is first.severity else f" [{label(finding.severity)}]"
                 # A place whose own words differ keeps them: grouping never hides a message.
@@ -106,6 +108,7 @@ def render_text(findings: Sequence[Finding], info: ReportInfo) -> str:
                 lines.append(f"    {_printable(_where(finding))}{tail}")
                 if finding.fix and finding.fix != first.fix:
                     lines.append(f"        fix: {_printable(finding.fix)}")
+            continue
         if first.fix:
             lines.append(f"    fix: {_printable(first.fix)}")
     if findings:
