@@ -31,6 +31,8 @@ def _is_allowed(call: ModelCall, allow: Sequence[str]) -> bool:
 
 
 def _unpinned_fix(call: ModelCall, locked: str | None) -> str:
+    if call.fix:
+        return call.fix.replace("{sha}", locked or "<40-hex commit>")
     if call.api.startswith("torch.hub"):
         return "append a full commit SHA to the repository: 'owner/repo:<40-hex commit>'"
     if not call.pinnable:
