@@ -84,7 +84,13 @@ LOADERS: tuple[Loader, ...] = (
         ("model_id", "peft_model_id", "pretrained_model_name_or_path"),
         method_of=("peft", "transformers"),
     ),
-    Loader("transformers.pipeline", ("transformers.pipeline",), 1, ("model",), optional_repo=True),
+    Loader(
+        "transformers.pipeline",
+        ("transformers.pipeline", "transformers.pipelines.pipeline"),
+        1,
+        ("model",),
+        optional_repo=True,
+    ),
     Loader(
         "huggingface_hub downloads",
         (

@@ -7,7 +7,8 @@ module constants, local assignments, class and dataclass fields (also
 ``field(default=...)``), attributes assigned as ``self.x = ...``, argparse
 ``add_argument``/``set_defaults`` defaults (``HfArgumentParser`` reads dataclass
 fields, which are class fields), click options, typer ``Option``/``Argument``
-defaults, function parameter defaults (fire), dict/list/tuple literals indexed by a
+defaults, function parameter defaults (fire), ``os.environ.get``/``os.getenv``
+defaults, dict/list/tuple literals indexed by a
 constant (or by an unknown key: then every value is a candidate), ``dict.get`` and
 ``for x in [...]`` loops, and the values passed to a function at its call sites
 inside the file (``load(args.model)`` → the parameter of ``def load(name)``).
@@ -25,6 +26,7 @@ import ast
 from dataclasses import dataclass, field
 
 MAX_DEPTH = 24
+MAX_OPTIONS = 32
 
 
 class _Unresolved:
@@ -95,20 +97,14 @@ class Scope:
     """Names bound in one function (or the module): name → every binding."""
 
     values: dict[str, list[Binding]] = field(default_factory=dict)
+    lines: dict[str, list[int]] = field(default_factory=dict)
+    """The line of each binding in ``values`` (same order)."""
     params: dict[str, list[Binding]] = field(default_factory=dict)
     parent: Scope | None = None
 
-    def bind(self, name: str, binding: Binding) -> None:
+    def bind(self, name: str, binding: Binding, line: int) -> None:
         self.values.setdefault(name, []).append(binding)
-
-    def bindings(self, name: str) -> list[Binding] | None:
-        if name in self.values:
-            return [*self.values[name], *self.params.get(name, [])]
-        if name in self.params:
-            return self.params[name]
-        if self.parent is not None:
-            return self.parent.bindings(name)
-        return None
+        self.lines.setdefault(name, []).append(line)
 
 
 @dataclass
@@ -173,15 +169,27 @@ class FileValues:
             return self.value(binding.node, binding.scope, depth)
         return binding
 
-    def lookup(self, name: str, scope: Scope, depth: int = 0) -> Value:
-        """The value of a bare name in a scope."""
+    def lookup(self, name: str, scope: Scope, depth: int = 0, at_line: int = 0) -> Value:
+        """The value of a bare name read in ``scope`` (on ``at_line``, when known).
+
+        A name read in the scope that binds it sees only the bindings written above the
+        reading line (or the parameter, when there are none): ``revision =
+        str(revision)`` reads the parameter, and a module that reassigns ``repo_id``
+        between two downloads gives each download its own value. Loops are ignored.
+        """
         owner: Scope | None = scope
         while owner is not None and name not in owner.values and name not in owner.params:
             owner = owner.parent
         if owner is None:
             return UNRESOLVED
-        bindings = owner.bindings(name) or []
-        return self._resolve_bindings((id(owner), name), bindings, depth)
+        bindings = owner.values.get(name, [])
+        count = len(bindings)
+        if owner is scope and at_line and bindings:
+            count = sum(1 for line in owner.lines[name] if line < at_line)
+            if count == 0 and name not in owner.params:
+                count = len(bindings)  # read above every binding: a loop, or a global
+        chosen = [*bindings[:count], *owner.params.get(name, [])]
+        return self._resolve_bindings((id(owner), f"{name}#{count}"), chosen, depth)
 
     def attribute(self, name: str, depth: int = 0) -> Value:
         """The value of ``<anything>.name``: argparse dests, class fields, ``self.name``."""
@@ -199,16 +207,19 @@ class FileValues:
                 return node.value
             return UNRESOLVED
         if isinstance(node, ast.Name):
-            return self.lookup(node.id, scope, depth + 1)
+            return self.lookup(node.id, scope, depth + 1, node.lineno)
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node, scope, depth)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left = self.value(node.left, scope, depth + 1)
-            right = self.value(node.right, scope, depth + 1)
-            if isinstance(left, str) and isinstance(right, str):
-                return left + right
-            return UNRESOLVED
+            lefts = strings(self.value(node.left, scope, depth + 1))
+            rights = strings(self.value(node.right, scope, depth + 1))
+            if lefts is None or rights is None or len(lefts) * len(rights) > MAX_OPTIONS:
+                return UNRESOLVED
+            return merge([a + b for a in lefts for b in rights])
         if isinstance(node, ast.IfExp):
+            test = self._none_test(node.test, scope, depth)
+            if test is not None:
+                return self.value(node.body if test else node.orelse, scope, depth + 1)
             return merge(
                 [self.value(node.body, scope, depth + 1), self.value(node.orelse, scope, depth + 1)]
             )
@@ -248,19 +259,35 @@ class FileValues:
             return self._call(node, scope, depth)
         return UNRESOLVED
 
+    def _none_test(self, test: ast.expr, scope: Scope, depth: int) -> bool | None:
+        """The outcome of ``x is None`` / ``x is not None`` when x is known, else None."""
+        if not (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            return None
+        value = self.value(test.left, scope, depth + 1)
+        if isinstance(value, (_Unresolved, Many)):
+            return None
+        return (value is None) == isinstance(test.ops[0], ast.Is)
+
     def _fstring(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Value:
-        parts: list[str] = []
+        # Several possible parts give several strings (at most MAX_OPTIONS of them).
+        texts: list[str] = [""]
         for part in node.values:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                parts.append(part.value)
+                texts = [t + part.value for t in texts]
             elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
-                inner = self.value(part.value, scope, depth + 1)
-                if not isinstance(inner, str):
+                options = strings(self.value(part.value, scope, depth + 1))
+                if options is None or len(texts) * len(options) > MAX_OPTIONS:
                     return UNRESOLVED
-                parts.append(inner)
+                texts = [t + o for t in texts for o in options]
             else:
                 return UNRESOLVED
-        return "".join(parts)
+        return merge(list(texts))
 
     def _subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Value:
         container = self.value(node.value, scope, depth + 1)
@@ -286,6 +313,15 @@ class FileValues:
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         callee = self.env.qualify(node.func) or ""
         last = callee.rsplit(".", 1)[-1]
+        if callee in ("os.environ.get", "os.getenv"):
+            # The default applies wherever the variable is unset: that is the value the
+            # file itself chooses (no default: unknown).
+            if len(node.args) >= 2:
+                return self.value(node.args[1], scope, depth + 1)
+            return self.keyword(node, "default", scope, depth)
+        if callee == "str" and len(node.args) == 1 and not node.keywords:
+            inner = self.value(node.args[0], scope, depth + 1)
+            return inner if strings(inner) is not None else UNRESOLVED
         # typer.Option("default") / typer.Argument("default") as a parameter default.
         if last in ("Option", "Argument") and callee.startswith("typer"):
             if node.args:
@@ -388,7 +424,11 @@ class _Collector(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             if self.scope is self.module:
                 return  # module names were bound in source order by _bind_module
-            self.scope.bind(target.id, UNRESOLVED if value is None else _Thunk(value, self.scope))
+            self.scope.bind(
+                target.id,
+                UNRESOLVED if value is None else _Thunk(value, self.scope),
+                target.lineno,
+            )
         elif isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
             if (
@@ -401,7 +441,7 @@ class _Collector(ast.NodeVisitor):
                 return
             for name in ast.walk(target):
                 if isinstance(name, ast.Name) and self.scope is not self.module:
-                    self.scope.bind(name.id, UNRESOLVED)
+                    self.scope.bind(name.id, UNRESOLVED, name.lineno)
         elif isinstance(target, ast.Starred):
             self._bind(target.value, None)
         elif isinstance(target, ast.Attribute) and value is not None:
@@ -435,9 +475,9 @@ class _Collector(ast.NodeVisitor):
         if isinstance(target, ast.Name) and isinstance(iterable, (ast.List, ast.Tuple)):
             for element in iterable.elts:
                 if isinstance(element, ast.Starred):
-                    self.scope.bind(target.id, UNRESOLVED)
+                    self.scope.bind(target.id, UNRESOLVED, target.lineno)
                     return
-                self.scope.bind(target.id, _Thunk(element, self.scope))
+                self.scope.bind(target.id, _Thunk(element, self.scope), target.lineno)
             return
         self._bind(target, None)
 
@@ -461,7 +501,7 @@ class _Collector(ast.NodeVisitor):
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name and self.scope is not self.module:
-            self.scope.bind(node.name, UNRESOLVED)
+            self.scope.bind(node.name, UNRESOLVED, node.lineno)
         self.generic_visit(node)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
@@ -576,20 +616,20 @@ def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
-                    scope.bind(target.id, _Thunk(stmt.value, scope))
+                    scope.bind(target.id, _Thunk(stmt.value, scope), stmt.lineno)
                 else:
                     for name in ast.walk(target):
                         if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED)
+                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             if stmt.value is not None:
-                scope.bind(stmt.target.id, _Thunk(stmt.value, scope))
+                scope.bind(stmt.target.id, _Thunk(stmt.value, scope), stmt.lineno)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            scope.bind(stmt.target.id, UNRESOLVED)
+            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for name in ast.walk(stmt.target):
                 if isinstance(name, ast.Name):
-                    scope.bind(name.id, UNRESOLVED)
+                    scope.bind(name.id, UNRESOLVED, stmt.lineno)
             _bind_module(stmt.body, scope)
         elif isinstance(stmt, (ast.If, ast.While)):
             _bind_module(stmt.body, scope)
@@ -599,7 +639,7 @@ def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
                 if item.optional_vars is not None:
                     for name in ast.walk(item.optional_vars):
                         if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED)
+                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
             _bind_module(stmt.body, scope)
         elif isinstance(stmt, ast.Try):
             for block in (stmt.body, stmt.orelse, stmt.finalbody):
@@ -607,11 +647,11 @@ def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
             for handler in stmt.handlers:
                 _bind_module(handler.body, scope)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bind(stmt.name, UNRESOLVED)
+            scope.bind(stmt.name, UNRESOLVED, stmt.lineno)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 if alias.name != "*":
-                    scope.bind((alias.asname or alias.name).split(".")[0], UNRESOLVED)
+                    scope.bind((alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno)
 
 
 def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
