@@ -209,6 +209,12 @@ def project_hub_classes(classes: Iterable[Mapping[str, list[str]]]) -> frozenset
     return frozenset(hub)
 
 
+_WRITERS = frozenset(
+    {"save_pretrained", "save_model", "save_adapter", "save_to_disk", "makedirs", "mkdir"}
+)
+_OUTPUT_KEYWORDS = frozenset({"output_dir", "save_dir", "output_path", "logging_dir"})
+
+
 class _CallFinder:
     """Every download call and every ``trust_remote_code=True`` in one module."""
 
@@ -226,6 +232,7 @@ class _CallFinder:
         self.hub_classes = hub_classes
         self.imported_roots = imported_roots
         self.result = SourceScan()
+        self.written: set[str] = set()
 
     def _match(self, qualified: str) -> tuple[Loader | None, str]:
         loader = match_loader(qualified, self.imported_roots)
@@ -236,7 +243,31 @@ class _CallFinder:
             return SUBCLASS_LOADER, qualified
         return None, qualified
 
+    def _revision_keyword(self, node: ast.Call) -> bool:
+        """``<unknown>.from_pretrained(..., revision=...)``: only hub loaders take one."""
+        return (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "from_pretrained"
+            and any(k.arg == "revision" for k in node.keywords)
+        )
+
+    def _written_paths(self) -> set[str]:
+        """Values the file saves into or creates (``save_pretrained(out)``,
+        ``output_dir=out``): loading them later reads a local folder, not the hub."""
+        out: set[str] = set()
+        for node, scope in self.values.calls:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            targets: list[ast.expr] = []
+            if name in _WRITERS and node.args:
+                targets.append(node.args[0])
+            targets += [k.value for k in node.keywords if k.arg in _OUTPUT_KEYWORDS]
+            for target in targets:
+                out.update(strings(self.values.value(target, scope)) or ())
+        return out
+
     def visit(self) -> None:
+        self.written = self._written_paths()
         for node, scope in self.values.calls:
             self.visit_call(node, scope)
 
@@ -254,6 +285,8 @@ class _CallFinder:
                 TrustRemoteCode(self.rel, node.lineno, node.col_offset + 1, qualified or "call")
             )
         loader, qualified = self._match(qualified) if qualified else (None, qualified)
+        if loader is None and self._revision_keyword(node):
+            loader = SUBCLASS_LOADER
         offline = args.keywords.get("local_files_only")
         if offline is not None and self.values.value(offline, scope) is True:
             loader = None  # reads the local cache only; nothing is fetched
@@ -289,7 +322,7 @@ class _CallFinder:
                 options = [str(v) for v in value.options if isinstance(v, str)]
             else:
                 return None, "unresolved", ""
-        hub = [o for o in options if not is_local_path(o, self.exists)]
+        hub = [o for o in options if not is_local_path(o, self.exists) and o not in self.written]
         if not hub:
             return (options[0] if options else None), "local", ""
         others = hub[1:]

@@ -62,6 +62,12 @@ _FROM_PRETRAINED_LIBS = (
     "gliner",
     "tokenizers",
     "peft",
+    "transformer_lens",
+    "sae_lens",
+    "mamba_ssm",
+    "unsloth",
+    "auto_gptq",
+    "awq",
 )
 
 LOADERS: tuple[Loader, ...] = (

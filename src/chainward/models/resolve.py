@@ -397,6 +397,11 @@ class _Collector(ast.NodeVisitor):
         self.functions: dict[str, list[_Function]] = {}
         self.class_depth = 0
         self.calls: list[tuple[ast.Call, Scope]] = []
+        self.globals: list[set[str]] = [set()]
+        """Names each open function declares ``global`` (assigned into the module)."""
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.globals[-1].update(node.names)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -424,6 +429,15 @@ class _Collector(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             if self.scope is self.module:
                 return  # module names were bound in source order by _bind_module
+            if target.id in self.globals[-1]:
+                # `global st_model; st_model = ...`: a module binding (seen by every
+                # function, so no line order applies).
+                self.module.bind(
+                    target.id,
+                    UNRESOLVED if value is None else _Thunk(value, self.scope),
+                    0,
+                )
+                return
             self.scope.bind(
                 target.id,
                 UNRESOLVED if value is None else _Thunk(value, self.scope),
@@ -535,12 +549,14 @@ class _Collector(ast.NodeVisitor):
                 _Function(node, scope, names, own_defaults, is_method)
             )
         self.stack.append(scope)
+        self.globals.append(set())
         saved = self.class_depth
         self.class_depth = 0
         body = [node.body] if isinstance(node, ast.Lambda) else node.body
         for child in body:
             self.visit(child)
         self.class_depth = saved
+        self.globals.pop()
         self.stack.pop()
 
     def _click_defaults(self, node: FunctionNode) -> dict[str, Binding]:
