@@ -429,7 +429,8 @@ class _CallFinder:
         parts = path.split("/")
         if len(parts) < 2:
             return replace(base, repo_state="unresolved")
-        repo_id = "/".join(parts[:2])
+        # "gpt2@<rev>/config.json" names a repository without an organisation.
+        repo_id = parts[0] if "@" in parts[0] else "/".join(parts[:2])
         repo_id, _, written = repo_id.partition("@")
         revision, state = judge_revision(written or None)
         return replace(

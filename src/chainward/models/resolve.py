@@ -89,7 +89,15 @@ class _Thunk:
     scope: Scope
 
 
-Binding = Value | _Thunk
+@dataclass(frozen=True, slots=True)
+class _Loop:
+    """The loop variable of ``for x in <node>``: one of its elements (a dict's keys)."""
+
+    node: ast.expr
+    scope: Scope
+
+
+Binding = Value | _Thunk | _Loop
 
 
 @dataclass(eq=False)
@@ -113,6 +121,9 @@ class Env:
 
     aliases: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, list[Binding]] = field(default_factory=dict)
+    """Class fields and ``self.x = ...`` assignments, by attribute name."""
+    options: dict[str, list[Binding]] = field(default_factory=dict)
+    """argparse/click dests and ``set_defaults``, by attribute name."""
     local_classes: dict[str, list[str]] = field(default_factory=dict)
     """Classes defined in the file: name → the qualified names of its bases."""
     instances: dict[str, str] = field(default_factory=dict)
@@ -167,6 +178,13 @@ class FileValues:
     def _binding(self, binding: Binding, depth: int) -> Value:
         if isinstance(binding, _Thunk):
             return self.value(binding.node, binding.scope, depth)
+        if isinstance(binding, _Loop):
+            container = self.value(binding.node, binding.scope, depth)
+            if isinstance(container, tuple) and container:
+                return merge(list(container))
+            if isinstance(container, dict) and container:
+                return merge(list(container))  # iterating a dict yields its keys
+            return UNRESOLVED
         return binding
 
     def lookup(self, name: str, scope: Scope, depth: int = 0, at_line: int = 0) -> Value:
@@ -191,12 +209,22 @@ class FileValues:
         chosen = [*bindings[:count], *owner.params.get(name, [])]
         return self._resolve_bindings((id(owner), f"{name}#{count}"), chosen, depth)
 
-    def attribute(self, name: str, depth: int = 0) -> Value:
-        """The value of ``<anything>.name``: argparse dests, class fields, ``self.name``."""
-        bindings = self.env.attributes.get(name)
+    def attribute(self, name: str, depth: int = 0, receiver: str = "") -> Value:
+        """The value of ``<receiver>.name``.
+
+        ``self.x``/``cls.x`` read class fields and ``self.x = ...`` assignments; any
+        other receiver (``args.x``, ``model_args.x``) reads command-line option
+        defaults first, then class fields (dataclasses parsed by HfArgumentParser).
+        """
+        if receiver in ("self", "cls"):
+            bindings = self.env.attributes.get(name)
+            key = "." + name
+        else:
+            bindings = self.env.options.get(name) or self.env.attributes.get(name)
+            key = ":" + name
         if not bindings:
             return UNRESOLVED
-        return self._resolve_bindings((0, "." + name), bindings, depth)
+        return self._resolve_bindings((0, key), bindings, depth)
 
     def value(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Value:
         """The value of an expression written in ``scope``."""
@@ -238,7 +266,8 @@ class FileValues:
                 )
             return UNRESOLVED
         if isinstance(node, ast.Attribute):
-            return self.attribute(node.attr, depth + 1)
+            receiver = node.value.id if isinstance(node.value, ast.Name) else ""
+            return self.attribute(node.attr, depth + 1, receiver)
         if isinstance(node, ast.Subscript):
             return self._subscript(node, scope, depth)
         if isinstance(node, ast.Dict):
@@ -493,6 +522,9 @@ class _Collector(ast.NodeVisitor):
                     return
                 self.scope.bind(target.id, _Thunk(element, self.scope), target.lineno)
             return
+        if isinstance(target, ast.Name):
+            self.scope.bind(target.id, _Loop(iterable, self.scope), target.lineno)
+            return
         self._bind(target, None)
 
     def visit_For(self, node: ast.For) -> None:
@@ -616,11 +648,11 @@ class _Collector(ast.NodeVisitor):
             if dest is not None:
                 default = next((k.value for k in node.keywords if k.arg == "default"), None)
                 binding: Binding = None if default is None else _Thunk(default, self.scope)
-                self.env.attributes.setdefault(dest, []).append(binding)
+                self.env.options.setdefault(dest, []).append(binding)
         elif isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults":
             for keyword in node.keywords:
                 if keyword.arg:
-                    self.env.attributes.setdefault(keyword.arg, []).append(
+                    self.env.options.setdefault(keyword.arg, []).append(
                         _Thunk(keyword.value, self.scope)
                     )
         self.generic_visit(node)
