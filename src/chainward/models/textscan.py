@@ -23,6 +23,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import replace
 
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, items, line_of, scalar
 from chainward.dependencies.inventory.dockerfile import instructions, is_dockerfile_path
@@ -101,26 +102,34 @@ def scan_text(rel: str, text: str) -> list[ModelCall]:
 # ----------------------------------------------------------------------------- shell
 
 
-def _logical_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    """Lines with ``\\`` continuations joined, comments dropped, first line kept."""
-    buffer: list[str] = []
-    start = 0
+def _logical_lines(
+    lines: list[tuple[int, str]],
+) -> Iterator[tuple[int, str, list[tuple[int, str]]]]:
+    """Lines with ``\\`` continuations joined and comments dropped: (first line, text,
+    the physical pieces with their line numbers)."""
+    buffer: list[tuple[int, str]] = []
     for number, raw in lines:
         stripped = raw.strip()
-        if not buffer:
-            start = number
-            if not stripped or stripped.startswith("#"):
-                continue
-        elif stripped.startswith("#"):
+        if not buffer and (not stripped or stripped.startswith("#")):
+            continue
+        if buffer and stripped.startswith("#"):
             continue
         if stripped.endswith("\\"):
-            buffer.append(stripped[:-1])
+            buffer.append((number, stripped[:-1]))
             continue
-        buffer.append(stripped)
-        yield start, " ".join(buffer)
+        buffer.append((number, stripped))
+        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
         buffer = []
     if buffer:
-        yield start, " ".join(buffer)
+        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
+
+
+def _line_of(token: str, pieces: list[tuple[int, str]]) -> int:
+    """The physical line of a logical line on which ``token`` is written."""
+    for number, text in pieces:
+        if token in text:
+            return number
+    return pieces[0][0]
 
 
 def _words(command: str) -> list[str]:
@@ -238,20 +247,25 @@ def _kind(prefix: str | None) -> str:
 def scan_shell(rel: str, lines: list[tuple[int, str]]) -> Iterator[ModelCall]:
     """Hub downloads in shell text given as (line number, physical line) pairs."""
     logical = list(_logical_lines(lines))
-    for position, (line, text) in enumerate(logical):
+    for position, (_, text, pieces) in enumerate(logical):
         if "huggingface" not in text and "hf" not in text and "modelscope" not in text:
             continue
-        for words in _commands(_words(text)):
-            command = _strip_prefix(words)
+        commands = [_strip_prefix(words) for words in _commands(_words(text))]
+        for index, command in enumerate(commands):
             if not command:
                 continue
-            yield from _clone(rel, line, command, logical[position + 1 :])
-            yield from _cli(rel, line, command)
-            yield from _urls(rel, line, command)
+            rest = commands[index + 1 :]
+            later = [(n, t) for n, t, _ in logical[position + 1 :]]
+            for call in (
+                *_clone(rel, command, rest, later),
+                *_cli(rel, command),
+                *_urls(rel, command),
+            ):
+                yield replace(call, line=_line_of(call.note or command[0], pieces), note="")
 
 
 def _clone(
-    rel: str, line: int, command: list[str], after: list[tuple[int, str]]
+    rel: str, command: list[str], rest: list[list[str]], after: list[tuple[int, str]]
 ) -> Iterator[ModelCall]:
     if len(command) < 3 or command[0] != "git":
         return
@@ -266,14 +280,17 @@ def _clone(
         rev = _option_value(command, ("--revision",))
         branch = _option_value(command, ("--branch", "-b"))
         if rev is None:
-            rev = _later_checkout(after)
+            # `git clone URL dir && git -C dir checkout <sha>`, here or on a later line.
+            same_line = [(0, " ".join(c)) for c in rest]
+            rev = _later_checkout([*same_line, *after])
         if rev is None:
             rev = branch
         fix = (
             "check out a commit after cloning: git clone <url> DIR && git -C DIR checkout "
             "{sha} (or download with `hf download ID --revision {sha}`)"
         )
-        yield _shell_call(rel, line, "git clone", repo, rev, _kind(match.group("type")), fix)
+        call = _shell_call(rel, 0, "git clone", repo, rev, _kind(match.group("type")), fix)
+        yield replace(call, note=word)
         return
 
 
@@ -287,7 +304,7 @@ def _later_checkout(after: list[tuple[int, str]]) -> str | None:
     return None
 
 
-def _cli(rel: str, line: int, command: list[str]) -> Iterator[ModelCall]:
+def _cli(rel: str, command: list[str]) -> Iterator[ModelCall]:
     tool = posixpath.basename(command[0])
     if tool in ("huggingface-cli", "hf") and len(command) >= 3 and command[1] == "download":
         args = command[2:]
@@ -297,7 +314,8 @@ def _cli(rel: str, line: int, command: list[str]) -> Iterator[ModelCall]:
         repo_type = _option_value(args, ("--repo-type",)) or "model"
         rev = _option_value(args, ("--revision",))
         fix = 'add --revision {sha} (the commit on the hub\'s "Files and versions" page)'
-        yield _shell_call(rel, line, f"{tool} download", repo, rev, repo_type, fix)
+        call = _shell_call(rel, 0, f"{tool} download", repo, rev, repo_type, fix)
+        yield replace(call, note=repo)
     elif tool == "modelscope" and len(command) >= 3 and command[1] == "download":
         args = command[2:]
         repo = _option_value(args, ("--model", "--dataset")) or _cli_repo(args)
@@ -306,10 +324,11 @@ def _cli(rel: str, line: int, command: list[str]) -> Iterator[ModelCall]:
         kind = "dataset" if _option_value(args, ("--dataset",)) else "model"
         rev = _option_value(args, ("--revision",))
         fix = "add --revision {sha}"
-        yield _shell_call(rel, line, "modelscope download", repo, rev, kind, fix)
+        call = _shell_call(rel, 0, "modelscope download", repo, rev, kind, fix)
+        yield replace(call, note=repo)
 
 
-def _urls(rel: str, line: int, command: list[str]) -> Iterator[ModelCall]:
+def _urls(rel: str, command: list[str]) -> Iterator[ModelCall]:
     if command[0] == "git":
         return
     for word in command:
@@ -319,9 +338,10 @@ def _urls(rel: str, line: int, command: list[str]) -> Iterator[ModelCall]:
         repo = match.group("id")
         rev = match.group("rev")
         fix = "replace the branch in the URL with a commit: .../resolve/{sha}/<file>"
-        yield _shell_call(
-            rel, line, posixpath.basename(command[0]), repo, rev, _kind(match.group("type")), fix
+        call = _shell_call(
+            rel, 0, posixpath.basename(command[0]), repo, rev, _kind(match.group("type")), fix
         )
+        yield replace(call, note=word)
 
 
 # ------------------------------------------------------------------- Dockerfile, CI
@@ -342,7 +362,8 @@ def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
                 ]
             yield from scan_shell(rel, lines)
         elif inst.keyword == "ADD":
-            yield from _urls(rel, inst.line, ["ADD", *inst.text.split()])
+            for call in _urls(rel, ["ADD", *inst.text.split()]):
+                yield replace(call, line=inst.line, note="")
 
 
 def _workflow(rel: str, text: str) -> Iterator[ModelCall]:
