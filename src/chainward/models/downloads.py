@@ -103,6 +103,10 @@ class ModelCall:
     """Where the id lives: huggingface, modelscope or github (torch.hub)."""
     fix: str = ""
     """Fix advice for this form ({sha} stands for the commit); empty: the check's own."""
+    style: str = "hf"
+    """How the loader takes its id (``models.loaders.Style``); ``text`` outside Python."""
+    revision_keyword: str = "revision"
+    """The keyword the loader reads its revision from (what ``pin --models`` writes)."""
 
     @property
     def pinned(self) -> bool:
@@ -364,6 +368,8 @@ class _CallFinder:
             note=api.note,
             hub=api.hub,
             kind=api.kind,
+            style=api.style,
+            revision_keyword=api.rev_kw[0],
         )
         if api.style == "timm":
             return self._timm(base, repo, args, scope)

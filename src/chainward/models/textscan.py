@@ -224,7 +224,9 @@ def _shell_call(
     rel: str, line: int, api: str, repo: str, rev: str | None, kind: str, fix: str
 ) -> ModelCall:
     if _variable(repo):
-        return ModelCall(rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix)
+        return ModelCall(
+            rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
+        )
     revision, state = _sha_state(rev)
     return ModelCall(
         rel,
@@ -237,6 +239,7 @@ def _shell_call(
         revision_state=state,
         kind=kind,
         fix=fix,
+        style="text",
     )
 
 
@@ -446,7 +449,9 @@ def _config_call(
     fix += "revision_of_model, ...)"
     api = f"config {key}"
     if _variable(value):
-        return ModelCall(rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix)
+        return ModelCall(
+            rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
+        )
     if is_local_path(value) or value.lower().endswith(_CONFIG_SUFFIXES):
         return None
     if "/" not in value:
@@ -467,4 +472,5 @@ def _config_call(
         revision_state=rev_state,
         kind=kind,
         fix=fix,
+        style="text",
     )
