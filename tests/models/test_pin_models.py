@@ -162,3 +162,23 @@ def test_variable_revisions_are_reported_not_rewritten(
     assert main(["pin", "--models", "--write", str(tmp_path)]) == 1
     assert (tmp_path / "a.py").read_text() == text
     assert "revision comes from an expression" in capsys.readouterr().err
+
+
+def test_online_check_names_the_current_commit_in_the_fix(hub: str, tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.py").write_text(
+        'from transformers import AutoModel\nAutoModel.from_pretrained("bert-base-uncased")\n'
+    )
+    out = tmp_path / "out.json"
+    argv = ["check", "--exit-zero", "--select", "unpinned-model-download", "--format", "json"]
+    main([*argv, "--output", str(out), str(tmp_path)])
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert BERT not in finding["fix"]  # not asked unless the policy says so
+    (tmp_path / "chainward.toml").write_text("[models]\nonline-revisions = true\n")
+    main([*argv, "--output", str(out), str(tmp_path)])
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert f'revision="{BERT}"' in finding["fix"]
+    main([*argv, "--offline", "--output", str(out), str(tmp_path)])
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert BERT not in finding["fix"]  # --offline opens no socket

@@ -4,13 +4,14 @@ hierarchy) and the non-Python forms (shell, Makefile, Dockerfile, workflows, con
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from chainward.core.context import ScanContext
 from chainward.core.files import list_tree
 from chainward.core.findings import Finding
 from chainward.models.download_checks import find_download_problems
 from chainward.models.downloads import (
+    ModelCall,
     analyse_file,
     find_calls,
     parse_source,
@@ -50,6 +51,7 @@ def scan_downloads(
     locked: Mapping[str, str | None],
     allow: Sequence[str],
     report_unresolved: bool,
+    online_revisions: bool = False,
 ) -> Iterator[Finding]:
     """Findings for downloads in every scanned file (Python and the other forms)."""
 
@@ -110,16 +112,46 @@ def scan_downloads(
             except OSError:
                 continue
     hub_classes = project_hub_classes(classes)
+    results = []
     for rel, values in analysed:
         try:
-            found = find_calls(rel, values, exists=exists, hub_classes=hub_classes)
+            results.append(find_calls(rel, values, exists=exists, hub_classes=hub_classes))
         except RecursionError as exc:
             yield ctx.unparsable(rel, f"too deeply nested or invalid: {exc}")
-            continue
+    current: dict[str, str] = {}
+    if online_revisions and not ctx.offline:
+        current = _current_revisions(c for r in results for c in r.calls)
+    for found in results:
         yield from find_download_problems(
             found.calls,
             found.remote_code,
             locked_revisions=locked,
             allow=allow,
             report_unresolved=report_unresolved,
+            current_revisions=current,
         )
+
+
+MAX_ONLINE_IDS = 100
+
+
+def _current_revisions(calls: Iterable[ModelCall]) -> dict[str, str]:
+    """The hub's current commit of each unpinned Hugging Face id (at most 100 asked)."""
+    from chainward.models.hubapi import HubClient
+
+    client = HubClient(timeout=10.0)
+    wanted = {
+        (c.repo_id, c.kind)
+        for c in calls
+        if c.repo_id
+        and c.repo_state == "hub"
+        and c.hub == "huggingface"
+        and not c.pinned
+        and c.style in ("hf", "dataset")
+    }
+    out: dict[str, str] = {}
+    for repo_id, kind in sorted(wanted)[:MAX_ONLINE_IDS]:
+        sha, _ = client.commit(repo_id, kind)
+        if sha is not None:
+            out[repo_id] = sha
+    return out

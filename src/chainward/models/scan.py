@@ -51,7 +51,13 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     pickle_allow = list(settings.get("pickle-allow-globals", []))
     limit = int(settings.get("max-model-member-size", 1 << 30))
 
-    yield from scan_downloads(ctx, locked=locked, allow=allow, report_unresolved=report_unresolved)
+    yield from scan_downloads(
+        ctx,
+        locked=locked,
+        allow=allow,
+        report_unresolved=report_unresolved,
+        online_revisions=bool(settings.get("online-revisions", False)),
+    )
     for rel in ctx.files:
         if rel.lower().endswith(PICKLE_SUFFIXES):
             yield from _scan_pickle(ctx, rel, limit, pickle_allow)
