@@ -69,7 +69,7 @@ def find_download_problems(
         if call.repo_state in ("local", "builder") or _is_allowed(call, allow):
             continue
         what = call.kind if call.kind != "code" else "hub repository"
-        target = repr(call.repo_id) if call.repo_id else "a model"
+        target = repr(call.repo_id) if call.repo_id else "(whatever id it is given)"
         api = call.api.rsplit(".", 2)
         api_name = ".".join(api[-2:]) if len(api) > 1 else call.api
         locked = locked_revisions.get((call.repo_id or "").lower())
