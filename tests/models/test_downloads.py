@@ -105,7 +105,7 @@ def test_unresolved_values_are_reported_only_when_asked() -> None:
     extra = loud - quiet
     assert extra and {c for _, c in extra} == {"unresolved-model-download"}
     lines = path.read_text().splitlines()
-    assert all("bandit-wrong" in lines[n - 1] or "REV" in lines[n - 2] for n, _ in extra)
+    assert all("bandit-wrong" in lines[n - 1] or '"REV")' in lines[n - 2] for n, _ in extra)
 
 
 def test_allow_list_and_exists_callback() -> None:

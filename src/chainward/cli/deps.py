@@ -99,6 +99,12 @@ def register(
         help="resolve transitive dependencies from this folder of wheels only (no index; "
         "works with --offline)",
     )
+    pin.add_argument(
+        "--models",
+        action="store_true",
+        help='pin hub downloads in Python code instead: write revision="<40-hex>" into '
+        "the calls and the matching entries into chainward.lock (asks the hub)",
+    )
     pin.set_defaults(func=cmd_pin)
 
 
@@ -198,6 +204,8 @@ def cmd_pin(args: argparse.Namespace) -> int:
     from chainward.dependencies.pin_closure import ResolveError, pip_resolver
     from chainward.dependencies.pin_intent import render_table
 
+    if getattr(args, "models", False):
+        return cmd_pin_models(args)
     ctx, _ = _context(args)
     if ctx.explicit:
         targets = list(ctx.files)
@@ -375,3 +383,71 @@ def _lock_publishers(
     if not scoped and not args.quiet:
         sys.stderr.write("chainward: no pinned dependency in publisher-scope\n")
     return 1 if update.skipped else 0
+
+
+def cmd_pin_models(args: argparse.Namespace) -> int:
+    """Pin unpinned hub downloads in Python files and record them in chainward.lock."""
+    from chainward.models.downloads import scan_source
+    from chainward.models.hubapi import HubClient
+    from chainward.models.lock import LockError, ModelLock, parse_lock
+    from chainward.models.pin_downloads import lock_entries, pin_source, updated_lock
+
+    ctx, _ = _context(args)
+    settings = ctx.policy.domain("models")
+    lock_rel = str(settings.get("lock", "chainward.lock"))
+    lock_text = ctx.read_text(lock_rel) if (ctx.root / lock_rel).is_file() else None
+    try:
+        lock = parse_lock(lock_text, lock_rel) if lock_text is not None else ModelLock()
+    except LockError as exc:
+        raise InputError(exc.message, where=lock_rel, hint="fix the lock first") from None
+    locked = {k: m.revision for k, m in lock.by_hf_id().items() if m.revision}
+    client = HubClient(offline=args.offline)
+    pins = []
+    kinds: dict[str, str] = {}
+    failed = False
+    for rel in ctx.files:
+        if not rel.endswith(".py"):
+            continue
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        try:
+            calls = scan_source(rel, text)
+        except (SyntaxError, RecursionError, ValueError):
+            continue
+        kinds.update({c.repo_id: c.kind for c in calls if c.repo_id})
+        result = pin_source(rel, text, calls, client.commit, locked)
+        for line, repo_id, sha in result.pinned:
+            if not args.quiet:
+                sys.stderr.write(f"{rel}:{line}: {repo_id} pinned at {sha}\n")
+        for line, why in result.skipped:
+            failed = True
+            sys.stderr.write(f"{rel}:{line}: not pinned: {why}\n")
+        if result.new != result.old:
+            pins.append(result)
+    new_lock, new_text = updated_lock(lock, lock_entries(pins, kinds))
+    changes = [(p.path, p.old, p.new) for p in pins]
+    if new_lock != lock:
+        changes.append((lock_rel, lock_text or "", new_text))
+    for rel, old, new in changes:
+        if args.write:
+            try:
+                write_atomic(ctx.root / rel, new)
+            except OSError as exc:
+                raise UsageError(f"cannot write: {exc.strerror}", where=rel) from None
+            if not args.quiet:
+                print(f"pinned {rel}")
+        else:
+            import difflib
+
+            sys.stdout.write(
+                "".join(
+                    difflib.unified_diff(
+                        old.splitlines(keepends=True),
+                        new.splitlines(keepends=True),
+                        f"a/{rel}",
+                        f"b/{rel}",
+                    )
+                )
+            )
+    return 1 if failed else 0

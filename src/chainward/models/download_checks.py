@@ -30,7 +30,11 @@ def _is_allowed(call: ModelCall, allow: Sequence[str]) -> bool:
     return bool(call.repo_id) and matches_any(str(call.repo_id), allow)
 
 
-def _unpinned_fix(call: ModelCall, locked: str | None) -> str:
+def _unpinned_fix(call: ModelCall, locked: str | None, current: str | None = None) -> str:
+    if locked is None and current is not None:
+        locked = current  # the commit the hub serves now: pinning it changes nothing today
+    if call.fix:
+        return call.fix.replace("{sha}", locked or "<40-hex commit>")
     if call.api.startswith("torch.hub"):
         return "append a full commit SHA to the repository: 'owner/repo:<40-hex commit>'"
     if not call.pinnable:
@@ -55,13 +59,16 @@ def find_download_problems(
     locked_revisions: Mapping[str, str | None] | None = None,
     allow: Sequence[str] = (),
     report_unresolved: bool = False,
+    current_revisions: Mapping[str, str] | None = None,
 ) -> Iterator[Finding]:
     """Findings for unpinned, mismatched and unresolved downloads, and remote code.
 
     ``locked_revisions`` maps lower-cased Hugging Face ids in chainward.lock to their
-    revision.
+    revision. ``current_revisions`` maps ids to the commit the hub serves now (asked
+    only with the ``online-revisions`` policy); the fix text then names it.
     """
     locked_revisions = locked_revisions or {}
+    current_revisions = current_revisions or {}
     for call in calls:
         if call.repo_state in ("local", "builder") or _is_allowed(call, allow):
             continue
@@ -71,6 +78,7 @@ def find_download_problems(
         api = call.api.rsplit(".", 2)
         api_name = ".".join(api[-2:]) if len(api) > 1 else call.api
         locked = locked_revisions.get((call.repo_id or "").lower())
+        current = current_revisions.get(call.repo_id or "")
         props = {"api": call.api, "model": call.repo_id or ""}
         if call.revision_state == "resolved" and call.revision is not None:
             if call.pinned:
@@ -95,7 +103,7 @@ def find_download_problems(
                 path=call.path,
                 line=call.line,
                 column=call.column,
-                fix=_unpinned_fix(call, locked),
+                fix=_unpinned_fix(call, locked, current),
                 properties=props,
             )
             continue
@@ -124,7 +132,7 @@ def find_download_problems(
             path=call.path,
             line=call.line,
             column=call.column,
-            fix=_unpinned_fix(call, locked),
+            fix=_unpinned_fix(call, locked, current),
             confidence=Confidence.HIGH if call.pinnable else Confidence.MEDIUM,
             properties=props,
         )

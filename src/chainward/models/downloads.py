@@ -1,36 +1,40 @@
 """Find model and dataset downloads in Python code (AST only; the code is never run).
 
 ``scan_source(rel, text)`` returns one :class:`ModelCall` per call that fetches a
-model, dataset or hub repository, with the model id and the revision resolved as far
-as the file allows: literals, module-level constants, local assignments, defaults of
-function parameters (fire, typer), argparse and click options, and dataclass or class
-fields, all declared in the same file. Import aliases are followed.
+model, dataset or hub repository. The callee is matched against the loader table
+(``models.loaders``); the model id and the revision are resolved as far as the file
+allows by the intra-file data flow of ``models.resolve``. Calls of ``from_pretrained``
+on the project's own subclasses of hub classes are found with ``hub_classes`` (the
+class hierarchy of the whole repository, see :func:`project_hub_classes`).
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from chainward.models.loaders import (
+    INSTANCE_CLASSES,
+    SUBCLASS_LOADER,
+    Loader,
+    is_hub_base,
+    match_loader,
+)
+from chainward.models.resolve import (
+    UNRESOLVED,
+    FileValues,
+    Many,
+    Scope,
+    Value,
+    analyse,
+    strings,
+)
+
 FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA_RE = re.compile(r"^[0-9a-fA-F]{7,39}$")
-
-# Libraries whose classes download with ``from_pretrained`` (a subclass defined in the
-# project inherits it).
-FROM_PRETRAINED_ROOTS = (
-    "transformers",
-    "diffusers",
-    "sentence_transformers",
-    "huggingface_hub",
-    "optimum",
-    "peft",
-    "setfit",
-    "span_marker",
-    "gliner",
-)
 
 # datasets' packaged builders read local (or explicit URL) files, not a hub repository.
 PACKAGED_BUILDERS = frozenset(
@@ -95,6 +99,14 @@ class ModelCall:
     pinnable: bool = True
     """False where the API offers no way to pin a revision (open_clip tags, timm names)."""
     note: str = ""
+    hub: str = "huggingface"
+    """Where the id lives: huggingface, modelscope or github (torch.hub)."""
+    fix: str = ""
+    """Fix advice for this form ({sha} stands for the commit); empty: the check's own."""
+    style: str = "hf"
+    """How the loader takes its id (``models.loaders.Style``); ``text`` outside Python."""
+    revision_keyword: str = "revision"
+    """The keyword the loader reads its revision from (what ``pin --models`` writes)."""
 
     @property
     def pinned(self) -> bool:
@@ -118,480 +130,6 @@ class SourceScan:
 
     calls: list[ModelCall] = field(default_factory=list)
     remote_code: list[TrustRemoteCode] = field(default_factory=list)
-
-
-class _Unresolved:
-    """Marker for a value the file does not determine."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return "UNRESOLVED"
-
-
-UNRESOLVED = _Unresolved()
-Value = str | bool | int | float | None | dict[str, "Value"] | _Unresolved
-
-
-def _const(node: ast.AST) -> Value:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int, float)):
-        return node.value
-    if isinstance(node, ast.Constant) and node.value is None:
-        return None
-    return UNRESOLVED
-
-
-@dataclass
-class _Scope:
-    """Names bound in one function (or the module): name → every value assigned."""
-
-    values: dict[str, list[Value]] = field(default_factory=dict)
-    params: dict[str, Value] = field(default_factory=dict)
-    parent: _Scope | None = None
-
-    def bind(self, name: str, value: Value) -> None:
-        self.values.setdefault(name, []).append(value)
-
-    def lookup(self, name: str, env: _Env) -> Value:
-        if name in self.values:
-            options = self.values[name]
-            if name in self.params:
-                options = [*options, self.params[name]]
-            return _single(options)
-        if name in self.params:
-            return self.params[name]
-        if self.parent is not None:
-            return self.parent.lookup(name, env)
-        return UNRESOLVED
-
-
-def _single(options: list[Value]) -> Value:
-    """The one value all assignments agree on, else unresolved."""
-    if not options or any(isinstance(v, _Unresolved) for v in options):
-        return UNRESOLVED
-    first = options[0]
-    if all(v == first and type(v) is type(first) for v in options[1:]):
-        return first
-    return UNRESOLVED
-
-
-@dataclass
-class _Env:
-    """What the file declares: import aliases, attribute defaults, local subclasses."""
-
-    aliases: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, list[Value]] = field(default_factory=dict)
-    subclasses: dict[str, str] = field(default_factory=dict)
-    instances: dict[str, str] = field(default_factory=dict)
-
-    def qualify(self, node: ast.AST) -> str | None:
-        """The dotted name a callee refers to, through import aliases."""
-        if isinstance(node, ast.Name):
-            if node.id in self.aliases:
-                return self.aliases[node.id]
-            if node.id in self.subclasses:
-                return self.subclasses[node.id]
-            if node.id in self.instances:
-                return self.instances[node.id]
-            return node.id
-        if isinstance(node, ast.Attribute):
-            base = self.qualify(node.value)
-            return f"{base}.{node.attr}" if base else None
-        if isinstance(node, ast.Call):
-            # HfApi().snapshot_download(...) and similar.
-            return self.qualify(node.func)
-        return None
-
-
-def _collect_imports(tree: ast.Module, env: _Env) -> None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    env.aliases[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    env.aliases.setdefault(top, top)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                env.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-
-
-class _Resolver:
-    """Evaluates the few expression forms a model id or revision is written in."""
-
-    def __init__(self, env: _Env, module_scope: _Scope) -> None:
-        self.env = env
-        self.module = module_scope
-
-    def value(self, node: ast.AST | None, scope: _Scope, depth: int = 0) -> Value:
-        if node is None or depth > 20:
-            return UNRESOLVED
-        if isinstance(node, ast.Constant):
-            return _const(node)
-        if isinstance(node, ast.Name):
-            return scope.lookup(node.id, self.env)
-        if isinstance(node, ast.JoinedStr):
-            parts: list[str] = []
-            for part in node.values:
-                if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                    parts.append(part.value)
-                elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
-                    inner = self.value(part.value, scope, depth + 1)
-                    if not isinstance(inner, str):
-                        return UNRESOLVED
-                    parts.append(inner)
-                else:
-                    return UNRESOLVED
-            return "".join(parts)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left = self.value(node.left, scope, depth + 1)
-            right = self.value(node.right, scope, depth + 1)
-            if isinstance(left, str) and isinstance(right, str):
-                return left + right
-            return UNRESOLVED
-        if isinstance(node, ast.IfExp):
-            return _single(
-                [self.value(node.body, scope, depth + 1), self.value(node.orelse, scope, depth + 1)]
-            )
-        if isinstance(node, ast.Attribute):
-            options = self.env.attributes.get(node.attr)
-            if options:
-                return _single(options)
-            return UNRESOLVED
-        if isinstance(node, ast.Subscript):
-            container = self.value(node.value, scope, depth + 1)
-            key = self.value(node.slice, scope, depth + 1)
-            if isinstance(container, dict) and isinstance(key, str):
-                return container.get(key, UNRESOLVED)
-            return UNRESOLVED
-        if isinstance(node, ast.Dict):
-            out: dict[str, Value] = {}
-            for key_node, value_node in zip(node.keys, node.values, strict=True):
-                if key_node is None:
-                    return UNRESOLVED
-                key_value = self.value(key_node, scope, depth + 1)
-                if not isinstance(key_value, str):
-                    return UNRESOLVED
-                out[key_value] = self.value(value_node, scope, depth + 1)
-            return out
-        if isinstance(node, ast.Call):
-            callee = self.env.qualify(node.func) or ""
-            # typer.Option("default") / typer.Argument("default") as a parameter default.
-            if callee.split(".")[-1] in ("Option", "Argument") and callee.startswith("typer"):
-                if node.args:
-                    return self.value(node.args[0], scope, depth + 1)
-                return _keyword_value(self, node, "default", scope)
-            # dataclasses.field(default=...)
-            if callee in ("field", "dataclasses.field"):
-                return _keyword_value(self, node, "default", scope)
-            return UNRESOLVED
-        return UNRESOLVED
-
-
-def _keyword_value(resolver: _Resolver, call: ast.Call, name: str, scope: _Scope) -> Value:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return resolver.value(keyword.value, scope)
-    return UNRESOLVED
-
-
-def _option_dest(call: ast.Call) -> str | None:
-    """The attribute an argparse ``add_argument`` or a click option binds."""
-    for keyword in call.keywords:
-        if keyword.arg == "dest" and isinstance(keyword.value, ast.Constant):
-            return str(keyword.value.value)
-    names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    if not names:
-        return None
-    plain = [n for n in names if not n.startswith("-")]
-    if plain:
-        return plain[0].replace("-", "_")
-    longs = [n for n in names if n.startswith("--")]
-    chosen = longs[0] if longs else names[0]
-    return chosen.lstrip("-").replace("-", "_")
-
-
-class _Collector(ast.NodeVisitor):
-    """Second pass: function scopes, option defaults, class fields, local subclasses.
-
-    Module-level constants are bound before this pass (``_bind_module``), so defaults
-    that name a constant declared further down still resolve.
-    """
-
-    def __init__(self, env: _Env, module: _Scope) -> None:
-        self.env = env
-        self.module = module
-        self.scopes: dict[ast.AST, _Scope] = {}
-        self.stack: list[_Scope] = [module]
-        self.resolver = _Resolver(env, module)
-
-    @property
-    def scope(self) -> _Scope:
-        return self.stack[-1]
-
-    def _note_instance(self, target: ast.AST, value: ast.AST | None) -> None:
-        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
-            callee = self.env.qualify(value.func) or ""
-            if callee.startswith("huggingface_hub") and callee.endswith("HfApi"):
-                self.env.instances[target.id] = "huggingface_hub.HfApi"
-
-    def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
-        self._note_instance(target, value)
-        if self.scope is self.module:
-            return
-        if isinstance(target, ast.Name):
-            self.scope.bind(
-                target.id, UNRESOLVED if value is None else self.resolver.value(value, self.scope)
-            )
-        elif isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
-            for name in ast.walk(target):
-                if isinstance(name, ast.Name):
-                    self.scope.bind(name.id, UNRESOLVED)
-        elif isinstance(target, ast.Attribute) and value is not None:
-            # self.model_name = "org/x": an attribute default.
-            self.env.attributes.setdefault(target.attr, []).append(
-                self.resolver.value(value, self.scope)
-            )
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            self._bind(target, node.value)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self._bind(node.target, node.value)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._bind(node.target, None)
-        self.generic_visit(node)
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self._bind(node.target, node.value)
-        self.generic_visit(node)
-
-    def visit_For(self, node: ast.For) -> None:
-        self._bind(node.target, None)
-        self.generic_visit(node)
-
-    def visit_With(self, node: ast.With) -> None:
-        for item in node.items:
-            if item.optional_vars is not None:
-                self._bind(item.optional_vars, None)
-        self.generic_visit(node)
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        scope = _Scope(parent=self.module)
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
-        defaults += list(args.defaults)
-        pairs: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults, strict=True))
-        pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
-        options = {} if isinstance(node, ast.Lambda) else self._click_defaults(node)
-        for arg, default in pairs:
-            if arg.arg in options:
-                scope.params[arg.arg] = options[arg.arg]
-            elif default is not None:
-                scope.params[arg.arg] = self.resolver.value(default, self.module)
-            else:
-                scope.params[arg.arg] = UNRESOLVED
-        for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                scope.params[extra.arg] = UNRESOLVED
-        self.scopes[node] = scope
-        if not isinstance(node, ast.Lambda):
-            for decorator in node.decorator_list:
-                self.visit(decorator)
-        self.stack.append(scope)
-        body = [node.body] if isinstance(node, ast.Lambda) else node.body
-        for child in body:
-            self.visit(child)
-        self.stack.pop()
-
-    def _click_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Value]:
-        out: dict[str, Value] = {}
-        for decorator in node.decorator_list:
-            if not isinstance(decorator, ast.Call):
-                continue
-            callee = self.env.qualify(decorator.func) or ""
-            if callee.split(".")[-1] not in ("option", "argument"):
-                continue
-            dest = _option_dest(decorator)
-            if dest is None:
-                continue
-            if any(k.arg == "default" for k in decorator.keywords):
-                out[dest] = _keyword_value(self.resolver, decorator, "default", self.module)
-            else:
-                out[dest] = None
-        return out
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._function(node)
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._function(node)
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._function(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for base in node.bases:
-            qualified = self.env.qualify(base) or ""
-            if qualified.split(".")[0] in FROM_PRETRAINED_ROOTS:
-                self.env.subclasses[node.name] = qualified
-        for child in node.body:
-            # Dataclass, pydantic and plain class fields: attribute defaults.
-            if (
-                isinstance(child, ast.AnnAssign)
-                and isinstance(child.target, ast.Name)
-                and child.value is not None
-            ):
-                self.env.attributes.setdefault(child.target.id, []).append(
-                    self.resolver.value(child.value, self.module)
-                )
-            elif isinstance(child, ast.Assign):
-                for target in child.targets:
-                    if isinstance(target, ast.Name):
-                        self.env.attributes.setdefault(target.id, []).append(
-                            self.resolver.value(child.value, self.module)
-                        )
-            self.visit(child)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument":
-            dest = _option_dest(node)
-            if dest is not None:
-                has_default = any(k.arg == "default" for k in node.keywords)
-                value: Value = (
-                    _keyword_value(self.resolver, node, "default", self.scope)
-                    if has_default
-                    else None
-                )
-                self.env.attributes.setdefault(dest, []).append(value)
-        elif isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults":
-            for keyword in node.keywords:
-                if keyword.arg:
-                    self.env.attributes.setdefault(keyword.arg, []).append(
-                        self.resolver.value(keyword.value, self.scope)
-                    )
-        self.generic_visit(node)
-
-
-def _bind_module(body: list[ast.stmt], scope: _Scope, resolver: _Resolver) -> None:
-    """Bind module-level names in source order (into if/try/with blocks, not functions)."""
-    for stmt in body:
-        if isinstance(stmt, ast.Assign):
-            value = resolver.value(stmt.value, scope)
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    scope.bind(target.id, value)
-                else:
-                    for name in ast.walk(target):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if stmt.value is not None:
-                scope.bind(stmt.target.id, resolver.value(stmt.value, scope))
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            scope.bind(stmt.target.id, UNRESOLVED)
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for name in ast.walk(stmt.target):
-                if isinstance(name, ast.Name):
-                    scope.bind(name.id, UNRESOLVED)
-            _bind_module(stmt.body, scope, resolver)
-        elif isinstance(stmt, (ast.If, ast.While)):
-            _bind_module(stmt.body, scope, resolver)
-            _bind_module(stmt.orelse, scope, resolver)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    for name in ast.walk(item.optional_vars):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED)
-            _bind_module(stmt.body, scope, resolver)
-        elif isinstance(stmt, ast.Try):
-            for block in (stmt.body, stmt.orelse, stmt.finalbody):
-                _bind_module(block, scope, resolver)
-            for handler in stmt.handlers:
-                _bind_module(handler.body, scope, resolver)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bind(stmt.name, UNRESOLVED)
-
-
-# ---------------------------------------------------------------------------- APIs
-
-ApiStyle = Literal["hf", "dataset", "timm", "open_clip", "torch_hub"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Api:
-    """Where a download API takes its repository and its revision."""
-
-    repo_pos: int | None
-    repo_kw: tuple[str, ...]
-    style: ApiStyle = "hf"
-    rev_pos: int | None = None
-    rev_kw: tuple[str, ...] = ("revision",)
-
-
-_FROM_PRETRAINED = _Api(0, ("pretrained_model_name_or_path",))
-_PEFT_MODEL = _Api(1, ("model_id",))
-_HUB = _Api(0, ("repo_id",))
-_PIPELINE = _Api(1, ("model",))
-_LOAD_DATASET = _Api(0, ("path",), style="dataset", rev_pos=12)
-_DATASET_BUILDER = _Api(0, ("path",), style="dataset", rev_pos=9)
-_SENTENCE = _Api(0, ("model_name_or_path",), rev_pos=8)
-_CROSS = _Api(0, ("model_name_or_path", "model_name"))
-_TIMM = _Api(0, ("model_name",), style="timm")
-_OPEN_CLIP = _Api(0, ("model_name",), style="open_clip")
-_TORCH_HUB = _Api(0, ("repo_or_dir", "github"), style="torch_hub")
-
-_HUB_FUNCTIONS = (
-    "hf_hub_download",
-    "snapshot_download",
-    "from_pretrained_keras",
-    "from_pretrained_fastai",
-)
-
-
-def _match_api(qualified: str) -> _Api | None:
-    parts = qualified.split(".")
-    root, last = parts[0], parts[-1]
-    if last == "from_pretrained" and root in FROM_PRETRAINED_ROOTS:
-        if root == "peft" and len(parts) >= 3:
-            owner = parts[-2]
-            if owner.startswith(("PeftModel", "PeftMixedModel")):
-                return _PEFT_MODEL
-        return _FROM_PRETRAINED
-    if root == "transformers" and last == "pipeline":
-        return _PIPELINE
-    if root == "huggingface_hub" and last in _HUB_FUNCTIONS:
-        return _HUB
-    if root == "datasets" and last == "load_dataset":
-        return _LOAD_DATASET
-    if root == "datasets" and last == "load_dataset_builder":
-        return _DATASET_BUILDER
-    if root == "sentence_transformers" and last == "SentenceTransformer":
-        return _SENTENCE
-    if root == "sentence_transformers" and last in ("CrossEncoder", "SparseEncoder"):
-        return _CROSS
-    if root == "timm" and last == "create_model":
-        return _TIMM
-    if root == "open_clip" and last in (
-        "create_model",
-        "create_model_and_transforms",
-        "create_model_from_pretrained",
-        "get_tokenizer",
-    ):
-        return _OPEN_CLIP
-    if qualified in ("torch.hub.load", "torch.hub.list", "torch.hub.help"):
-        return _TORCH_HUB
-    return None
 
 
 HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -640,7 +178,7 @@ class _CallArgs:
         return pos is not None and self.opaque_star
 
 
-def _call_args(call: ast.Call, resolver: _Resolver, scope: _Scope) -> _CallArgs:
+def _call_args(call: ast.Call, values: FileValues, scope: Scope) -> _CallArgs:
     keywords: dict[str, ast.expr] = {}
     splat: dict[str, Value] = {}
     opaque = False
@@ -648,7 +186,7 @@ def _call_args(call: ast.Call, resolver: _Resolver, scope: _Scope) -> _CallArgs:
         if keyword.arg is not None:
             keywords[keyword.arg] = keyword.value
             continue
-        mapping = resolver.value(keyword.value, scope)
+        mapping = values.value(keyword.value, scope)
         if isinstance(mapping, dict):
             splat.update(mapping)
         else:
@@ -657,46 +195,92 @@ def _call_args(call: ast.Call, resolver: _Resolver, scope: _Scope) -> _CallArgs:
     return _CallArgs(call, keywords, splat, opaque, star)
 
 
-class _CallFinder(ast.NodeVisitor):
-    """Third pass: every download call and every ``trust_remote_code=True``."""
+def project_hub_classes(classes: Iterable[Mapping[str, list[str]]]) -> frozenset[str]:
+    """Names of project classes that derive, directly or through other project classes,
+    from a hub-loading class (so their ``from_pretrained`` downloads)."""
+    bases: dict[str, set[str]] = {}
+    for per_file in classes:
+        for name, qualified_bases in per_file.items():
+            bases.setdefault(name, set()).update(qualified_bases)
+    hub = {n for n, qs in bases.items() if any(is_hub_base(q) for q in qs)}
+    changed = True
+    while changed:
+        changed = False
+        for name, qualified in bases.items():
+            if name not in hub and any(q.rsplit(".", 1)[-1] in hub for q in qualified):
+                hub.add(name)
+                changed = True
+    return frozenset(hub)
+
+
+_WRITERS = frozenset(
+    {"save_pretrained", "save_model", "save_adapter", "save_to_disk", "makedirs", "mkdir"}
+)
+_OUTPUT_KEYWORDS = frozenset({"output_dir", "save_dir", "output_path", "logging_dir"})
+
+
+class _CallFinder:
+    """Every download call and every ``trust_remote_code=True`` in one module."""
 
     def __init__(
         self,
         rel: str,
-        env: _Env,
-        module: _Scope,
-        scopes: dict[ast.AST, _Scope],
+        values: FileValues,
         exists: Callable[[str], bool] | None,
+        hub_classes: frozenset[str],
+        imported_roots: frozenset[str],
     ) -> None:
         self.rel = rel
-        self.env = env
-        self.scopes = scopes
-        self.stack: list[_Scope] = [module]
-        self.resolver = _Resolver(env, module)
+        self.values = values
         self.exists = exists
+        self.hub_classes = hub_classes
+        self.imported_roots = imported_roots
         self.result = SourceScan()
+        self.written: set[str] = set()
 
-    def _enter(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-        self.stack.append(self.scopes.get(node, self.stack[0]))
-        self.generic_visit(node)
-        self.stack.pop()
+    def _match(self, qualified: str) -> tuple[Loader | None, str]:
+        loader = match_loader(qualified, self.imported_roots)
+        if loader is not None:
+            return loader, qualified
+        parts = qualified.split(".")
+        if len(parts) >= 2 and parts[-1] == "from_pretrained" and parts[-2] in self.hub_classes:
+            return SUBCLASS_LOADER, qualified
+        return None, qualified
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._enter(node)
+    def _revision_keyword(self, node: ast.Call) -> bool:
+        """``<unknown>.from_pretrained(..., revision=...)``: only hub loaders take one."""
+        return (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "from_pretrained"
+            and any(k.arg == "revision" for k in node.keywords)
+        )
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._enter(node)
+    def _written_paths(self) -> set[str]:
+        """Values the file saves into or creates (``save_pretrained(out)``,
+        ``output_dir=out``): loading them later reads a local folder, not the hub."""
+        out: set[str] = set()
+        for node, scope in self.values.calls:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            targets: list[ast.expr] = []
+            if name in _WRITERS and node.args:
+                targets.append(node.args[0])
+            targets += [k.value for k in node.keywords if k.arg in _OUTPUT_KEYWORDS]
+            for target in targets:
+                out.update(strings(self.values.value(target, scope)) or ())
+        return out
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._enter(node)
+    def visit(self) -> None:
+        self.written = self._written_paths()
+        for node, scope in self.values.calls:
+            self.visit_call(node, scope)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        scope = self.stack[-1]
-        qualified = self.env.qualify(node.func) or ""
-        args = _call_args(node, self.resolver, scope)
+    def visit_call(self, node: ast.Call, scope: Scope) -> None:
+        qualified = self.values.env.qualify(node.func) or ""
+        args = _call_args(node, self.values, scope)
         trust = args.keywords.get("trust_remote_code")
         trust_value = (
-            self.resolver.value(trust, scope)
+            self.values.value(trust, scope)
             if trust is not None
             else args.splat_values.get("trust_remote_code", False)
         )
@@ -704,18 +288,19 @@ class _CallFinder(ast.NodeVisitor):
             self.result.remote_code.append(
                 TrustRemoteCode(self.rel, node.lineno, node.col_offset + 1, qualified or "call")
             )
-        api = _match_api(qualified) if qualified else None
+        loader, qualified = self._match(qualified) if qualified else (None, qualified)
+        if loader is None and self._revision_keyword(node):
+            loader = SUBCLASS_LOADER
         offline = args.keywords.get("local_files_only")
-        if offline is not None and self.resolver.value(offline, scope) is True:
-            api = None  # reads the local cache only; nothing is fetched
-        if api is not None:
-            call = self._model_call(node, qualified, api, args, scope, trust_value is True)
+        if offline is not None and self.values.value(offline, scope) is True:
+            loader = None  # reads the local cache only; nothing is fetched
+        if loader is not None:
+            call = self._model_call(node, qualified, loader, args, scope, trust_value is True)
             if call is not None:
                 self.result.calls.append(call)
-        self.generic_visit(node)
 
     def _revision(
-        self, api: _Api, args: _CallArgs, scope: _Scope
+        self, api: Loader, args: _CallArgs, scope: Scope
     ) -> tuple[str | None, RevisionState]:
         node = args.get(api.rev_pos, api.rev_kw)
         if node is None:
@@ -728,30 +313,48 @@ class _CallFinder(ast.NodeVisitor):
                     return None, "unresolved"
                 return None, "absent"
         else:
-            value = self.resolver.value(node, scope)
-        if value is None:
-            return None, "absent"
-        if isinstance(value, str):
-            return value, "resolved"
-        return None, "unresolved"
+            value = self.values.value(node, scope)
+        return judge_revision(value)
+
+    def _repo(self, value: Value) -> tuple[str | None, RepoState, str]:
+        """The hub id a value names (the first of several), its state and a note."""
+        options = strings(value)
+        if options is None:
+            if isinstance(value, Many) and all(
+                v is None or isinstance(v, str) for v in value.options
+            ):
+                options = [str(v) for v in value.options if isinstance(v, str)]
+            else:
+                return None, "unresolved", ""
+        hub = [o for o in options if not is_local_path(o, self.exists) and o not in self.written]
+        if not hub:
+            return (options[0] if options else None), "local", ""
+        others = hub[1:]
+        note = "or " + ", ".join(repr(o) for o in others[:3]) if others else ""
+        return hub[0], "hub", note
 
     def _model_call(
         self,
         node: ast.Call,
         qualified: str,
-        api: _Api,
+        api: Loader,
         args: _CallArgs,
-        scope: _Scope,
+        scope: Scope,
         trust: bool,
     ) -> ModelCall | None:
         repo_node = args.get(api.repo_pos, api.repo_kw)
         if repo_node is None:
             # pipeline("task") with no model, SentenceTransformer() and the like.
-            if api in (_PIPELINE, _SENTENCE, _CROSS) and not args.maybe_hidden(api.repo_pos):
+            if api.optional_repo and not args.maybe_hidden(api.repo_pos):
                 return None
-            repo: Value = UNRESOLVED
+            for name in api.repo_kw:
+                if name in args.splat_values:
+                    repo: Value = args.splat_values[name]
+                    break
+            else:
+                repo = UNRESOLVED
         else:
-            repo = self.resolver.value(repo_node, scope)
+            repo = self.values.value(repo_node, scope)
         revision, rev_state = self._revision(api, args, scope)
         base = ModelCall(
             self.rel,
@@ -761,6 +364,12 @@ class _CallFinder(ast.NodeVisitor):
             None,
             None,
             trust_remote_code=trust,
+            pinnable=api.pinnable,
+            note=api.note,
+            hub=api.hub,
+            kind=api.kind,
+            style=api.style,
+            revision_keyword=api.rev_kw[0],
         )
         if api.style == "timm":
             return self._timm(base, repo, args, scope)
@@ -768,50 +377,79 @@ class _CallFinder(ast.NodeVisitor):
             return self._open_clip(base, repo, args, scope)
         if api.style == "torch_hub":
             return self._torch_hub(base, repo, args, scope)
-        kind = "dataset" if api.style == "dataset" else "model"
+        if api.style == "hf_url":
+            return self._hf_url(base, repo)
+        if api.style == "hffs":
+            return self._hffs(base, repo)
+        kind = api.kind
         repo_type = args.keywords.get("repo_type")
         if repo_type is not None:
-            repo_type_value = self.resolver.value(repo_type, scope)
+            repo_type_value = self.values.value(repo_type, scope)
             if isinstance(repo_type_value, str):
                 kind = repo_type_value
-        if not isinstance(repo, str):
-            return replace(
-                base,
-                repo_id=None,
-                revision=revision,
-                repo_state="unresolved",
-                revision_state=rev_state,
-                kind=kind,
-            )
-        if api.style == "dataset" and repo.lower() in PACKAGED_BUILDERS:
-            return replace(
-                base,
-                repo_id=None,
-                revision=revision,
-                repo_state="builder",
-                revision_state=rev_state,
-                kind=kind,
-            )
-        state: RepoState = "local" if is_local_path(repo, self.exists) else "hub"
+        base = replace(base, kind=kind, revision=revision, revision_state=rev_state)
+        if isinstance(repo, str) and api.style == "dataset" and repo.lower() in PACKAGED_BUILDERS:
+            return replace(base, repo_state="builder")
+        if api.style == "dataset" and isinstance(repo, Many):
+            options = [o for o in repo.options if isinstance(o, str)]
+            repo = merge_strings([o for o in options if o.lower() not in PACKAGED_BUILDERS])
+        repo_id, state, note = self._repo(repo)
+        if repo_id is None:
+            return replace(base, repo_state="unresolved")
+        if state == "hub" and api.default_org and "/" not in repo_id:
+            repo_id = f"{api.default_org}/{repo_id}"
         return replace(
             base,
-            repo_id=repo,
-            revision=revision,
+            repo_id=repo_id,
             repo_state=state,
-            revision_state=rev_state,
-            kind=kind,
+            note="; ".join(n for n in (base.note, note) if n),
         )
 
     def _hf_hub_name(self, name: str) -> tuple[str, str | None] | None:
-        for prefix in ("hf-hub:", "hf_hub:"):
+        for prefix in ("hf-hub:", "hf_hub:", "hf://"):
             if name.startswith(prefix):
                 rest = name[len(prefix) :]
                 repo, _, revision = rest.partition("@")
                 return repo, (revision or None)
         return None
 
+    def _hf_url(self, base: ModelCall, repo: Value) -> ModelCall | None:
+        options = strings(repo)
+        if options is None:
+            return replace(base, repo_state="unresolved")
+        for option in options:
+            hub = self._hf_hub_name(option)
+            if hub is not None:
+                return replace(base, repo_id=hub[0], repo_state="hub")
+        return None  # a preset name (Kaggle) or a local folder
+
+    def _hffs(self, base: ModelCall, repo: Value) -> ModelCall | None:
+        options = strings(repo)
+        if options is None:
+            return replace(base, repo_state="unresolved")
+        path = options[0].removeprefix("hf://")
+        kind = "model"
+        for prefix, name in (("datasets/", "dataset"), ("spaces/", "space")):
+            if path.startswith(prefix):
+                path, kind = path[len(prefix) :], name
+        parts = path.split("/")
+        if len(parts) < 2:
+            return replace(base, repo_state="unresolved")
+        # "gpt2@<rev>/config.json" names a repository without an organisation.
+        repo_id = parts[0] if "@" in parts[0] else "/".join(parts[:2])
+        repo_id, _, written = repo_id.partition("@")
+        revision, state = judge_revision(written or None)
+        return replace(
+            base,
+            repo_id=repo_id,
+            repo_state="hub",
+            kind=kind,
+            revision=revision,
+            revision_state=state,
+        )
+
     def _timm(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: _Scope
+        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
             return replace(base, repo_id=None, revision=None, repo_state="unresolved")
@@ -826,7 +464,7 @@ class _CallFinder(ast.NodeVisitor):
                 revision_state="resolved" if revision else "absent",
             )
         pretrained_node = args.get(1, ("pretrained",))
-        pretrained = self.resolver.value(pretrained_node, scope) if pretrained_node else False
+        pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
         overlay = args.keywords.get("pretrained_cfg_overlay")
         if overlay is not None or "checkpoint_path" in args.keywords:
             return None  # weights from a local file
@@ -844,7 +482,7 @@ class _CallFinder(ast.NodeVisitor):
         )
 
     def _open_clip(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: _Scope
+        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
             return replace(base, repo_id=None, revision=None, repo_state="unresolved")
@@ -864,7 +502,7 @@ class _CallFinder(ast.NodeVisitor):
         pretrained_node = args.get(1, ("pretrained",))
         if pretrained_node is None:
             return None
-        pretrained = self.resolver.value(pretrained_node, scope)
+        pretrained = self.values.value(pretrained_node, scope)
         if pretrained is None:
             return None
         if not isinstance(pretrained, str):
@@ -883,14 +521,14 @@ class _CallFinder(ast.NodeVisitor):
         )
 
     def _torch_hub(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: _Scope
+        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         source_node = args.keywords.get("source")
-        source = self.resolver.value(source_node, scope) if source_node is not None else "github"
+        source = self.values.value(source_node, scope) if source_node is not None else "github"
         if source == "local":
             return None
         if not isinstance(repo, str) or not isinstance(source, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved", kind="code")
+            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
         if repo.startswith(("./", "../", "/", "~")):
             return None
         name, _, ref = repo.partition(":")
@@ -899,34 +537,91 @@ class _CallFinder(ast.NodeVisitor):
             repo_id=name,
             revision=ref or None,
             repo_state="hub",
-            kind="code",
             revision_state="resolved" if ref else "absent",
         )
 
 
+def merge_strings(options: list[str]) -> Value:
+    """A value from string alternatives (one string, several, or none)."""
+    if not options:
+        return UNRESOLVED
+    unique = list(dict.fromkeys(options))
+    return unique[0] if len(unique) == 1 else Many(tuple(unique))
+
+
+def judge_revision(value: Value) -> tuple[str | None, RevisionState]:
+    """A revision value's verdict: absent, one resolved string (the weakest of several
+    alternatives: a branch before a commit), or unresolved."""
+    if value is None:
+        return None, "absent"
+    if isinstance(value, str):
+        return value, "resolved"
+    if isinstance(value, Many) and all(v is None or isinstance(v, str) for v in value.options):
+        options = [v for v in value.options if isinstance(v, str)]
+        if len(options) < len(value.options):
+            return None, "absent"
+        weak = [o for o in options if not FULL_SHA_RE.match(o)]
+        return (weak or options)[0], "resolved"
+    return None, "unresolved"
+
+
+def parse_source(rel: str, text: str) -> ast.Module:
+    """Parse a Python file; raises SyntaxError (with ``lineno``/``offset``)."""
+    try:
+        return ast.parse(text, filename=rel)
+    except MemoryError:
+        # CPython's parser raises MemoryError when its own stack overflows, on inputs of
+        # a few kilobytes (1,000 repetitions of `'x', t `): too complex, not out of memory.
+        raise SyntaxError("too complex for the Python parser", (rel, None, None, None)) from None
+
+
+def analyse_file(tree: ast.Module) -> FileValues:
+    """The data flow of one parsed module (with the hub client classes tracked)."""
+    return analyse(tree, INSTANCE_CLASSES)
+
+
+def find_calls(
+    rel: str,
+    values: FileValues,
+    *,
+    exists: Callable[[str], bool] | None = None,
+    hub_classes: frozenset[str] = frozenset(),
+) -> SourceScan:
+    """Every download call and ``trust_remote_code=True`` of an analysed module.
+
+    ``hub_classes`` names the repository's classes that derive from hub classes
+    (:func:`project_hub_classes`); the file's own are added.
+    """
+    roots = frozenset(q.split(".", 1)[0] for q in values.env.aliases.values())
+    local_hub = project_hub_classes([values.env.local_classes])
+    finder = _CallFinder(rel, values, exists, hub_classes | local_hub, roots)
+    finder.visit()
+    return finder.result
+
+
+def scan_tree(
+    rel: str,
+    tree: ast.Module,
+    *,
+    exists: Callable[[str], bool] | None = None,
+    hub_classes: frozenset[str] = frozenset(),
+) -> SourceScan:
+    """Every download call and ``trust_remote_code=True`` in one parsed module."""
+    return find_calls(rel, analyse_file(tree), exists=exists, hub_classes=hub_classes)
+
+
 def scan_source_full(
-    rel: str, text: str, *, exists: Callable[[str], bool] | None = None
+    rel: str,
+    text: str,
+    *,
+    exists: Callable[[str], bool] | None = None,
+    hub_classes: frozenset[str] = frozenset(),
 ) -> SourceScan:
     """Every download call and ``trust_remote_code=True`` in one Python file.
 
     Raises SyntaxError (with ``lineno``/``offset``) when the file does not parse.
     """
-    try:
-        tree = ast.parse(text, filename=rel)
-    except MemoryError:
-        # CPython's parser raises MemoryError when its own stack overflows, on inputs of
-        # a few kilobytes (1,000 repetitions of `'x', t `): too complex, not out of memory.
-        raise SyntaxError("too complex for the Python parser", (rel, None, None, None)) from None
-    env = _Env()
-    _collect_imports(tree, env)
-    module = _Scope()
-    resolver = _Resolver(env, module)
-    _bind_module(tree.body, module, resolver)
-    collector = _Collector(env, module)
-    collector.visit(tree)
-    finder = _CallFinder(rel, env, module, collector.scopes, exists)
-    finder.visit(tree)
-    return finder.result
+    return scan_tree(rel, parse_source(rel, text), exists=exists, hub_classes=hub_classes)
 
 
 def scan_source(

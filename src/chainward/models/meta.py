@@ -143,6 +143,12 @@ FAMILY = Family(
             "Report model downloads whose model id or revision cannot be resolved in the "
             "file (as `unresolved-model-download`, low severity).",
         ),
+        "online-revisions": KeySpec(
+            "bool",
+            False,
+            "When not `--offline`, ask the hub for the current commit of each unpinned "
+            "model id so the fix names it (`GET /api/models/<id>`; `HF_ENDPOINT` is honoured).",
+        ),
         "allow-models": KeySpec(
             "list[str]",
             [],

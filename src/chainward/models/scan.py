@@ -8,8 +8,7 @@ from pathlib import Path
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.models.download_checks import find_download_problems
-from chainward.models.downloads import scan_source_full
+from chainward.models.download_scan import scan_downloads
 from chainward.models.lock import LockError, ModelLock, parse_lock
 from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME, PICKLE_SUFFIXES
 
@@ -52,37 +51,15 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     pickle_allow = list(settings.get("pickle-allow-globals", []))
     limit = int(settings.get("max-model-member-size", 1 << 30))
 
-    def exists(value: str) -> bool:
-        try:
-            return (ctx.root / value).exists()
-        except (OSError, ValueError):
-            return False
-
+    yield from scan_downloads(
+        ctx,
+        locked=locked,
+        allow=allow,
+        report_unresolved=report_unresolved,
+        online_revisions=bool(settings.get("online-revisions", False)),
+    )
     for rel in ctx.files:
-        lower = rel.lower()
-        if lower.endswith((".py", ".pyi")):
-            text = ctx.read_text(rel)
-            if text is None:
-                continue
-            try:
-                found = scan_source_full(rel, text, exists=exists)
-            except SyntaxError as exc:
-                line = exc.lineno
-                if line is None and "\0" in text:  # "source code cannot contain null bytes"
-                    line = text.count("\n", 0, text.index("\0")) + 1
-                yield ctx.unparsable(rel, exc.msg or "invalid syntax", line, exc.offset)
-                continue
-            except (RecursionError, ValueError) as exc:
-                yield ctx.unparsable(rel, f"too deeply nested or invalid: {exc}")
-                continue
-            yield from find_download_problems(
-                found.calls,
-                found.remote_code,
-                locked_revisions=locked,
-                allow=allow,
-                report_unresolved=report_unresolved,
-            )
-        elif lower.endswith(PICKLE_SUFFIXES):
+        if rel.lower().endswith(PICKLE_SUFFIXES):
             yield from _scan_pickle(ctx, rel, limit, pickle_allow)
     if lock is not None and _should_verify(ctx, lock_rel, lock):
         from chainward.models.hashing import StatCache, default_cache_path

@@ -59,7 +59,10 @@ def locals_and_unknowns(path_from_caller: str) -> None:
     AutoModel.from_pretrained(path_from_caller)  # bandit-wrong: unresolvable, may be a local path
     AutoModel.from_pretrained(os.environ["MODEL"])  # bandit-wrong: unresolvable, may be a local path
     rev = os.environ.get("REV", "main")
-    AutoModel.from_pretrained("org/env-revision", revision=rev)
+    AutoModel.from_pretrained("org/env-revision", revision=rev)  # expect: unpinned-model-download
+    AutoModel.from_pretrained(os.getenv("MODEL_ID", "org/env-default"))  # expect: unpinned-model-download
+    env_rev = os.environ.get("REV")
+    AutoModel.from_pretrained("org/env-no-default", revision=env_rev)
 
 
 if __name__ == "__main__":
