@@ -163,12 +163,15 @@ def find_image_typosquats(images: Iterable[Any], allow: frozenset[str]) -> Itera
 
 def _model_calls(ctx: ScanContext) -> Iterator[Any]:
     from chainward.models.downloads import scan_source
+    from chainward.models.loaders import might_download
 
     for rel in ctx.files:
         if not rel.lower().endswith((".py", ".pyi")):
             continue
         text = ctx.read_text(rel)
-        if text is None:
+        # The models family's own pre-filter: a file that names no hub loader has no call
+        # (parsing and analysing it again would double the scan of a large repository).
+        if text is None or not might_download(text):
             continue
         try:
             yield from scan_source(rel, text)
