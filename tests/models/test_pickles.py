@@ -174,11 +174,11 @@ def test_pytorch_zip_archive_clean_and_malicious(tmp_path: Path) -> None:
     assert "archive/data.pkl" in finding.message
 
 
-def test_whole_module_checkpoint_gives_a_warning(tmp_path: Path) -> None:
+def test_whole_module_checkpoint_is_an_unknown_callable(tmp_path: Path) -> None:
     data = PROTO2 + glob("mylib.models", "Net") + b")\x81." + b""
     path = write(tmp_path / "full.ckpt", data)
     assert checks(path, tmp_path) == [
-        ("pickle-unknown-global", "medium"),
+        ("pickle-unknown-global", "high"),
         ("pickle-format", "info"),
     ]
 
@@ -203,7 +203,7 @@ def test_zip_bomb_member_is_not_expanded(tmp_path: Path) -> None:
     assert path.stat().st_size < 1 << 20
     report = scan_model_file(path, 1 << 30)
     assert any("zip bomb" in p for p in report.problems)
-    assert ("pickle-unknown-global", "medium") in checks(path, tmp_path)
+    assert ("unverifiable-model-file", "high") in checks(path, tmp_path)
 
 
 def test_huge_members_and_streams_are_refused(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_huge_members_and_streams_are_refused(tmp_path: Path) -> None:
     assert any("over the 1000-byte limit" in p for p in report.problems)
     stream = write(tmp_path / "big.pkl", PROTO2 + b"N" * 100_000 + b".")
     report = scan_model_file(stream, 1_000)
-    assert any("larger than the 1000-byte limit" in p for p in report.problems)
+    assert any("not fully scanned" in p and "limit 1000 bytes" in p for p in report.problems)
 
 
 def test_deep_nesting_does_not_recurse(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_malformed_pickle_is_reported_not_crashed(tmp_path: Path) -> None:
     path = write(tmp_path / "broken.pkl", PROTO2 + glob("os", "system") + b"\xff\xfe")
     found = checks(path, tmp_path)
     assert ("unsafe-pickle", "critical") in found
-    assert ("pickle-unknown-global", "medium") in found  # the unreadable rest
+    assert ("unverifiable-model-file", "high") in found  # the unreadable rest
 
 
 def test_binary_that_only_starts_like_an_old_pickle_is_not_one(tmp_path: Path) -> None:

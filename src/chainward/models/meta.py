@@ -18,6 +18,8 @@ TRUST_REMOTE_CODE = CheckId("trust-remote-code")
 UNSAFE_PICKLE = CheckId("unsafe-pickle")
 PICKLE_UNKNOWN_GLOBAL = CheckId("pickle-unknown-global")
 PICKLE_FORMAT = CheckId("pickle-format")
+UNVERIFIABLE_MODEL_FILE = CheckId("unverifiable-model-file")
+UNSAFE_MODEL_LOAD = CheckId("unsafe-model-load")
 BAD_MODEL_SIGNATURE = CheckId("bad-model-signature")
 
 VERIFY_HOOK = "verify-model-hashes"
@@ -115,9 +117,17 @@ FAMILY = Family(
         ),
         _check(
             PICKLE_UNKNOWN_GLOBAL,
-            "A pickle-based model file imports a global outside the allow-list of tensor "
-            "and container types.",
-            Severity.MEDIUM,
+            "A pickle-based model file imports a global outside the exact allow-list of its "
+            "format (high), or a plain data class that runs no code on load (medium).",
+            Severity.HIGH,
+            PICKLE_HOOK,
+        ),
+        _check(
+            UNVERIFIABLE_MODEL_FILE,
+            "A model file whose effect on load cannot be proven: a malformed or truncated "
+            "pickle, a global built at load time, an archive Python cannot open, a scan "
+            "budget hit, or a symlink leaving the repository.",
+            Severity.HIGH,
             PICKLE_HOOK,
         ),
         _check(
