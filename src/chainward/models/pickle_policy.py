@@ -468,10 +468,22 @@ _JOBLIB = (
     "joblib.numpy_pickle_compat.ZNDArrayWrapper",
 )
 
+
+def _shipped(name: str) -> tuple[str, ...]:
+    """An exact list shipped in ``models/data`` (one ``module.name`` a line)."""
+    from importlib.resources import files
+
+    text = files("chainward.models").joinpath("data").joinpath(name).read_text("utf-8")
+    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+# scikit-learn estimators and the classes they hold (scripts/gen_sklearn_globals.py).
+_SKLEARN = _shipped("sklearn-globals.txt")
+
 ALLOWED_BY_FORMAT: dict[str, frozenset[str]] = {
     "torch": frozenset((*_COMMON, *_NUMPY, *_TORCH)),
     "numpy": frozenset((*_COMMON, *_NUMPY)),
-    "joblib": frozenset((*_COMMON, *_NUMPY, *_JOBLIB)),
+    "joblib": frozenset((*_COMMON, *_NUMPY, *_JOBLIB, *_SKLEARN)),
 }
 TORCHSCRIPT_ALLOWED = frozenset(
     {

@@ -19,10 +19,12 @@ tell "this pickle ended" from "this pickle could not be followed".
 from __future__ import annotations
 
 import codecs
+import math
 import mmap
 import re
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 HIGHEST_PROTOCOL = 5
@@ -47,13 +49,15 @@ class Ref:
         return f"{self.module}.{self.name}" if self.resolved else "<dynamic>"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Made:
     """An object produced while loading: the result of calling ``origin`` (None when the
     maker is not a global, e.g. ``persistent_load``)."""
 
     origin: Ref | None
     offset: int
+    args: object = None
+    state: object = None
 
 
 class _Other:
@@ -64,7 +68,10 @@ class _Other:
 
 
 OTHER = _Other()
-Value = str | Ref | Made | _Other
+# str, int, bool, None, tuple (of values), dict (str keys; built by SETITEM(S)),
+# Ref, Made or OTHER. Concrete values are kept where a loader's behaviour depends on
+# them (joblib reads raw array bytes whose size the BUILD state gives).
+Value = object
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +202,8 @@ class PickleMachine:
         self.marks: list[int] = []
         self.fence = 0
         self.memo: dict[int, Value] = {}
+        self.after_build: Callable[[PickleMachine, Made, int], None] | None = None
+        self.depth = 0
 
     # -- input -----------------------------------------------------------------------
     def _read(self, size: int, at: int) -> bytes:
@@ -206,6 +215,14 @@ class PickleMachine:
         chunk = bytes(self.data[self.pos : self.pos + size])
         self.pos += size
         return chunk
+
+    def _skip(self, size: int, at: int) -> None:
+        if self.pos + size > self.end:
+            raise _Stop("pickle data was truncated", at)
+        if self.pos + size > self.limit:
+            self.run.over_budget = True
+            raise _Stop("byte budget exhausted", at)
+        self.pos += size
 
     def _readline(self, at: int) -> bytes:
         newline = _find(self.data, self.pos, self.limit)
@@ -326,14 +343,11 @@ class PickleMachine:
                     raise _Stop("could not convert string to int", at)
                 stack.append(OTHER)
             elif op == 0x4A:  # BININT
-                self._read(4, at)
-                stack.append(OTHER)
+                stack.append(_INT_STRUCT.unpack(self._read(4, at))[0])
             elif op == 0x4B:  # BININT1
-                self._read(1, at)
-                stack.append(OTHER)
+                stack.append(self._read(1, at)[0])
             elif op == 0x4D:  # BININT2
-                self._read(2, at)
-                stack.append(OTHER)
+                stack.append(_U16_STRUCT.unpack(self._read(2, at))[0])
             elif op == 0x4C:  # LONG
                 line = self._readline(at)
                 if len(line) < 2:
@@ -343,16 +357,18 @@ class PickleMachine:
                     raise _Stop("invalid literal for int()", at)
                 stack.append(OTHER)
             elif op == 0x8A:  # LONG1
-                self._read(self._read(1, at)[0], at)
-                stack.append(OTHER)
+                raw = self._read(self._read(1, at)[0], at)
+                stack.append(int.from_bytes(raw, "little", signed=True) if len(raw) <= 8 else OTHER)
             elif op == 0x8B:  # LONG4
                 size = _INT_STRUCT.unpack(self._read(4, at))[0]
                 if size < 0:
                     raise _Stop("LONG pickle has negative byte count", at)
                 self._read(size, at)
                 stack.append(OTHER)
-            elif op == 0x4E or op in (0x88, 0x89):  # NONE, NEWTRUE, NEWFALSE
-                stack.append(OTHER)
+            elif op == 0x4E:  # NONE
+                stack.append(None)
+            elif op in (0x88, 0x89):  # NEWTRUE, NEWFALSE
+                stack.append(op == 0x88)
             elif op == 0x50:  # PERSID
                 line = self._readline(at)
                 try:
@@ -369,8 +385,7 @@ class PickleMachine:
                 args = self._pop(at)
                 func = self._pop(at)
                 self._call("REDUCE", at, func)
-                del args
-                stack.append(Made(func if isinstance(func, Ref) else None, at))
+                stack.append(Made(func if isinstance(func, Ref) else None, at, args))
             elif op == 0x53:  # STRING
                 line = self._readline(at)
                 if len(line) < 2:
@@ -431,7 +446,9 @@ class PickleMachine:
             elif op == 0x73:  # SETITEM
                 if len(stack) - 2 <= self.fence:
                     raise _Stop("unpickling stack underflow", at)
+                item_key, item_value = stack[-2], stack[-1]
                 del stack[-2:]
+                _set_item(stack[-1], item_key, item_value)
                 self._container_op("SETITEM", at, stack[-1])
             elif op == 0x75:  # SETITEMS
                 mark = self._marker(at)
@@ -441,6 +458,8 @@ class PickleMachine:
                     raise _Stop("odd number of items for SETITEMS", at)
                 target = stack[mark - 1]
                 count = len(stack) - mark
+                for index in range(mark, len(stack), 2):
+                    _set_item(target, stack[index], stack[index + 1])
                 del stack[mark:]
                 if count:
                     self._container_op("SETITEMS", at, target)
@@ -456,9 +475,13 @@ class PickleMachine:
             elif op == 0x62:  # BUILD
                 if len(stack) - 2 < self.fence:
                     raise _Stop("unpickling stack underflow", at)
-                self._pop(at)
+                state = self._pop(at)
                 target = self._top(at)
                 self._container_op("BUILD", at, target)
+                if isinstance(target, Made):
+                    target.state = state
+                    if self.after_build is not None:
+                        self.after_build(self, target, at)
             elif op == 0x63:  # GLOBAL
                 module = self._name_line(at)
                 name = self._name_line(at)
@@ -492,18 +515,28 @@ class PickleMachine:
                 items = self._pop_mark(at)
                 if len(items) % 2:
                     raise _Stop("odd number of items for DICT", at)
+                built: dict[object, object] = {}
+                for index in range(0, len(items), 2):
+                    _set_item(built, items[index], items[index + 1])
+                stack.append(built)
+            elif op == 0x7D:  # EMPTY_DICT
+                stack.append({})
+            elif op == 0x29:  # EMPTY_TUPLE
+                stack.append(())
+            elif op in (0x5D, 0x8F):  # EMPTY_LIST, EMPTY_SET
                 stack.append(OTHER)
-            elif op in (0x7D, 0x5D, 0x29, 0x8F):  # EMPTY_DICT, EMPTY_LIST, EMPTY_TUPLE, SET
-                stack.append(OTHER)
-            elif op in (0x6C, 0x74, 0x91):  # LIST, TUPLE, FROZENSET
+            elif op == 0x74:  # TUPLE
+                stack.append(tuple(self._pop_mark(at)))
+            elif op in (0x6C, 0x91):  # LIST, FROZENSET
                 self._pop_mark(at)
                 stack.append(OTHER)
             elif op in (0x85, 0x86, 0x87):  # TUPLE1, TUPLE2, TUPLE3
                 count = op - 0x84
                 if len(stack) - count < self.fence:
                     raise _Stop("unpickling stack underflow", at)
+                items = stack[len(stack) - count :]
                 del stack[len(stack) - count :]
-                stack.append(OTHER)
+                stack.append(tuple(items))
             elif op == 0x67:  # GET
                 line = self._readline(at)
                 stack.append(self._memo_get(self._index_line(line, at), at))
@@ -544,10 +577,10 @@ class PickleMachine:
                 self._call("OBJ", at, cls)
                 stack.append(Made(cls if isinstance(cls, Ref) else None, at))
             elif op == 0x81:  # NEWOBJ
-                self._pop(at)
+                args = self._pop(at)
                 cls = self._pop(at)
                 self._call("NEWOBJ", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at))
+                stack.append(Made(cls if isinstance(cls, Ref) else None, at, args))
             elif op == 0x92:  # NEWOBJ_EX
                 self._pop(at)
                 self._pop(at)
@@ -592,6 +625,12 @@ class PickleMachine:
             raise _Stop("invalid memo index", at) from None
 
 
+def _set_item(target: object, key: object, value: object) -> None:
+    # Only plain dicts with str keys are mirrored (BUILD states, joblib wrappers).
+    if isinstance(target, dict) and isinstance(key, str) and len(target) < 64:
+        target[key] = value
+
+
 def _find(data: memoryview, start: int, end: int) -> int:
     """Index of the next newline in ``data[start:end]``, or -1."""
     # memoryview has no find: search in bounded windows (pickle lines are short).
@@ -606,6 +645,76 @@ def _find(data: memoryview, start: int, end: int) -> int:
     return -1
 
 
-def run_pickle(data: Data, start: int, end: int, budget: int) -> PickleRun:
+def run_pickle(data: Data, start: int, end: int, budget: int, *, depth: int = 0) -> PickleRun:
     """Model one pickle starting at ``start``: see :class:`PickleMachine`."""
-    return PickleMachine(data, start, end, budget).execute()
+    machine = PickleMachine(data, start, end, budget)
+    machine.after_build = _joblib_array if depth < 4 else None
+    machine.depth = depth
+    return machine.execute()
+
+
+JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+
+
+def _itemsize(dtype: object) -> int | None:
+    """The item size of a pickled ``numpy.dtype(<code>, False, True)``; None if unknown,
+    0 for an object dtype (its array is a pickle of its own)."""
+    if not (isinstance(dtype, Made) and dtype.origin is not None):
+        return None
+    if dtype.origin.qualified not in ("numpy.dtype", "numpy.core.multiarray.dtype"):
+        return None
+    args = dtype.args
+    if not (isinstance(args, tuple) and args and isinstance(args[0], str)):
+        return None
+    code = args[0].lstrip("<>|=")
+    if code.startswith("O"):
+        return 0
+    state = dtype.state
+    if isinstance(state, tuple) and len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
+        if not (len(state) > 4 and state[4] is not None):  # structured dtypes: not modelled
+            return state[5]
+        return None
+    digits = code[1:]
+    if code[:1] in ("b", "i", "u", "f", "c", "M", "m", "S", "V") and digits.isdigit():
+        return int(digits)
+    if code == "?":
+        return 1
+    if code[:1] == "U" and digits.isdigit():
+        return 4 * int(digits)
+    return None
+
+
+def _joblib_array(machine: PickleMachine, made: Made, at: int) -> None:
+    """joblib's unpickler reads an array's bytes straight from the stream after the BUILD
+    of its ``NumpyArrayWrapper`` (a padding byte count and padding first, since joblib
+    1.2), or a whole pickle of its own for object arrays. Skip them as it reads them."""
+    if made.origin is None or made.origin.qualified != JOBLIB_WRAPPER:
+        return
+    state = made.state
+    if not isinstance(state, dict):
+        raise _Stop("joblib array wrapper without a readable state", at)
+    shape = state.get("shape")
+    size = _itemsize(state.get("dtype"))
+    if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise _Stop("joblib array wrapper with an unreadable shape", at)
+    if size is None:
+        raise _Stop("joblib array wrapper with a dtype this scanner does not model", at)
+    if size == 0:
+        # An object array: pickle.load on the same stream, a new pickle with its own memo.
+        inner = run_pickle(
+            machine.data,
+            machine.pos,
+            machine.end,
+            machine.limit - machine.pos,
+            depth=machine.depth + 1,
+        )
+        machine.run.imports.extend(inner.imports)
+        machine.run.calls.extend(inner.calls)
+        machine.pos = inner.end
+        if not inner.stopped:
+            raise _Stop(inner.error or "joblib object array", inner.error_offset or at)
+        return
+    if state.get("numpy_array_alignment_bytes") is not None:
+        padding = machine._read(1, at)[0]
+        machine._skip(padding, at)
+    machine._skip(math.prod(shape) * size, at)

@@ -754,6 +754,7 @@ def find_pickle_problems(
     if not (report.is_pickle or report.problems or report.kinds):
         return
     seen: set[tuple[str, str | None]] = set()
+    data_only: dict[str, PickleImport] = {}
     for item in report.imports:
         key = (item.qualified, item.member)
         if key in seen:
@@ -801,17 +802,22 @@ def find_pickle_problems(
                 properties=props,
             )
         elif verdict is Verdict.DATA_ONLY:
-            yield Finding(
-                PICKLE_UNKNOWN_GLOBAL,
-                Severity.MEDIUM,
-                f"loading this pickle builds {item.qualified}{_location(item)}, a plain data "
-                "class that runs no code on load; the file is still a pickle",
-                path=rel,
-                fix="store the data as JSON, or add the exact global to "
-                "[tool.chainward.models] pickle-allow-globals",
-                confidence=Confidence.MEDIUM,
-                properties=props,
-            )
+            data_only.setdefault(item.qualified, item)
+    if data_only:
+        # One finding per file: a cache of HTTP responses is one thing to review.
+        first = min(data_only.values(), key=lambda i: (i.member or "", i.offset))
+        names = ", ".join(sorted(data_only))
+        yield Finding(
+            PICKLE_UNKNOWN_GLOBAL,
+            Severity.MEDIUM,
+            f"loading this pickle builds plain data classes that run no code on load "
+            f"({names}; first{_location(first)}); the file is still a pickle",
+            path=rel,
+            fix="store the data as JSON, or add the exact globals to "
+            "[tool.chainward.models] pickle-allow-globals",
+            confidence=Confidence.MEDIUM,
+            properties={"globals": names, "offset": str(first.offset)},
+        )
     for problem in report.problems:
         props = {}
         if problem.member:
