@@ -4,7 +4,6 @@ whatever their names, and scanned through the real CLI in a git repository."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from chainward.cli import main
@@ -44,10 +43,10 @@ def test_symlinks_inside_are_followed_and_outside_reported(git_repo: GitRepo, ca
     # target is ignored by git, so only the link leads to it.
     (blobs / "blob").write_bytes(b"\x80\x02" + proto0_system(canary)[:-1] + b".")
     (root / ".gitignore").write_text("blobs/\n")
-    os.symlink("blobs/blob", root / "model.pt")
+    (root / "model.pt").symlink_to("blobs/blob")
     outside = root.parent / "outside.bin"
     outside.write_bytes(b"\x00" * 16)
-    os.symlink(str(outside), root / "pytorch_model.bin")
+    (root / "pytorch_model.bin").symlink_to(outside)
     found = _check(root, capsys)
     assert ("model.pt", "unsafe-pickle", "critical") in found, found
     assert ("pytorch_model.bin", "unverifiable-model-file", "high") in found, found
