@@ -51,10 +51,10 @@ __all__ = [
 MAX_MEMBERS = 100_000
 MAX_RATIO = 200
 MAX_DEPTH = 4
-# Bytes read from the head of an archive member to identify it.
-SNIFF = 64
 # The head of a file read to scan its pickles; grown when a pickle runs past it.
-WINDOW = 16 << 20
+WINDOW = 1 << 20
+# The head of an archive member read to tell whether it holds something to scan.
+HEAD = 4096
 
 PICKLE_MEMBER_SUFFIXES = (".pkl", ".pickle")
 # Suffixes that say "this is a model file": their content is scanned even when it does
@@ -579,15 +579,23 @@ def _read_member(
 
 
 def _needs_full_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, force: bool) -> bool:
+    """Whether a member must be read whole: a pickle or model by name, or content that
+    identifies as something we scan. A head that merely starts with an opcode byte
+    (raw tensor data often does) is run through the machine first: when it breaks
+    before importing or calling anything, it is no pickle."""
     lower = info.filename.lower()
     if lower.endswith(PICKLE_MEMBER_SUFFIXES) or (force and lower.endswith(MODEL_SUFFIXES)):
         return True
     try:
         with archive.open(info) as handle:
-            head = handle.read(512)
+            head = handle.read(HEAD)
     except _MEMBER_ERRORS:
         return True
-    return identify(head) is not None
+    kind = identify(head)
+    if kind != "pickle?":
+        return kind is not None
+    run = run_pickle(head, 0, len(head), len(head))
+    return run.stopped or run.effectful or run.error == "pickle data was truncated"
 
 
 def _scan_zip_source(
