@@ -82,7 +82,7 @@ def run_fickling(path: Path, *, benign: bool = False) -> Verdict:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
             result = fickling.scan_file(str(path), graceful=True)
-        except Exception:  # noqa: BLE001 - a crash is an error, not a verdict
+        except Exception:  # a crash is an error, not a verdict
             return False, True
     severity = getattr(result.severity, "name", str(result.severity))
     return severity != "LIKELY_SAFE", bool(getattr(result, "errors", None))
@@ -92,7 +92,7 @@ def _guarded(tool: Callable[..., Verdict]) -> Callable[..., Verdict]:
     def run(path: Path, *, benign: bool = False) -> Verdict:
         try:
             return tool(path, benign=benign)
-        except Exception:  # noqa: BLE001 - a crash is an error, not a verdict
+        except Exception:  # a crash is an error, not a verdict
             return False, True
 
     return run

@@ -131,6 +131,14 @@ FAMILY = Family(
             PICKLE_HOOK,
         ),
         _check(
+            UNSAFE_MODEL_LOAD,
+            "Code unpickles a model from a path or stream that is not a constant local file: "
+            "`torch.load` without `weights_only=True`, `pickle.load(s)`, `joblib.load`, "
+            "`numpy.load(allow_pickle=True)`, Keras `load_model(safe_mode=False)`.",
+            Severity.HIGH,
+            PICKLE_HOOK,
+        ),
+        _check(
             PICKLE_FORMAT,
             "A model is stored in a pickle-based format; safetensors cannot run code.",
             Severity.INFO,
@@ -162,8 +170,9 @@ FAMILY = Family(
         "pickle-allow-globals": KeySpec(
             "list[str]",
             [],
-            "Extra `module.name` globals (globs allowed) that pickle files may import "
-            "without a `pickle-unknown-global` finding.",
+            "Extra `module.name` globals that pickle files may import without a "
+            "`pickle-unknown-global` finding (exact names; globs match your own entries, "
+            "never a denied callable such as `os.system`).",
         ),
         "verify-signatures": KeySpec(
             "bool",
@@ -174,8 +183,9 @@ FAMILY = Family(
         "max-model-member-size": KeySpec(
             "int",
             1 << 30,
-            "Largest pickle (or archive member holding a pickle) read by `scan-model-files`, "
-            "in bytes; larger ones are reported and skipped.",
+            "Byte budget of `scan-model-files` per model file: the largest pickle, archive "
+            "member or decompressed stream read; a file that needs more is reported as "
+            "`unverifiable-model-file`.",
         ),
     },
 )

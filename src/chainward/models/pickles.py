@@ -624,9 +624,13 @@ def _scan_zip_source(
         if any(n == "config.json" for n in names) and any(n.endswith(".weights.h5") for n in names):
             report.kinds.append("keras")
         is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
+        storages = _torch_storage_prefixes(names)
         for info in infos:
             if info.is_dir():
                 continue
+            head, _, tail = info.filename.lower().rpartition("/")
+            if head in storages and tail.isdigit():
+                continue  # a torch storage: read as raw bytes, never unpickled
             name = _member_name(parent, info.filename)
             try:
                 full = _needs_full_read(archive, info, is_model)
@@ -638,6 +642,14 @@ def _scan_zip_source(
             data = _read_member(scan, archive, info, name)
             if data is not None:
                 _scan_member(scan, name, data, depth, is_model, zipped=True)
+
+
+def _torch_storage_prefixes(names: list[str]) -> frozenset[str]:
+    """``<prefix>/data`` folders of PyTorch zip archives (a ``<prefix>/data.pkl`` next to
+    them): torch reads their numbered members as tensor bytes, never as pickles."""
+    return frozenset(
+        name[: -len(".pkl")] for name in names if name.endswith("/data.pkl") and "/" in name
+    )
 
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")

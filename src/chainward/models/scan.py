@@ -83,6 +83,9 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
                 allow=allow,
                 report_unresolved=report_unresolved,
             )
+            from chainward.models.load_calls import unsafe_load_findings
+
+            yield from unsafe_load_findings(rel, text)
         elif rel != lock_rel:
             yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
     if not ctx.explicit:
