@@ -292,3 +292,69 @@ LOADERS = {
     "numpy": "import sys, numpy\nnumpy.load(sys.argv[1], allow_pickle=True)\n",
 }
 LOADER_NEEDS = {"torch": "torch", "numpy": "numpy"}
+
+
+# --- formats beyond pickle -------------------------------------------------------------
+
+
+def gguf_file(template: str) -> bytes:
+    """A GGUF v3 header with a chat template and a token list (no tensors)."""
+
+    def text(value: str) -> bytes:
+        raw = value.encode()
+        return struct.pack("<Q", len(raw)) + raw
+
+    entries = [
+        text("general.architecture") + struct.pack("<I", 8) + text("llama"),
+        text("llama.context_length") + struct.pack("<I", 4) + struct.pack("<I", 4096),
+        text("tokenizer.ggml.tokens")
+        + struct.pack("<I", 9)
+        + struct.pack("<IQ", 8, 3)
+        + b"".join(text(t) for t in ("<s>", "</s>", "hi")),
+        text("tokenizer.ggml.scores")
+        + struct.pack("<I", 9)
+        + struct.pack("<IQ", 6, 3)
+        + struct.pack("<3f", 0, 0, 0),
+        text("tokenizer.chat_template") + struct.pack("<I", 8) + text(template),
+    ]
+    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries)
+
+
+def gguf_ssti(target: Path) -> bytes:
+    """A chat template that runs a command when rendered by an unsandboxed Jinja."""
+    return gguf_file(
+        "{% for m in messages %}{{ m.content }}{% endfor %}"
+        "{{ cycler.__init__.__globals__.os.system(" + repr(touch(target)) + ") }}"
+    )
+
+
+def keras_config(layers: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {"name": "m", "layers": layers},
+    }
+
+
+LAMBDA_LAYER: dict[str, object] = {
+    "module": "keras.layers",
+    "class_name": "Lambda",
+    "config": {"name": "l", "function": {"class_name": "__lambda__", "config": {"code": "4wEA"}}},
+}
+DENSE_LAYER: dict[str, object] = {
+    "module": "keras.layers",
+    "class_name": "Dense",
+    "config": {"name": "d", "units": 2},
+}
+
+
+def keras_zip(layers: list[dict[str, object]]) -> bytes:
+    import json
+
+    return _zip(
+        {
+            "metadata.json": b'{"keras_version": "3.6.0"}',
+            "config.json": json.dumps(keras_config(layers)).encode(),
+            "model.weights.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 64,
+        }
+    )

@@ -20,6 +20,7 @@ PICKLE_UNKNOWN_GLOBAL = CheckId("pickle-unknown-global")
 PICKLE_FORMAT = CheckId("pickle-format")
 UNVERIFIABLE_MODEL_FILE = CheckId("unverifiable-model-file")
 UNSAFE_MODEL_LOAD = CheckId("unsafe-model-load")
+UNSAFE_MODEL_CONTENT = CheckId("unsafe-model-content")
 BAD_MODEL_SIGNATURE = CheckId("bad-model-signature")
 
 VERIFY_HOOK = "verify-model-hashes"
@@ -128,6 +129,14 @@ FAMILY = Family(
             "pickle, a global built at load time, an archive Python cannot open, a scan "
             "budget hit, or a symlink leaving the repository.",
             Severity.HIGH,
+            PICKLE_HOOK,
+        ),
+        _check(
+            UNSAFE_MODEL_CONTENT,
+            "A model file in a format other than pickle carries a known code-execution "
+            "vector: a Keras Lambda layer or custom object, a GGUF chat template reaching "
+            "Python internals, ONNX external data leaving the model folder or custom ops.",
+            Severity.CRITICAL,
             PICKLE_HOOK,
         ),
         _check(

@@ -621,7 +621,7 @@ def _scan_zip_source(
         if any(n.endswith("/code/") or "/code/__torch__" in n for n in names):
             report.container = "torchscript"
             report.kinds.append("torchscript")
-        if any(n == "config.json" for n in names) and any(n.endswith(".weights.h5") for n in names):
+        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
             report.kinds.append("keras")
         is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
         storages = _torch_storage_prefixes(names)
