@@ -13,6 +13,7 @@ nothing is imported.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -164,8 +165,20 @@ def _judge(call: ast.Call, callee: str, aliases: dict[str, str]) -> UnsafeLoad |
     return None
 
 
+# Every loader's module holds one of these, and every loader is called by its own name
+# (through an alias of its module) or imported by it (then perhaps renamed): a file
+# without both is not parsed a second time.
+_TOKENS = ("pickle", "joblib", "dill", "safe_mode", "torch")
+_CALL = re.compile(
+    r"\b(?:load|loads|read_pickle|load_model|Unpickler)\s*\("
+    r"|import[^\n]*\b(?:load|loads|read_pickle|load_model|Unpickler)\b"
+)
+
+
 def find_unsafe_loads(text: str) -> list[UnsafeLoad]:
     """Every unsafe load call in a Python source (SyntaxError propagates)."""
+    if not any(token in text for token in _TOKENS) or _CALL.search(text) is None:
+        return []
     tree = ast.parse(text)
     aliases = _aliases(tree)
     found: list[UnsafeLoad] = []
