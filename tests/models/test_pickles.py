@@ -234,3 +234,15 @@ def test_binary_that_only_starts_like_an_old_pickle_is_not_one(tmp_path: Path) -
     assert checks(path, tmp_path) == []
     old = write(tmp_path / "old.bin", b"cposix\nsystem\n(S'id'\ntR.")  # protocol 0
     assert ("unsafe-pickle", "critical") in checks(old, tmp_path)
+
+
+def test_compressed_data_and_broken_archives_that_hold_no_model(tmp_path: Path) -> None:
+    import gzip
+
+    text = write(tmp_path / "data.jsonl.gz", gzip.compress(b'{"q": "a"}\n' * 200_000))
+    assert checks(text, tmp_path) == []
+    broken_tar = write(tmp_path / "fixture.tar", b"\x00" * 257 + b"ustar" + b"\x01" * 300)
+    assert checks(broken_tar, tmp_path) == []
+    # the same bytes under a model's name are reported
+    model_gz = write(tmp_path / "model.pkl.gz", gzip.compress(PROTO2 + b"\xff" * 10))
+    assert ("unverifiable-model-file", "high") in checks(model_gz, tmp_path)

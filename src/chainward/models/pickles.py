@@ -52,7 +52,7 @@ MAX_MEMBERS = 100_000
 MAX_RATIO = 200
 MAX_DEPTH = 4
 # The head of a file read to scan its pickles; grown when a pickle runs past it.
-WINDOW = 1 << 20
+WINDOW = 64 << 10
 # The head of an archive member read to tell whether it holds something to scan.
 HEAD = 4096
 
@@ -221,8 +221,12 @@ def identify(head: bytes) -> str | None:
 
 
 def is_model_name(name: str) -> bool:
-    """Whether a file or member name says it holds a model (case-insensitive)."""
-    return name.lower().endswith(MODEL_SUFFIXES)
+    """Whether a file or member name says it holds a model (case-insensitive), also
+    under a compression suffix (``model.pkl.gz``)."""
+    lower = name.lower()
+    for suffix in (".gz", ".bz2", ".xz", ".z"):
+        lower = lower.removesuffix(suffix)
+    return lower.endswith(MODEL_SUFFIXES)
 
 
 # --- the scan ------------------------------------------------------------------------
@@ -264,13 +268,17 @@ def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> Pi
             _scan_zip_source(scan, path, None, 0, force)
             return report
         if kind == "tar":
-            _scan_tar_source(scan, path, None, 0)
+            _scan_tar_source(scan, path, None, 0, force)
             return report
         # Pickles sit at the head of the file (a legacy torch.save's tensors follow
         # them): read a window, and a larger one only when a pickle runs past its end.
         # Never the whole file at once: peak memory stays bounded by what is scanned.
+        if kind in ("gzip", "bz2", "xz", "zlib"):
+            handle.seek(0)
+            _scan_compressed(scan, handle, None, 0, kind, force)
+            return report
         cap = min(size, limit)
-        window = cap if kind in ("gzip", "bz2", "xz", "zlib") else min(cap, WINDOW)
+        window = min(cap, WINDOW)
         while True:
             handle.seek(0)
             data = handle.read(window)
@@ -324,10 +332,10 @@ def _scan_data(
         _scan_zip_source(scan, io.BytesIO(bytes(data)), member, depth, force)
         return
     if kind == "tar":
-        _scan_tar_source(scan, io.BytesIO(bytes(data)), member, depth)
+        _scan_tar_source(scan, io.BytesIO(bytes(data)), member, depth, force)
         return
     if kind in ("gzip", "bz2", "xz", "zlib"):
-        _scan_compressed(scan, data, member, depth, kind, force)
+        _scan_compressed(scan, io.BytesIO(data), member, depth, kind, force)
         return
     if kind == "npy":
         _scan_npy(scan, data, member)
@@ -461,24 +469,51 @@ def _scan_pickles(
     return True
 
 
+def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
+    """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
+    (a bomb never expands past the bound; a large stream is never read whole first)."""
+    out = bytearray()
+    if kind in ("gzip", "zlib"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
+        pending = b""
+        while len(out) <= max_out and not inflater.eof:
+            if not pending:
+                pending = handle.read(1 << 20)
+                if not pending:
+                    break
+            out += inflater.decompress(pending, max_out + 1 - len(out))
+            pending = inflater.unconsumed_tail
+        return bytes(out)
+    other = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
+    while len(out) <= max_out and not other.eof:
+        data = handle.read(1 << 20) if other.needs_input else b""
+        if other.needs_input and not data:
+            break
+        out += other.decompress(data, max_out + 1 - len(out))
+    return bytes(out)
+
+
+_INFLATE_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+
+
 def _scan_compressed(
-    scan: _Scan, data: bytes, member: str | None, depth: int, kind: str, force: bool
+    scan: _Scan, handle: BinaryIO, member: str | None, depth: int, kind: str, force: bool
 ) -> None:
-    decompressor: zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor
-    if kind == "gzip":
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    elif kind == "zlib":
-        decompressor = zlib.decompressobj()
-    elif kind == "bz2":
-        decompressor = bz2.BZ2Decompressor()
-    else:
-        decompressor = lzma.LZMADecompressor()
     name = f"{member or ''}[{kind}]"
     try:
-        out = decompressor.decompress(bytes(data[: scan.limit]), scan.limit + 1)
-    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        head = _inflate(handle, kind, HEAD)
+    except _INFLATE_ERRORS as exc:
         if force:
             scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}")
+        return
+    inner = identify(head)
+    if not force and (inner is None or (inner == "pickle?" and not _may_be_pickle(head))):
+        return  # a compressed dataset or text: nothing a loader unpickles
+    handle.seek(0)
+    try:
+        out = _inflate(handle, kind, scan.limit)
+    except _INFLATE_ERRORS as exc:
+        scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}", member)
         return
     if len(out) > scan.limit:
         scan.report.problem(
@@ -486,8 +521,13 @@ def _scan_compressed(
             member,
         )
         return
-    inner = identify(out[:512])
     _scan_data(scan, out, name, depth + 1, force, inner)
+
+
+def _may_be_pickle(head: bytes) -> bool:
+    """Whether the head of a stream is (the start of) a pickle that does something."""
+    run = run_pickle(head, 0, len(head), len(head))
+    return run.stopped or run.effectful or run.error == "pickle data was truncated"
 
 
 def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
@@ -594,8 +634,7 @@ def _needs_full_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, force: boo
     kind = identify(head)
     if kind != "pickle?":
         return kind is not None
-    run = run_pickle(head, 0, len(head), len(head))
-    return run.stopped or run.effectful or run.error == "pickle data was truncated"
+    return _may_be_pickle(head)
 
 
 def _scan_zip_source(
@@ -705,7 +744,7 @@ def _scan_zip_local_headers(
 
 
 def _scan_tar_source(
-    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int
+    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int, force: bool
 ) -> None:
     report = scan.report
     try:
@@ -715,13 +754,15 @@ def _scan_tar_source(
             else tarfile.open(fileobj=source, mode="r:")  # noqa: SIM115 - the same
         )
     except (tarfile.TarError, OSError) as exc:
-        report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
+        if force:
+            report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
         return
     with archive:
         try:
             members = archive.getmembers()
         except (tarfile.TarError, OSError, EOFError) as exc:
-            report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
+            if force:
+                report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
             return
         names = {m.name.lower() for m in members}
         legacy = {"pickle", "storages", "sys_info"} <= names
@@ -731,15 +772,22 @@ def _scan_tar_source(
             if not info.isfile():
                 continue
             name = _member_name(parent, info.name)
-            if info.size > scan.limit:
-                report.problem(f"{name} is over the {scan.limit}-byte limit", name)
-                continue
+            lower = info.name.lower()
+            pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
             handle = archive.extractfile(info)
             if handle is None:
                 continue
+            if not (pickled or lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower)):
+                head = handle.read(HEAD)
+                kind = identify(head)
+                if kind is None or (kind == "pickle?" and not _may_be_pickle(head)):
+                    continue
+                handle.seek(0)
+            if info.size > scan.limit:
+                report.problem(f"{name} is over the {scan.limit}-byte limit", name)
+                continue
             data = handle.read(scan.limit + 1)
-            forced = legacy and info.name.lower() in ("pickle", "storages", "tensors", "sys_info")
-            if forced:
+            if pickled:
                 _scan_pickles(scan, data, 0, name, "torch", force=True)
                 continue
             _scan_member(scan, name, data, depth, True, zipped=False)
