@@ -15,7 +15,7 @@ safetensors, joblib and scikit-learn to write the benign checkpoints.
    checkpoint dict under ``.pth.tar``, fp16 weights, numpy ``.npy``/``.npz`` and an
    object array, safetensors, a scikit-learn model through joblib, plain and gzip):
    any issue is a false positive (for chainward: anything above info).
-3. Speed: seconds per GiB on two large checkpoints (a torch zip and a legacy
+3. Speed: milliseconds per GiB on two large checkpoints (a torch zip and a legacy
    ``torch.save`` of about ``--large-mib`` MiB, 64 tensors), best of ``--runs``,
    page cache warm, each tool imported beforehand.
 
@@ -195,7 +195,7 @@ def main() -> int:
         large_dir = base / "large"
         large_dir.mkdir()
         large = write_large(large_dir, args.large_mib)
-        print(f"\nSpeed: seconds per GiB, best of {args.runs}, warm cache")
+        print(f"\nSpeed: milliseconds per GiB, best of {args.runs}, warm cache")
         print(f"{'file':24}" + "".join(f"{name:>14}" for name in TOOLS))
         speed: dict[str, list[float]] = {name: [] for name in TOOLS}
         for path in large:
@@ -209,7 +209,7 @@ def main() -> int:
                     tool(path, benign=True)
                     best = min(best, time.perf_counter() - start)
                 speed[name].append(best / gib)
-                cells.append(f"{best / gib:14.3f}")
+                cells.append(f"{best / gib * 1000:14.2f}")
             print(f"{path.name:24}" + "".join(cells))
         fired = sorted(p.name for p in canary.iterdir()) if canary.exists() else []
     print(f"\ncanaries created while scanning: {fired or 'none'}")

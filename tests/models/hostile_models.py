@@ -237,6 +237,23 @@ def legacy_tar(target: Path) -> bytes:
     return buffer.getvalue()
 
 
+def npz_object(target: Path) -> bytes:
+    return _zip({"arr_0.npy": npy_object(target)})
+
+
+def torch_load_from_bytes(target: Path) -> bytes:
+    # torch.storage._load_from_bytes(b) is torch.load(BytesIO(b), weights_only=False):
+    # a gadget a `torch.*` allow-list let through.
+    inner = legacy_multi_pickle(target)
+    data = b"C" + bytes([len(inner)]) + inner if len(inner) < 256 else b""
+    assert data, "inner pickle too long for SHORT_BINBYTES"
+    return b"\x80\x02" + g0("torch.storage", "_load_from_bytes") + data + b"\x85R."
+
+
+def runpy_run_code(target: Path) -> bytes:
+    return b"\x80\x02" + g0("runpy", "_run_code") + su(py_touch(target)) + b"}\x86R."
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile file: how to build it, its name, its loader, the verdict expected."""
@@ -272,6 +289,9 @@ CASES = (
     Case("zip-upper-case", zip_upper_case, "model.pt", "zip-pickle"),
     Case("zip-bad-extra", zip_bad_extra, "model.pt", "torch"),
     Case("npy-object", npy_object, "array.npy", "numpy"),
+    Case("npz-object", npz_object, "arrays.npz", "numpy-npz"),
+    Case("torch-load-from-bytes", torch_load_from_bytes, "model.pt", "torch"),
+    Case("runpy-run-code", runpy_run_code, "model.pkl", "pickle"),
     Case("legacy-tar", legacy_tar, "model.tar", "torch"),
 )
 
@@ -290,8 +310,12 @@ LOADERS = {
     ),
     "torch": "import sys, torch\ntorch.load(sys.argv[1], weights_only=False)\n",
     "numpy": "import sys, numpy\nnumpy.load(sys.argv[1], allow_pickle=True)\n",
+    "numpy-npz": (
+        "import sys, numpy\nz = numpy.load(sys.argv[1], allow_pickle=True)\n"
+        "[z[name] for name in z.files]\n"
+    ),
 }
-LOADER_NEEDS = {"torch": "torch", "numpy": "numpy"}
+LOADER_NEEDS = {"torch": "torch", "numpy": "numpy", "numpy-npz": "numpy"}
 
 
 # --- formats beyond pickle -------------------------------------------------------------
