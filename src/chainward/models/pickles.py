@@ -878,8 +878,9 @@ def find_pickle_problems(
         yield Finding(
             PICKLE_UNKNOWN_GLOBAL,
             Severity.MEDIUM,
-            f"loading this pickle builds plain data classes that run no code on load "
-            f"({names}; first{_location(first)}); the file is still a pickle",
+            f"loading this pickle builds plain data classes that run no code on load: "
+            f"{names} (the first at byte {first.call_offset or first.offset}"
+            f"{_where(first.member)}); the file is still a pickle",
             path=rel,
             fix="store the data as JSON, or add the exact globals to "
             "[tool.chainward.models] pickle-allow-globals",
