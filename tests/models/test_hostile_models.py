@@ -66,3 +66,54 @@ def test_the_case_is_real(case: Case, tmp_path: Path) -> None:
     if needed and importlib.util.find_spec(needed) is None:
         pytest.skip(f"the real loader needs {needed}")
     assert _prove(case, tmp_path), f"{case.name}: the loader did not run the payload"
+
+
+def test_the_whole_corpus_through_the_cli_runs_nothing(tmp_path: Path) -> None:
+    """Every hostile file (and a GGUF template injection) in one repository, through
+    every command that reads model files, in a child process: no canary fires, and
+    each file is reported at high or above."""
+    import json
+    import os
+
+    from .hostile_models import gguf_ssti
+
+    root = tmp_path / "repo"
+    canaries = tmp_path / "canaries"
+    canaries.mkdir()
+    for case in CASES:
+        folder = root / "models" / case.name
+        folder.mkdir(parents=True)
+        (folder / case.filename).write_bytes(case.build(canaries / case.name))
+    (root / "models" / "gguf").mkdir()
+    (root / "models" / "gguf" / "chat.gguf").write_bytes(gguf_ssti(canaries / "gguf"))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@b"}  # fmt: skip
+    subprocess.run(("git", "init", "-q", "-b", "main", str(root)), check=True)
+    subprocess.run(("git", "add", "-A"), cwd=root, check=True, env=env)
+    commands = (
+        ["check", "--offline", "--format", "json", "."],
+        ["check", "--offline", "--format", "json", *[
+            f"models/{c.name}/{c.filename}" for c in CASES]],
+        ["models", "lock", "--offline", "models"],
+        ["models", "verify", "--offline"],
+    )  # fmt: skip
+    for argv in commands:
+        proc = subprocess.run(
+            (sys.executable, "-m", "chainward", *argv),
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert "Traceback" not in proc.stderr, (argv, proc.stderr)
+        assert not list(canaries.iterdir()), (argv, list(canaries.iterdir()))
+        if "json" in argv:
+            findings = json.loads(proc.stdout)["findings"]
+            flagged = {
+                f["path"].split("/")[1]
+                for f in findings
+                if f["severity"] in ("high", "critical") and f["path"].startswith("models/")
+            }
+            expected = {case.name for case in CASES} | ({"gguf"} if "." in argv else set())
+            assert expected <= flagged, expected - flagged
