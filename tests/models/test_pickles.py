@@ -246,3 +246,17 @@ def test_compressed_data_and_broken_archives_that_hold_no_model(tmp_path: Path) 
     # the same bytes under a model's name are reported
     model_gz = write(tmp_path / "model.pkl.gz", gzip.compress(PROTO2 + b"\xff" * 10))
     assert ("unverifiable-model-file", "high") in checks(model_gz, tmp_path)
+
+
+def test_zip_member_with_a_bad_crc_is_still_scanned(tmp_path: Path) -> None:
+    payload = PROTO2 + call(glob("os", "system"), "id") + b"."
+    path = _torch_zip(tmp_path / "model.pt", payload)
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    local = 0
+    for offset in (local + 14, central + 16):  # the CRC in both headers
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    found = checks(path, tmp_path)
+    assert ("unsafe-pickle", "critical") in found
+    assert ("unverifiable-model-file", "high") in found

@@ -610,12 +610,35 @@ def _read_member(
         with archive.open(info) as handle:
             data = handle.read(scan.limit + 1)
     except _MEMBER_ERRORS as exc:
-        report.problem(f"{name} is unreadable: {exc}", name)
-        return None
+        # Python refuses it (a bad CRC, an odd method); a lenient loader may not. Read
+        # it from its local header as such a loader would, and scan that too.
+        report.problem(f"{name} is unreadable by zipfile: {exc}", name)
+        return _raw_member(archive, info, scan.limit)
     if len(data) > scan.limit:
         report.problem(f"{name} is larger than declared; not read", name)
         return None
     return data
+
+
+def _raw_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes straight from its local header, CRC unchecked (stored or
+    deflated only), or None."""
+    handle = archive.fp
+    if handle is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    try:
+        handle.seek(info.header_offset)
+        header = handle.read(_LOCAL.size)
+        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            return None
+        fields = _LOCAL.unpack(header)
+        handle.seek(info.header_offset + _LOCAL.size + fields[9] + fields[10])
+        body = handle.read(min(info.compress_size, limit + 1))
+        if info.compress_type == zipfile.ZIP_STORED:
+            return body[: limit + 1]
+        return zlib.decompressobj(-15).decompress(body, limit + 1)
+    except (OSError, zlib.error, struct.error):
+        return None
 
 
 def _needs_full_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, force: bool) -> bool:
