@@ -9,7 +9,7 @@ from chainward.models.load_calls import find_unsafe_loads
 BAD = [
     ("import torch\ntorch.load(path)\n", "torch.load", "medium"),
     ("import torch\ntorch.load(path, weights_only=False)\n", "torch.load", "high"),
-    ("import torch as T\nT.load(f, weights_only=flag)\n", "torch.load", "high"),
+    ("import torch as T\nT.load(f, weights_only=flag)\n", "torch.load", "medium"),
     ("import pickle\npickle.loads(blob)\n", "pickle.loads", "high"),
     ("from pickle import load as l\nl(handle)\n", "pickle.load", "high"),
     ("import joblib\njoblib.load(model_path)\n", "joblib.load", "high"),
@@ -31,6 +31,8 @@ GOOD = [
     "import keras\nkeras.models.load_model(p)\n",
     "def load(x):\n    return x\nload(path)\n",
     "import json\njson.load(f)\n",
+    "import dill\nx = dill.loads(f.read())  # noqa: S301\n",
+    "import torch\ntorch.load(p)  # nosec B614\n",
 ]
 
 
