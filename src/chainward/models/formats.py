@@ -104,7 +104,7 @@ def safetensors_problems(header: bytes, data_size: int) -> list[str]:
     """What is wrong with a safetensors header (``data_size``: bytes after it)."""
     try:
         document = json.loads(header)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return [f"the header is not JSON: {exc}"]
     if not isinstance(document, dict):
         return ["the header is not a JSON object"]
@@ -297,7 +297,7 @@ def _keras_zip(rel: str, path: Path, limit: int) -> Iterator[Finding]:
             if info.file_size > min(limit, 64 << 20):
                 return
             config = json.loads(archive.read(info))
-    except (KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError):
+    except (KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, RecursionError, OSError):
         return
     yield from _keras_findings(rel, config)
 
@@ -313,7 +313,7 @@ def _keras_h5(rel: str, path: Path, limit: int) -> Iterator[Finding]:
             config = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
     except ImportError:
         config = _h5_config_from_bytes(path, limit)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, RecursionError):
         config = _h5_config_from_bytes(path, limit)
     if config is not None:
         yield from _keras_findings(rel, config)
@@ -332,7 +332,7 @@ def _h5_config_from_bytes(path: Path, limit: int) -> Any:
             break
         try:
             config, _ = decoder.raw_decode(text, start)
-        except ValueError:
+        except (ValueError, RecursionError):
             config = None
         if isinstance(config, dict) and "class_name" in config and "config" in config:
             return config

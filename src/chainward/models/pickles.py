@@ -544,7 +544,16 @@ def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
         header_text = bytes(data[start : start + size]).decode("latin-1")
         header = ast.literal_eval(header_text)  # literals only: never evaluates code
         descr = header["descr"] if isinstance(header, dict) else None
-    except (IndexError, struct.error, ValueError, SyntaxError, KeyError, TypeError) as exc:
+    except (
+        IndexError,
+        struct.error,
+        ValueError,
+        SyntaxError,
+        KeyError,
+        TypeError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         report.problem(f"numpy header{_where(member)} cannot be read: {exc}", member, 0)
         return
     if "O" in repr(descr):
@@ -776,14 +785,14 @@ def _scan_tar_source(
             if isinstance(source, Path)
             else tarfile.open(fileobj=source, mode="r:")  # noqa: SIM115 - the same
         )
-    except (tarfile.TarError, OSError) as exc:
+    except (tarfile.TarError, OSError, ValueError, UnicodeError, EOFError) as exc:
         if force:
             report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
         return
     with archive:
         try:
             members = archive.getmembers()
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
             if force:
                 report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
             return
@@ -797,7 +806,11 @@ def _scan_tar_source(
             name = _member_name(parent, info.name)
             lower = info.name.lower()
             pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
-            handle = archive.extractfile(info)
+            try:
+                handle = archive.extractfile(info)
+            except (tarfile.TarError, OSError, ValueError) as exc:
+                report.problem(f"{name} is unreadable: {exc}", name)
+                continue
             if handle is None:
                 continue
             if not (pickled or lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower)):
