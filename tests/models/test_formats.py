@@ -142,3 +142,30 @@ def test_safetensors_header_sanity(tmp_path: Path) -> None:
     assert _found(path) == [("unverifiable-model-file", "high")]
     path.write_bytes(_safetensors(good, b"\x00" * 8))
     assert _found(path) == []
+
+
+def test_hostile_headers_found_by_fuzzing_are_findings(tmp_path: Path) -> None:
+    # A GGUF array claiming 2**62 floats (seek overflowed), a zip member with an empty
+    # name (zipfile's is_dir raised), a Keras zip with an unknown compression method.
+    huge = gguf_file("x").replace(struct.pack("<IQ", 6, 3), struct.pack("<IQ", 6, 1 << 62))
+    path = tmp_path / "huge.gguf"
+    path.write_bytes(huge)
+    assert _found(path) == [("unverifiable-model-file", "high")]
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", b"{}")
+        archive.writestr("model.weights.h5", b"x")
+        archive.writestr("x", b"\x80\x02N.")
+    data = buffer.getvalue().replace(b"x\x80\x02N.", b"\x00\x80\x02N.")
+    empty = data.replace(b"\x01\x00\x00\x00x", b"\x00\x00\x00\x00x")  # name length 0 in headers
+    for name, blob in (
+        ("empty.keras", empty),
+        ("odd.keras", data.replace(b"\x08\x00", b"\x63\x00")),
+    ):
+        target = tmp_path / name
+        target.write_bytes(blob)
+        report = scan_model_file(target, 1 << 30)
+        list(find_format_problems(name, target, report.kinds, 1 << 30))

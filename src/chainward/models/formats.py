@@ -24,6 +24,7 @@ import math
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -214,10 +215,15 @@ def gguf_chat_templates(handle: BinaryIO, limit: int) -> dict[str, str]:
             (item_kind,) = struct.unpack("<I", _read(handle, 4))
             (items,) = struct.unpack(count, _read(handle, width))
             if item_kind == 8:
+                if items > limit:
+                    raise _GgufError(f"an array of {items} strings")
                 for _ in range(items):
                     _gguf_string(handle, limit, wide)
             elif item_kind in _GGUF_SCALARS:
-                handle.seek(items * _GGUF_SCALARS[item_kind], 1)
+                skip = items * _GGUF_SCALARS[item_kind]
+                if skip > limit:
+                    raise _GgufError(f"an array of {items} items")
+                handle.seek(skip, 1)
             else:
                 raise _GgufError(f"an array of type {item_kind}")
         elif kind in _GGUF_SCALARS:
@@ -297,8 +303,19 @@ def _keras_zip(rel: str, path: Path, limit: int) -> Iterator[Finding]:
             if info.file_size > min(limit, 64 << 20):
                 return
             config = json.loads(archive.read(info))
-    except (KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, RecursionError, OSError):
-        return
+    except (
+        KeyError,
+        zipfile.BadZipFile,
+        ValueError,
+        UnicodeDecodeError,
+        RecursionError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ):
+        return  # the zip itself is judged by the archive scan
     yield from _keras_findings(rel, config)
 
 

@@ -20,6 +20,7 @@ import io
 import lzma
 import struct
 import tarfile
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -542,7 +543,9 @@ def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
             size = struct.unpack("<I", bytes(data[8:12]))[0]
             start = 12
         header_text = bytes(data[start : start + size]).decode("latin-1")
-        header = ast.literal_eval(header_text)  # literals only: never evaluates code
+        with warnings.catch_warnings():  # odd literals warn (SyntaxWarning): data, not code
+            warnings.simplefilter("ignore")
+            header = ast.literal_eval(header_text)  # literals only: never evaluates code
         descr = header["descr"] if isinstance(header, dict) else None
     except (
         IndexError,
@@ -697,7 +700,7 @@ def _scan_zip_source(
         is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
         storages = _torch_storage_prefixes(names)
         for info in infos:
-            if info.is_dir():
+            if info.filename.endswith("/"):
                 continue
             head, _, tail = info.filename.lower().rpartition("/")
             if head in storages and tail.isdigit():
