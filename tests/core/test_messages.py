@@ -41,10 +41,13 @@ RENDERED = {
     "unpinned-base-image": "Dockerfile",
     "unpinned-model-download": "train.py",
     "unpinned-vcs-dependency": "requirements.txt",
+    "unsafe-model-load": "train.py",
 }
 # Examples that are the rendered output, or need git history, keys, the network or
 # binary files: the documented text is checked instead.
 DOCUMENTED = {
+    "unverifiable-model-file",
+    "unsafe-model-content",
     "unverifiable-commit-signature",
     "release-policy-violation",
     "missing-attestation",

@@ -174,11 +174,11 @@ def test_pytorch_zip_archive_clean_and_malicious(tmp_path: Path) -> None:
     assert "archive/data.pkl" in finding.message
 
 
-def test_whole_module_checkpoint_gives_a_warning(tmp_path: Path) -> None:
+def test_whole_module_checkpoint_is_an_unknown_callable(tmp_path: Path) -> None:
     data = PROTO2 + glob("mylib.models", "Net") + b")\x81." + b""
     path = write(tmp_path / "full.ckpt", data)
     assert checks(path, tmp_path) == [
-        ("pickle-unknown-global", "medium"),
+        ("pickle-unknown-global", "high"),
         ("pickle-format", "info"),
     ]
 
@@ -203,7 +203,7 @@ def test_zip_bomb_member_is_not_expanded(tmp_path: Path) -> None:
     assert path.stat().st_size < 1 << 20
     report = scan_model_file(path, 1 << 30)
     assert any("zip bomb" in p for p in report.problems)
-    assert ("pickle-unknown-global", "medium") in checks(path, tmp_path)
+    assert ("unverifiable-model-file", "high") in checks(path, tmp_path)
 
 
 def test_huge_members_and_streams_are_refused(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_huge_members_and_streams_are_refused(tmp_path: Path) -> None:
     assert any("over the 1000-byte limit" in p for p in report.problems)
     stream = write(tmp_path / "big.pkl", PROTO2 + b"N" * 100_000 + b".")
     report = scan_model_file(stream, 1_000)
-    assert any("larger than the 1000-byte limit" in p for p in report.problems)
+    assert any("not fully scanned" in p and "limit 1000 bytes" in p for p in report.problems)
 
 
 def test_deep_nesting_does_not_recurse(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_malformed_pickle_is_reported_not_crashed(tmp_path: Path) -> None:
     path = write(tmp_path / "broken.pkl", PROTO2 + glob("os", "system") + b"\xff\xfe")
     found = checks(path, tmp_path)
     assert ("unsafe-pickle", "critical") in found
-    assert ("pickle-unknown-global", "medium") in found  # the unreadable rest
+    assert ("unverifiable-model-file", "high") in found  # the unreadable rest
 
 
 def test_binary_that_only_starts_like_an_old_pickle_is_not_one(tmp_path: Path) -> None:
@@ -234,3 +234,29 @@ def test_binary_that_only_starts_like_an_old_pickle_is_not_one(tmp_path: Path) -
     assert checks(path, tmp_path) == []
     old = write(tmp_path / "old.bin", b"cposix\nsystem\n(S'id'\ntR.")  # protocol 0
     assert ("unsafe-pickle", "critical") in checks(old, tmp_path)
+
+
+def test_compressed_data_and_broken_archives_that_hold_no_model(tmp_path: Path) -> None:
+    import gzip
+
+    text = write(tmp_path / "data.jsonl.gz", gzip.compress(b'{"q": "a"}\n' * 200_000))
+    assert checks(text, tmp_path) == []
+    broken_tar = write(tmp_path / "fixture.tar", b"\x00" * 257 + b"ustar" + b"\x01" * 300)
+    assert checks(broken_tar, tmp_path) == []
+    # the same bytes under a model's name are reported
+    model_gz = write(tmp_path / "model.pkl.gz", gzip.compress(PROTO2 + b"\xff" * 10))
+    assert ("unverifiable-model-file", "high") in checks(model_gz, tmp_path)
+
+
+def test_zip_member_with_a_bad_crc_is_still_scanned(tmp_path: Path) -> None:
+    payload = PROTO2 + call(glob("os", "system"), "id") + b"."
+    path = _torch_zip(tmp_path / "model.pt", payload)
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    local = 0
+    for offset in (local + 14, central + 16):  # the CRC in both headers
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    found = checks(path, tmp_path)
+    assert ("unsafe-pickle", "critical") in found
+    assert ("unverifiable-model-file", "high") in found

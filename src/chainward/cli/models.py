@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -99,35 +98,29 @@ def _lock_path(args: argparse.Namespace, root: Path) -> tuple[Path, str]:
     return root / rel, rel
 
 
-def _collect(root: Path, target: Path) -> list[Path]:
-    """Every regular file of a model (a file, or a folder walked without symlinks)."""
-    from chainward.models.verify import IGNORED_NAMES, escape_reason
+def _collect(root: Path, target: Path, lock_file: Path) -> dict[Path, str]:
+    """Every regular file of a model with its path relative to the root (a file, or a
+    folder whose symlinked subfolders inside the repository are followed; a symlink
+    leaving it is refused). The lock itself is never part of a model."""
+    from chainward.models.verify import escape_reason, walk_model_files
 
     rel = to_relative(target, root)
     reason = escape_reason(root, rel)
     if reason is not None:
         raise InputError(f"refused: {reason}", where=str(target))
+    lock_rel = to_relative(lock_file, root)
     if target.is_file():
-        return [target]
+        if rel == lock_rel:
+            raise InputError("refused: this is the model lock itself", where=str(target))
+        return {target: rel}
     if not target.is_dir():
         raise InputError("no such file or directory", where=str(target))
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(target):
-        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
-        for name in dirnames:
-            link = Path(dirpath, name)
-            if link.is_symlink() and (inner := escape_reason(root, to_relative(link, root))):
-                raise InputError(f"refused: {inner}", where=str(link))
-        for name in sorted(filenames):
-            if name in IGNORED_NAMES:
-                continue
-            full = Path(dirpath, name)
-            if full.is_symlink():
-                inner = escape_reason(root, to_relative(full, root))
-                if inner is not None:
-                    raise InputError(f"refused: {inner}", where=str(full))
-            if full.is_file():
-                out.append(full)
+    out: dict[Path, str] = {}
+    base = "" if rel in ("", ".") else rel
+    for path, refusal in walk_model_files(root, base, skip=frozenset({lock_rel})):
+        if refusal is not None:
+            raise InputError(f"refused: {refusal}", where=path)
+        out[root / path] = path
     return out
 
 
@@ -175,13 +168,15 @@ def cmd_lock(args: argparse.Namespace) -> int:
             hint="lock them one at a time with --name",
         )
     for target in args.paths:
-        files = _collect(root, target)
+        files = _collect(root, target, lock_file)
         rel_dir = to_relative(target, root)
         name = args.name or (Path(rel_dir).name or "model")
-        digests = hash_files(files, cache=cache, progress=tty_progress(sys.stderr), stats=stats)
+        digests = hash_files(
+            list(files), cache=cache, progress=tty_progress(sys.stderr), stats=stats
+        )
         locked_files = tuple(
             sorted(
-                (LockedFile(to_relative(p, root), d.size, d.sha256) for p, d in digests.items()),
+                (LockedFile(files[p], d.size, d.sha256) for p, d in digests.items()),
                 key=lambda f: f.path,
             )
         )

@@ -18,6 +18,9 @@ TRUST_REMOTE_CODE = CheckId("trust-remote-code")
 UNSAFE_PICKLE = CheckId("unsafe-pickle")
 PICKLE_UNKNOWN_GLOBAL = CheckId("pickle-unknown-global")
 PICKLE_FORMAT = CheckId("pickle-format")
+UNVERIFIABLE_MODEL_FILE = CheckId("unverifiable-model-file")
+UNSAFE_MODEL_LOAD = CheckId("unsafe-model-load")
+UNSAFE_MODEL_CONTENT = CheckId("unsafe-model-content")
 BAD_MODEL_SIGNATURE = CheckId("bad-model-signature")
 
 VERIFY_HOOK = "verify-model-hashes"
@@ -115,9 +118,33 @@ FAMILY = Family(
         ),
         _check(
             PICKLE_UNKNOWN_GLOBAL,
-            "A pickle-based model file imports a global outside the allow-list of tensor "
-            "and container types.",
-            Severity.MEDIUM,
+            "A pickle-based model file imports a global outside the exact allow-list of its "
+            "format (high), or a plain data class that runs no code on load (medium).",
+            Severity.HIGH,
+            PICKLE_HOOK,
+        ),
+        _check(
+            UNVERIFIABLE_MODEL_FILE,
+            "A model file whose effect on load cannot be proven: a malformed or truncated "
+            "pickle, a global built at load time, an archive Python cannot open, a scan "
+            "budget hit, or a symlink leaving the repository.",
+            Severity.HIGH,
+            PICKLE_HOOK,
+        ),
+        _check(
+            UNSAFE_MODEL_CONTENT,
+            "A model file in a format other than pickle carries a known code-execution "
+            "vector: a Keras Lambda layer or custom object, a GGUF chat template reaching "
+            "Python internals, ONNX external data leaving the model folder or custom ops.",
+            Severity.CRITICAL,
+            PICKLE_HOOK,
+        ),
+        _check(
+            UNSAFE_MODEL_LOAD,
+            "Code unpickles a model from a path or stream that is not a constant local file: "
+            "`torch.load` without `weights_only=True`, `pickle.load(s)`, `joblib.load`, "
+            "`numpy.load(allow_pickle=True)`, Keras `load_model(safe_mode=False)`.",
+            Severity.HIGH,
             PICKLE_HOOK,
         ),
         _check(
@@ -158,8 +185,9 @@ FAMILY = Family(
         "pickle-allow-globals": KeySpec(
             "list[str]",
             [],
-            "Extra `module.name` globals (globs allowed) that pickle files may import "
-            "without a `pickle-unknown-global` finding.",
+            "Extra `module.name` globals that pickle files may import without a "
+            "`pickle-unknown-global` finding (exact names; globs match your own entries, "
+            "never a denied callable such as `os.system`).",
         ),
         "verify-signatures": KeySpec(
             "bool",
@@ -170,8 +198,9 @@ FAMILY = Family(
         "max-model-member-size": KeySpec(
             "int",
             1 << 30,
-            "Largest pickle (or archive member holding a pickle) read by `scan-model-files`, "
-            "in bytes; larger ones are reported and skipped.",
+            "Byte budget of `scan-model-files` per model file: the largest pickle, archive "
+            "member or decompressed stream read; a file that needs more is reported as "
+            "`unverifiable-model-file`.",
         ),
     },
 )

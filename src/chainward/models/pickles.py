@@ -1,226 +1,164 @@
-"""Static scan of pickle-based model files, opcode by opcode. Nothing is ever unpickled.
+"""Static scan of model files, identified by content: nothing is ever unpickled or loaded.
 
-A pickle imports the callables it calls while loading through its GLOBAL, INST and
-STACK_GLOBAL opcodes; that list is all it takes to know what loading would run.
-PyTorch zip archives (``torch.save`` since 1.6) hold the pickle as ``*/data.pkl``;
-legacy ``torch.save`` files are several pickles in a row. Every read is bounded:
-members larger than the limit or compressed suspiciously well (zip bombs) are refused,
-and the opcode walk is iterative, so deep nesting cannot exhaust the stack.
+A file is recognised by its bytes, never its suffix: pickles of every protocol (with or
+without PROTO), zip archives (PyTorch, TorchScript, numpy ``.npz``, Keras v3), tar
+archives (legacy ``torch.save``), gzip/bz2/xz/zlib streams, numpy ``.npy`` files.
+Containers are opened to a depth limit; every member is identified the same way, with
+member names compared case-insensitively. Pickles are run through
+:mod:`chainward.models.pickle_vm` (the machine as CPython's ``_pickle`` runs it), every
+pickle in a stream until EOF under a byte budget, and their globals judged by
+:mod:`chainward.models.pickle_policy`. What cannot be followed (a malformed stream, an
+archive Python's zipfile refuses, a budget hit, a global built at load time) is
+reported as unverifiable, never passed.
 """
 
 from __future__ import annotations
 
+import ast
+import bz2
+import io
 import lzma
-import pickletools
+import struct
+import tarfile
 import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.meta import PICKLE_FORMAT, PICKLE_UNKNOWN_GLOBAL, UNSAFE_PICKLE
+from chainward.models.meta import (
+    PICKLE_FORMAT,
+    PICKLE_UNKNOWN_GLOBAL,
+    UNSAFE_PICKLE,
+    UNVERIFIABLE_MODEL_FILE,
+)
+from chainward.models.pickle_policy import Verdict, classify, denied_reason
+from chainward.models.pickle_vm import MEMO_LIMIT, Made, PickleRun, Ref, run_pickle
+
+__all__ = [
+    "MEMO_LIMIT",
+    "PickleImport",
+    "PickleReport",
+    "classify_global",
+    "find_pickle_problems",
+    "scan_bytes",
+    "scan_model_file",
+    "scan_pickle_stream",
+]
 
 MAX_MEMBERS = 100_000
-MAX_PICKLES_PER_FILE = 8
 MAX_RATIO = 200
-# How many recent stack entries we remember to resolve STACK_GLOBAL.
-STACK_WINDOW = 64
-# Memo entries tracked per pickle (real checkpoints hold tens of thousands).
-MEMO_LIMIT = 500_000
+MAX_DEPTH = 4
+# The head of a file read to scan its pickles; grown when a pickle runs past it.
+WINDOW = 64 << 10
+# The head of an archive member read to tell whether it holds something to scan.
+HEAD = 4096
 
-# Modules whose every attribute is dangerous to call while loading.
-DANGEROUS_MODULES = frozenset(
-    {
-        "os",
-        "posix",
-        "nt",
-        "posixpath",
-        "ntpath",
-        "subprocess",
-        "sys",
-        "runpy",
-        "socket",
-        "shutil",
-        "pty",
-        "commands",
-        "webbrowser",
-        "requests",
-        "urllib",
-        "urllib2",
-        "httplib",
-        "http",
-        "ftplib",
-        "smtplib",
-        "telnetlib",
-        "importlib",
-        "imp",
-        "ctypes",
-        "cffi",
-        "pickle",
-        "_pickle",
-        "cPickle",
-        "dill",
-        "marshal",
-        "types",
-        "code",
-        "codeop",
-        "pdb",
-        "bdb",
-        "multiprocessing",
-        "asyncio",
-        "signal",
-        "tempfile",
-        "pathlib",
-        "io",
-        "_io",
-        "fileinput",
-        "zipimport",
-        "pkgutil",
-        "platform",
-        "sqlite3",
-        "glob",
-        "operator",
-        "functools",
-        "_operator",
-        "_functools",
-        "torch.hub",
-        "torch.storage._load_from_bytes",
-        "torch.serialization",
-        "numpy.testing",
-        "numpy.f2py",
-        "numpy.distutils",
-        "numpy.load",
-        "joblib.load",
-        "distutils",
-        "setuptools",
-        "pip",
-    }
+PICKLE_MEMBER_SUFFIXES = (".pkl", ".pickle")
+# Suffixes that say "this is a model file": their content is scanned even when it does
+# not open like a pickle, and a broken one is reported.
+MODEL_SUFFIXES = (
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".npy",
+    ".npz",
+    ".model",
+    ".pth.tar",
+    ".dat",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".onnx",
+    ".gguf",
+    ".safetensors",
+    ".sav",
+    ".mar",
+    ".nemo",
 )
-BUILTIN_MODULES = ("builtins", "__builtin__", "__builtins__")
-DANGEROUS_BUILTINS = frozenset(
-    {
-        "eval",
-        "exec",
-        "execfile",
-        "compile",
-        "__import__",
-        "open",
-        "file",
-        "getattr",
-        "setattr",
-        "delattr",
-        "globals",
-        "locals",
-        "vars",
-        "input",
-        "raw_input",
-        "breakpoint",
-        "help",
-        "memoryview",
-        "exit",
-        "quit",
-        "reload",
-        "apply",
-    }
-)
-# What tensors, arrays and plain containers need to load: nothing else is expected.
-SAFE_GLOBALS = (
-    "collections.OrderedDict",
-    "collections.defaultdict",
-    "collections.Counter",
-    "collections.deque",
-    "builtins.set",
-    "builtins.frozenset",
-    "builtins.dict",
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.int",
-    "builtins.float",
-    "builtins.complex",
-    "builtins.bool",
-    "builtins.str",
-    "builtins.bytes",
-    "builtins.bytearray",
-    "builtins.slice",
-    "builtins.range",
-    "builtins.object",
-    "__builtin__.set",
-    "__builtin__.frozenset",
-    "__builtin__.object",
-    "copy_reg._reconstructor",
-    "copyreg._reconstructor",
-    "_codecs.encode",
-    "torch._utils._rebuild_tensor",
-    "torch._utils._rebuild_tensor_v2",
-    "torch._utils._rebuild_tensor_v3",
-    "torch._utils._rebuild_parameter",
-    "torch._utils._rebuild_parameter_with_state",
-    "torch._utils._rebuild_qtensor",
-    "torch._utils._rebuild_sparse_tensor",
-    "torch._utils._rebuild_meta_tensor_no_storage",
-    "torch._utils._rebuild_wrapper_subclass",
-    "torch._utils._rebuild_device_tensor_from_numpy",
-    "torch._tensor._rebuild_from_type_v2",
-    "torch.Size",
-    "torch.device",
-    "torch.dtype",
-    "torch.*Storage",
-    "torch.storage.UntypedStorage",
-    "torch.storage.TypedStorage",
-    "torch.float*",
-    "torch.bfloat16",
-    "torch.half",
-    "torch.double",
-    "torch.int*",
-    "torch.uint*",
-    "torch.bool",
-    "torch.complex*",
-    "torch.qint*",
-    "torch.quint*",
-    "torch.nn.parameter.Parameter",
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.core.multiarray._reconstruct",
-    "numpy.core.multiarray.scalar",
-    "numpy._core.multiarray._reconstruct",
-    "numpy._core.multiarray.scalar",
-    "numpy.dtypes.*DType",
-    "numpy.random._pickle.__randomstate_ctor",
-    "joblib.numpy_pickle.NumpyArrayWrapper",
-    "joblib.numpy_pickle_compat.NDArrayWrapper",
-)
-
-_STRING_OPS = frozenset(
-    {
-        "SHORT_BINUNICODE",
-        "BINUNICODE",
-        "BINUNICODE8",
-        "UNICODE",
-        "SHORT_BINSTRING",
-        "BINSTRING",
-        "STRING",
-    }
+# Suffixes of text and source files: a protocol 0 pickle in one is not looked for.
+TEXT_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".md",
+    ".rst",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".css",
+    ".js",
+    ".ts",
+    ".sh",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cu",
+    ".ipynb",
+    ".csv",
+    ".tsv",
+    ".xml",
+    ".svg",
+    ".tex",
+    ".bib",
+    ".lock",
+    ".in",
+    ".j2",
+    ".jinja",
+    ".sql",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class PickleImport:
-    """One global a pickle imports: ``module.name``, where, and whether it is known."""
+    """One global a pickle imports: ``module.name``, where, and what calls it."""
 
     module: str
     name: str
     offset: int
     member: str | None = None
     resolved: bool = True
+    fmt: str = "pickle"
+    called_by: str | None = None
+    call_offset: int | None = None
 
     @property
     def qualified(self) -> str:
         """``module.name``, or ``<dynamic>`` when the opcodes build it at run time."""
         return f"{self.module}.{self.name}" if self.resolved else "<dynamic>"
+
+
+class Problem(str):
+    """A part of the file that could not be followed: the reason (the string itself),
+    the archive member and the byte offset where it happened."""
+
+    __slots__ = ("member", "offset")
+    member: str | None
+    offset: int | None
+
+    def __new__(cls, message: str, member: str | None = None, offset: int | None = None) -> Problem:
+        self = super().__new__(cls, message)
+        self.member = member
+        self.offset = offset
+        return self
+
+    @property
+    def message(self) -> str:
+        """The reason, as plain text."""
+        return str.__str__(self)
 
 
 @dataclass
@@ -230,323 +168,791 @@ class PickleReport:
     is_pickle: bool = False
     container: str = "pickle"
     imports: list[PickleImport] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    """Reasons (part of) the file could not be scanned: bounds hit, malformed data."""
+    problems: list[Problem] = field(default_factory=list)
+    """Parts that could not be followed: the file is unverifiable."""
+    pickles: int = 0
+    kinds: list[str] = field(default_factory=list)
 
-
-class _Limited:
-    """A reader that fails once more than ``limit`` bytes are read; ``tell`` counts bytes."""
-
-    def __init__(self, inner: IO[bytes], limit: int) -> None:
-        self.inner = inner
-        self.left = limit
-        self.start = limit
-
-    def tell(self) -> int:
-        return self.start - self.left
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            size = self.left + 1
-        if size > self.left:
-            data = self.inner.read(self.left + 1)
-            if len(data) > self.left:
-                raise _TooLarge
-            self.left -= len(data)
-            return data
-        data = self.inner.read(size)
-        self.left -= len(data)
-        return data
-
-    def readline(self, size: int | None = -1) -> bytes:  # noqa: ARG002 - bounded by `left`
-        data = self.inner.readline(self.left + 1)
-        if len(data) > self.left:
-            raise _TooLarge
-        self.left -= len(data)
-        return data
-
-
-class _TooLarge(Exception):
-    pass
+    def problem(self, message: str, member: str | None = None, offset: int | None = None) -> None:
+        """Record an unverifiable part."""
+        self.problems.append(Problem(message, member, offset))
 
 
 def classify_global(module: str, name: str, extra_allow: Sequence[str] = ()) -> str:
-    """``"dangerous"``, ``"safe"`` or ``"unknown"`` for an imported global."""
-    qualified = f"{module}.{name}"
-    if module in BUILTIN_MODULES:
-        if name in DANGEROUS_BUILTINS:
-            return "dangerous"
-    else:
-        parts = qualified.split(".")
-        for end in range(1, len(parts) + 1):
-            if ".".join(parts[:end]) in DANGEROUS_MODULES:
-                return "dangerous"
-    canonical = qualified.replace("__builtin__.", "builtins.")
-    for pattern in (*SAFE_GLOBALS, *extra_allow):
-        if fnmatchcase(qualified, pattern) or fnmatchcase(canonical, pattern):
-            return "safe"
-    return "unknown"
+    """``"dangerous"``, ``"safe"``, ``"data"`` or ``"unknown"`` for an imported global."""
+    verdict = classify(module, name, "pickle", extra_allow)
+    return {
+        Verdict.DENIED: "dangerous",
+        Verdict.ALLOWED: "safe",
+        Verdict.DATA_ONLY: "data",
+        Verdict.UNKNOWN: "unknown",
+    }[verdict]
 
 
-def scan_pickle_stream(
-    stream: BinaryIO | _Limited, member: str | None, report: PickleReport
+# --- identification ------------------------------------------------------------------
+
+_PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89")
+
+
+def identify(head: bytes) -> str | None:
+    """What the bytes are, from their first bytes alone (``None``: nothing we scan)."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
+        return "zlib"
+    if len(head) >= 10 and head[8:10] == b'{"' and struct.unpack("<Q", head[:8])[0] < 1 << 32:
+        return "safetensors"
+    if head[:1] and head[0] in _PICKLE_HEADS:
+        return "pickle?"
+    return None
+
+
+def is_model_name(name: str) -> bool:
+    """Whether a file or member name says it holds a model (case-insensitive), also
+    under a compression suffix (``model.pkl.gz``)."""
+    lower = name.lower()
+    for suffix in (".gz", ".bz2", ".xz", ".z"):
+        lower = lower.removesuffix(suffix)
+    return lower.endswith(MODEL_SUFFIXES)
+
+
+# --- the scan ------------------------------------------------------------------------
+
+
+@dataclass
+class _Scan:
+    limit: int
+    report: PickleReport
+    budget: int = 0
+    window_end: int | None = None
+    """Length of the file's head in memory when it is shorter than the file."""
+    window_short: bool = False
+    """A pickle ran into the end of that window: read more and scan again."""
+
+    def __post_init__(self) -> None:
+        self.budget = self.limit
+
+
+def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> PickleReport:
+    """Scan one file by content. ``forced`` (default: a model suffix) means the file is
+    known to be a model (LFS, ``.gitattributes``), so a broken one is reported."""
+    report = PickleReport()
+    path = Path(path)
+    force = is_model_name(path.name) if forced is None else forced
+    with path.open("rb") as handle:
+        size = path.stat().st_size
+        if size == 0:
+            return report
+        head = handle.read(512)
+        kind = identify(head)
+        if kind is None and not force:
+            return report
+        text_name = path.name.lower().endswith(TEXT_SUFFIXES)
+        if kind == "pickle?" and not force and text_name and not head.startswith(b"\x80"):
+            return report
+        scan = _Scan(limit, report)
+        if kind == "zip":
+            _scan_zip_source(scan, path, None, 0, force)
+            return report
+        if kind == "tar":
+            _scan_tar_source(scan, path, None, 0, force)
+            return report
+        # Pickles sit at the head of the file (a legacy torch.save's tensors follow
+        # them): read a window, and a larger one only when a pickle runs past its end.
+        # Never the whole file at once: peak memory stays bounded by what is scanned.
+        if kind in ("gzip", "bz2", "xz", "zlib"):
+            handle.seek(0)
+            _scan_compressed(scan, handle, None, 0, kind, force)
+            return report
+        cap = min(size, limit)
+        window = min(cap, WINDOW)
+        while True:
+            handle.seek(0)
+            data = handle.read(window)
+            scan = _Scan(limit, PickleReport(), window_end=window if window < size else None)
+            _scan_data(scan, data, None, 0, force, kind)
+            if not scan.window_short or window >= cap:
+                break
+            window = min(cap, window * 4)
+    return scan.report
+
+
+def scan_bytes(data: bytes, limit: int, *, name: str = "", forced: bool = True) -> PickleReport:
+    """Scan bytes held in memory (an archive member, a test's pickle)."""
+    report = PickleReport()
+    _scan_data(_Scan(limit, report), data, name or None, 0, forced, identify(data[:512]))
+    return report
+
+
+def scan_pickle_stream(stream: BinaryIO, member: str | None, report: PickleReport) -> bool:
+    """Read ``stream`` (bounded by 64 MiB) and scan it as pickles; False if it is none."""
+    data = stream.read(64 << 20)
+    scan = _Scan(64 << 20, report)
+    return _scan_pickles(scan, data, 0, member, "pickle", force=True)
+
+
+def _where(member: str | None) -> str:
+    return f" in {member}" if member else ""
+
+
+def _scan_data(
+    scan: _Scan,
+    data: bytes,
+    member: str | None,
+    depth: int,
+    force: bool,
+    kind: str | None,
+) -> None:
+    report = scan.report
+    if kind is None:
+        if force:
+            _scan_pickles(scan, data, 0, member, "pickle", force=False)
+        return
+    if depth > MAX_DEPTH:
+        report.problem(f"archives nested deeper than {MAX_DEPTH} levels{_where(member)}", member)
+        return
+    if kind == "pickle?":
+        fmt = "torchscript" if report.container == "torchscript" else _format_of(member)
+        _scan_pickles(scan, data, 0, member, fmt, force=force)
+        return
+    if kind == "zip":
+        _scan_zip_source(scan, io.BytesIO(bytes(data)), member, depth, force)
+        return
+    if kind == "tar":
+        _scan_tar_source(scan, io.BytesIO(bytes(data)), member, depth, force)
+        return
+    if kind in ("gzip", "bz2", "xz", "zlib"):
+        _scan_compressed(scan, io.BytesIO(data), member, depth, kind, force)
+        return
+    if kind == "npy":
+        _scan_npy(scan, data, member)
+        return
+    report.kinds.append(kind)
+
+
+def _format_of(member: str | None) -> str:
+    lower = (member or "").lower()
+    if lower.endswith(("data.pkl", "constants.pkl")) or "/data.pkl" in lower:
+        return "torch"
+    return "pickle"
+
+
+def _plausible(ref: Ref) -> bool:
+    """A global a real unpickler could import: dotted identifiers."""
+    return all(part.isidentifier() for part in f"{ref.module}.{ref.name}".split("."))
+
+
+def _record(scan: _Scan, run: PickleRun, member: str | None, fmt: str) -> None:
+    called: dict[int, tuple[str, int]] = {}
+    report = scan.report
+    for call in run.calls:
+        target = call.target
+        if isinstance(target, Ref):
+            called.setdefault(id(target), (call.opcode, call.offset))
+        elif isinstance(target, Made) and call.opcode in ("REDUCE", "OBJ", "NEWOBJ", "NEWOBJ_EX"):
+            # Calling something that is not a global: the result of another call or a
+            # persistent object. What runs cannot be read from the file. (Calling plain
+            # data raises TypeError in the unpickler: nothing runs.)
+            maker = f" (made by {target.origin.qualified})" if target.origin else ""
+            report.problem(
+                f"{call.opcode} at byte {call.offset}{_where(member)} calls an object "
+                f"made at load time{maker}, not a global: what it runs cannot be read "
+                "statically",
+                member,
+                call.offset,
+            )
+    for ref in run.imports:
+        opcode, offset = called.get(id(ref), (None, None))
+        report.imports.append(
+            PickleImport(
+                ref.module,
+                ref.name,
+                ref.offset,
+                member,
+                ref.resolved,
+                fmt,
+                opcode,
+                offset,
+            )
+        )
+
+
+def _scan_pickles(
+    scan: _Scan,
+    data: bytes,
+    start: int,
+    member: str | None,
+    fmt: str,
+    *,
+    force: bool,
 ) -> bool:
-    """Walk the opcodes of one pickle; record its imports. False if it is not a pickle."""
-    with warnings.catch_warnings():
-        # pickletools decodes protocol-0 strings with codecs.escape_decode, which warns
-        # about odd escapes in arbitrary data.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _walk_opcodes(stream, member, report)
+    """Every pickle from ``start`` until EOF (or data that is no pickle). True if any."""
+    report = scan.report
+    pos = start
+    index = 0
+    end = len(data)
+    while pos < end:
+        if scan.budget <= 0:
+            report.problem(
+                f"not fully scanned: the {scan.limit}-byte budget ran out at byte {pos}"
+                f"{_where(member)}",
+                member,
+                pos,
+            )
+            return index > 0
+        run = run_pickle(data, pos, end, scan.budget)
+        scan.budget -= run.end - pos
+        if (
+            member is None
+            and scan.window_end is not None
+            and run.error == "pickle data was truncated"
+            and (index > 0 or run.effectful or force)
+        ):
+            scan.window_short = True
+            report.is_pickle = True
+            _record(scan, run, member, fmt)
+            report.problem(
+                f"not fully scanned: pickle {index + 1} runs past the first "
+                f"{scan.window_end} bytes read (limit {scan.limit} bytes)",
+                member,
+                run.error_offset,
+            )
+            return True
+        calls_plausible = any(isinstance(c.target, Ref) and _plausible(c.target) for c in run.calls)
+        if index == 0 and not run.stopped:
+            # A stream that breaks before doing anything is not a pickle (binary data
+            # that happens to start with an opcode byte); one that imports and calls
+            # something before it breaks is one, and its rest cannot be followed.
+            # A PROTO-headed stream in a model file is a broken pickle.
+            broken = force and data[start : start + 1] == b"\x80" and run.opcodes > 1
+            if not (calls_plausible or (force and run.effectful) or run.over_budget or broken):
+                return False
+        if index == 0 and run.stopped and not force and not run.effectful:
+            return False  # plain data that parses as a pickle: nothing can run
+        if index > 0 and not run.stopped and not run.effectful and not run.over_budget:
+            return True  # the data after the last pickle (legacy torch.save tensors)
+        report.is_pickle = True
+        report.pickles += 1
+        _record(scan, run, member, fmt)
+        if run.over_budget:
+            report.problem(
+                f"not fully scanned{_where(member)}: {run.error} at byte {run.error_offset} "
+                f"(pickle {index + 1}, limit {scan.limit} bytes)",
+                member,
+                run.error_offset,
+            )
+            return True
+        if not run.stopped:
+            report.problem(
+                f"malformed pickle{_where(member)} at byte {run.error_offset} "
+                f"(pickle {index + 1}): {run.error}; the unpickler stops here, and this "
+                "scanner cannot prove what the file does",
+                member,
+                run.error_offset,
+            )
+            return True
+        pos = run.end
+        index += 1
+    return True
 
 
-def _walk_opcodes(stream: BinaryIO | _Limited, member: str | None, report: PickleReport) -> bool:
-    stack: list[str | None] = []
-    memo: dict[int, str | None] = {}
-    memo_count = 0  # MEMOIZE's index: every entry the unpickler would hold
-    seen_any = False
+def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
+    """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
+    (a bomb never expands past the bound; a large stream is never read whole first)."""
+    out = bytearray()
+    if kind in ("gzip", "zlib"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
+        pending = b""
+        while len(out) <= max_out and not inflater.eof:
+            if not pending:
+                pending = handle.read(1 << 20)
+                if not pending:
+                    break
+            out += inflater.decompress(pending, max_out + 1 - len(out))
+            pending = inflater.unconsumed_tail
+        return bytes(out)
+    other = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
+    while len(out) <= max_out and not other.eof:
+        data = handle.read(1 << 20) if other.needs_input else b""
+        if other.needs_input and not data:
+            break
+        out += other.decompress(data, max_out + 1 - len(out))
+    return bytes(out)
 
-    def remember(index: int, value: str | None) -> None:
-        # The memo is capped: `N\x94` repeated (2 bytes each) made a 10 MB pickle cost
-        # 350 MB here. Past the cap, lookups fail and such globals count as unresolved.
-        if len(memo) < MEMO_LIMIT or index in memo:
-            memo[index] = value
-        elif not report.problems or not report.problems[-1].startswith("memo"):
-            report.problems.append(
-                f"memo has more than {MEMO_LIMIT} entries; later ones were not tracked"
+
+_INFLATE_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+
+
+def _scan_compressed(
+    scan: _Scan, handle: BinaryIO, member: str | None, depth: int, kind: str, force: bool
+) -> None:
+    name = f"{member or ''}[{kind}]"
+    try:
+        head = _inflate(handle, kind, HEAD)
+    except _INFLATE_ERRORS as exc:
+        if force:
+            scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}")
+        return
+    inner = identify(head)
+    if not force and (inner is None or (inner == "pickle?" and not _may_be_pickle(head))):
+        return  # a compressed dataset or text: nothing a loader unpickles
+    handle.seek(0)
+    try:
+        out = _inflate(handle, kind, scan.limit)
+    except _INFLATE_ERRORS as exc:
+        scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}", member)
+        return
+    if len(out) > scan.limit:
+        scan.report.problem(
+            f"{kind} data{_where(member)} expands past the {scan.limit}-byte limit; not scanned",
+            member,
+        )
+        return
+    _scan_data(scan, out, name, depth + 1, force, inner)
+
+
+def _may_be_pickle(head: bytes) -> bool:
+    """Whether the head of a stream is (the start of) a pickle that does something."""
+    run = run_pickle(head, 0, len(head), len(head))
+    return run.stopped or run.effectful or run.error == "pickle data was truncated"
+
+
+def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
+    report = scan.report
+    report.container = "numpy" if report.container == "pickle" else report.container
+    try:
+        major = data[6]
+        if major == 1:
+            size = struct.unpack("<H", bytes(data[8:10]))[0]
+            start = 10
+        else:
+            size = struct.unpack("<I", bytes(data[8:12]))[0]
+            start = 12
+        header_text = bytes(data[start : start + size]).decode("latin-1")
+        with warnings.catch_warnings():  # odd literals warn (SyntaxWarning): data, not code
+            warnings.simplefilter("ignore")
+            header = ast.literal_eval(header_text)  # literals only: never evaluates code
+        descr = header["descr"] if isinstance(header, dict) else None
+    except (
+        IndexError,
+        struct.error,
+        ValueError,
+        SyntaxError,
+        KeyError,
+        TypeError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
+        report.problem(f"numpy header{_where(member)} cannot be read: {exc}", member, 0)
+        return
+    if "O" in repr(descr):
+        # An object array is stored as a pickle after the header; numpy.load runs it
+        # with allow_pickle=True.
+        report.kinds.append("numpy-object-array")
+        if not _scan_pickles(scan, data, start + size, member, "numpy", force=True):
+            report.problem(
+                f"numpy object array{_where(member)} holds no readable pickle",
+                member,
+                start + size,
             )
 
-    try:
-        for opcode, arg, pos in pickletools.genops(stream):  # type: ignore[arg-type] # any .read/.readline
-            seen_any = True
-            name = opcode.name
-            if name in _STRING_OPS:
-                stack.append(arg if isinstance(arg, str) else None)
-            elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
-                index = int(arg or 0)
-                memo_count += index not in memo
-                remember(index, stack[-1] if stack else None)
-            elif name == "MEMOIZE":
-                remember(memo_count, stack[-1] if stack else None)
-                memo_count += 1
-            elif name in ("BINGET", "LONG_BINGET", "GET"):
-                stack.append(memo.get(int(arg or 0)))
-            elif name in ("GLOBAL", "INST"):
-                module, _, attr = str(arg).partition(" ")
-                report.imports.append(PickleImport(module, attr, pos or 0, member))
-                stack.append(None)
-            elif name == "STACK_GLOBAL":
-                module_name = stack[-2] if len(stack) >= 2 else None
-                attr_name = stack[-1] if stack else None
-                if module_name is not None and attr_name is not None:
-                    report.imports.append(PickleImport(module_name, attr_name, pos or 0, member))
-                else:
-                    report.imports.append(PickleImport("?", "?", pos or 0, member, resolved=False))
-                del stack[-2:]
-                stack.append(None)
-            elif name in ("EXT1", "EXT2", "EXT4"):
-                report.imports.append(PickleImport("?", "?", pos or 0, member, resolved=False))
-                stack.append(None)
-            elif opcode.stack_after:
-                stack.append(None)
-            if len(stack) > STACK_WINDOW * 2:
-                del stack[:-STACK_WINDOW]
-    except _TooLarge:
-        raise
-    except (ValueError, EOFError, UnicodeDecodeError, OverflowError, MemoryError) as exc:
-        if not seen_any:
-            return False
-        where = f" in {member}" if member else ""
-        report.problems.append(f"malformed pickle data{where}: {exc}")
-        return True
-    return seen_any
 
-
-def _looks_like_pickle(head: bytes) -> bool:
-    # PROTO 2..5, or the opcodes protocol 0/1 pickles open with: MARK, EMPTY_DICT,
-    # EMPTY_LIST, GLOBAL.
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return True
-    return head[:1] in (b"(", b"}", b"]", b"c")
-
-
-def _scan_plain(handle: BinaryIO, limit: int, report: PickleReport, size: int) -> None:
-    limited = _Limited(handle, limit)
-    for index in range(MAX_PICKLES_PER_FILE):
-        start = handle.tell()
-        head = handle.read(2)
-        handle.seek(start)
-        if not head or not _looks_like_pickle(head):
-            return
-        if index and not (head[0] == 0x80 and 2 <= head[1] <= 5):
-            return  # after the first pickle, only another PROTO-headed one (legacy torch.save)
-        before = len(report.problems)
-        imports_before = len(report.imports)
-        found = scan_pickle_stream(limited, None, report)
-        if not found:
-            return
-        failed = len(report.problems) > before
-        if (
-            index == 0
-            and failed
-            and not head.startswith(b"\x80")
-            and (len(report.imports) == imports_before)
-        ):
-            # Binary data that merely starts like a protocol 0/1 pickle: not a pickle.
-            del report.problems[before:]
-            return
-        report.is_pickle = True
-        if failed:
-            return
-        if handle.tell() >= size or index == MAX_PICKLES_PER_FILE - 1:
-            return
-
+# --- archives ------------------------------------------------------------------------
 
 _MEMBER_ERRORS = (
     zipfile.BadZipFile,
     OSError,
     ValueError,
     EOFError,
-    NotImplementedError,  # "zip file version 6.4", an unsupported compression method
-    RuntimeError,  # an encrypted member
-    zlib.error,  # corrupt deflate data
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
     lzma.LZMAError,
+    struct.error,
 )
 
 
-def _scan_zip(path: Path, limit: int, report: PickleReport) -> None:
-    with zipfile.ZipFile(path) as archive:
+def _member_name(parent: str | None, name: str) -> str:
+    return f"{parent}!{name}" if parent else name
+
+
+def _scan_member(
+    scan: _Scan, name: str, data: bytes, depth: int, force: bool, zipped: bool
+) -> None:
+    lower = name.lower()
+    kind = identify(data[:512])
+    member_forced = force and (lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower))
+    if kind is None and not member_forced:
+        return
+    if kind == "pickle?" and not member_forced and lower.endswith(TEXT_SUFFIXES):
+        return
+    if zipped and lower.endswith(PICKLE_MEMBER_SUFFIXES) and scan.report.container == "pickle":
+        scan.report.container = "pytorch-zip"
+    if kind is None:
+        kind = "pickle?"
+    _scan_data(scan, data, name, depth + 1, member_forced, kind)
+
+
+def _read_member(
+    scan: _Scan, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
+) -> bytes | None:
+    report = scan.report
+    if info.file_size > scan.limit:
+        report.problem(f"{name} is {info.file_size} bytes, over the {scan.limit}-byte limit", name)
+        return None
+    if info.file_size > max(1 << 20, MAX_RATIO * info.compress_size):
+        ratio = info.file_size // max(1, info.compress_size)
+        report.problem(f"{name} expands {ratio}x (a zip bomb?); not read", name)
+        return None
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(scan.limit + 1)
+    except _MEMBER_ERRORS as exc:
+        # Python refuses it (a bad CRC, an odd method); a lenient loader may not. Read
+        # it from its local header as such a loader would, and scan that too.
+        report.problem(f"{name} is unreadable by zipfile: {exc}", name)
+        return _raw_member(archive, info, scan.limit)
+    if len(data) > scan.limit:
+        report.problem(f"{name} is larger than declared; not read", name)
+        return None
+    return data
+
+
+def _raw_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes straight from its local header, CRC unchecked (stored or
+    deflated only), or None."""
+    handle = archive.fp
+    if handle is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    try:
+        handle.seek(info.header_offset)
+        header = handle.read(_LOCAL.size)
+        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            return None
+        fields = _LOCAL.unpack(header)
+        handle.seek(info.header_offset + _LOCAL.size + fields[9] + fields[10])
+        body = handle.read(min(info.compress_size, limit + 1))
+        if info.compress_type == zipfile.ZIP_STORED:
+            return body[: limit + 1]
+        return zlib.decompressobj(-15).decompress(body, limit + 1)
+    except (OSError, zlib.error, struct.error):
+        return None
+
+
+def _needs_full_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, force: bool) -> bool:
+    """Whether a member must be read whole: a pickle or model by name, or content that
+    identifies as something we scan. A head that merely starts with an opcode byte
+    (raw tensor data often does) is run through the machine first: when it breaks
+    before importing or calling anything, it is no pickle."""
+    lower = info.filename.lower()
+    if lower.endswith(PICKLE_MEMBER_SUFFIXES) or (force and lower.endswith(MODEL_SUFFIXES)):
+        return True
+    try:
+        with archive.open(info) as handle:
+            head = handle.read(HEAD)
+    except _MEMBER_ERRORS:
+        return True
+    kind = identify(head)
+    if kind != "pickle?":
+        return kind is not None
+    return _may_be_pickle(head)
+
+
+def _scan_zip_source(
+    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int, force: bool
+) -> None:
+    report = scan.report
+    try:
+        archive = zipfile.ZipFile(source)
+    except _MEMBER_ERRORS as exc:
+        if isinstance(source, Path):
+            with source.open("rb") as handle:
+                _scan_zip_local_headers(scan, handle, parent, depth, force, str(exc))
+        else:
+            source.seek(0)
+            _scan_zip_local_headers(scan, source, parent, depth, force, str(exc))
+        return
+    with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
-            report.problems.append(f"archive has {len(infos)} members (limit {MAX_MEMBERS})")
+            report.problem(f"archive has {len(infos)} members (limit {MAX_MEMBERS})", parent)
             return
+        names = [info.filename.lower() for info in infos]
+        if any(n.endswith("/code/") or "/code/__torch__" in n for n in names):
+            report.container = "torchscript"
+            report.kinds.append("torchscript")
+        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+            report.kinds.append("keras")
+        is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
+        storages = _torch_storage_prefixes(names)
         for info in infos:
-            if not info.filename.endswith((".pkl", ".pickle")):
+            if info.filename.endswith("/"):
                 continue
-            report.container = "pytorch-zip"
-            report.is_pickle = True
-            if info.file_size > limit:
-                report.problems.append(
-                    f"{info.filename} is {info.file_size} bytes, over the {limit}-byte limit"
-                )
-                continue
-            if info.file_size > max(1 << 20, MAX_RATIO * info.compress_size):
-                ratio = info.file_size // max(1, info.compress_size)
-                report.problems.append(f"{info.filename} expands {ratio}x (a zip bomb?); not read")
-                continue
-            # One unreadable member (corrupt, encrypted, an unknown method) must not stop
-            # the scan: a dangerous data.pkl could hide behind a corrupt first member.
+            head, _, tail = info.filename.lower().rpartition("/")
+            if head in storages and tail.isdigit():
+                continue  # a torch storage: read as raw bytes, never unpickled
+            name = _member_name(parent, info.filename)
             try:
-                with archive.open(info) as member:
-                    scan_pickle_stream(_Limited(member, limit), info.filename, report)
-            except _TooLarge:
-                report.problems.append(f"{info.filename} is larger than declared; not read")
+                full = _needs_full_read(archive, info, is_model)
             except _MEMBER_ERRORS as exc:
-                report.problems.append(f"{info.filename} is unreadable: {exc}")
+                report.problem(f"{name} is unreadable: {exc}", name)
+                continue
+            if not full:
+                continue
+            data = _read_member(scan, archive, info, name)
+            if data is not None:
+                _scan_member(scan, name, data, depth, is_model, zipped=True)
 
 
-def scan_model_file(path: Path, limit: int) -> PickleReport:
-    """Scan one file: a PyTorch zip archive, a (legacy multi-) pickle, or not a pickle."""
-    report = PickleReport()
-    with Path(path).open("rb") as handle:
-        head = handle.read(4)
-        handle.seek(0)
-        size = Path(path).stat().st_size
-        if head.startswith(b"PK\x03\x04"):
+def _torch_storage_prefixes(names: list[str]) -> frozenset[str]:
+    """``<prefix>/data`` folders of PyTorch zip archives (a ``<prefix>/data.pkl`` next to
+    them): torch reads their numbered members as tensor bytes, never as pickles."""
+    return frozenset(
+        name[: -len(".pkl")] for name in names if name.endswith("/data.pkl") and "/" in name
+    )
+
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+
+def _scan_zip_local_headers(
+    scan: _Scan, handle: BinaryIO, parent: str | None, depth: int, force: bool, why: str
+) -> None:
+    """Read a zip Python's zipfile refuses by its local headers, as a lenient reader
+    (torch's miniz) might; the archive is unverifiable whatever is found. Reads are
+    bounded: a header at a time, and members up to the limit."""
+    report = scan.report
+    pos = 0
+    found = 0
+    for _ in range(MAX_MEMBERS):
+        handle.seek(pos)
+        header = handle.read(_LOCAL.size)
+        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            break
+        (_, _, flags, method, _, _, _, csize, _, nlen, xlen) = _LOCAL.unpack(header)
+        name = _member_name(parent, handle.read(nlen).decode("utf-8", "replace"))
+        start = pos + _LOCAL.size + nlen + xlen
+        if flags & 0x08 and csize == 0:
+            report.problem(f"{name}: size given only after the data; cannot be walked", name)
+            break
+        data: bytes | None = None
+        if csize <= scan.limit:
+            handle.seek(start)
+            body = handle.read(csize)
             try:
-                _scan_zip(path, limit, report)
-            except _MEMBER_ERRORS as exc:
-                report.problems.append(f"unreadable zip archive: {exc}")
-            return report
-        if head[:1] == b"\x78" or head[:2] in (b"ZF", b"\x1f\x8b") or head[:3] == b"BZh":
-            report.problems.append(
-                "compressed (joblib/zlib/gzip/bz2) file: its pickle cannot be read statically"
-            )
-            report.is_pickle = True
-            return report
+                if method == 0:
+                    data = body
+                elif method == 8:
+                    data = zlib.decompressobj(-15).decompress(body, scan.limit + 1)
+            except zlib.error:
+                data = None
+        if data is None or len(data) > scan.limit:
+            report.problem(f"{name} cannot be read from its local header", name)
+        else:
+            found += 1
+            _scan_member(scan, name, data, depth, True, zipped=True)
+        pos = start + csize
+    if not (force or report.is_pickle):
+        return  # a broken zip that holds no model: not ours to judge
+    report.is_pickle = True
+    report.problem(
+        f"zip archive{_where(parent)} that Python's zipfile cannot open ({why}); "
+        f"{found} member(s) were read from local headers, but what a loader reads cannot be "
+        "proven",
+        parent,
+        0,
+    )
+
+
+def _scan_tar_source(
+    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int, force: bool
+) -> None:
+    report = scan.report
+    try:
+        archive = (
+            tarfile.open(source, "r:")  # noqa: SIM115 - closed by the `with` below
+            if isinstance(source, Path)
+            else tarfile.open(fileobj=source, mode="r:")  # noqa: SIM115 - the same
+        )
+    except (tarfile.TarError, OSError, ValueError, UnicodeError, EOFError) as exc:
+        if force:
+            report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
+        return
+    with archive:
         try:
-            _scan_plain(handle, limit, report, size)
-        except _TooLarge:
-            report.is_pickle = True
-            report.problems.append(f"pickle stream is larger than the {limit}-byte limit")
-    return report
+            members = archive.getmembers()
+        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
+            if force:
+                report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
+            return
+        names = {m.name.lower() for m in members}
+        legacy = {"pickle", "storages", "sys_info"} <= names
+        if legacy:
+            report.container = "torch-legacy-tar"
+        for info in members[:MAX_MEMBERS]:
+            if not info.isfile():
+                continue
+            name = _member_name(parent, info.name)
+            lower = info.name.lower()
+            pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
+            try:
+                handle = archive.extractfile(info)
+            except (tarfile.TarError, OSError, ValueError) as exc:
+                report.problem(f"{name} is unreadable: {exc}", name)
+                continue
+            if handle is None:
+                continue
+            if not (pickled or lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower)):
+                head = handle.read(HEAD)
+                kind = identify(head)
+                if kind is None or (kind == "pickle?" and not _may_be_pickle(head)):
+                    continue
+                handle.seek(0)
+            if info.size > scan.limit:
+                report.problem(f"{name} is over the {scan.limit}-byte limit", name)
+                continue
+            data = handle.read(scan.limit + 1)
+            if pickled:
+                _scan_pickles(scan, data, 0, name, "torch", force=True)
+                continue
+            _scan_member(scan, name, data, depth, True, zipped=False)
+
+
+# --- findings ------------------------------------------------------------------------
 
 
 def iter_dangerous(report: PickleReport, extra_allow: Sequence[str] = ()) -> Iterator[PickleImport]:
-    """The imports that loading the file would call and that run code or touch the system."""
+    """The imports that run code, touch the system or open connections."""
     for item in report.imports:
-        if item.resolved and classify_global(item.module, item.name, extra_allow) == "dangerous":
+        if item.resolved and classify(item.module, item.name, item.fmt, extra_allow) == (
+            Verdict.DENIED
+        ):
             yield item
+
+
+def _location(item: PickleImport) -> str:
+    where = f" in {item.member}" if item.member else ""
+    if item.called_by is not None:
+        return (
+            f"{where}, {item.called_by} at byte {item.call_offset} (imported at byte {item.offset})"
+        )
+    return f"{where}, imported at byte {item.offset}"
 
 
 def find_pickle_problems(
     rel: str, report: PickleReport, extra_allow: Sequence[str] = ()
 ) -> Iterator[Finding]:
-    """Findings for one scanned file: dangerous imports (critical), unknown imports
-    (warning), the pickle format itself (notice), and parts that could not be read."""
-    if not report.is_pickle:
+    """Findings for one scanned file: denied globals (critical), unknown globals (high),
+    data-only classes (medium), unverifiable parts (high), the pickle format (info)."""
+    if not (report.is_pickle or report.problems or report.kinds):
         return
     seen: set[tuple[str, str | None]] = set()
+    data_only: dict[str, PickleImport] = {}
     for item in report.imports:
-        if (item.qualified, item.member) in seen:
+        key = (item.qualified, item.member)
+        if key in seen:
             continue
-        seen.add((item.qualified, item.member))
-        where = f" (in {item.member})" if item.member else ""
-        props = {"global": item.qualified, "offset": str(item.offset)}
+        seen.add(key)
+        props = {"global": item.qualified, "offset": str(item.call_offset or item.offset)}
+        if item.member:
+            props["member"] = item.member
         if not item.resolved:
             yield Finding(
-                PICKLE_UNKNOWN_GLOBAL,
-                Severity.MEDIUM,
-                f"pickle imports a global built at load time{where}, at byte {item.offset}; "
-                "its target cannot be read statically",
+                UNVERIFIABLE_MODEL_FILE,
+                Severity.HIGH,
+                f"pickle imports a global whose name is built at load time{_location(item)}: "
+                "what it runs cannot be read statically",
                 path=rel,
                 fix="do not load this file; convert the weights to safetensors from a trusted copy",
-                confidence=Confidence.MEDIUM,
                 properties=props,
             )
             continue
-        verdict = classify_global(item.module, item.name, extra_allow)
-        if verdict == "dangerous":
+        verdict = classify(item.module, item.name, item.fmt, extra_allow)
+        if verdict is Verdict.DENIED:
+            reason = denied_reason(item.module, item.name) or item.qualified
+            verb = "calls" if item.called_by else "imports"
             yield Finding(
                 UNSAFE_PICKLE,
                 Severity.CRITICAL,
-                f"loading this pickle calls {item.qualified}{where}, which can run commands, "
-                "touch files or open connections",
+                f"loading this pickle {verb} {item.qualified}{_location(item)}; it reaches "
+                f"{reason}, which can run commands, touch files or open connections",
                 path=rel,
                 fix="do not load this file; delete it and get the model as safetensors "
                 "from a trusted source",
                 properties=props,
             )
-        elif verdict == "unknown":
+        elif verdict is Verdict.UNKNOWN:
             yield Finding(
                 PICKLE_UNKNOWN_GLOBAL,
-                Severity.MEDIUM,
-                f"loading this pickle imports {item.qualified}{where}, which is not a tensor "
-                "or container type",
+                Severity.HIGH,
+                f"loading this pickle imports {item.qualified}{_location(item)}, which is not "
+                f"on the allow-list for {item.fmt} files (unknown callable: its code runs "
+                "on load)",
                 path=rel,
                 fix="review the class; save weights only (state_dict) as safetensors, or add "
-                "the global to [tool.chainward.models] pickle-allow-globals",
+                "the exact global to [tool.chainward.models] pickle-allow-globals",
                 confidence=Confidence.MEDIUM,
                 properties=props,
             )
-    for problem in report.problems:
+        elif verdict is Verdict.DATA_ONLY:
+            data_only.setdefault(item.qualified, item)
+    if data_only:
+        # One finding per file: a cache of HTTP responses is one thing to review.
+        first = min(data_only.values(), key=lambda i: (i.member or "", i.offset))
+        names = ", ".join(sorted(data_only))
         yield Finding(
             PICKLE_UNKNOWN_GLOBAL,
             Severity.MEDIUM,
-            f"part of this pickle-based file was not scanned: {problem}",
+            f"loading this pickle builds plain data classes that run no code on load: "
+            f"{names} (the first at byte {first.call_offset or first.offset}"
+            f"{_where(first.member)}); the file is still a pickle",
             path=rel,
-            fix="convert the model to safetensors, or raise max-model-member-size",
-            confidence=Confidence.LOW,
+            fix="store the data as JSON, or add the exact globals to "
+            "[tool.chainward.models] pickle-allow-globals",
+            confidence=Confidence.MEDIUM,
+            properties={"globals": names, "offset": str(first.offset)},
         )
-    kind = (
-        "a PyTorch zip archive holding a pickle"
-        if report.container == "pytorch-zip"
-        else ("a pickle")
-    )
-    yield Finding(
-        PICKLE_FORMAT,
-        Severity.INFO,
-        f"model stored as {kind}: loading a pickle can run arbitrary code",
-        path=rel,
-        fix="save it with safetensors (`safetensors.torch.save_file(model.state_dict(), ...)`)"
-        " and load with `torch.load(..., weights_only=True)` until then",
-    )
+    for problem in report.problems:
+        props = {}
+        if problem.member:
+            props["member"] = problem.member
+        if problem.offset is not None:
+            props["offset"] = str(problem.offset)
+        yield Finding(
+            UNVERIFIABLE_MODEL_FILE,
+            Severity.HIGH,
+            f"unverifiable: {problem.message}",
+            path=rel,
+            fix="do not load this file until it is re-exported from a trusted copy "
+            "(safetensors), or raise max-model-member-size if a limit was hit",
+            properties=props,
+        )
+    if report.is_pickle:
+        kind = {
+            "pytorch-zip": "a PyTorch zip archive holding a pickle",
+            "torchscript": "a TorchScript archive (pickles and code)",
+            "torch-legacy-tar": "a legacy PyTorch tar archive of pickles",
+            "numpy": "a numpy object array (a pickle)",
+        }.get(report.container, "a pickle")
+        yield Finding(
+            PICKLE_FORMAT,
+            Severity.INFO,
+            f"model stored as {kind}: loading a pickle can run arbitrary code",
+            path=rel,
+            fix="save it with safetensors (`safetensors.torch.save_file(model.state_dict(), ...)`)"
+            " and load with `torch.load(..., weights_only=True)` until then",
+        )

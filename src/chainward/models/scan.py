@@ -10,7 +10,7 @@ from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
 from chainward.models.download_scan import scan_downloads
 from chainward.models.lock import LockError, ModelLock, parse_lock
-from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME, PICKLE_SUFFIXES
+from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME
 
 
 def load_project_lock(ctx: ScanContext) -> tuple[str, str | None, ModelLock | None, Finding | None]:
@@ -50,6 +50,7 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     report_unresolved = bool(settings.get("report-unresolved", False))
     pickle_allow = list(settings.get("pickle-allow-globals", []))
     limit = int(settings.get("max-model-member-size", 1 << 30))
+    declared = _declared_model_patterns(ctx)
 
     yield from scan_downloads(
         ctx,
@@ -59,8 +60,20 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
         online_revisions=bool(settings.get("online-revisions", False)),
     )
     for rel in ctx.files:
-        if rel.lower().endswith(PICKLE_SUFFIXES):
-            yield from _scan_pickle(ctx, rel, limit, pickle_allow)
+        lower = rel.lower()
+        if lower.endswith((".py", ".pyi")):
+            text = ctx.read_text(rel)
+            # Every call unsafe-model-load looks for has "load" in its name (torch.load,
+            # pickle.loads, joblib.load, numpy.load, load_model): skip parsing the rest.
+            if text is None or "load" not in text:
+                continue
+            from chainward.models.load_calls import unsafe_load_findings
+
+            yield from unsafe_load_findings(rel, text)
+        elif rel != lock_rel:
+            yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
+    if not ctx.explicit:
+        yield from _scan_symlinks(ctx, limit, pickle_allow, declared)
     if lock is not None and _should_verify(ctx, lock_rel, lock):
         from chainward.models.hashing import StatCache, default_cache_path
         from chainward.models.verify import signature_verifier, verify_lock
@@ -81,18 +94,116 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
         yield from result.findings
 
 
-def _scan_pickle(ctx: ScanContext, rel: str, limit: int, allow: list[str]) -> Iterator[Finding]:
-    from chainward.models.pickles import find_pickle_problems, scan_model_file
+def _declared_model_patterns(ctx: ScanContext) -> list[str]:
+    """Patterns of ``.gitattributes`` lines that route files through Git LFS
+    (``filter=lfs``): such files are models, scanned whatever their content looks like."""
+    patterns: list[str] = []
+    for rel in ctx.files:
+        if rel != ".gitattributes" and not rel.endswith("/.gitattributes"):
+            continue
+        text = ctx.read_text(rel)
+        if text is None:
+            continue
+        base = rel.rpartition("/")[0]
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) >= 2 and not fields[0].startswith("#") and "filter=lfs" in fields[1:]:
+                pattern = fields[0].lstrip("/") if "/" in fields[0] else f"**/{fields[0]}"
+                patterns.append(f"{base}/{pattern}" if base else pattern)
+    return patterns
 
-    path = ctx.root / rel
-    if path.is_symlink() or not path.is_file():
+
+def _declared(rel: str, patterns: list[str]) -> bool:
+    from chainward.core.files import matches_any
+
+    if not patterns:
+        return False
+    name = rel.rpartition("/")[2]
+    return matches_any(rel, patterns) or matches_any(
+        name, [p.removeprefix("**/") for p in patterns]
+    )
+
+
+def _scan_model(
+    ctx: ScanContext,
+    rel: str,
+    limit: int,
+    allow: list[str],
+    declared: list[str],
+    *,
+    target: Path | None = None,
+    forced: bool = False,
+) -> Iterator[Finding]:
+    """Identify ``rel`` by content and scan it (``target``: the file a symlink names)."""
+    from chainward.models.pickles import find_pickle_problems, is_model_name, scan_model_file
+
+    path = target if target is not None else ctx.root / rel
+    if target is None and (path.is_symlink() or not path.is_file()):
         return
+    force = forced or is_model_name(rel) or _declared(rel, declared)
     try:
-        report = scan_model_file(Path(path), limit)
+        report = scan_model_file(Path(path), limit, forced=force)
     except OSError as exc:
-        yield ctx.unparsable(rel, f"cannot read: {exc.strerror or exc}")
+        if force:
+            yield ctx.unparsable(rel, f"cannot read: {exc.strerror or exc}")
         return
     yield from find_pickle_problems(rel, report, allow)
+    from chainward.models.formats import find_format_problems
+
+    yield from find_format_problems(rel, Path(path), report.kinds, limit)
+
+
+def _symlinks(ctx: ScanContext) -> list[str]:
+    from chainward.core.git import run_git
+
+    proc = run_git(
+        ("ls-files", "-z", "--cached", "--others", "--exclude-standard"), ctx.root, check=False
+    )
+    if proc.returncode != 0:
+        return []
+    names = sorted({n.decode("utf-8", "surrogateescape") for n in proc.stdout.split(b"\0") if n})
+    return [n for n in names if (ctx.root / n).is_symlink()]
+
+
+def _scan_symlinks(
+    ctx: ScanContext, limit: int, allow: list[str], declared: list[str]
+) -> Iterator[Finding]:
+    """Symlinks are followed when they stay inside the repository (the target is scanned
+    under the link's name, which may say "model" when the target's does not) and
+    reported when a model-looking link leaves it."""
+    from chainward.core.files import matches_any
+    from chainward.models.meta import UNVERIFIABLE_MODEL_FILE
+    from chainward.models.pickles import is_model_name
+
+    root = ctx.root.resolve()
+    exclude = ctx.policy.exclude
+    for rel in _symlinks(ctx):
+        if exclude and matches_any(rel, exclude):
+            continue
+        link = ctx.root / rel
+        try:
+            target = link.resolve(strict=True)
+        except (OSError, RuntimeError):
+            continue  # a dangling link or a loop: nothing a loader could read
+        model_like = is_model_name(rel) or is_model_name(target.name) or _declared(rel, declared)
+        try:
+            target.relative_to(root)
+        except ValueError:
+            if model_like:
+                yield Finding(
+                    UNVERIFIABLE_MODEL_FILE,
+                    Severity.HIGH,
+                    f"model file is a symlink to {target}, outside the repository: its "
+                    "content is not part of the repository and cannot be verified",
+                    path=rel,
+                    fix="replace the symlink with the file itself (or Git LFS), and lock it "
+                    "with `chainward models lock`",
+                )
+            continue
+        if target.is_file():
+            yield from _scan_model(
+                ctx, rel, limit, allow, declared, target=target, forced=model_like
+            )
 
 
 def _should_verify(ctx: ScanContext, lock_rel: str, lock: ModelLock) -> bool:

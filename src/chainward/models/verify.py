@@ -36,8 +36,16 @@ class LfsPointer:
     size: int
 
 
+_LFS_POINTER = re.compile(
+    rb"version https://git-lfs\.github\.com/spec/v1\n"
+    rb"(?:[a-z0-9.-]+ [^\n]*\n)*"
+)
+
+
 def read_lfs_pointer(path: Path) -> LfsPointer | None:
-    """The pointer in ``path`` if it is a Git LFS pointer file (small, spec v1)."""
+    """The pointer in ``path`` if the whole file is exactly a Git LFS pointer (spec v1:
+    at most 1 KiB, ``key value`` lines, one ``oid sha256:`` and one ``size``, nothing
+    after). A file that merely begins like a pointer is content, not a pointer."""
     try:
         if path.stat().st_size > LFS_MAX_POINTER:
             return None
@@ -45,13 +53,66 @@ def read_lfs_pointer(path: Path) -> LfsPointer | None:
             data = handle.read(LFS_MAX_POINTER + 1)
     except OSError:
         return None
-    if not data.startswith(LFS_HEADER):
+    if len(data) > LFS_MAX_POINTER or _LFS_POINTER.fullmatch(data) is None:
         return None
-    oid = _LFS_OID.search(data)
-    size = _LFS_SIZE.search(data)
-    if oid is None or size is None:
+    oids = _LFS_OID.findall(data)
+    sizes = _LFS_SIZE.findall(data)
+    if len(oids) != 1 or len(sizes) != 1:
         return None
-    return LfsPointer(oid.group(1).decode(), int(size.group(1)))
+    keys = [line.split(b" ", 1)[0] for line in data.splitlines()[1:]]
+    if keys != sorted(keys) or len(keys) != len(set(keys)):
+        return None
+    return LfsPointer(oids[0].decode(), int(sizes[0]))
+
+
+def walk_model_files(
+    root: Path, base_rel: str, *, skip: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str | None]]:
+    """Every file under the folder ``base_rel`` as ``(relative path, refusal)``.
+
+    Symlinked subfolders that stay inside the repository are followed (their files are
+    listed under the link's path, once per real folder, so a loop ends); a symlink
+    (file or folder) that leaves it is yielded with the reason it is refused, never
+    skipped. ``skip`` holds relative paths never listed (the lock itself).
+    """
+    real_root = root.resolve()
+    seen: set[Path] = set()
+    stack = ["" if base_rel in ("", ".", "./") else base_rel.rstrip("/")]
+    while stack:
+        rel_dir = stack.pop()
+        folder = root / rel_dir if rel_dir else root
+        try:
+            real = folder.resolve()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except (OSError, RuntimeError) as exc:
+            yield rel_dir, f"the folder cannot be read: {exc}"
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
+        for entry in entries:
+            if entry.name in IGNORED_NAMES:
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if rel in skip:
+                continue
+            link = entry.is_symlink()
+            if link:
+                reason = escape_reason(root, rel)
+                if reason is not None:
+                    yield rel, reason
+                    continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                is_file = entry.is_file(follow_symlinks=True)
+            except OSError:
+                continue
+            if is_dir:
+                if link and (root / rel).resolve() == real_root:
+                    continue
+                stack.append(rel)
+            elif is_file:
+                yield rel, None
 
 
 def escape_reason(root: Path, rel: str) -> str | None:
@@ -189,7 +250,7 @@ def verify_lock(
                     )
                 continue
             to_hash[path] = (model, item.sha256, item.size, key)
-        for rel, reason in _extra_files(root, model):
+        for rel, reason in _extra_files(root, model, lock_rel):
             if reason is None:
                 result.findings.append(
                     finding(
@@ -255,37 +316,28 @@ def verify_lock(
     return result
 
 
-def _extra_files(root: Path, model: LockedModel) -> Iterator[tuple[str, str | None]]:
+def _extra_files(
+    root: Path, model: LockedModel, lock_rel: str = "chainward.lock"
+) -> Iterator[tuple[str, str | None]]:
     """Files under the model's directory that the lock does not list (with a refusal
-    reason for symlinks that point outside)."""
+    reason for symlinks that point outside). Symlinked subfolders inside the repository
+    are followed, so they cannot hide files."""
     if not model.path or escape_reason(root, model.path) is not None:
         return
     base = root / model.path
     if not base.is_dir():
         return
     locked = {f.path for f in model.files}
-    skipped: set[str] = set()
+    skipped: set[str] = {lock_rel}
     if model.signature is not None:
         skipped.add(model.signature.bundle)
         skipped.update(f"{model.path.rstrip('/')}/{p}" for p in model.signature.ignore)
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_NAMES)
-        for name in dirnames:
-            link = Path(dirpath, name)
-            if link.is_symlink():
-                rel = link.relative_to(root).as_posix()
-                if (reason := escape_reason(root, rel)) is not None:
-                    yield rel, reason
-        for name in sorted(filenames):
-            if name in IGNORED_NAMES:
-                continue
-            full = Path(dirpath, name)
-            rel = full.relative_to(root).as_posix()
-            if rel in locked or rel in skipped:
-                continue
-            if any(rel.startswith(s.rstrip("/") + "/") for s in skipped):
-                continue
-            yield rel, escape_reason(root, rel) if full.is_symlink() else None
+    for rel, reason in walk_model_files(root, model.path, skip=frozenset({lock_rel})):
+        if reason is None and (rel in locked or rel in skipped):
+            continue
+        if reason is None and any(rel.startswith(s.rstrip("/") + "/") for s in skipped):
+            continue
+        yield rel, reason
 
 
 def signature_verifier(trust_config: Path | None = None) -> SignatureVerifier:
