@@ -25,13 +25,14 @@ name), not individual names.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -57,8 +58,11 @@ from chainward.typosquats.index import (
 )
 from chainward.typosquats.index import _data_text as data_text
 from chainward.typosquats.index import _lines as data_lines
+from chainward.typosquats.thresholds import THRESHOLDS
+from chainward.typosquats.vocab import load_vocabulary
 
 THRESHOLD = 0.45
+"""The threshold of a technique that :data:`THRESHOLDS` does not name."""
 STRONG = 0.8
 """A distance-1 candidate this strong ends the search early."""
 FAST_EXIT = 0.6
@@ -66,6 +70,8 @@ FAST_EXIT = 0.6
 DOUBLE_TOP = DEL2_TOP
 """Distance 2 is checked against the names of at least 8 letters ranked up to this."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
+_FUSED_AFFIXES = ("python3", "python2", "python", "py3", "py2", "py")
+"""Longest first: ``python3requests`` is ``requests`` with ``python3``."""
 MAX_NAME_LENGTH = 200
 """Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
 
@@ -220,6 +226,8 @@ class ReferenceData:
     """Long filler words with one letter deleted, to recognise misspelt fillers."""
     brand_pattern: re.Pattern[str]
     """Finds any brand inside a name (one search instead of a loop per brand)."""
+    vocabulary: dict[str, int]
+    """How many popular names use each word (:mod:`chainward.typosquats.vocab`)."""
 
 
 @lru_cache(maxsize=1)
@@ -256,6 +264,7 @@ def load_reference() -> ReferenceData:
             or "(?!)"
         ),
         squat_words=squat_words,
+        vocabulary=load_vocabulary(),
         squat_deletions=frozenset(
             w[:i] + w[i + 1 :] for w in squat_words if len(w) >= 6 for i in range(len(w))
         )
@@ -682,11 +691,34 @@ def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> C
     return Candidate(target, rank, "edit-distance-2", round(score, 3), detail)
 
 
-def _strongest(found: list[Candidate]) -> Candidate:
-    """The best candidate: the highest score, then the most popular target."""
+def _strongest(found: list[Candidate], thresholds: Mapping[str, float]) -> Candidate:
+    """The best candidate: a flagged one first, then the highest score, then the most
+    popular target."""
     if len(found) == 1:
         return found[0]
-    return max(found, key=lambda c: (c.score, -c.rank))
+    return max(
+        found, key=lambda c: (c.score >= thresholds.get(c.technique, THRESHOLD), c.score, -c.rank)
+    )
+
+
+def popularity_discount(own_rank: int, target_rank: int) -> float:
+    """How much less a candidate scores when the name itself is popular (in the shipped
+    list, but not trusted with ``--trusted-top``), by the ratio of the two download ranks.
+
+    Downloads fall roughly as 1/rank, so ``own_rank / target_rank`` estimates how many
+    times fewer downloads the name has than its target. A look-alike lives off the
+    target's mistyped installs, a small fraction of its downloads; a name with a
+    thirtieth of its target's downloads or more is a project people choose. The
+    figures are a prior, fixed by this reasoning and not fitted: on the development
+    data every popular name is legitimate, so a fitted discount would grow without
+    bound (see benchmarks/typosquat_cv.py, which reports the rate without it too).
+    """
+    ratio = own_rank / max(target_rank, 1)
+    if ratio <= 30:
+        return 0.3
+    if ratio <= 300:
+        return 0.15
+    return 0.0
 
 
 # The highest score each technique can give (see the techniques below; a test checks
@@ -714,8 +746,14 @@ class Detector:
         trusted_top: int | None = None,
         allow: Iterable[str] = (),
         reference: ReferenceData | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        popularity: bool = True,
     ) -> None:
         self.ref = reference or load_reference()
+        self.thresholds: dict[str, float] = dict(THRESHOLDS if thresholds is None else thresholds)
+        """The score at which each technique flags (:mod:`~chainward.typosquats.thresholds`)."""
+        self.popularity = popularity
+        """Discount candidates of a name that is itself popular (:func:`popularity_discount`)."""
         ranks = self.ref.ranks
         limit = trusted_top if trusted_top is not None else max(ranks, default=0)
         self.limit = limit
@@ -892,11 +930,50 @@ class Detector:
         if best is None:
             return Verdict(raw, name, False)
         target, rank, technique, score, detail = best
+        own = self.ref.number_of.get(name) if self.popularity else None
+        if own is not None:
+            discount = popularity_discount(self.ref.ranks[own], rank)
+            if discount:
+                score = round(score - discount, 3)
+                detail += f" (score lowered by {discount}: {name!r} is itself popular)"
         if not 0.0 <= score <= 0.99:
             score = max(0.0, min(score, 0.99))
-        if score < THRESHOLD:
+        if score < self.thresholds.get(technique, THRESHOLD):
             return Verdict(raw, name, False, target, rank, technique, score, detail)
         return Verdict(raw, name, True, target, rank or None, technique, score, detail)
+
+    def _flags(self, candidate: Candidate) -> bool:
+        return candidate.score >= self.thresholds.get(candidate.technique, THRESHOLD)
+
+    def all_candidates(self, name: str) -> list[Candidate]:
+        """Every candidate of every technique for a normalised name, with no early exit
+        (slower than :meth:`check`; for evaluation and threshold fitting). A name is
+        flagged by :meth:`check` when one of these reaches its technique's threshold
+        (a test checks that both agree), after the popularity discount."""
+        if name in self.allow or name in self.trusted:
+            return []
+        found: list[Candidate] = []
+        self._alias_exact(name, found)
+        self._related = None
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        self._fast_edit_distance_one(name, singles, found)
+        self._edit_distance_one(name, singles, found)
+        self._fold(name, found)
+        self._affixes(name, found)
+        self._version_suffix(name, found)
+        self._word_order(name, found)
+        self._combos(name, found)
+        self._brands(name, found)
+        if len(name) >= 6:
+            self._edit_distance_two(name, found)
+        own = self.ref.number_of.get(name) if self.popularity else None
+        if own is None:
+            return found
+        own_rank = self.ref.ranks[own]
+        return [
+            c._replace(score=round(c.score - popularity_discount(own_rank, c.rank), 3))
+            for c in found
+        ]
 
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
@@ -908,17 +985,18 @@ class Detector:
         else:  # a popular name that is not trusted here: its look-ups are precomputed
             self._related = self.ref.index.related(own)
             singles = []
+        thresholds = self.thresholds
         if self._fast_edit_distance_one(name, singles, found):
-            return _strongest(found)
+            return _strongest(found, thresholds)
         self._edit_distance_one(name, singles, found)
         if any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
             # change the outcome, only cost time.
-            return _strongest(found)
+            return _strongest(found, thresholds)
         self._fold(name, found)
         # Each remaining technique scores at most its ceiling: one whose ceiling is below
-        # the best score so far cannot change the outcome, and is skipped.
-        top = max([c.score for c in found], default=0.0)
+        # the best flagged score so far cannot change the outcome, and is skipped.
+        top = max([c.score for c in found if self._flags(c)], default=0.0)
         if top <= _CEILING_AFFIX:
             self._affixes(name, found)
         if top <= _CEILING_VERSION:
@@ -929,11 +1007,11 @@ class Detector:
             self._combos(name, found)
         if top <= _CEILING_BRAND:
             self._brands(name, found)
-        if not any(c.score >= THRESHOLD for c in found) and len(name) >= 6:
+        if len(name) >= 6 and not any(self._flags(c) for c in found):
             self._edit_distance_two(name, found)
         if not found:
             return None
-        return _strongest(found)
+        return _strongest(found, thresholds)
 
     def _alias_exact(self, name: str, found: list[Candidate]) -> None:
         canonical = self.ref.aliases.get(name)
@@ -1169,14 +1247,15 @@ class Detector:
             long_affix = core is not None and "python" in name.replace(core, "", 1)
             if core is None:
                 # The name drops an affix the popular name has (slugify/python-slugify):
-                # the bare word is usually its own project.
-                score = 0.3
+                # the bare word is often its own project.
+                score = 0.35 + _rank_bonus(rank)
             elif tcore == tname:
-                # The name adds an affix to a popular name (python-flask).
-                score = (0.6 if long_affix else 0.35) + (0.1 if rank <= 500 else -0.15)
+                # The name adds an affix to a popular name (python-flask, py-binance).
+                score = (0.55 if long_affix else 0.4) + _rank_bonus(rank)
             else:
-                # Both have affixes, different ones (python3-dateutil/python-dateutil).
-                score = 0.55 + (0.1 if rank <= 500 else -0.15)
+                # Both have affixes, different ones or on the other side
+                # (python3-dateutil/python-dateutil, nmap-python/python-nmap).
+                score = 0.55 + _rank_bonus(rank)
             found.append(
                 Candidate(
                     canonical,
@@ -1191,7 +1270,7 @@ class Detector:
             for fused in ("py" + core, core + "py"):
                 popular = self._popular(fused)
                 if popular is not None:
-                    score = 0.55 + (0.1 if popular[1] <= 500 else -0.15)
+                    score = 0.55 + _rank_bonus(popular[1])
                     found.append(
                         Candidate(
                             popular[0],
@@ -1201,30 +1280,36 @@ class Detector:
                             f"{popular[0]!r} with its 'py' spelled out differently",
                         )
                     )
-        # Fused affixes: pyX / Xpy against a popular X, and pyX against a popular python-X.
-        for stem in (
-            name[2:] if name.startswith("py") else "",
-            name[:-2] if name.endswith("py") else "",
-        ):
-            if len(stem) < 4:
+        # Fused affixes: pyX, pythonX, Xpy, Xpython3 ... against a popular X.
+        for affix in _FUSED_AFFIXES:
+            if name.startswith(affix):
+                stem = name[len(affix) :]
+            elif name.endswith(affix):
+                stem = name[: -len(affix)]
+            else:
+                continue
+            if len(stem) < 4 or stem[0] == "-" or stem[-1] == "-":
                 continue
             popular = self._popular(stem)
             if popular is not None:
+                score = (0.5 if len(affix) > 3 else 0.4) + _rank_bonus(popular[1])
                 found.append(
                     Candidate(
                         popular[0],
                         popular[1],
                         "py-affix",
-                        0.3,
-                        f"{popular[0]!r} with 'py' attached",
+                        round(score, 3),
+                        f"{popular[0]!r} with {affix!r} attached",
                     )
                 )
+                break
 
     def _version_suffix(self, name: str, found: list[Candidate]) -> None:
         match = _VERSION_SUFFIX.match(name)
         if match is None:
             return
         base = match.group("base").rstrip("-")
+        separated = name[len(base)] == "-"
         suffix = match.group("suffix")
         popular = self._popular(base)
         if popular is None:
@@ -1233,10 +1318,16 @@ class Detector:
         if _YEAR.match(digits):
             score = 0.75  # requests-2022, rsa2026: a year is never a real fork's name
         elif len(digits) >= 3:
-            score = 0.55
+            score = 0.55  # numpy-123
+        elif separated:
+            # requests-2, requests-v2: of the popular names that are another popular name
+            # plus a version, 95 of 121 fuse one or two digits (boto3, psycopg2, smmap2)
+            # and only 10 separate them (django-fsm-2): the rare form is the suspect one.
+            score = 0.5 + (0.1 if popular[1] <= 200 else 0.0)
         else:
-            score = 0.3  # nose2, smmap2, elasticsearch5: next-major forks are common
-        score += 0.1 if popular[1] <= 200 else 0.0
+            # nose2, httpx2, elasticsearch5: next-major forks are common and name
+            # themselves this way (a digit added to a top-20 name is a distance-1 typo).
+            score = 0.3 + (0.1 if suffix.startswith("v") else 0.0)
         found.append(
             Candidate(
                 popular[0],
@@ -1261,7 +1352,7 @@ class Detector:
             tname, rank, canonical = target
             if tname == name or word_key(tname) != key:
                 continue
-            score = 0.6 if rank <= 1000 else 0.35
+            score = 0.6 if rank <= 1000 else 0.5
             found.append(
                 Candidate(
                     canonical,
@@ -1334,6 +1425,21 @@ class Detector:
         elif fillers and len(fillers) >= len(specific):
             score = max(score, 0.5 if rank <= 1000 else 0.35)
             why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
+        before = set(words[:start])
+        if specific and rank <= 300 and not host_first and not before.intersection(specific):
+            # Words that many popular names use (client, sdk, async, test) make a name
+            # look like an official variant; a word few use names something specific
+            # (requests-toolbelt, numpy-stl), as plugins and integrations do. Only words
+            # after the popular name: a word before it is a namespace (jaraco-packaging,
+            # quart-trio), the way plugins are named. Only after the 300 most popular
+            # names, the targets of the mass campaigns: below them a name plus a common
+            # word is as often the project's own companion (onnxruntime-tools).
+            common = min(self._commonness(w) for w in specific)
+            generic = 0.25 + 0.4 * common + (0.05 if rank <= 100 else 0.0)
+            if generic > score:
+                score = round(generic, 3)
+                listed = ", ".join(repr(w) for w in specific)
+                why = f"{target!r} plus word(s) common in package names ({listed})"
         if misspelt:
             why += " (the popular name misspelt)"
         found.append(Candidate(target, rank, "combosquat", score, why))
@@ -1388,6 +1494,15 @@ class Detector:
             if best is None or target[1] < best[1]:
                 best = (target[2], target[1])
         return best
+
+    def _commonness(self, word: str) -> float:
+        """How common a word is in popular names, from 0 (in fewer than 3) to 1 (in 100
+        or more), on a log scale; a trailing number is ignored (socks5 is socks)."""
+        vocabulary = self.ref.vocabulary
+        count = vocabulary.get(word) or vocabulary.get(word.rstrip("0123456789"), 0)
+        if count < 3:
+            return 0.0
+        return min(1.0, math.log10(count) / 2)
 
     def _is_filler(self, word: str) -> bool:
         """A squat filler word, also with digits after it or misspelt (upggrade)."""

@@ -1,0 +1,39 @@
+"""The score at which each technique flags a name (generated: do not edit).
+
+Written by ``python benchmarks/typosquat_cv.py --write``, which fits these thresholds on
+all rows of the development data (``tests/data/typosquats/``) by the procedure in its
+docstring, and cross-validates that procedure (folds by target and by technique):
+
+| measure | goal | CV, folds by target | CV, folds by technique | fitted on all rows (not a test) |
+|---|---|---|---|---|
+| recall | >= 0.95 | 0.971 (567/584) | 0.974 (569/584) | 0.976 (570/584) |
+| combosquat | >= 0.7 | 0.818 (27/33) | 0.818 (27/33) | 0.818 (27/33) |
+| edit distance 2 | >= 0.85 | 0.956 (43/45) | 0.956 (43/45) | 0.956 (43/45) |
+| py-/python- affixes | >= 15/18 | 4/4 | 4/4 | 4/4 |
+| version suffixes | >= 9/11 | 3/4 MISS | 3/4 MISS | 3/4 MISS |
+| word reorder | >= 6/8 | 1/1 | 1/1 | 1/1 |
+| hard negatives flagged, --trusted-top 5000 | <= 8% | 1.7% (11/629) | 1.3% (8/629) | 1.0% (6/629) |
+| real dependency names flagged (held out) | 0 | 0/713 | 0/713 | 0/713 |
+| top-15,000 flagged (any fold's thresholds) | 0 | 0/14985 | 0/14985 | 0/14985 |
+
+A technique not named here flags at ``detect.THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+THRESHOLDS: dict[str, float] = {
+    "combosquat": 0.50,
+    "edit-distance-2": 0.45,
+    "homoglyph": 0.45,
+    "insertion": 0.40,
+    "insertion-keyboard-adjacent": 0.45,
+    "omission": 0.45,
+    "py-affix": 0.45,
+    "repetition": 0.45,
+    "separator-change": 0.45,
+    "substitution": 0.45,
+    "substitution-keyboard-adjacent": 0.45,
+    "transposition": 0.50,
+    "version-suffix": 0.45,
+    "word-reorder": 0.45,
+}
