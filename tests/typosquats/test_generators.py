@@ -228,3 +228,27 @@ def test_shipped_thresholds_are_the_cross_validated_fit() -> None:
     for technique in ("combosquat", "py-affix"):
         held = [r for r in positives if r.label.split("+")[0] != technique]
         assert all(technique not in r.label.split("+")[:1] for r in held)
+
+
+def test_dependency_names_are_extracted_from_a_real_repository(tmp_path: Path) -> None:
+    """scripts/extract_dependency_names.py (which built realworld_dependencies.txt) reads
+    the manifests of a git checkout through the inventory, index dependencies only."""
+    import subprocess
+
+    repo = tmp_path / "proj"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text(
+        "Requests_Toolbelt==1.0\ntorch>=2\ngit+https://github.com/o/r.git#egg=vcsdep\n"
+    )
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "proj"\nversion = "1"\ndependencies = ["numpy", "PyYAML>=6"]\n'
+    )
+    subprocess.run(("git", "init", "-q", str(repo)), check=True)
+    subprocess.run(("git", "-C", str(repo), "add", "-A"), check=True)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import extract_dependency_names
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    names = extract_dependency_names.names_of(repo)
+    assert names == {"requests-toolbelt", "torch", "numpy", "pyyaml"}

@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = Path(__file__).parent / "data" / VOCABULARY_FILE
     if args == ["--build"]:
-        path.write_text(build_text(), encoding="utf-8")
+        from chainward.core.atomic import write_atomic
+
+        write_atomic(path, build_text())
         return 0
     if args == ["--check"]:
         if path.read_text(encoding="utf-8") != build_text():
