@@ -109,30 +109,77 @@ def flagged(scores: Scores, thresholds: Mapping[str, float]) -> bool:
     return any(score >= thresholds.get(t, START) for t, score in scores.items())
 
 
-def score_rows(popularity: bool = True) -> tuple[list[Row], list[Row], list[Real]]:
+Evidence = dict[str, tuple[int, int]]
+"""Filler evidence: word -> (popular names it attaches to, targets attackers used it on)."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """The rows before scoring: positives and hard negatives as (name, target, label),
+    the real dependency names, and the word hosts of the popular list."""
+
+    positives: list[tuple[str, str, str]]
+    negatives: list[tuple[str, str, str]]
+    real: list[str]
+    hosts: Counter[str]
+
+
+def load_raw() -> Raw:
+    sys.path.insert(0, str(ROOT / "src"))
+    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.vocab import affix_hosts
+
+    names, _ = parse_top(_data_text("top-pypi.txt"))
+    return Raw(
+        [
+            (r["name"], r["target"], r["technique"])
+            for r in read_rows(DATA / "dev_positives.tsv")
+            if r["ecosystem"] == "pypi"
+        ],
+        [
+            (r["name"], r["target"], r["technique"])
+            for r in read_rows(DATA / "dev_hard_negatives.tsv")
+        ],
+        real_names(),
+        affix_hosts(names),
+    )
+
+
+def evidence_from(raw: Raw, training: Iterable[tuple[str, str]]) -> Evidence:
+    """The filler evidence learned from the popular list and these look-alikes only."""
+    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.vocab import AFFIX_WORDS, attack_words
+
+    names, _ = parse_top(_data_text("top-pypi.txt"))
+    attack = attack_words(training, names)
+    return {
+        w: (raw.hosts.get(w, 0), attack.get(w, 0))
+        for w in {*raw.hosts, *attack}
+        if w and w not in AFFIX_WORDS
+    }
+
+
+def score_rows(
+    raw: Raw, evidence: Evidence, min_hosts: int, popularity: bool = True
+) -> tuple[list[Row], list[Row], list[Real]]:
     """Positives (PyPI rows, default list), hard negatives (``--trusted-top 5000``) and
-    real dependency names (default list), each with its per-technique scores."""
+    real dependency names (default list), each with its per-technique scores, by
+    detectors that use this filler evidence."""
     sys.path.insert(0, str(ROOT / "src"))
     from chainward.typosquats.detect import Detector
     from chainward.typosquats.index import normalize
 
-    full = Detector(popularity=popularity)
-    limited = Detector(trusted_top=TRUSTED_TOP, popularity=popularity)
+    options = {"filler_evidence": evidence, "filler_min_hosts": min_hosts}
+    full = Detector(popularity=popularity, **options)  # type: ignore[arg-type]
+    limited = Detector(trusted_top=TRUSTED_TOP, popularity=popularity, **options)  # type: ignore[arg-type]
 
     def scores(found: Detector, name: str) -> Scores:
         pairs = ((c.technique, c.score) for c in found.all_candidates(normalize(name)))
         return best_scores(pairs)
 
-    positives = [
-        Row(r["name"], r["target"], r["technique"], True, scores(full, r["name"]))
-        for r in read_rows(DATA / "dev_positives.tsv")
-        if r["ecosystem"] == "pypi"
-    ]
-    negatives = [
-        Row(r["name"], r["target"], r["technique"], False, scores(limited, r["name"]))
-        for r in read_rows(DATA / "dev_hard_negatives.tsv")
-    ]
-    real = [Real(n, scores(full, n)) for n in real_names()]
+    positives = [Row(n, t, label, True, scores(full, n)) for n, t, label in raw.positives]
+    negatives = [Row(n, t, label, False, scores(limited, n)) for n, t, label in raw.negatives]
+    real = [Real(n, scores(full, n)) for n in raw.real]
     return positives, negatives, real
 
 
@@ -188,9 +235,9 @@ def fit(positives: Sequence[Row], negatives: Sequence[Row], real: Sequence[Real]
     return chosen
 
 
-def target_folds(rows: Sequence[Row]) -> dict[str, int]:
+def target_folds(rows: Sequence[tuple[str, str, str]]) -> dict[str, int]:
     """Each target to one of FOLDS folds, balanced by rows (largest targets first)."""
-    sizes = Counter(r.target for r in rows)
+    sizes = Counter(target for _, target, _ in rows)
     load = [0] * FOLDS
     fold_of: dict[str, int] = {}
     for target, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -200,31 +247,108 @@ def target_folds(rows: Sequence[Row]) -> dict[str, int]:
     return fold_of
 
 
-def out_of_fold(
-    positives: Sequence[Row],
-    negatives: Sequence[Row],
-    real: Sequence[Real],
-    group: Callable[[Row], str],
-) -> Fold:
-    """Each row's verdict from thresholds fitted without its group. The real names are
-    folded by a hash of the name: the k-th group holds out the real names of fold
-    k mod FOLDS, and a real name counts as flagged if any fit that held it out flags it.
-    Also the thresholds of every fit (the top list is judged by all of them)."""
-    rows = [*positives, *negatives]
+HOSTS_GRID = (2, 3, 5, 8, 13, 21, 10**6)
+"""How many popular names a word must attach to to count as a filler (10**6: only the
+attacker words)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """What one fit chooses: the thresholds, the filler evidence (attacker words of the
+    training rows only) and the filler host minimum."""
+
+    thresholds: Scores
+    evidence: Evidence
+    min_hosts: int
+
+
+@dataclass(frozen=True)
+class Fitted:
+    model: Model
+    positives: list[Row]
+    negatives: list[Row]
+    real: list[Real]
+
+
+def fit_model(
+    raw: Raw,
+    train_pos: Callable[[int], bool],
+    train_neg: Callable[[int], bool],
+    train_real: Callable[[Real], bool],
+    popularity: bool,
+) -> Fitted:
+    """Learn the attacker words from the training positives, then for each host minimum
+    of HOSTS_GRID score every row and fit the thresholds on the training rows; keep the
+    minimum with the best training objective (ties: the larger minimum, fewer fillers).
+    Returns the model and every row scored by it."""
+    pairs = [(n, t) for i, (n, t, _) in enumerate(raw.positives) if train_pos(i)]
+    evidence = evidence_from(raw, pairs)
+    best: tuple[float, Fitted] | None = None
+    for least in sorted(HOSTS_GRID, reverse=True):
+        positives, negatives, real = score_rows(raw, evidence, least, popularity)
+        tp = [r for i, r in enumerate(positives) if train_pos(i)]
+        tn = [r for i, r in enumerate(negatives) if train_neg(i)]
+        tr = [r for r in real if train_real(r)]
+        thresholds = fit(tp, tn, tr)
+        per_target = Counter(r.target for r in tp)
+        weights = [1 / math.sqrt(per_target[r.target]) for r in tp]
+        gain = objective(thresholds, tp, weights, tn, tr)
+        if best is None or gain > best[0] + 1e-12:
+            model = Model(thresholds, evidence, least)
+            best = (gain, Fitted(model, positives, negatives, real))
+    assert best is not None
+    return best[1]
+
+
+def _always(_: object) -> bool:
+    return True
+
+
+def fit_all(raw: Raw, popularity: bool = True) -> Fitted:
+    """The model fitted on every row (what ships)."""
+    return fit_model(raw, _always, _always, _always, popularity)
+
+
+def hosts_text(models: Sequence[Model]) -> str:
+    """The host minimums chosen by these fits, e.g. ``none x5`` (none: attacker words
+    only, no word counts as a filler for its hosts alone)."""
+    counts = Counter(m.min_hosts for m in models)
+    return ", ".join(
+        f"{'none' if least >= 10**6 else least} x{n}" for least, n in sorted(counts.items())
+    )
+
+
+def out_of_fold(raw: Raw, group: Callable[[str, str, str], str], popularity: bool) -> Fold:
+    """Each row's verdict from a model fitted without its group (attacker words, host
+    minimum and thresholds all chosen on the other groups). The real names are folded
+    by a hash of the name: the k-th group holds out the real names of fold k mod FOLDS,
+    and a real name counts as flagged if any fit that held it out flags it. Also the
+    model of every fit (the top list is judged by all of them)."""
+    pos_group = [group(*r) for r in raw.positives]
+    neg_group = [group(*r) for r in raw.negatives]
     verdicts: dict[int, bool] = {}
     real_flagged: set[str] = set()
-    fitted: list[Scores] = []
-    for number, key in enumerate(sorted({group(r) for r in rows})):
-        train_pos = [r for r in positives if group(r) != key]
-        train_neg = [r for r in negatives if group(r) != key]
-        train_real = [r for r in real if r.fold != number % FOLDS]
-        thresholds = fit(train_pos, train_neg, train_real)
-        fitted.append(thresholds)
-        for index, row in enumerate(rows):
-            if group(row) == key:
+    fitted: list[Model] = []
+    first = len(raw.positives)
+    for number, key in enumerate(sorted({*pos_group, *neg_group})):
+        held = number % FOLDS
+        result = fit_model(
+            raw,
+            lambda i: pos_group[i] != key,  # noqa: B023 - used before the loop moves on
+            lambda i: neg_group[i] != key,  # noqa: B023
+            lambda r: r.fold != held,  # noqa: B023
+            popularity,
+        )
+        thresholds = result.model.thresholds
+        fitted.append(result.model)
+        for index, row in enumerate(result.positives):
+            if pos_group[index] == key:
                 verdicts[index] = flagged(row.scores, thresholds)
+        for index, row in enumerate(result.negatives):
+            if neg_group[index] == key:
+                verdicts[first + index] = flagged(row.scores, thresholds)
         real_flagged.update(
-            r.name for r in real if r.fold == number % FOLDS and flagged(r.scores, thresholds)
+            r.name for r in result.real if r.fold == held and flagged(r.scores, thresholds)
         )
     return Fold(verdicts, real_flagged, fitted)
 
@@ -232,11 +356,11 @@ def out_of_fold(
 @dataclass(frozen=True)
 class Fold:
     """Out-of-fold verdicts: positives and hard negatives by row index, the real names
-    flagged, and the thresholds of every fit."""
+    flagged, and the model of every fit."""
 
     verdicts: dict[int, bool]
     real_flagged: set[str]
-    fitted: list[Scores]
+    fitted: list[Model]
 
 
 @dataclass(frozen=True)
@@ -275,7 +399,7 @@ def table(
     negatives: Sequence[Row],
     real: Sequence[Real],
     columns: Mapping[str, Fold],
-    top_flagged: Callable[[Sequence[Scores]], int],
+    top_flagged: Callable[[Sequence[Model]], int],
     top_count: int,
 ) -> tuple[list[str], bool]:
     rows = [*positives, *negatives]
@@ -330,8 +454,8 @@ def goal_text(goal: Goal) -> str:
     return f">= {goal.minimum:g}"
 
 
-def top_list_flagged(thresholds_list: Sequence[Scores]) -> int:
-    """Top-15,000 names flagged by the full detector with any of these thresholds."""
+def top_list_flagged(models: Sequence[Model]) -> int:
+    """Top-15,000 names flagged by the full detector with any of these models."""
     sys.path.insert(0, str(ROOT / "src"))
     from chainward.typosquats.detect import Detector
 
@@ -339,24 +463,30 @@ def top_list_flagged(thresholds_list: Sequence[Scores]) -> int:
         line.split("\t")[-1].strip() for line in (DATA / "top15000.txt").read_text().splitlines()
     ]
     bad = set()
-    for thresholds in thresholds_list:
-        found = Detector(thresholds=thresholds)
+    for model in models:
+        found = Detector(
+            thresholds=model.thresholds,
+            filler_evidence=model.evidence,
+            filler_min_hosts=model.min_hosts,
+        )
         bad.update(n for n in names if found.check(n).flagged)
     return len(bad)
 
 
-def cross_validate(popularity: bool = True) -> tuple[list[str], bool, Scores, list[Row]]:
+def cross_validate(popularity: bool = True) -> tuple[list[str], bool, Model, list[Row]]:
     """The cross-validated table (markdown lines), whether every goal is met there, the
-    thresholds fitted on all rows, and the rows."""
-    positives, negatives, real = score_rows(popularity)
+    model fitted on all rows, and the rows scored by it."""
+    raw = load_raw()
+    fold_of = target_folds([*raw.positives, *raw.negatives])
+    by_target = out_of_fold(raw, lambda _n, t, _l: str(fold_of[t]), popularity)
+    by_technique = out_of_fold(raw, lambda _n, _t, label: label.split("+")[0], popularity)
+    every_row = fit_all(raw, popularity)
+    shipped = every_row.model
+    positives, negatives, real = every_row.positives, every_row.negatives, every_row.real
     rows = [*positives, *negatives]
-    fold_of = target_folds(rows)
-    by_target = out_of_fold(positives, negatives, real, lambda r: str(fold_of[r.target]))
-    by_technique = out_of_fold(positives, negatives, real, lambda r: r.label.split("+")[0])
-    shipped = fit(positives, negatives, real)
     in_sample = Fold(
-        {i: flagged(r.scores, shipped) for i, r in enumerate(rows)},
-        {r.name for r in real if flagged(r.scores, shipped)},
+        {i: flagged(r.scores, shipped.thresholds) for i, r in enumerate(rows)},
+        {r.name for r in real if flagged(r.scores, shipped.thresholds)},
         [shipped],
     )
     columns = {
@@ -366,6 +496,11 @@ def cross_validate(popularity: bool = True) -> tuple[list[str], bool, Scores, li
     }
     count = len((DATA / "top15000.txt").read_text().splitlines())
     lines, every = table(positives, negatives, real, columns, top_list_flagged, count)
+    lines.append(
+        "| filler host minimum chosen (per fit) | | "
+        + " | ".join(hosts_text(column.fitted) for column in columns.values())
+        + " |"
+    )
     # Only the two cross-validated columns count for the goals.
     cv_every = all(
         "MISS" not in line.split("|")[3] and "MISS" not in line.split("|")[4] for line in lines[2:]
@@ -374,8 +509,8 @@ def cross_validate(popularity: bool = True) -> tuple[list[str], bool, Scores, li
     return lines, cv_every, shipped, rows
 
 
-def write_thresholds(thresholds: Scores, lines: Sequence[str]) -> None:
-    body = "\n".join(f'    "{t}": {v:.2f},' for t, v in sorted(thresholds.items()))
+def write_thresholds(model: Model, lines: Sequence[str]) -> None:
+    body = "\n".join(f'    "{t}": {v:.2f},' for t, v in sorted(model.thresholds.items()))
     figures = "\n".join(lines)
     THRESHOLDS_MODULE.write_text(
         f'''"""The score at which each technique flags a name (generated: do not edit).
@@ -390,6 +525,9 @@ A technique not named here flags at ``detect.THRESHOLD``.
 """
 
 from __future__ import annotations
+
+FILLER_MIN_HOSTS = {model.min_hosts}
+"""A word attached to this many popular names is a combosquat filler (vocab.py)."""
 
 THRESHOLDS: dict[str, float] = {{
 {body}
@@ -414,12 +552,13 @@ def main() -> int:
     print()
     print(
         "thresholds fitted on all rows: "
-        + ", ".join(f"{t} {v:.2f}" for t, v in sorted(shipped.items()))
+        + ", ".join(f"{t} {v:.2f}" for t, v in sorted(shipped.thresholds.items()))
+        + f"; filler host minimum {shipped.min_hosts}"
     )
     print("every goal met in both cross-validated columns: " + ("yes" if every else "NO"))
     if args.show_misses:
         for row in rows:
-            hit = flagged(row.scores, shipped)
+            hit = flagged(row.scores, shipped.thresholds)
             if hit != row.positive:
                 kind = "miss" if row.positive else "false"
                 best = sorted(row.scores.items(), key=lambda kv: -kv[1])[:3]

@@ -18,7 +18,7 @@ import pytest
 from chainward.typosquats import vocab
 from chainward.typosquats.detect import THRESHOLD, Detector, popularity_discount
 from chainward.typosquats.index import normalize
-from chainward.typosquats.thresholds import THRESHOLDS
+from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
 from tests.conftest import DATA
 
 TS = DATA / "typosquats"
@@ -100,7 +100,7 @@ SHAPES = {
     "py-affix": ["python-numpy", "numpy-python", "pythonnumpy", "py3-requests", "pandas-python"],
     "version-suffix": ["numpy-2025", "requests-v2", "pandas-3"],
     "word-reorder": ["learn-scikit", "hub-huggingface", "lightning-pytorch"],
-    "combosquat": ["numpy-sdk", "pandas-client", "requests-api"],
+    "combosquat": ["numpy-sdk", "pandas-client", "torch-latest", "update-numpy"],
 }
 
 
@@ -218,16 +218,23 @@ def test_shipped_thresholds_are_the_cross_validated_fit() -> None:
         import typosquat_cv as cv
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    positives, negatives, real = cv.score_rows()
-    fitted = cv.fit(positives, negatives, real)
-    assert {k: v for k, v in fitted.items() if v != cv.START} == {
+    raw = cv.load_raw()
+    model = cv.fit_all(raw).model
+    assert {k: v for k, v in model.thresholds.items() if v != cv.START} == {
         k: v for k, v in THRESHOLDS.items() if v != cv.START
     }
-    folds = cv.target_folds([*positives, *negatives])
+    assert model.min_hosts == FILLER_MIN_HOSTS
+    # The attacker words it learned on all rows are the shipped ones.
+    shipped = vocab.load_filler_evidence()
+    assert {w for w, (_, a) in model.evidence.items() if a} == {
+        w for w, (_, a) in shipped.items() if a
+    }
+    folds = cv.target_folds([*raw.positives, *raw.negatives])
     assert len(set(folds.values())) == cv.FOLDS
+    positives = raw.positives
     for technique in ("combosquat", "py-affix"):
-        held = [r for r in positives if r.label.split("+")[0] != technique]
-        assert all(technique not in r.label.split("+")[:1] for r in held)
+        held = [r for r in positives if r[2].split("+")[0] != technique]
+        assert all(technique not in r[2].split("+")[:1] for r in held)
 
 
 def test_dependency_names_are_extracted_from_a_real_repository(tmp_path: Path) -> None:
@@ -252,3 +259,68 @@ def test_dependency_names_are_extracted_from_a_real_repository(tmp_path: Path) -
         sys.path.remove(str(ROOT / "scripts"))
     names = extract_dependency_names.names_of(repo)
     assert names == {"requests-toolbelt", "torch", "numpy", "pyyaml"}
+
+
+def test_filler_words_are_learned_from_composition_and_attacks() -> None:
+    """The combosquat fillers come from data: how words attach to popular names, and the
+    words look-alikes add to the popular name they contain (never a hand-written list)."""
+    popular = ["docker", "docker-client", "stripe", "stripe-client", "scikit-learn", "numpy"]
+    assert vocab.affix_hosts(popular)["client"] == 2
+    rows = [
+        ("numpy-latest", "numpy"),
+        ("numpy-proxy2", "numpy"),
+        ("scikit-learn-numpy", "numpy"),  # a popular name glued on: no attacker word
+        ("update-stripe", "stripe"),
+        ("stripe-latest", "stripe"),
+        ("reqeusts-latest", "requests"),  # the target is not inside: nothing learned
+    ]
+    attack = vocab.attack_words(rows, popular)
+    assert attack == {"latest": 2, "proxy": 1, "update": 1}
+    assert vocab.lemma("updated") == vocab.lemma("update") == vocab.lemma("updates")
+    assert vocab.lemma("proxies") == "proxy"
+    evidence = vocab.parse_fillers(vocab.render_fillers(vocab.affix_hosts(popular), attack))
+    assert vocab.fillers_from(evidence, 2) == {"client", "latest", "proxy", "update"}
+    assert vocab.fillers_from(evidence, 3) == {"latest", "proxy", "update"}
+
+
+def test_cross_validation_keeps_held_out_words_out_of_the_vocabulary() -> None:
+    """A fold's attacker words come from its training rows only: hold out every row of
+    'requests' and the words only its look-alikes use are not fillers there."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import typosquat_cv as cv
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    raw = cv.load_raw()
+    training = [(n, t) for n, t, _ in raw.positives if t != "requests"]
+    evidence = cv.evidence_from(raw, training)
+    attackers = {w for w, (_, a) in evidence.items() if a}
+    assert "latest" not in attackers and "beta" not in attackers  # requests-latest/-beta
+    assert "proxy" in attackers  # aiohttp-proxy2, a training row
+    held_out = Detector(filler_evidence=evidence, filler_min_hosts=10**6)
+    assert not held_out.check("requests-latest").flagged
+    assert Detector().check("requests-latest").flagged
+
+
+def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
+    """aiohttp-socks5 (a development row): fused digits are five times rarer after a
+    name of several words than after one word among popular names; the figures in the
+    detector are those of the shipped list."""
+    from chainward.typosquats.detect import _FUSED_VERSION_SHARE
+    from chainward.typosquats.index import _data_text, parse_top
+
+    names, _ = parse_top(_data_text("top-pypi.txt"))
+    popular = set(names)
+    shapes = {"one word": [0, 0], "several words": [0, 0]}
+    for name in names:
+        shape = shapes["several words" if "-" in name else "one word"]
+        shape[1] += 1
+        stem = name.rstrip("0123456789")
+        if stem != name and len(name) - len(stem) <= 2 and stem[-1:].isalpha():
+            shape[0] += stem in popular
+    assert {k: tuple(v) for k, v in shapes.items()} == _FUSED_VERSION_SHARE
+    verdict = Detector().check("aiohttp-socks5")
+    assert verdict.flagged and verdict.technique == "version-suffix"
+    assert verdict.target == "aiohttp-socks"
+    # One-word next-major forks stay unflagged (nose2-style names).
+    assert not Detector().check("httpx2").flagged

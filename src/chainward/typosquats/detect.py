@@ -58,8 +58,8 @@ from chainward.typosquats.index import (
 )
 from chainward.typosquats.index import _data_text as data_text
 from chainward.typosquats.index import _lines as data_lines
-from chainward.typosquats.thresholds import THRESHOLDS
-from chainward.typosquats.vocab import load_vocabulary
+from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
+from chainward.typosquats.vocab import fillers_from, lemma, load_filler_evidence, load_vocabulary
 
 THRESHOLD = 0.45
 """The threshold of a technique that :data:`THRESHOLDS` does not name."""
@@ -78,6 +78,9 @@ MAX_NAME_LENGTH = 200
 _VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _VERSION_SUFFIX = re.compile(r"^(?P<base>.+?)-?(?P<suffix>v?\d+(?:-\d+)*)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_FUSED_VERSION_SHARE = {"one word": (76, 6521), "several words": (19, 8464)}
+"""Popular names that are another popular name plus fused digits (1-2), and all popular
+names, by the shape of the name (one word or several): see _version_suffix."""
 
 _KEYBOARD_ROWS = ("1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -221,9 +224,9 @@ class ReferenceData:
     alias_names: list[str]
     hallucinated: dict[str, str]
     brands: frozenset[str]
-    squat_words: frozenset[str]
-    squat_deletions: frozenset[str]
-    """Long filler words with one letter deleted, to recognise misspelt fillers."""
+    filler_evidence: dict[str, tuple[int, int]]
+    """Candidate combosquat filler words: (popular names they attach to, targets attackers
+    added them to), learned (:mod:`chainward.typosquats.vocab`)."""
     brand_pattern: re.Pattern[str]
     """Finds any brand inside a name (one search instead of a loop per brand)."""
     vocabulary: dict[str, int]
@@ -248,7 +251,6 @@ def load_reference() -> ReferenceData:
     for line in data_lines(data_text("hallucinated.txt")):
         name, _, rest = line.partition("\t")
         hallucinated[normalize(name)] = rest.split("\t", 1)[0]
-    squat_words = frozenset(normalize(w) for w in data_lines(data_text("squat-words.txt")))
     brands = frozenset(normalize(b) for b in data_lines(data_text("brands.txt")))
     return ReferenceData(
         index=index,
@@ -263,12 +265,8 @@ def load_reference() -> ReferenceData:
             "|".join(sorted((re.escape(b) for b in brands if len(b) >= 3), key=len, reverse=True))
             or "(?!)"
         ),
-        squat_words=squat_words,
+        filler_evidence=load_filler_evidence(),
         vocabulary=load_vocabulary(),
-        squat_deletions=frozenset(
-            w[:i] + w[i + 1 :] for w in squat_words if len(w) >= 6 for i in range(len(w))
-        )
-        | frozenset(w for w in squat_words if len(w) >= 6),
     )
 
 
@@ -748,6 +746,8 @@ class Detector:
         reference: ReferenceData | None = None,
         thresholds: Mapping[str, float] | None = None,
         popularity: bool = True,
+        filler_evidence: Mapping[str, tuple[int, int]] | None = None,
+        filler_min_hosts: int | None = None,
     ) -> None:
         self.ref = reference or load_reference()
         self.thresholds: dict[str, float] = dict(THRESHOLDS if thresholds is None else thresholds)
@@ -780,8 +780,32 @@ class Detector:
         # forked batch workers share them).
         self._hosts = self._plugin_hosts()
         self._buckets = self._double_buckets()
+        evidence = self.ref.filler_evidence if filler_evidence is None else filler_evidence
+        least = FILLER_MIN_HOSTS if filler_min_hosts is None else filler_min_hosts
+        self.fillers = self._learned_fillers(evidence, least)
+        """Words that make a popular name look like an official variant (learned)."""
+        self._filler_deletions = frozenset(
+            w[:i] + w[i + 1 :] for w in self.fillers if len(w) >= 6 for i in range(len(w))
+        ) | frozenset(w for w in self.fillers if len(w) >= 6)
+        """Long filler words with one letter deleted, to recognise misspelt fillers."""
+        self._filler_lemmas = frozenset(lemma(w) for w in self.fillers if len(lemma(w)) >= 3)
+        """The base forms of the fillers (``updated`` is a filler when ``update`` is)."""
 
     # -- helpers --------------------------------------------------------------------
+
+    def _learned_fillers(
+        self, evidence: Mapping[str, tuple[int, int]], least: int
+    ) -> frozenset[str]:
+        """The filler words: used by attackers or attached to ``least`` popular names,
+        but not plugin namespaces (``pytest``, ``types``) nor names of the top 1,000
+        (two popular names glued together is judged by its own rule)."""
+        ranks = self.ref.ranks
+        number_of = self.ref.number_of
+        return frozenset(
+            w
+            for w in fillers_from(evidence, least)
+            if w not in self._hosts and not (w in number_of and ranks[number_of[w]] <= 1000)
+        )
 
     def _plugin_hosts(self) -> frozenset[str]:
         """First words that many trusted names share (``name-...``): plugin namespaces.
@@ -1324,6 +1348,13 @@ class Detector:
             # plus a version, 95 of 121 fuse one or two digits (boto3, psycopg2, smmap2)
             # and only 10 separate them (django-fsm-2): the rare form is the suspect one.
             score = 0.5 + (0.1 if popular[1] <= 200 else 0.0)
+        elif "-" in base:
+            # aiohttp-socks5: a digit fused to a name of several words. Of the popular
+            # names, 76 of 6,521 one-word names are another popular name plus fused
+            # digits, but only 19 of 8,464 names of several words (_FUSED_VERSION_SHARE,
+            # checked against the list by a test): five times rarer among legitimate
+            # names than the one-word form below.
+            score = 0.45 + (0.1 if suffix.startswith("v") else 0.0)
         else:
             # nose2, httpx2, elasticsearch5: next-major forks are common and name
             # themselves this way (a digit added to a top-20 name is a distance-1 typo).
@@ -1374,7 +1405,7 @@ class Detector:
                 if end - start == count:
                     continue
                 piece = "-".join(words[start:end])
-                if piece in self.ref.squat_words or piece in _AFFIX_WORDS:
+                if piece in _AFFIX_WORDS or self._is_filler(piece):
                     continue  # "update", "python": generic words, not targets
                 popular = self._popular(piece)
                 if popular is not None:
@@ -1383,7 +1414,7 @@ class Detector:
         if not spans and any(self._is_filler(w) for w in words):
             # A misspelt popular name beside a filler word (update-request).
             for position, word in enumerate(words):
-                if word in self.ref.squat_words or word in _AFFIX_WORDS:
+                if word in _AFFIX_WORDS or self._is_filler(word):
                     continue
                 typo = self._misspelt_popular(word)
                 if typo is not None:
@@ -1460,7 +1491,7 @@ class Detector:
                     rest = word[: -len(brand)]
                 else:
                     continue
-                if rest in ("ai", "gpt") or rest in self.ref.squat_words:
+                if rest in ("ai", "gpt") or rest in self.fillers:
                     found.append(
                         Candidate(
                             brand,
@@ -1506,14 +1537,16 @@ class Detector:
 
     def _is_filler(self, word: str) -> bool:
         """A squat filler word, also with digits after it or misspelt (upggrade)."""
-        words = self.ref.squat_words
+        words = self.fillers
         if word in words:
             return True
         stripped = word.rstrip("0123456789")
         if stripped and stripped != word and stripped in words:
             return True
+        if len(word) >= 4 and lemma(word) in self._filler_lemmas:
+            return True
         if len(word) >= 7:
-            near = self.ref.squat_deletions
+            near = self._filler_deletions
             if word in near or any(word[:i] + word[i + 1 :] in near for i in range(len(word))):
                 return True
         return False
