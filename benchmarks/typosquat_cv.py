@@ -546,7 +546,21 @@ def main() -> int:
         action="store_true",
         help="score without the popularity discount (names of the top list not trusted)",
     )
+    parser.add_argument(
+        "--double-top", type=int, help="try another distance-2 rank limit (not written)"
+    )
+    parser.add_argument(
+        "--double-min-len", type=int, help="try another distance-2 target length (not written)"
+    )
     args = parser.parse_args()
+    if args.double_top is not None or args.double_min_len is not None:
+        if args.write:
+            parser.error("--double-top/--double-min-len are experiments: change detect.py")
+        sys.path.insert(0, str(ROOT / "src"))
+        from chainward.typosquats import detect
+
+        detect.DOUBLE_TOP = args.double_top or detect.DOUBLE_TOP
+        detect.DOUBLE_MIN_LEN = args.double_min_len or detect.DOUBLE_MIN_LEN
     lines, every, shipped, rows = cross_validate(popularity=not args.no_popularity)
     print("\n".join(lines))
     print()

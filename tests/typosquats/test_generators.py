@@ -50,7 +50,10 @@ REAL_BY_TECHNIQUE = {
     "transposition": [("aiothtp", "aiohttp"), ("beatuifulsoup4", "beautifulsoup4")],
     "substitution-keyboard-adjacent": [("aoohttp", "aiohttp"), ("asyncii", "asyncio")],
     "insertion-keyboard-adjacent": [("asyncioi", "asyncio"), ("aiopbotocore", "aiobotocore")],
-    "edit-distance-2": [("aliababcloud-tea-openapi", "alibabacloud-tea-openapi")],
+    "edit-distance-2": [
+        ("aliababcloud-tea-openapi", "alibabacloud-tea-openapi"),
+        ("asyncci", "asyncio"),  # a 7-letter target (DOUBLE_MIN_LEN)
+    ],
     "py-affix": [
         ("python-flask", "flask"),
         ("python-openssl", "pyopenssl"),
