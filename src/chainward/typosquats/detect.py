@@ -79,6 +79,10 @@ under folds by target (0.889); ranks up to 3,000 or 5,000 change nothing on the
 development data (no evidence either way, so the rank stays). Targets of 7 letters are
 found by their first or last three letters (the index holds two-letter deletions for 8+
 letters only)."""
+GENERIC_TOP = 300
+"""A popular name plus words common in package names is scored as an official-looking
+variant only for targets ranked up to this (see _combos). Under cross-validation 1,000
+or 3,000 add two combosquat rows but flag a real dependency (onnxruntime-tools)."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
 _FUSED_AFFIXES = ("python3", "python2", "python", "py3", "py2", "py")
 """Longest first: ``python3requests`` is ``requests`` with ``python3``."""
@@ -1468,7 +1472,12 @@ class Detector:
             score = max(score, 0.5 if rank <= 1000 else 0.35)
             why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
         before = set(words[:start])
-        if specific and rank <= 300 and not host_first and not before.intersection(specific):
+        if (
+            specific
+            and rank <= GENERIC_TOP
+            and not host_first
+            and not before.intersection(specific)
+        ):
             # Words that many popular names use (client, sdk, async, test) make a name
             # look like an official variant; a word few use names something specific
             # (requests-toolbelt, numpy-stl), as plugins and integrations do. Only words
