@@ -83,6 +83,10 @@ GENERIC_TOP = 300
 """A popular name plus words common in package names is scored as an official-looking
 variant only for targets ranked up to this (see _combos). Under cross-validation 1,000
 or 3,000 add two combosquat rows but flag a real dependency (onnxruntime-tools)."""
+GLUE_TOP = 1000
+"""Two popular names glued together (selenium-matplotlib) score as a combosquat when the
+second is ranked up to this (the first, the target, up to 1,000). Under cross-validation
+3,000 or 15,000 find no more look-alikes and flag real dependencies (quart-trio)."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
 _FUSED_AFFIXES = ("python3", "python2", "python", "py3", "py2", "py")
 """Longest first: ``python3requests`` is ``requests`` with ``python3``."""
@@ -1462,7 +1466,7 @@ class Detector:
         why = "a plugin-like name"
         if other_popular and not host_first:
             second = other_popular[0]
-            if rank <= 1000 and second[3] <= 1000:
+            if rank <= 1000 and second[3] <= GLUE_TOP:
                 score = 0.6
                 why = f"two popular names glued together ({target!r} and {second[2]!r})"
         if fillers and not specific:
