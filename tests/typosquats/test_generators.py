@@ -266,7 +266,8 @@ def test_dependency_names_are_extracted_from_a_real_repository(tmp_path: Path) -
 
 def test_filler_words_are_learned_from_composition_and_attacks() -> None:
     """The combosquat fillers come from data: how words attach to popular names, and the
-    words look-alikes add to the popular name they contain (never a hand-written list)."""
+    words look-alikes add to the popular name they contain (the hand-written expert list
+    is a separate source: see the next test)."""
     popular = ["docker", "docker-client", "stripe", "stripe-client", "scikit-learn", "numpy"]
     assert vocab.affix_hosts(popular)["client"] == 2
     rows = [
@@ -300,9 +301,34 @@ def test_cross_validation_keeps_held_out_words_out_of_the_vocabulary() -> None:
     attackers = {w for w, (_, a) in evidence.items() if a}
     assert "latest" not in attackers and "beta" not in attackers  # requests-latest/-beta
     assert "proxy" in attackers  # aiohttp-proxy2, a training row
-    held_out = Detector(filler_evidence=evidence, filler_min_hosts=10**6)
+    held_out = Detector(filler_evidence=evidence, filler_min_hosts=10**6, expert_words=())
     assert not held_out.check("requests-latest").flagged
     assert Detector().check("requests-latest").flagged
+
+
+def test_expert_filler_words_are_a_second_documented_source() -> None:
+    """data/squat-words.txt (hand-curated attacker vocabulary, not fitted to the
+    development data) is added to the learned fillers; ``expert_words=()`` leaves the
+    learned ones only (the clean cross-validation). Expert words that are plugin
+    namespaces or top-1,000 names are not fillers, like learned ones."""
+    expert = vocab.load_expert_words()
+    header = (Path(vocab.__file__).parent / "data" / vocab.EXPERT_FILE).read_text(encoding="utf-8")
+    assert "public reports of attacker naming habits" in header
+    assert "not fitted to the development set" in header.replace("\n# ", " ").lower()
+    assert {"latest", "official", "stealer", "windows", "update"} <= expert
+    both, learned = Detector(), Detector(expert_words=())
+    assert learned.fillers < both.fillers
+    assert both.fillers - learned.fillers <= expert
+    assert {"pip", "google"} & both.fillers == set()  # top-1,000 names: own rule
+    for name in ("numpy-stealer", "requests-official", "torch-windows", "pandas-grabber"):
+        assert both.check(name).flagged, name
+        assert not learned.check(name).flagged, name
+    for name in ("requests-toolbelt", "torchvision", "rich-cli", "pytest-cov", "numpy-stl"):
+        assert not both.check(name).flagged, name
+    # A top-1,000 name that looks like an inflected filler (packaging ~ package) is
+    # still a target of its own.
+    for name in ("packaging-latest", "update-packaging"):
+        assert both.check(name).target == "packaging", name
 
 
 def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:

@@ -60,7 +60,13 @@ from chainward.typosquats.index import (
 from chainward.typosquats.index import _data_text as data_text
 from chainward.typosquats.index import _lines as data_lines
 from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
-from chainward.typosquats.vocab import fillers_from, lemma, load_filler_evidence, load_vocabulary
+from chainward.typosquats.vocab import (
+    fillers_from,
+    lemma,
+    load_expert_words,
+    load_filler_evidence,
+    load_vocabulary,
+)
 
 THRESHOLD = 0.45
 """The threshold of a technique that :data:`THRESHOLDS` does not name."""
@@ -245,6 +251,9 @@ class ReferenceData:
     filler_evidence: dict[str, tuple[int, int]]
     """Candidate combosquat filler words: (popular names they attach to, targets attackers
     added them to), learned (:mod:`chainward.typosquats.vocab`)."""
+    expert_words: frozenset[str]
+    """Combosquat filler words curated by hand from public reports of attacker naming
+    habits (``data/squat-words.txt``): the second source of fillers."""
     brand_pattern: re.Pattern[str]
     """Finds any brand inside a name (one search instead of a loop per brand)."""
     vocabulary: dict[str, int]
@@ -284,6 +293,7 @@ def load_reference() -> ReferenceData:
             or "(?!)"
         ),
         filler_evidence=load_filler_evidence(),
+        expert_words=load_expert_words(),
         vocabulary=load_vocabulary(),
     )
 
@@ -766,6 +776,7 @@ class Detector:
         popularity: bool = True,
         filler_evidence: Mapping[str, tuple[int, int]] | None = None,
         filler_min_hosts: int | None = None,
+        expert_words: Iterable[str] | None = None,
     ) -> None:
         self.ref = reference or load_reference()
         self.thresholds: dict[str, float] = dict(THRESHOLDS if thresholds is None else thresholds)
@@ -800,8 +811,10 @@ class Detector:
         self._buckets = self._double_buckets()
         evidence = self.ref.filler_evidence if filler_evidence is None else filler_evidence
         least = FILLER_MIN_HOSTS if filler_min_hosts is None else filler_min_hosts
-        self.fillers = self._learned_fillers(evidence, least)
-        """Words that make a popular name look like an official variant (learned)."""
+        expert = self.ref.expert_words if expert_words is None else frozenset(expert_words)
+        self.fillers = self._usable_fillers(fillers_from(evidence, least) | expert)
+        """Words that make a popular name look like an official variant: the learned
+        ones and the expert list (``expert_words=()``: learned only, as cross-validated)."""
         self._filler_deletions = frozenset(
             w[:i] + w[i + 1 :] for w in self.fillers if len(w) >= 6 for i in range(len(w))
         ) | frozenset(w for w in self.fillers if len(w) >= 6)
@@ -811,17 +824,15 @@ class Detector:
 
     # -- helpers --------------------------------------------------------------------
 
-    def _learned_fillers(
-        self, evidence: Mapping[str, tuple[int, int]], least: int
-    ) -> frozenset[str]:
-        """The filler words: used by attackers or attached to ``least`` popular names,
-        but not plugin namespaces (``pytest``, ``types``) nor names of the top 1,000
-        (two popular names glued together is judged by its own rule)."""
+    def _usable_fillers(self, words: Iterable[str]) -> frozenset[str]:
+        """The filler words (learned or expert) that are not plugin namespaces
+        (``pytest``, ``types``) nor names of the top 1,000 (two popular names glued
+        together is judged by its own rule)."""
         ranks = self.ref.ranks
         number_of = self.ref.number_of
         return frozenset(
             w
-            for w in fillers_from(evidence, least)
+            for w in words
             if w not in self._hosts and not (w in number_of and ranks[number_of[w]] <= 1000)
         )
 
@@ -1560,10 +1571,15 @@ class Detector:
         return min(1.0, math.log10(count) / 2)
 
     def _is_filler(self, word: str) -> bool:
-        """A squat filler word, also with digits after it or misspelt (upggrade)."""
+        """A squat filler word, also with digits after it or misspelt (upggrade); never a
+        name of the top 1,000 (``packaging`` is not the filler ``package`` inflected: a
+        target of its own, like the fillers :meth:`_usable_fillers` leaves out)."""
         words = self.fillers
         if word in words:
             return True
+        number = self.ref.number_of.get(word)
+        if number is not None and self.ref.ranks[number] <= 1000:
+            return False
         stripped = word.rstrip("0123456789")
         if stripped and stripped != word and stripped in words:
             return True

@@ -27,6 +27,14 @@ The filler words of combosquats (``requests-latest``, ``aiohttp-proxy2``,
 Which of them count as fillers (how many hosts a word needs) is chosen by
 ``benchmarks/typosquat_cv.py``, which learns the attacker words on the training folds
 only; the shipped file holds the counts learned from every row.
+
+A second, **expert** source sits next to the learned words: ``data/squat-words.txt``,
+curated by hand from public reports of how attackers name packages (words that make a
+fake look like an update, an official build or a helper: ``latest``, ``official``,
+``installer``, ``stealer``...). It is not fitted to the development data and not
+chosen by cross-validation, so it may overlap the development set; the detector uses
+the union of both sources, and ``typosquat_cv.py`` reports learned-only and
+learned+expert figures separately.
 """
 
 from __future__ import annotations
@@ -181,6 +189,18 @@ def parse_fillers(text: str) -> dict[str, tuple[int, int]]:
 def fillers_from(evidence: Mapping[str, tuple[int, int]], min_hosts: int) -> frozenset[str]:
     """The filler words: used by an attacker, or attached to ``min_hosts`` popular names."""
     return frozenset(w for w, (h, a) in evidence.items() if a > 0 or h >= min_hosts)
+
+
+EXPERT_FILE = "squat-words.txt"
+"""The hand-curated attacker vocabulary (always read from the package: not refreshed)."""
+
+
+def load_expert_words() -> frozenset[str]:
+    """The expert filler words (PEP 503 normalised)."""
+    from chainward.typosquats.index import _lines, normalize
+
+    text = (Path(__file__).parent / "data" / EXPERT_FILE).read_text(encoding="utf-8")
+    return frozenset(normalize(w) for w in _lines(text))
 
 
 def load_filler_evidence() -> dict[str, tuple[int, int]]:
