@@ -25,18 +25,20 @@ name), not individual names.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from chainward.typosquats.index import (
+    DEL2_MIN_LEN,
     DEL2_TOP,
     FAST_TOP,
     NS_CORE,
@@ -57,21 +59,52 @@ from chainward.typosquats.index import (
 )
 from chainward.typosquats.index import _data_text as data_text
 from chainward.typosquats.index import _lines as data_lines
+from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
+from chainward.typosquats.vocab import (
+    fillers_from,
+    lemma,
+    load_expert_words,
+    load_filler_evidence,
+    load_vocabulary,
+)
 
 THRESHOLD = 0.45
+"""The threshold of a technique that :data:`THRESHOLDS` does not name."""
 STRONG = 0.8
 """A distance-1 candidate this strong ends the search early."""
 FAST_EXIT = 0.6
 """A distance-1 look-alike of a top-1,000 name scoring this ends the search at once."""
 DOUBLE_TOP = DEL2_TOP
-"""Distance 2 is checked against the names of at least 8 letters ranked up to this."""
+"""Distance 2 is checked against the names of at least DOUBLE_MIN_LEN letters ranked up
+to this."""
+DOUBLE_MIN_LEN = DEL2_MIN_LEN - 1
+"""Chosen by cross-validation (``benchmarks/typosquat_cv.py --double-top N
+--double-min-len N``): 7 letters instead of 8 flags one more distance-2 row (asyncci)
+in every column and no more hard negatives, real or top names; 6 loses distance-2 rows
+under folds by target (0.889); ranks up to 3,000 or 5,000 change nothing on the
+development data (no evidence either way, so the rank stays). Targets of 7 letters are
+found by their first or last three letters (the index holds two-letter deletions for 8+
+letters only)."""
+GENERIC_TOP = 300
+"""A popular name plus words common in package names is scored as an official-looking
+variant only for targets ranked up to this (see _combos). Under cross-validation 1,000
+or 3,000 add two combosquat rows but flag a real dependency (onnxruntime-tools)."""
+GLUE_TOP = 1000
+"""Two popular names glued together (selenium-matplotlib) score as a combosquat when the
+second is ranked up to this (the first, the target, up to 1,000). Under cross-validation
+3,000 or 15,000 find no more look-alikes and flag real dependencies (quart-trio)."""
 _AFFIX_WORDS = frozenset({"py", "py2", "py3", "python", "python2", "python3"})
+_FUSED_AFFIXES = ("python3", "python2", "python", "py3", "py2", "py")
+"""Longest first: ``python3requests`` is ``requests`` with ``python3``."""
 MAX_NAME_LENGTH = 200
 """Longer names are rejected outright (PyPI's own limit is far below a megabyte)."""
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _VERSION_SUFFIX = re.compile(r"^(?P<base>.+?)-?(?P<suffix>v?\d+(?:-\d+)*)$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_FUSED_VERSION_SHARE = {"one word": (76, 6521), "several words": (19, 8464)}
+"""Popular names that are another popular name plus fused digits (1-2), and all popular
+names, by the shape of the name (one word or several): see _version_suffix."""
 
 _KEYBOARD_ROWS = ("1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -215,11 +248,16 @@ class ReferenceData:
     alias_names: list[str]
     hallucinated: dict[str, str]
     brands: frozenset[str]
-    squat_words: frozenset[str]
-    squat_deletions: frozenset[str]
-    """Long filler words with one letter deleted, to recognise misspelt fillers."""
+    filler_evidence: dict[str, tuple[int, int]]
+    """Candidate combosquat filler words: (popular names they attach to, targets attackers
+    added them to), learned (:mod:`chainward.typosquats.vocab`)."""
+    expert_words: frozenset[str]
+    """Combosquat filler words curated by hand from public reports of attacker naming
+    habits (``data/squat-words.txt``): the second source of fillers."""
     brand_pattern: re.Pattern[str]
     """Finds any brand inside a name (one search instead of a loop per brand)."""
+    vocabulary: dict[str, int]
+    """How many popular names use each word (:mod:`chainward.typosquats.vocab`)."""
 
 
 @lru_cache(maxsize=1)
@@ -240,7 +278,6 @@ def load_reference() -> ReferenceData:
     for line in data_lines(data_text("hallucinated.txt")):
         name, _, rest = line.partition("\t")
         hallucinated[normalize(name)] = rest.split("\t", 1)[0]
-    squat_words = frozenset(normalize(w) for w in data_lines(data_text("squat-words.txt")))
     brands = frozenset(normalize(b) for b in data_lines(data_text("brands.txt")))
     return ReferenceData(
         index=index,
@@ -255,11 +292,9 @@ def load_reference() -> ReferenceData:
             "|".join(sorted((re.escape(b) for b in brands if len(b) >= 3), key=len, reverse=True))
             or "(?!)"
         ),
-        squat_words=squat_words,
-        squat_deletions=frozenset(
-            w[:i] + w[i + 1 :] for w in squat_words if len(w) >= 6 for i in range(len(w))
-        )
-        | frozenset(w for w in squat_words if len(w) >= 6),
+        filler_evidence=load_filler_evidence(),
+        expert_words=load_expert_words(),
+        vocabulary=load_vocabulary(),
     )
 
 
@@ -648,7 +683,7 @@ def _describe_edit(edit: Edit, technique: str) -> str:
 
 def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> Candidate | None:
     """Score a distance-2 look-alike of a popular, long name."""
-    if len(target) < 8 or rank > DOUBLE_TOP or len(edits) != 2:
+    if len(target) < DOUBLE_MIN_LEN or rank > DOUBLE_TOP or len(edits) != 2:
         return None
     first, second = edits
     if not (first.new + first.old + second.new + second.old).isalpha():
@@ -682,11 +717,34 @@ def score_double_edit(name: str, target: str, rank: int, edits: list[Edit]) -> C
     return Candidate(target, rank, "edit-distance-2", round(score, 3), detail)
 
 
-def _strongest(found: list[Candidate]) -> Candidate:
-    """The best candidate: the highest score, then the most popular target."""
+def _strongest(found: list[Candidate], thresholds: Mapping[str, float]) -> Candidate:
+    """The best candidate: a flagged one first, then the highest score, then the most
+    popular target."""
     if len(found) == 1:
         return found[0]
-    return max(found, key=lambda c: (c.score, -c.rank))
+    return max(
+        found, key=lambda c: (c.score >= thresholds.get(c.technique, THRESHOLD), c.score, -c.rank)
+    )
+
+
+def popularity_discount(own_rank: int, target_rank: int) -> float:
+    """How much less a candidate scores when the name itself is popular (in the shipped
+    list, but not trusted with ``--trusted-top``), by the ratio of the two download ranks.
+
+    Downloads fall roughly as 1/rank, so ``own_rank / target_rank`` estimates how many
+    times fewer downloads the name has than its target. A look-alike lives off the
+    target's mistyped installs, a small fraction of its downloads; a name with a
+    thirtieth of its target's downloads or more is a project people choose. The
+    figures are a prior, fixed by this reasoning and not fitted: on the development
+    data every popular name is legitimate, so a fitted discount would grow without
+    bound (see benchmarks/typosquat_cv.py, which reports the rate without it too).
+    """
+    ratio = own_rank / max(target_rank, 1)
+    if ratio <= 30:
+        return 0.3
+    if ratio <= 300:
+        return 0.15
+    return 0.0
 
 
 # The highest score each technique can give (see the techniques below; a test checks
@@ -714,8 +772,17 @@ class Detector:
         trusted_top: int | None = None,
         allow: Iterable[str] = (),
         reference: ReferenceData | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        popularity: bool = True,
+        filler_evidence: Mapping[str, tuple[int, int]] | None = None,
+        filler_min_hosts: int | None = None,
+        expert_words: Iterable[str] | None = None,
     ) -> None:
         self.ref = reference or load_reference()
+        self.thresholds: dict[str, float] = dict(THRESHOLDS if thresholds is None else thresholds)
+        """The score at which each technique flags (:mod:`~chainward.typosquats.thresholds`)."""
+        self.popularity = popularity
+        """Discount candidates of a name that is itself popular (:func:`popularity_discount`)."""
         ranks = self.ref.ranks
         limit = trusted_top if trusted_top is not None else max(ranks, default=0)
         self.limit = limit
@@ -742,8 +809,32 @@ class Detector:
         # forked batch workers share them).
         self._hosts = self._plugin_hosts()
         self._buckets = self._double_buckets()
+        evidence = self.ref.filler_evidence if filler_evidence is None else filler_evidence
+        least = FILLER_MIN_HOSTS if filler_min_hosts is None else filler_min_hosts
+        expert = self.ref.expert_words if expert_words is None else frozenset(expert_words)
+        self.fillers = self._usable_fillers(fillers_from(evidence, least) | expert)
+        """Words that make a popular name look like an official variant: the learned
+        ones and the expert list (``expert_words=()``: learned only, as cross-validated)."""
+        self._filler_deletions = frozenset(
+            w[:i] + w[i + 1 :] for w in self.fillers if len(w) >= 6 for i in range(len(w))
+        ) | frozenset(w for w in self.fillers if len(w) >= 6)
+        """Long filler words with one letter deleted, to recognise misspelt fillers."""
+        self._filler_lemmas = frozenset(lemma(w) for w in self.fillers if len(lemma(w)) >= 3)
+        """The base forms of the fillers (``updated`` is a filler when ``update`` is)."""
 
     # -- helpers --------------------------------------------------------------------
+
+    def _usable_fillers(self, words: Iterable[str]) -> frozenset[str]:
+        """The filler words (learned or expert) that are not plugin namespaces
+        (``pytest``, ``types``) nor names of the top 1,000 (two popular names glued
+        together is judged by its own rule)."""
+        ranks = self.ref.ranks
+        number_of = self.ref.number_of
+        return frozenset(
+            w
+            for w in words
+            if w not in self._hosts and not (w in number_of and ranks[number_of[w]] <= 1000)
+        )
 
     def _plugin_hosts(self) -> frozenset[str]:
         """First words that many trusted names share (``name-...``): plugin namespaces.
@@ -892,11 +983,50 @@ class Detector:
         if best is None:
             return Verdict(raw, name, False)
         target, rank, technique, score, detail = best
+        own = self.ref.number_of.get(name) if self.popularity else None
+        if own is not None:
+            discount = popularity_discount(self.ref.ranks[own], rank)
+            if discount:
+                score = round(score - discount, 3)
+                detail += f" (score lowered by {discount}: {name!r} is itself popular)"
         if not 0.0 <= score <= 0.99:
             score = max(0.0, min(score, 0.99))
-        if score < THRESHOLD:
+        if score < self.thresholds.get(technique, THRESHOLD):
             return Verdict(raw, name, False, target, rank, technique, score, detail)
         return Verdict(raw, name, True, target, rank or None, technique, score, detail)
+
+    def _flags(self, candidate: Candidate) -> bool:
+        return candidate.score >= self.thresholds.get(candidate.technique, THRESHOLD)
+
+    def all_candidates(self, name: str) -> list[Candidate]:
+        """Every candidate of every technique for a normalised name, with no early exit
+        (slower than :meth:`check`; for evaluation and threshold fitting). A name is
+        flagged by :meth:`check` when one of these reaches its technique's threshold
+        (a test checks that both agree), after the popularity discount."""
+        if name in self.allow or name in self.trusted:
+            return []
+        found: list[Candidate] = []
+        self._alias_exact(name, found)
+        self._related = None
+        singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
+        self._fast_edit_distance_one(name, singles, found)
+        self._edit_distance_one(name, singles, found)
+        self._fold(name, found)
+        self._affixes(name, found)
+        self._version_suffix(name, found)
+        self._word_order(name, found)
+        self._combos(name, found)
+        self._brands(name, found)
+        if len(name) >= 6:
+            self._edit_distance_two(name, found)
+        own = self.ref.number_of.get(name) if self.popularity else None
+        if own is None:
+            return found
+        own_rank = self.ref.ranks[own]
+        return [
+            c._replace(score=round(c.score - popularity_discount(own_rank, c.rank), 3))
+            for c in found
+        ]
 
     def _best_candidate(self, name: str) -> Candidate | None:
         found: list[Candidate] = []
@@ -908,17 +1038,18 @@ class Detector:
         else:  # a popular name that is not trusted here: its look-ups are precomputed
             self._related = self.ref.index.related(own)
             singles = []
+        thresholds = self.thresholds
         if self._fast_edit_distance_one(name, singles, found):
-            return _strongest(found)
+            return _strongest(found, thresholds)
         self._edit_distance_one(name, singles, found)
         if any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
             # change the outcome, only cost time.
-            return _strongest(found)
+            return _strongest(found, thresholds)
         self._fold(name, found)
         # Each remaining technique scores at most its ceiling: one whose ceiling is below
-        # the best score so far cannot change the outcome, and is skipped.
-        top = max([c.score for c in found], default=0.0)
+        # the best flagged score so far cannot change the outcome, and is skipped.
+        top = max([c.score for c in found if self._flags(c)], default=0.0)
         if top <= _CEILING_AFFIX:
             self._affixes(name, found)
         if top <= _CEILING_VERSION:
@@ -929,11 +1060,11 @@ class Detector:
             self._combos(name, found)
         if top <= _CEILING_BRAND:
             self._brands(name, found)
-        if not any(c.score >= THRESHOLD for c in found) and len(name) >= 6:
+        if len(name) >= 6 and not any(self._flags(c) for c in found):
             self._edit_distance_two(name, found)
         if not found:
             return None
-        return _strongest(found)
+        return _strongest(found, thresholds)
 
     def _alias_exact(self, name: str, found: list[Candidate]) -> None:
         canonical = self.ref.aliases.get(name)
@@ -1076,11 +1207,11 @@ class Detector:
         for number in self._candidates:
             if number < self.count:
                 target = names[number]
-                if len(target) < 8 or ranks[number] > DOUBLE_TOP:
+                if len(target) < DOUBLE_MIN_LEN or ranks[number] > DOUBLE_TOP:
                     continue
             else:
                 found = self._target(number)
-                if found is None or found[1] > DOUBLE_TOP or len(found[0]) < 8:
+                if found is None or found[1] > DOUBLE_TOP or len(found[0]) < DOUBLE_MIN_LEN:
                     continue
                 target = found[0]
             if short_distance(raw, target.encode()) == 2:
@@ -1099,8 +1230,9 @@ class Detector:
         tails: _Buckets = {}
         names = self.ref.names
         top = min(self.count, bisect_right(self.ref.ranks, DOUBLE_TOP))
-        targets = [(number, names[number]) for number in range(top) if len(names[number]) >= 8]
-        targets += [(n, a) for a, n in self._alias_numbers.items() if len(a) >= 8]
+        least = DOUBLE_MIN_LEN
+        targets = [(number, names[number]) for number in range(top) if len(names[number]) >= least]
+        targets += [(n, a) for a, n in self._alias_numbers.items() if len(a) >= least]
         for number, target in targets:
             entry = (number, target.encode())
             head, tail, size = target[:3], target[-3:], len(target)
@@ -1169,14 +1301,15 @@ class Detector:
             long_affix = core is not None and "python" in name.replace(core, "", 1)
             if core is None:
                 # The name drops an affix the popular name has (slugify/python-slugify):
-                # the bare word is usually its own project.
-                score = 0.3
+                # the bare word is often its own project.
+                score = 0.35 + _rank_bonus(rank)
             elif tcore == tname:
-                # The name adds an affix to a popular name (python-flask).
-                score = (0.6 if long_affix else 0.35) + (0.1 if rank <= 500 else -0.15)
+                # The name adds an affix to a popular name (python-flask, py-binance).
+                score = (0.55 if long_affix else 0.4) + _rank_bonus(rank)
             else:
-                # Both have affixes, different ones (python3-dateutil/python-dateutil).
-                score = 0.55 + (0.1 if rank <= 500 else -0.15)
+                # Both have affixes, different ones or on the other side
+                # (python3-dateutil/python-dateutil, nmap-python/python-nmap).
+                score = 0.55 + _rank_bonus(rank)
             found.append(
                 Candidate(
                     canonical,
@@ -1191,7 +1324,7 @@ class Detector:
             for fused in ("py" + core, core + "py"):
                 popular = self._popular(fused)
                 if popular is not None:
-                    score = 0.55 + (0.1 if popular[1] <= 500 else -0.15)
+                    score = 0.55 + _rank_bonus(popular[1])
                     found.append(
                         Candidate(
                             popular[0],
@@ -1201,30 +1334,36 @@ class Detector:
                             f"{popular[0]!r} with its 'py' spelled out differently",
                         )
                     )
-        # Fused affixes: pyX / Xpy against a popular X, and pyX against a popular python-X.
-        for stem in (
-            name[2:] if name.startswith("py") else "",
-            name[:-2] if name.endswith("py") else "",
-        ):
-            if len(stem) < 4:
+        # Fused affixes: pyX, pythonX, Xpy, Xpython3 ... against a popular X.
+        for affix in _FUSED_AFFIXES:
+            if name.startswith(affix):
+                stem = name[len(affix) :]
+            elif name.endswith(affix):
+                stem = name[: -len(affix)]
+            else:
+                continue
+            if len(stem) < 4 or stem[0] == "-" or stem[-1] == "-":
                 continue
             popular = self._popular(stem)
             if popular is not None:
+                score = (0.5 if len(affix) > 3 else 0.4) + _rank_bonus(popular[1])
                 found.append(
                     Candidate(
                         popular[0],
                         popular[1],
                         "py-affix",
-                        0.3,
-                        f"{popular[0]!r} with 'py' attached",
+                        round(score, 3),
+                        f"{popular[0]!r} with {affix!r} attached",
                     )
                 )
+                break
 
     def _version_suffix(self, name: str, found: list[Candidate]) -> None:
         match = _VERSION_SUFFIX.match(name)
         if match is None:
             return
         base = match.group("base").rstrip("-")
+        separated = name[len(base)] == "-"
         suffix = match.group("suffix")
         popular = self._popular(base)
         if popular is None:
@@ -1233,10 +1372,23 @@ class Detector:
         if _YEAR.match(digits):
             score = 0.75  # requests-2022, rsa2026: a year is never a real fork's name
         elif len(digits) >= 3:
-            score = 0.55
+            score = 0.55  # numpy-123
+        elif separated:
+            # requests-2, requests-v2: of the popular names that are another popular name
+            # plus a version, 95 of 121 fuse one or two digits (boto3, psycopg2, smmap2)
+            # and only 10 separate them (django-fsm-2): the rare form is the suspect one.
+            score = 0.5 + (0.1 if popular[1] <= 200 else 0.0)
+        elif "-" in base:
+            # aiohttp-socks5: a digit fused to a name of several words. Of the popular
+            # names, 76 of 6,521 one-word names are another popular name plus fused
+            # digits, but only 19 of 8,464 names of several words (_FUSED_VERSION_SHARE,
+            # checked against the list by a test): five times rarer among legitimate
+            # names than the one-word form below.
+            score = 0.45 + (0.1 if suffix.startswith("v") else 0.0)
         else:
-            score = 0.3  # nose2, smmap2, elasticsearch5: next-major forks are common
-        score += 0.1 if popular[1] <= 200 else 0.0
+            # nose2, httpx2, elasticsearch5: next-major forks are common and name
+            # themselves this way (a digit added to a top-20 name is a distance-1 typo).
+            score = 0.3 + (0.1 if suffix.startswith("v") else 0.0)
         found.append(
             Candidate(
                 popular[0],
@@ -1261,7 +1413,7 @@ class Detector:
             tname, rank, canonical = target
             if tname == name or word_key(tname) != key:
                 continue
-            score = 0.6 if rank <= 1000 else 0.35
+            score = 0.6 if rank <= 1000 else 0.5
             found.append(
                 Candidate(
                     canonical,
@@ -1283,7 +1435,7 @@ class Detector:
                 if end - start == count:
                     continue
                 piece = "-".join(words[start:end])
-                if piece in self.ref.squat_words or piece in _AFFIX_WORDS:
+                if piece in _AFFIX_WORDS or self._is_filler(piece):
                     continue  # "update", "python": generic words, not targets
                 popular = self._popular(piece)
                 if popular is not None:
@@ -1292,7 +1444,7 @@ class Detector:
         if not spans and any(self._is_filler(w) for w in words):
             # A misspelt popular name beside a filler word (update-request).
             for position, word in enumerate(words):
-                if word in self.ref.squat_words or word in _AFFIX_WORDS:
+                if word in _AFFIX_WORDS or self._is_filler(word):
                     continue
                 typo = self._misspelt_popular(word)
                 if typo is not None:
@@ -1325,7 +1477,7 @@ class Detector:
         why = "a plugin-like name"
         if other_popular and not host_first:
             second = other_popular[0]
-            if rank <= 1000 and second[3] <= 1000:
+            if rank <= 1000 and second[3] <= GLUE_TOP:
                 score = 0.6
                 why = f"two popular names glued together ({target!r} and {second[2]!r})"
         if fillers and not specific:
@@ -1334,6 +1486,26 @@ class Detector:
         elif fillers and len(fillers) >= len(specific):
             score = max(score, 0.5 if rank <= 1000 else 0.35)
             why = f"{target!r} plus filler word(s) {', '.join(repr(w) for w in fillers)}"
+        before = set(words[:start])
+        if (
+            specific
+            and rank <= GENERIC_TOP
+            and not host_first
+            and not before.intersection(specific)
+        ):
+            # Words that many popular names use (client, sdk, async, test) make a name
+            # look like an official variant; a word few use names something specific
+            # (requests-toolbelt, numpy-stl), as plugins and integrations do. Only words
+            # after the popular name: a word before it is a namespace (jaraco-packaging,
+            # quart-trio), the way plugins are named. Only after the 300 most popular
+            # names, the targets of the mass campaigns: below them a name plus a common
+            # word is as often the project's own companion (onnxruntime-tools).
+            common = min(self._commonness(w) for w in specific)
+            generic = 0.25 + 0.4 * common + (0.05 if rank <= 100 else 0.0)
+            if generic > score:
+                score = round(generic, 3)
+                listed = ", ".join(repr(w) for w in specific)
+                why = f"{target!r} plus word(s) common in package names ({listed})"
         if misspelt:
             why += " (the popular name misspelt)"
         found.append(Candidate(target, rank, "combosquat", score, why))
@@ -1354,7 +1526,7 @@ class Detector:
                     rest = word[: -len(brand)]
                 else:
                     continue
-                if rest in ("ai", "gpt") or rest in self.ref.squat_words:
+                if rest in ("ai", "gpt") or rest in self.fillers:
                     found.append(
                         Candidate(
                             brand,
@@ -1389,16 +1561,32 @@ class Detector:
                 best = (target[2], target[1])
         return best
 
+    def _commonness(self, word: str) -> float:
+        """How common a word is in popular names, from 0 (in fewer than 3) to 1 (in 100
+        or more), on a log scale; a trailing number is ignored (socks5 is socks)."""
+        vocabulary = self.ref.vocabulary
+        count = vocabulary.get(word) or vocabulary.get(word.rstrip("0123456789"), 0)
+        if count < 3:
+            return 0.0
+        return min(1.0, math.log10(count) / 2)
+
     def _is_filler(self, word: str) -> bool:
-        """A squat filler word, also with digits after it or misspelt (upggrade)."""
-        words = self.ref.squat_words
+        """A squat filler word, also with digits after it or misspelt (upggrade); never a
+        name of the top 1,000 (``packaging`` is not the filler ``package`` inflected: a
+        target of its own, like the fillers :meth:`_usable_fillers` leaves out)."""
+        words = self.fillers
         if word in words:
             return True
+        number = self.ref.number_of.get(word)
+        if number is not None and self.ref.ranks[number] <= 1000:
+            return False
         stripped = word.rstrip("0123456789")
         if stripped and stripped != word and stripped in words:
             return True
+        if len(word) >= 4 and lemma(word) in self._filler_lemmas:
+            return True
         if len(word) >= 7:
-            near = self.ref.squat_deletions
+            near = self._filler_deletions
             if word in near or any(word[:i] + word[i + 1 :] in near for i in range(len(word))):
                 return True
         return False

@@ -43,7 +43,6 @@ DATA_FILES = (
     "aliases.txt",
     "hallucinated.txt",
     "brands.txt",
-    "squat-words.txt",
     "hf-orgs.txt",
     "images.txt",
 )
@@ -158,7 +157,6 @@ class RawData:
     aliases: list[Alias]
     hallucinated: dict[str, str]
     brands: list[str]
-    squat_words: list[str]
     hf_orgs: list[str]
     images: list[str]
     sources: dict[str, object] = field(default_factory=dict)
@@ -240,7 +238,6 @@ def load_raw() -> RawData:
         aliases=aliases,
         hallucinated=hallucinated,
         brands=[normalize(b) for b in _lines(_data_text("brands.txt"))],
-        squat_words=sorted({normalize(w) for w in _lines(_data_text("squat-words.txt"))}),
         hf_orgs=list(_lines(_data_text("hf-orgs.txt"))),
         images=list(_lines(_data_text("images.txt"))),
     )

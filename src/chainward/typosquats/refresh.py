@@ -188,6 +188,15 @@ def refresh(kind: str, source: str, *, target_dir: Path | None = None, offline: 
     os.environ[DATA_ENV] = str(folder)
     try:
         index = build_index_bytes()
+        from chainward.typosquats.vocab import (
+            FILLER_FILE,
+            VOCABULARY_FILE,
+            build_text,
+            refreshed_fillers_text,
+        )
+
+        vocabulary = build_text()  # learned from the popular list, like the index
+        fillers = refreshed_fillers_text()  # hosts from the new list, attacker words kept
     except Exception:
         if old is not None:
             write_atomic(path, old)
@@ -198,6 +207,8 @@ def refresh(kind: str, source: str, *, target_dir: Path | None = None, offline: 
         else:
             os.environ[DATA_ENV] = previous
     write_atomic(folder / INDEX_FILE, index)
+    write_atomic(folder / VOCABULARY_FILE, vocabulary)
+    write_atomic(folder / FILLER_FILE, fillers)
     sources_path = folder / SOURCES_FILE
     try:
         sources = json.loads(sources_path.read_text("utf-8")) if sources_path.exists() else {}
