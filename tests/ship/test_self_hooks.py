@@ -4,6 +4,7 @@ pass on this repository under the policy in pyproject.toml (a real pre-commit ru
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,11 +35,17 @@ def test_local_hooks_are_the_manifests() -> None:
         for h in manifest.values()
         if "pre-commit" in h["stages"] and not h.get("additional_dependencies")
     }
-    assert offline <= {h["id"] for h in local}
+    assert offline == {h["id"] for h in local}
     for hook in local:
         assert hook["language"] == "unsupported"
         for key in SAME:
             assert hook.get(key) == manifest[str(hook["id"])].get(key), (hook["id"], key)
+    # And the file is exactly what scripts/gen_self_hooks.py writes.
+    proc = subprocess.run(
+        (sys.executable, str(REPO_ROOT / "scripts" / "gen_self_hooks.py"), "--check"),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
 
 
 @pytest.mark.slow

@@ -86,9 +86,15 @@ def test_job_summary(act_run: ActRun) -> None:
         (summary,) = act_run.commands(job, "summary", step)
         text = summary["content"]
         assert text.startswith("## chainward\n")
-        assert "| check | severity | findings |" in text
-        assert f"| [`unpinned-action`]({DOCS}/unpinned-action.md) | high | 1 |" in text
-        assert f"| [`unsigned-commit`]({DOCS}/unsigned-commit.md) | high | 1 |" in text
+        # One row per cause (issue 15): the subject, the check, the severity, where.
+        assert "| cause | check | severity | where |" in text
+        rows = [line for line in text.splitlines() if line.startswith("| `")]
+        action = f"| [`unpinned-action`]({DOCS}/unpinned-action.md) | high |"
+        unsigned = f"| [`unsigned-commit`]({DOCS}/unsigned-commit.md) | high |"
+        assert [r for r in rows if action in r] == [
+            f"| `actions/checkout@v4` {action} `.github/workflows/train.yml:8` |"
+        ]
+        assert len([r for r in rows if unsigned in r]) == 1
         note = f"Commit signatures verified for `{act_run.base[:12]}..{act_run.head[:12]}`."
         assert note in text
     (clean,) = act_run.commands("verify", "summary", "clean")
