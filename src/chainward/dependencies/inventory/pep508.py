@@ -157,6 +157,13 @@ def parse_requirement(
         req = Requirement(parse_text)
     except InvalidRequirement as exc:
         raise RequirementError(str(exc).splitlines()[0]) from None
+    except RecursionError:
+        # packaging before 26 parses markers recursively: thousands of nested parentheses
+        # exhaust the stack instead of raising InvalidRequirement.
+        raise RequirementError("marker nested too deeply to parse") from None
+    except ValueError as exc:
+        # packaging before 26 lets int() fail on a version of thousands of digits.
+        raise RequirementError(f"cannot be parsed: {exc}") from None
     marker = str(req.marker) if req.marker is not None else None
     if req.url:
         url_hash = url_hashes(req.url)
@@ -216,6 +223,8 @@ def _direct(
             parsed = Requirement(f"x; {marker_text.strip()}")
         except InvalidRequirement as exc:
             raise RequirementError(str(exc).splitlines()[0]) from None
+        except RecursionError:
+            raise RequirementError("marker nested too deeply to parse") from None
         marker = str(parsed.marker) if parsed.marker is not None else None
     if not url:
         raise RequirementError("empty URL")
