@@ -110,19 +110,23 @@ def default_cache_dir() -> Path:
     return Path(base) / "chainward" / "pypi"
 
 
-def fetch_json(url: str, timeout: float) -> Any:
-    """GET a JSON document with a timeout and a size bound; NetworkError on failure."""
+def fetch(url: str, timeout: float, accept: str = "application/json") -> bytes:
+    """GET ``url`` (https only) with a timeout and a size bound; NetworkError on failure.
+
+    The one HTTP GET of the dependencies domain (project JSON, simple API pages, PEP 740
+    provenance): ProjectNotFound on 404.
+    """
     import urllib.error
     import urllib.request
 
     if not url.startswith("https://"):
         raise NetworkError(f"refusing a non-HTTPS URL: {url}")
     request = urllib.request.Request(  # noqa: S310 - https only, checked above
-        url, headers={"Accept": "application/json", "User-Agent": "chainward"}
+        url, headers={"Accept": accept, "User-Agent": "chainward"}
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            data = response.read(MAX_RESPONSE_BYTES + 1)
+            data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise ProjectNotFound(f"{url}: not found (HTTP 404)") from None
@@ -132,6 +136,12 @@ def fetch_json(url: str, timeout: float) -> Any:
         raise NetworkError(f"{url}: {reason}") from None
     if len(data) > MAX_RESPONSE_BYTES:
         raise NetworkError(f"{url}: response larger than {MAX_RESPONSE_BYTES} bytes")
+    return data
+
+
+def fetch_json(url: str, timeout: float) -> Any:
+    """GET a JSON document with a timeout and a size bound; NetworkError on failure."""
+    data = fetch(url, timeout)
     try:
         return loads_json(data)
     except ValueError as exc:

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.index import MAX_RESPONSE_BYTES, ProjectNotFound, default_cache_dir
+from chainward.dependencies.index import MAX_RESPONSE_BYTES, default_cache_dir, fetch
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 PYPI_INTEGRITY = "https://pypi.org/integrity"
@@ -135,31 +135,6 @@ def parse_simple(payload: Any) -> SimpleProject:
             )
         )
     return SimpleProject(str(payload.get("name", "")), tuple(files))
-
-
-def fetch(url: str, timeout: float, accept: str) -> bytes:
-    """GET ``url`` (https only) with a timeout and a size bound; NetworkError on failure."""
-    import urllib.error
-    import urllib.request
-
-    if not url.startswith("https://"):
-        raise NetworkError(f"refusing a non-HTTPS URL: {url}")
-    request = urllib.request.Request(  # noqa: S310 - https only, checked above
-        url, headers={"Accept": accept, "User-Agent": "chainward"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise ProjectNotFound(f"{url}: not found (HTTP 404)") from None
-        raise NetworkError(f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NetworkError(f"{url}: {reason}") from None
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise NetworkError(f"{url}: response larger than {MAX_RESPONSE_BYTES} bytes")
-    return data
 
 
 def url_key(url: str) -> str:

@@ -32,6 +32,7 @@ from chainward.dependencies.cooldown import (
     describe_age,
     normalize_version,
 )
+from chainward.dependencies.index import fetch
 from chainward.dependencies.inventory.model import Dependency, Inventory
 from chainward.dependencies.publishers import (
     FileAttestations,
@@ -50,7 +51,6 @@ from chainward.dependencies.simple import (
     SimpleClient,
     SimpleFile,
     cache_dir_from,
-    fetch,
     parse_upload_time,
 )
 from chainward.dependencies.trust_meta import (
