@@ -148,6 +148,18 @@ def fetch_json(url: str, timeout: float) -> Any:
         raise NetworkError(f"{url}: not JSON ({exc})") from None
 
 
+def read_cache(path: Path, ttl: float, *, fresh_only: bool) -> bytes | None:
+    """A cached response (bounded), or None when it is missing, unreadable or, with
+    ``fresh_only``, older than ``ttl`` seconds. Shared by every on-disk index cache."""
+    try:
+        if fresh_only and time.time() - path.stat().st_mtime > ttl:
+            return None
+        with path.open("rb") as handle:
+            return handle.read(MAX_RESPONSE_BYTES + 1)
+    except OSError:
+        return None
+
+
 class PyPIClient:
     """Project look-ups with an on-disk cache; one request per project per run."""
 
@@ -171,14 +183,12 @@ class PyPIClient:
         return self.cache_dir / f"{name}.json"
 
     def _cached(self, name: str, *, fresh_only: bool) -> Project | None:
-        path = self._cache_path(name)
+        data = read_cache(self._cache_path(name), self.ttl, fresh_only=fresh_only)
+        if data is None:
+            return None
         try:
-            if fresh_only and time.time() - path.stat().st_mtime > self.ttl:
-                return None
-            with path.open("rb") as handle:
-                data = handle.read(MAX_RESPONSE_BYTES + 1)
             return parse_project(loads_json(data))
-        except (OSError, ValueError):
+        except ValueError:
             return None
 
     def project(self, name: str, version: str | None = None) -> Project:

@@ -15,7 +15,6 @@ reads only the cache and opens no socket. Failures raise :class:`NetworkError`.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,7 +26,7 @@ from packaging.utils import canonicalize_name
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.index import MAX_RESPONSE_BYTES, default_cache_dir, fetch
+from chainward.dependencies.index import default_cache_dir, fetch, read_cache
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 PYPI_INTEGRITY = "https://pypi.org/integrity"
@@ -165,15 +164,6 @@ class SimpleClient:
         self.integrity_url = integrity_url.rstrip("/")
         self._memory: dict[str, SimpleProject] = {}
 
-    def _read_cache(self, path: Path, *, fresh_only: bool) -> bytes | None:
-        try:
-            if fresh_only and time.time() - path.stat().st_mtime > self.ttl:
-                return None
-            with path.open("rb") as handle:
-                return handle.read(MAX_RESPONSE_BYTES + 1)
-        except OSError:
-            return None
-
     def _write_cache(self, path: Path, data: bytes) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +177,7 @@ class SimpleClient:
         if key in self._memory:
             return self._memory[key]
         path = self.cache_dir / "simple" / f"{key}.json"
-        data = self._read_cache(path, fresh_only=not self.offline)
+        data = read_cache(path, self.ttl, fresh_only=not self.offline)
         if data is None:
             if self.offline:
                 raise NetworkError(f"--offline, and the index's answer for {key} is not cached")
@@ -210,7 +200,7 @@ class SimpleClient:
     def provenance(self, url: str) -> bytes:
         """The raw Provenance object at ``url`` (cached for good: it never changes)."""
         path = self.cache_dir / "provenance" / url_key(url)
-        data = self._read_cache(path, fresh_only=False)
+        data = read_cache(path, self.ttl, fresh_only=False)
         if data is not None:
             return data
         if self.offline:
