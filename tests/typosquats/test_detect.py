@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -19,19 +18,7 @@ from chainward.typosquats.detect import (
     single_edit,
 )
 from chainward.typosquats.index import normalize
-from tests.conftest import DATA
-
-TS = DATA / "typosquats"
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with (TS / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
-@pytest.fixture(scope="module")
-def full() -> Detector:
-    return Detector()
+from tests.typosquats.conftest import TS, dev_rows
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +82,12 @@ def test_legitimate_near_neighbours_are_not_flagged(top5000: Detector, name: str
 
 
 def test_dev_positives_recall_and_negatives_rate(full: Detector, top5000: Detector) -> None:
-    positives = [r for r in _rows("dev_positives.tsv") if r["ecosystem"] == "pypi"]
+    positives = [r for r in dev_rows("dev_positives.tsv") if r["ecosystem"] == "pypi"]
     flagged = sum(full.check(r["name"]).flagged for r in positives)
     assert flagged / len(positives) >= 0.95
     combos = [r for r in positives if r["technique"] == "combosquat"]
     assert sum(full.check(r["name"]).flagged for r in combos) / len(combos) >= 0.6
-    negatives = _rows("dev_hard_negatives.tsv")
+    negatives = dev_rows("dev_hard_negatives.tsv")
     false = sum(top5000.check(r["name"]).flagged for r in negatives)
     assert false / len(negatives) <= 0.12
 

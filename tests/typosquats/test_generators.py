@@ -9,7 +9,6 @@ test checks each is in that file, so the table cannot drift from the data.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -19,20 +18,9 @@ from chainward.typosquats import vocab
 from chainward.typosquats.detect import THRESHOLD, Detector, popularity_discount
 from chainward.typosquats.index import normalize
 from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
-from tests.conftest import DATA
+from tests.typosquats.conftest import TS, dev_rows
 
-TS = DATA / "typosquats"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with (TS / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
-@pytest.fixture(scope="module")
-def full() -> Detector:
-    return Detector()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +61,7 @@ REAL_BY_TECHNIQUE = {
 
 
 def test_the_examples_are_rows_of_the_development_set() -> None:
-    rows = {(r["name"], r["target"]) for r in _rows("dev_positives.tsv")}
+    rows = {(r["name"], r["target"]) for r in dev_rows("dev_positives.tsv")}
     missing = [
         pair
         for pairs in REAL_BY_TECHNIQUE.values()
@@ -158,8 +146,8 @@ def test_real_dependency_names_are_not_flagged(full: Detector) -> None:
 
 def test_fast_check_agrees_with_every_candidate() -> None:
     """check() stops early; all_candidates() does not: the same names are flagged."""
-    names = [r["name"] for r in _rows("dev_positives.tsv")]
-    names += [r["name"] for r in _rows("dev_hard_negatives.tsv")]
+    names = [r["name"] for r in dev_rows("dev_positives.tsv")]
+    names += [r["name"] for r in dev_rows("dev_hard_negatives.tsv")]
     names += [*SHAPES["combosquat"], *SHAPES["py-affix"], "django-fsm-3", "httpx2"]
     for trusted_top in (None, 5000):
         found = Detector(trusted_top=trusted_top)
