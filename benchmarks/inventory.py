@@ -158,8 +158,8 @@ def run_in_process(root: Path) -> tuple[float, float, int, int]:
     from chainward.core.context import ScanContext
     from chainward.core.files import select_files
     from chainward.core.policy import Policy
-    from chainward.dependencies.inventory import collect_inventory
     from chainward.dependencies.scan import check_inventory
+    from chainward.inventory import collect_inventory
 
     start = time.perf_counter()
     cpu = time.process_time()

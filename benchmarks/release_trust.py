@@ -25,13 +25,13 @@ from chainward.core.context import ScanContext
 from chainward.core.errors import NetworkError
 from chainward.core.files import list_tree
 from chainward.core.policy import Policy
-from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
 from chainward.dependencies.index import PyPIClient
-from chainward.dependencies.inventory import collect_inventory
 from chainward.dependencies.pin import Pinner
 from chainward.dependencies.simple import SimpleClient
 from chainward.dependencies.verify import pinned
+from chainward.inventory import collect_inventory
+from chainward.inventory.ai_packages import is_ai_package
 from chainward.provenance.release_trust import (
     attestation_verifier,
     check_release_trust,

@@ -19,7 +19,7 @@ from pathlib import Path
 def names_of(root: Path) -> set[str]:
     from chainward.core.context import ScanContext
     from chainward.core.policy import Policy
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
 
     files = (
         subprocess.run(("git", "-C", str(root), "ls-files", "-z"), capture_output=True, check=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chainward.actions.pinning import find_unpinned_actions, unpinned_reason
-from chainward.dependencies.inventory.workflows import UsesRef, is_workflow_path, parse_workflow
+from chainward.inventory.workflows import UsesRef, is_workflow_path, parse_workflow
 
 SHA = "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"
 

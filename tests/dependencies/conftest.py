@@ -10,8 +10,8 @@ from chainward.core.context import ScanContext
 from chainward.core.files import list_tree
 from chainward.core.findings import Finding
 from chainward.core.policy import Policy
-from chainward.dependencies.inventory import Inventory, collect_inventory
 from chainward.dependencies.scan import check_inventory
+from chainward.inventory import Inventory, collect_inventory
 from tests.conftest import DATA
 
 DEPS_DATA = DATA / "dependencies"

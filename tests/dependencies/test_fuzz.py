@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainward.dependencies.inventory.commands import scan_commands
-from chainward.dependencies.inventory.dockerfile import parse_dockerfile
-from chainward.dependencies.inventory.requirements import parse_requirements
+from chainward.inventory.commands import scan_commands
+from chainward.inventory.dockerfile import parse_dockerfile
+from chainward.inventory.requirements import parse_requirements
 
 # Text built from the characters that matter to these grammars.
 ALPHABET = st.sampled_from(

@@ -143,7 +143,7 @@ def test_good_fixture_is_clean(case: str) -> None:
 
 
 def test_every_manifest_kind_has_fixtures() -> None:
-    from chainward.dependencies.inventory.model import MANIFEST_KINDS
+    from chainward.inventory.model import MANIFEST_KINDS
 
     kinds: set[str] = set()
     for case in [*EXPECTED, *GOOD]:

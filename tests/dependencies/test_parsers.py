@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from chainward.dependencies.ai_packages import is_ai_package, shipped_ai_packages
-from chainward.dependencies.inventory.commands import conda_spec, scan_commands
-from chainward.dependencies.inventory.dockerfile import parse_dockerfile, substitute
-from chainward.dependencies.inventory.pep508 import (
+from chainward.inventory.ai_packages import is_ai_package, shipped_ai_packages
+from chainward.inventory.commands import conda_spec, scan_commands
+from chainward.inventory.dockerfile import parse_dockerfile, substitute
+from chainward.inventory.pep508 import (
     RequirementError,
     exact_version,
     parse_requirement,
     vcs_ref,
 )
-from chainward.dependencies.inventory.requirements import (
+from chainward.inventory.requirements import (
     is_requirements_path,
     logical_lines,
     parse_requirements,
@@ -285,13 +285,13 @@ def test_include_outside_the_repository_and_remote_include(tmp_path: Path) -> No
         ("Containerfile", True),
         ("dockerfile.j2", True),
         # The parser's own module, docs and configs are not Dockerfiles.
-        ("src/chainward/dependencies/inventory/dockerfile.py", False),
+        ("src/chainward/inventory/dockerfile.py", False),
         ("Dockerfile.md", False),
         ("dockerfile.yml", False),
     ],
 )
 def test_dockerfile_names(path: str, expected: bool) -> None:
-    from chainward.dependencies.inventory.dockerfile import is_dockerfile_path
+    from chainward.inventory.dockerfile import is_dockerfile_path
 
     assert is_dockerfile_path(path) is expected
 
@@ -310,7 +310,7 @@ def test_github_expressions_are_one_word() -> None:
 
 
 def test_inventory_is_parsed_once_per_scan(tmp_path: Path) -> None:
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
     from tests.dependencies.conftest import context
 
     (tmp_path / "requirements.txt").write_text("torch==2.1.0\n")

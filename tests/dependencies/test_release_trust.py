@@ -27,7 +27,6 @@ from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
 from chainward.dependencies.cooldown import CooldownPolicy, parse_duration
 from chainward.dependencies.index import PyPIClient
-from chainward.dependencies.inventory import collect_inventory
 from chainward.dependencies.pin import Pinner, pin_requirements
 from chainward.dependencies.publishers import (
     Identity,
@@ -36,6 +35,7 @@ from chainward.dependencies.publishers import (
     set_pylock_identities,
 )
 from chainward.dependencies.simple import SimpleClient, url_key
+from chainward.inventory import collect_inventory
 from chainward.provenance.release_trust import (
     HubClient,
     attestation_verifier,

@@ -418,19 +418,19 @@ def _suppress(data: bytes) -> object:
 
 
 def _workflow(data: bytes) -> object:
-    from chainward.dependencies.inventory.workflows import parse_workflow
+    from chainward.inventory.workflows import parse_workflow
 
     return parse_workflow(FUZZ_PATH, _text(data))
 
 
 def _requirements(data: bytes) -> object:
-    from chainward.dependencies.inventory.requirements import parse_requirements
+    from chainward.inventory.requirements import parse_requirements
 
     return parse_requirements(FUZZ_PATH, _text(data))
 
 
 def _pep508(data: bytes) -> object:
-    from chainward.dependencies.inventory.pep508 import parse_requirement
+    from chainward.inventory.pep508 import parse_requirement
 
     return [
         parse_requirement(line, path=FUZZ_PATH, line=1, manifest="requirements")
@@ -440,13 +440,13 @@ def _pep508(data: bytes) -> object:
 
 
 def _dockerfile(data: bytes) -> object:
-    from chainward.dependencies.inventory.dockerfile import parse_dockerfile
+    from chainward.inventory.dockerfile import parse_dockerfile
 
     return parse_dockerfile(FUZZ_PATH, _text(data))
 
 
 def _shell(data: bytes) -> object:
-    from chainward.dependencies.inventory.commands import scan_commands
+    from chainward.inventory.commands import scan_commands
 
     return scan_commands(FUZZ_PATH, _text(data), 1, "script")
 
@@ -696,7 +696,7 @@ def _build() -> list[Callable[[], Target]]:
         )
 
     def requirements() -> Target:
-        _exc("chainward.dependencies.inventory.requirements", "parse_requirements")
+        _exc("chainward.inventory.requirements", "parse_requirements")
         return Target(
             "requirements",
             _requirements,
@@ -710,13 +710,13 @@ def _build() -> list[Callable[[], Target]]:
         return Target(
             "pep508",
             _pep508,
-            (_exc("chainward.dependencies.inventory.pep508", "RequirementError"),),
+            (_exc("chainward.inventory.pep508", "RequirementError"),),
             tokens=REQ_TOKENS,
             seeds=("req-garbage-lines.txt", "req-vcs-urls.txt"),
         )
 
     def dockerfile() -> Target:
-        _exc("chainward.dependencies.inventory.dockerfile", "parse_dockerfile")
+        _exc("chainward.inventory.dockerfile", "parse_dockerfile")
         return Target(
             "dockerfile",
             _dockerfile,
@@ -727,7 +727,7 @@ def _build() -> list[Callable[[], Target]]:
         )
 
     def shell() -> Target:
-        _exc("chainward.dependencies.inventory.commands", "scan_commands")
+        _exc("chainward.inventory.commands", "scan_commands")
         return Target("shell", _shell, (), tokens=DOCKER_TOKENS + REQ_TOKENS)
 
     def commit() -> Target:

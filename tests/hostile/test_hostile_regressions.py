@@ -14,7 +14,7 @@ from chainward.core.errors import ConfigError
 from chainward.core.policy import load_policy
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
 from chainward.core.yamlsafe import YamlError, compose_yaml
-from chainward.dependencies.inventory.workflows import parse_workflow
+from chainward.inventory.workflows import parse_workflow
 
 
 def test_toml_integer_beyond_python_digit_limit_is_a_decode_error() -> None:
@@ -101,7 +101,7 @@ def test_hostile_json_raises_only_decode_errors(text: str) -> None:
 
 
 def test_unclosed_ipv6_url_requirement_is_not_a_crash() -> None:
-    from chainward.dependencies.inventory.requirements import parse_requirements
+    from chainward.inventory.requirements import parse_requirements
 
     parsed = parse_requirements("requirements.txt", "http://[::1\nx @ https://[::1/x.whl\n")
     assert all(p.path == "requirements.txt" for p in parsed.problems)

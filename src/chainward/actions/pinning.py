@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from chainward.actions.meta import UNPINNED_ACTION
 from chainward.core.findings import Finding, Severity
-from chainward.dependencies.inventory.workflows import UsesRef
+from chainward.inventory.workflows import UsesRef
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 _DOCKER_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

@@ -8,7 +8,7 @@ from chainward.actions.pinning import find_unpinned_actions
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding
 from chainward.core.yamlsafe import YamlError
-from chainward.dependencies.inventory.workflows import is_workflow_path, parse_workflow
+from chainward.inventory.workflows import is_workflow_path, parse_workflow
 
 
 def scan(ctx: ScanContext) -> Iterator[Finding]:

@@ -19,8 +19,8 @@ from chainward.core.findings import Finding
 
 if TYPE_CHECKING:
     from chainward.cli.common import Loaded
-    from chainward.dependencies.inventory import Inventory
-    from chainward.dependencies.inventory.model import Dependency
+    from chainward.inventory import Inventory
+    from chainward.inventory.model import Dependency
 
 _IMAGE_CHECKS = frozenset({"unpinned-base-image", "untrusted-base-image"})
 
@@ -128,9 +128,9 @@ def _context(args: argparse.Namespace) -> tuple[ScanContext, Loaded]:
 
 def cmd_deps(args: argparse.Namespace) -> int:
     """Run the dependency checks (and, when asked, the index checks) and report."""
-    from chainward.dependencies.inventory import collect_inventory
     from chainward.dependencies.scan import check_inventory
     from chainward.engine import apply_policy
+    from chainward.inventory import collect_inventory
 
     ctx, loaded = _context(args)
     inventory = collect_inventory(ctx)
@@ -198,11 +198,11 @@ def _print_inventory(inventory: Inventory, args: argparse.Namespace) -> None:
 def cmd_pin(args: argparse.Namespace) -> int:
     """Print (or write) exact pins with hashes for AI requirements."""
     from chainward.dependencies.index import PyPIClient
-    from chainward.dependencies.inventory import collect_inventory
-    from chainward.dependencies.inventory.requirements import is_requirements_path
     from chainward.dependencies.pin import Pinner, pin_requirements
     from chainward.dependencies.pin_closure import ResolveError, pip_resolver
     from chainward.dependencies.pin_intent import render_table
+    from chainward.inventory import collect_inventory
+    from chainward.inventory.requirements import is_requirements_path
 
     if getattr(args, "models", False):
         return cmd_pin_models(args)

@@ -24,15 +24,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from chainward.core.errors import NetworkError
-from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.checks.sources import PYPI, normalize_index
 from chainward.dependencies.index import Project, PyPIClient
-from chainward.dependencies.inventory.model import Dependency
-from chainward.dependencies.inventory.requirements import (
-    LogicalLine,
-    RequirementsFile,
-    parse_requirements,
-)
 from chainward.dependencies.pin_closure import (
     ResolveError,
     Resolver,
@@ -44,6 +37,13 @@ from chainward.dependencies.pin_intent import (
     floor_major,
     major_change,
     prefer_floor_major,
+)
+from chainward.inventory.ai_packages import is_ai_package
+from chainward.inventory.model import Dependency
+from chainward.inventory.requirements import (
+    LogicalLine,
+    RequirementsFile,
+    parse_requirements,
 )
 
 InstalledVersion = Callable[[str], str | None]

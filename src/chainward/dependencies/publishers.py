@@ -39,13 +39,13 @@ from packaging.utils import canonicalize_name
 
 from chainward.core.findings import Finding, Severity
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
-from chainward.dependencies.inventory.model import Dependency
 from chainward.dependencies.trust_meta import (
     INVALID_ATTESTATION,
     MISSING_ATTESTATION,
     PUBLISHER_CHANGED,
     RELEASE_NOT_VERIFIED,
 )
+from chainward.inventory.model import Dependency
 
 LOCK_VERSION = 1
 # The identity keys PyPI's publishers carry (pypi-attestations' Publisher models).

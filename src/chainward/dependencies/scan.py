@@ -26,7 +26,7 @@ from chainward.dependencies.checks.sources import (
     find_unpinned_images,
     find_untrusted_images,
 )
-from chainward.dependencies.inventory import Inventory, collect_inventory
+from chainward.inventory import Inventory, collect_inventory
 
 
 def check_inventory(

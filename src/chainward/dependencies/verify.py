@@ -20,12 +20,12 @@ from chainward.core.findings import Finding, Severity
 from chainward.dependencies.audit import AuditResult
 from chainward.dependencies.checks.sources import PYPI, normalize_index
 from chainward.dependencies.index import Project, PyPIClient
-from chainward.dependencies.inventory.model import Dependency, InstallOption, Inventory
 from chainward.dependencies.meta import (
     DEPENDENCY_NOT_VERIFIED,
     UNPUBLISHED_HASH,
     VULNERABLE_DEPENDENCY,
 )
+from chainward.inventory.model import Dependency, InstallOption, Inventory
 
 
 @dataclass(frozen=True, slots=True)

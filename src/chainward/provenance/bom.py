@@ -41,8 +41,8 @@ from chainward.provenance.modelcard import ModelCard, read_model_card
 
 if TYPE_CHECKING:
     from chainward.core.policy import Policy
-    from chainward.dependencies.inventory import BaseImage, Dependency
-    from chainward.dependencies.inventory.workflows import UsesRef
+    from chainward.inventory import BaseImage, Dependency
+    from chainward.inventory.workflows import UsesRef
     from chainward.models.downloads import ModelCall
     from chainward.models.lock import LockedModel
     from chainward.provenance.statement import SourceInfo
@@ -90,9 +90,9 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
     from chainward.core.context import ScanContext
     from chainward.core.files import select_files
     from chainward.core.yamlsafe import YamlError
-    from chainward.dependencies.ai_packages import is_ai_package
-    from chainward.dependencies.inventory import collect_inventory
-    from chainward.dependencies.inventory.workflows import is_workflow_path, parse_workflow
+    from chainward.inventory import collect_inventory
+    from chainward.inventory.ai_packages import is_ai_package
+    from chainward.inventory.workflows import is_workflow_path, parse_workflow
     from chainward.provenance.statement import local_source
 
     notes: list[str] = []

@@ -25,7 +25,6 @@ from chainward.core.context import ScanContext
 from chainward.core.errors import InputError, NetworkError
 from chainward.core.findings import Finding, Severity
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.checks.sources import PYPI
 from chainward.dependencies.cooldown import (
     CooldownPolicy,
@@ -33,7 +32,6 @@ from chainward.dependencies.cooldown import (
     normalize_version,
 )
 from chainward.dependencies.index import fetch
-from chainward.dependencies.inventory.model import Dependency, Inventory
 from chainward.dependencies.publishers import (
     FileAttestations,
     Identity,
@@ -59,6 +57,8 @@ from chainward.dependencies.trust_meta import (
     RELEASE_TOO_NEW,
 )
 from chainward.dependencies.verify import pinned, sources_of
+from chainward.inventory.ai_packages import is_ai_package
+from chainward.inventory.model import Dependency, Inventory
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -553,7 +553,7 @@ def _reader(ctx: ScanContext) -> Callable[[str], str | None]:
 
 def scan(ctx: ScanContext) -> Iterator[Finding]:
     """The ``release-trust`` family's scanner (network unless ``ctx.offline``)."""
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
 
     yield from check_release_trust(ctx, collect_inventory(ctx))
 

@@ -38,7 +38,7 @@ from chainward.core.errors import InputError
 
 if TYPE_CHECKING:
     from chainward.core.policy import Policy
-    from chainward.dependencies.inventory import BaseImage, Dependency
+    from chainward.inventory import BaseImage, Dependency
     from chainward.models.lock import LockedModel
 
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
@@ -392,14 +392,14 @@ class Inputs:
 def collect_inputs(root: Path, policy: Policy, lock_path: Path | None = None) -> Inputs:
     """Gather the pinned AI dependencies, locked models and pinned base images of ``root``.
 
-    Uses the dependency inventory (``chainward.dependencies.inventory``) and the model
+    Uses the dependency inventory (``chainward.inventory``) and the model
     lock (``chainward.models.lock``). Problems reading either become ``notes`` (printed
     by the CLI), never silent omissions.
     """
     from chainward.core.context import ScanContext
     from chainward.core.files import select_files
-    from chainward.dependencies.ai_packages import is_ai_package
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
+    from chainward.inventory.ai_packages import is_ai_package
 
     notes: list[str] = []
     files = select_files(root, (), policy.exclude)

@@ -181,7 +181,7 @@ def _model_calls(ctx: ScanContext) -> Iterator[Any]:
 
 def scan(ctx: ScanContext) -> Iterator[Finding]:
     """Yield the family's findings for ``ctx.files``."""
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
 
     settings = settings_of(ctx)
     allow = frozenset(a.lower() for a in settings.get("allow", []))
@@ -200,7 +200,7 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
     Network use: one PyPI JSON request per distinct untrusted name (``--online`` only).
     A failed request is reported as not verified, never as a pass.
     """
-    from chainward.dependencies.inventory import collect_inventory
+    from chainward.inventory import collect_inventory
     from chainward.typosquats.online import fetch_pypi, project_info
 
     found = detector_for(settings_of(ctx))

@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from chainward.dependencies.inventory.model import Dependency
+from chainward.inventory.model import Dependency
 
 # A lock beside (or above) these manifests is what their installs go through.
 _LOCKED_BY = {

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 
 from chainward.core.findings import Finding, Severity
 from chainward.dependencies.checks.sources import _components
-from chainward.dependencies.inventory.model import Dependency, InstallOption
 from chainward.dependencies.meta import INCOMPLETE_HASH_PINNING
+from chainward.inventory.model import Dependency, InstallOption
 
 
 def _refusal(dependency: Dependency) -> str | None:

@@ -7,16 +7,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.dependencies.ai_packages import is_ai_package
 from chainward.dependencies.checks.coverage import Coverage
-from chainward.dependencies.inventory.model import Dependency, InstallOption
-from chainward.dependencies.inventory.pep508 import vcs_ref
 from chainward.dependencies.meta import (
     MISSING_DEPENDENCY_HASH,
     UNHASHED_URL_DEPENDENCY,
     UNPINNED_AI_DEPENDENCY,
     UNPINNED_VCS_DEPENDENCY,
 )
+from chainward.inventory.ai_packages import is_ai_package
+from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.pep508 import vcs_ref
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
 # Package metadata: ranges a package declares, resolved when it is installed or locked.

@@ -8,18 +8,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.dependencies.ai_packages import is_ai_package
-from chainward.dependencies.inventory.model import (
-    BaseImage,
-    Dependency,
-    InstallOption,
-    PipeToShell,
-)
 from chainward.dependencies.meta import (
     EXTRA_INDEX_URL,
     PIPE_TO_SHELL,
     UNPINNED_BASE_IMAGE,
     UNTRUSTED_BASE_IMAGE,
+)
+from chainward.inventory.ai_packages import is_ai_package
+from chainward.inventory.model import (
+    BaseImage,
+    Dependency,
+    InstallOption,
+    PipeToShell,
 )
 
 PYPI = "https://pypi.org/simple"

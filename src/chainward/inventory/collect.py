@@ -11,23 +11,23 @@ from pathlib import Path
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
 from chainward.core.yamlsafe import YamlError
-from chainward.dependencies.inventory.commands import scan_commands
-from chainward.dependencies.inventory.dockerfile import is_dockerfile_path, parse_dockerfile
-from chainward.dependencies.inventory.model import (
+from chainward.dependencies.meta import BROKEN_REQUIREMENTS_INCLUDE
+from chainward.inventory.commands import scan_commands
+from chainward.inventory.dockerfile import is_dockerfile_path, parse_dockerfile
+from chainward.inventory.model import (
     BaseImage,
     Dependency,
     InstallOption,
     Inventory,
     PipeToShell,
 )
-from chainward.dependencies.inventory.requirements import (
+from chainward.inventory.requirements import (
     Include,
     RequirementsFile,
     is_requirements_path,
     parse_requirements,
 )
-from chainward.dependencies.inventory.workflows import is_workflow_path, parse_workflow
-from chainward.dependencies.meta import BROKEN_REQUIREMENTS_INCLUDE
+from chainward.inventory.workflows import is_workflow_path, parse_workflow
 
 
 @dataclass
@@ -258,7 +258,7 @@ Collector = Callable[[ScanContext, str, str, InventoryBuilder], None]
 
 
 def _dispatch(rel: str) -> Collector | None:
-    from chainward.dependencies.inventory import conda, locks, pyproject, setupcfg
+    from chainward.inventory import conda, locks, pyproject, setupcfg
 
     name = posixpath.basename(rel)
     lower = name.lower()

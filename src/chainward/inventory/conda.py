@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
-from chainward.dependencies.inventory.commands import conda_dependency
-from chainward.dependencies.inventory.model import InstallOption
-from chainward.dependencies.inventory.requirements import parse_requirements
+from chainward.inventory.commands import conda_dependency
+from chainward.inventory.model import InstallOption
+from chainward.inventory.requirements import parse_requirements
 
 if TYPE_CHECKING:
-    from chainward.dependencies.inventory.collect import InventoryBuilder
+    from chainward.inventory.collect import InventoryBuilder
 
 _NAMES = frozenset(
     {"environment.yml", "environment.yaml", "env.yml", "env.yaml", "conda.yml", "conda.yaml"}

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from chainward.core.findings import Finding
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.inventory.commands import scan_commands
-from chainward.dependencies.inventory.model import (
+from chainward.inventory.commands import scan_commands
+from chainward.inventory.model import (
     BaseImage,
     Dependency,
     InstallOption,

@@ -14,13 +14,13 @@ from packaging.utils import canonicalize_name
 
 from chainward.core.context import ScanContext
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.inventory.model import Dependency, InstallOption
-from chainward.dependencies.inventory.pep508 import exact_version
-from chainward.dependencies.inventory.positions import LineFinder
-from chainward.dependencies.inventory.pyproject import parse_toml_document
+from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.pep508 import exact_version
+from chainward.inventory.positions import LineFinder
+from chainward.inventory.pyproject import parse_toml_document
 
 if TYPE_CHECKING:
-    from chainward.dependencies.inventory.collect import InventoryBuilder
+    from chainward.inventory.collect import InventoryBuilder
 
 
 def is_pylock_name(name: str) -> bool:

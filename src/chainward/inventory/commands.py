@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chainward.core.findings import Finding
-from chainward.dependencies.inventory.model import Dependency, InstallOption, PipeToShell
-from chainward.dependencies.inventory.pep508 import RequirementError, parse_requirement
+from chainward.inventory.model import Dependency, InstallOption, PipeToShell
+from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 SEPARATORS = frozenset({"&&", "||", ";", "&", "|", "(", ")", ";;", "|&"})
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "aria2c"})

@@ -35,7 +35,7 @@ def _parse_list(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def shipped_ai_packages() -> tuple[frozenset[str], tuple[str, ...]]:
     """The shipped list: (exact canonical names, family globs)."""
-    text = resources.files("chainward.dependencies").joinpath("data/ai-packages.txt")
+    text = resources.files("chainward.inventory").joinpath("data/ai-packages.txt")
     return _parse_list(text.read_text("utf-8"))
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from chainward.core.context import UNPARSABLE_FILE
 from chainward.core.findings import Finding, Severity
-from chainward.dependencies.inventory.model import Dependency, InstallOption
-from chainward.dependencies.inventory.pep508 import RequirementError, parse_requirement
+from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 # Options that take a value, by every spelling pip accepts, to their canonical name.
 VALUE_OPTIONS = {

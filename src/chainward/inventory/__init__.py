@@ -12,8 +12,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chainward.dependencies.inventory.collect import collect_inventory
-    from chainward.dependencies.inventory.model import (
+    from chainward.inventory.collect import collect_inventory
+    from chainward.inventory.model import (
         BaseImage,
         Dependency,
         InstallOption,
@@ -31,12 +31,12 @@ __all__ = [
 ]
 
 _HOMES = {
-    "collect_inventory": "chainward.dependencies.inventory.collect",
-    "BaseImage": "chainward.dependencies.inventory.model",
-    "Dependency": "chainward.dependencies.inventory.model",
-    "InstallOption": "chainward.dependencies.inventory.model",
-    "Inventory": "chainward.dependencies.inventory.model",
-    "PipeToShell": "chainward.dependencies.inventory.model",
+    "collect_inventory": "chainward.inventory.collect",
+    "BaseImage": "chainward.inventory.model",
+    "Dependency": "chainward.inventory.model",
+    "InstallOption": "chainward.inventory.model",
+    "Inventory": "chainward.inventory.model",
+    "PipeToShell": "chainward.inventory.model",
 }
 
 

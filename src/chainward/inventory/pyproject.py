@@ -11,18 +11,18 @@ from packaging.utils import canonicalize_name
 
 from chainward.core.context import ScanContext
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
-from chainward.dependencies.inventory.model import Dependency, InstallOption
-from chainward.dependencies.inventory.pep508 import (
+from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.pep508 import (
     RequirementError,
     exact_version,
     parse_requirement,
     source_of,
 )
-from chainward.dependencies.inventory.positions import LineFinder
-from chainward.dependencies.inventory.requirements import _malformed
+from chainward.inventory.positions import LineFinder
+from chainward.inventory.requirements import _malformed
 
 if TYPE_CHECKING:
-    from chainward.dependencies.inventory.collect import InventoryBuilder
+    from chainward.inventory.collect import InventoryBuilder
 
 
 def toml_error_position(

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
-from chainward.dependencies.inventory.model import InstallOption
-from chainward.dependencies.inventory.pep508 import RequirementError, parse_requirement
-from chainward.dependencies.inventory.positions import LineFinder
-from chainward.dependencies.inventory.pyproject import parse_toml_document, poetry_dependency
-from chainward.dependencies.inventory.requirements import _malformed
+from chainward.inventory.model import InstallOption
+from chainward.inventory.pep508 import RequirementError, parse_requirement
+from chainward.inventory.positions import LineFinder
+from chainward.inventory.pyproject import parse_toml_document, poetry_dependency
+from chainward.inventory.requirements import _malformed
 
 if TYPE_CHECKING:
-    from chainward.dependencies.inventory.collect import InventoryBuilder
+    from chainward.inventory.collect import InventoryBuilder
 
 _REQUIREMENT_KEYS = frozenset({"install_requires", "setup_requires", "tests_require"})
 

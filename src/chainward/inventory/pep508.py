@@ -20,7 +20,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from chainward.dependencies.inventory.model import Dependency
+from chainward.inventory.model import Dependency
 
 VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
 HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "md5", "sha1", "sha224", "blake2b")
