@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from chainward.core.findings import CheckId, Severity
+from chainward.core.findings import CheckId, Confidence, Finding, Severity
 
 if TYPE_CHECKING:
     from chainward.core.context import ScanContext
-    from chainward.core.findings import Finding
     from chainward.core.schema import KeySpec
 
 DOCS_BASE = "https://github.com/chainward/chainward/blob/main/src/chainward/docs/checks"
@@ -40,6 +39,32 @@ class CheckInfo:
     def docs_url(self) -> str:
         """Where the check's documentation lives (one page per check id)."""
         return f"{DOCS_BASE}/{self.id}.md"
+
+    def finding(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        fix: str | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence = Confidence.HIGH,
+        properties: Mapping[str, str] | None = None,
+    ) -> Finding:
+        """A finding of this check: its id, and its default severity unless the scanner
+        knows better (``severity``), so that metadata is declared once, here."""
+        return Finding(
+            self.id,
+            self.default_severity if severity is None else severity,
+            message,
+            path=path,
+            line=line,
+            column=column,
+            fix=fix,
+            confidence=confidence,
+            properties=dict(properties) if properties else {},
+        )
 
 
 @dataclass(frozen=True, slots=True)
