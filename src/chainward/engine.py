@@ -4,6 +4,7 @@ inline suppressions. No reporting here."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,13 +87,17 @@ def selected_families(registry: Registry, names: Sequence[str] = ()) -> list[Fam
 
 def run_scan(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
     """Run each family's scanner over the context; return policy-adjusted findings."""
+    from chainward.core.http import offline_mode
+
     raw: list[Finding] = []
-    for family in families:
-        if all(not ctx.policy.check(c.id).enabled for c in family.checks):
-            continue
-        scanner = family.load_scanner()
-        if scanner is None:
-            continue
-        raw.extend(scanner(ctx))
+    # An offline scan opens no socket, whichever scanner asks: core.http refuses.
+    with offline_mode(True) if ctx.offline else nullcontext():
+        for family in families:
+            if all(not ctx.policy.check(c.id).enabled for c in family.checks):
+                continue
+            scanner = family.load_scanner()
+            if scanner is None:
+                continue
+            raw.extend(scanner(ctx))
     raw.extend(ctx.notes)
     return apply_policy(raw, ctx.policy, ctx.root)

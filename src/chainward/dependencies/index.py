@@ -114,29 +114,18 @@ def fetch(url: str, timeout: float, accept: str = "application/json") -> bytes:
     """GET ``url`` (https only) with a timeout and a size bound; NetworkError on failure.
 
     The one HTTP GET of the dependencies domain (project JSON, simple API pages, PEP 740
-    provenance): ProjectNotFound on 404.
+    provenance), through :mod:`chainward.core.http`: ProjectNotFound on 404.
     """
-    import urllib.error
-    import urllib.request
+    from chainward.core import http
 
-    if not url.startswith("https://"):
-        raise NetworkError(f"refusing a non-HTTPS URL: {url}")
-    request = urllib.request.Request(  # noqa: S310 - https only, checked above
-        url, headers={"Accept": accept, "User-Agent": "chainward"}
+    response = http.get(
+        url, headers={"Accept": accept}, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise ProjectNotFound(f"{url}: not found (HTTP 404)") from None
-        raise NetworkError(f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NetworkError(f"{url}: {reason}") from None
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise NetworkError(f"{url}: response larger than {MAX_RESPONSE_BYTES} bytes")
-    return data
+    if response.status == 404:
+        raise ProjectNotFound(f"{url}: not found (HTTP 404)")
+    if not response.ok:
+        raise NetworkError(f"{url}: HTTP {response.status}")
+    return response.body
 
 
 def fetch_json(url: str, timeout: float) -> Any:

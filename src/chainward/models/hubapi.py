@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -55,19 +53,27 @@ class HubClient:
         url = self.url(repo_id, kind, revision)
         if not url.startswith(("https://", "http://")):
             return None, f"HF_ENDPOINT is not an http(s) address: {self.endpoint!r}"
-        request = urllib.request.Request(url)  # noqa: S310 - http(s) only, checked above
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
+        from chainward.core import http
+        from chainward.core.errors import NetworkError
+
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) only
-                body = response.read(MAX_RESPONSE + 1)
-        except urllib.error.HTTPError as exc:
-            return None, f"the hub answered HTTP {exc.code} for {repo_id}"
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", exc)
-            return None, f"cannot reach the hub: {reason}"
-        if len(body) > MAX_RESPONSE:
+            response = http.get(
+                url,
+                headers=headers,
+                timeout=self.timeout,
+                max_bytes=MAX_RESPONSE,
+                schemes=("https", "http"),
+            )
+        except http.ResponseTooLarge:
             return None, "the hub's answer is too large"
+        except http.OfflineError:
+            return None, "offline: the hub was not asked"
+        except NetworkError as exc:
+            return None, f"cannot reach the hub: {exc.message}"
+        if not response.ok:
+            return None, f"the hub answered HTTP {response.status} for {repo_id}"
+        body = response.body
         try:
             data = json.loads(body)
         except ValueError:

@@ -15,13 +15,10 @@ import binascii
 import ipaddress
 import json
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from chainward import __version__
 from chainward.core.errors import UsageError
 
 REQUEST_URL = "ACTIONS_ID_TOKEN_REQUEST_URL"
@@ -89,28 +86,33 @@ def actions_id_token(
             "no GitHub Actions OIDC token is available",
             hint="give the job `permissions: id-token: write`, or sign with --key PRIVATE.pem",
         )
-    request = urllib.request.Request(  # noqa: S310 - scheme checked in token_request_url
-        token_request_url(base, audience),
-        headers={
-            "Authorization": f"bearer {bearer}",
-            "Accept": "application/json; api-version=2.0",
-            "User-Agent": f"chainward/{__version__}",
-        },
-    )
+    from chainward.core import http
+    from chainward.core.errors import NetworkError
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            data = response.read(MAX_RESPONSE + 1)
-    except urllib.error.HTTPError as exc:
+        response = http.get(
+            token_request_url(base, audience),  # https, or http to a loopback address only
+            headers={
+                "Authorization": f"bearer {bearer}",
+                "Accept": "application/json; api-version=2.0",
+            },
+            timeout=timeout,
+            max_bytes=MAX_RESPONSE,
+            schemes=("https", "http"),
+        )
+    except http.ResponseTooLarge:
+        raise TokenError("the token endpoint's answer is too large", where=REQUEST_URL) from None
+    except NetworkError as exc:
         raise TokenError(
-            f"the token endpoint answered HTTP {exc.code}",
+            f"cannot reach the token endpoint: {exc.message}", where=REQUEST_URL
+        ) from None
+    if not response.ok:
+        raise TokenError(
+            f"the token endpoint answered HTTP {response.status}",
             where=REQUEST_URL,
             hint="check `permissions: id-token: write` on the job",
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TokenError(f"cannot reach the token endpoint: {reason}", where=REQUEST_URL) from None
-    if len(data) > MAX_RESPONSE:
-        raise TokenError("the token endpoint's answer is too large", where=REQUEST_URL)
+        )
+    data = response.body
     try:
         value = json.loads(data).get("value")
     except (ValueError, AttributeError):

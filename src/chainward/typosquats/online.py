@@ -30,17 +30,19 @@ _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 def fetch_pypi(name: str, timeout: float = 10.0) -> tuple[int, bytes]:
     """GET the project's JSON from PyPI (status 404 for a missing project)."""
-    import urllib.error
     import urllib.parse
-    import urllib.request
+
+    from chainward.core import http
+    from chainward.core.errors import NetworkError
 
     url = PYPI_JSON.format(name=urllib.parse.quote(name, safe=""))
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - fixed https URL
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return int(response.status), response.read(MAX_BODY + 1)[:MAX_BODY]
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), b""
+        response = http.get(
+            url, headers={"Accept": "application/json"}, timeout=timeout, max_bytes=MAX_BODY
+        )
+    except NetworkError as exc:
+        raise OSError(exc.message) from None  # the Fetcher contract: OSError when unreachable
+    return response.status, response.body if response.ok else b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,13 +60,18 @@ def read_source(source: str, *, offline: bool, timeout: float = 30.0) -> bytes:
             raise InputError("--offline forbids fetching a URL", where=source)
         if source.startswith("http://"):
             raise InputError("only https URLs are fetched", where=source)
-        import urllib.request
+        from chainward.core import http
+        from chainward.core.errors import NetworkError
 
         try:
-            with urllib.request.urlopen(source, timeout=timeout) as response:  # noqa: S310 - https only
-                data: bytes = response.read(MAX_SOURCE + 1)
-        except OSError as exc:
-            raise InputError(f"cannot fetch: {exc}", where=source) from None
+            response = http.get(source, timeout=timeout, max_bytes=MAX_SOURCE)
+        except http.ResponseTooLarge:
+            raise InputError(f"larger than {MAX_SOURCE} bytes", where=source) from None
+        except NetworkError as exc:
+            raise InputError(f"cannot fetch: {exc.message}", where=source) from None
+        if not response.ok:
+            raise InputError(f"cannot fetch: HTTP {response.status}", where=source)
+        data: bytes = response.body
     else:
         try:
             with Path(source).open("rb") as handle:
