@@ -106,7 +106,7 @@ def test_get_returns_status_body_headers_and_sends_a_user_agent(
     server: tuple[str, Behaviour],
 ) -> None:
     base, behaviour = server
-    answer = http.get(f"{base}/ok", schemes=LOCAL, headers={"Accept": "application/json"})
+    answer = http.fetch(f"{base}/ok", schemes=LOCAL, headers={"Accept": "application/json"})
     assert answer.ok and answer.status == 200
     assert answer.json() == {"value": 1}
     assert answer.headers["content-type"] == "application/json"
@@ -117,7 +117,7 @@ def test_get_returns_status_body_headers_and_sends_a_user_agent(
 
 def test_a_final_error_status_is_returned_not_retried(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
-    answer = http.get(f"{base}/missing", schemes=LOCAL, backoff=0)
+    answer = http.fetch(f"{base}/missing", schemes=LOCAL, backoff=0)
     assert answer.status == 404 and not answer.ok and answer.body == b"no such thing"
     assert behaviour.hits["/missing"] == 1
 
@@ -125,7 +125,7 @@ def test_a_final_error_status_is_returned_not_retried(server: tuple[str, Behavio
 def test_5xx_is_retried_with_backoff_until_it_succeeds(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
     behaviour.fail_first = 2
-    answer = http.get(f"{base}/flaky", schemes=LOCAL, retries=2, backoff=0.01)
+    answer = http.fetch(f"{base}/flaky", schemes=LOCAL, retries=2, backoff=0.01)
     assert answer.status == 200 and answer.body == b"finally"
     assert behaviour.hits["/flaky"] == 3
 
@@ -133,7 +133,7 @@ def test_5xx_is_retried_with_backoff_until_it_succeeds(server: tuple[str, Behavi
 def test_retries_run_out_and_the_last_5xx_is_returned(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
     behaviour.fail_first = 10
-    answer = http.get(f"{base}/flaky", schemes=LOCAL, retries=1, backoff=0.01)
+    answer = http.fetch(f"{base}/flaky", schemes=LOCAL, retries=1, backoff=0.01)
     assert answer.status == 503
     assert behaviour.hits["/flaky"] == 2
 
@@ -144,17 +144,17 @@ def test_retry_after_is_honoured_and_a_huge_one_is_not_waited_for(
     base, behaviour = server
     behaviour.fail_first = 1
     behaviour.retry_after = "0"
-    assert http.get(f"{base}/flaky", schemes=LOCAL, backoff=5.0).status == 200
+    assert http.fetch(f"{base}/flaky", schemes=LOCAL, backoff=5.0).status == 200
     assert behaviour.hits["/flaky"] == 2
     # An hour's Retry-After: give the 429 back at once rather than hang the run.
-    assert http.get(f"{base}/limited", schemes=LOCAL, backoff=0.01).status == 429
+    assert http.fetch(f"{base}/limited", schemes=LOCAL, backoff=0.01).status == 429
     assert behaviour.hits["/limited"] == 1
 
 
 def test_a_dropped_connection_is_retried(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
     behaviour.fail_first = 1
-    answer = http.get(f"{base}/reset", schemes=LOCAL, retries=2, backoff=0.01)
+    answer = http.fetch(f"{base}/reset", schemes=LOCAL, retries=2, backoff=0.01)
     assert answer.body == b"after reset"
     assert behaviour.hits["/reset"] == 2
 
@@ -165,41 +165,41 @@ def test_a_refused_connection_is_a_network_error_after_the_retries() -> None:
         port = probe.getsockname()[1]
     # Nothing listens on the port any more: every attempt is refused.
     with pytest.raises(NetworkError, match=f"127.0.0.1:{port}/x"):
-        http.get(f"http://127.0.0.1:{port}/x", schemes=LOCAL, retries=1, backoff=0.01)
+        http.fetch(f"http://127.0.0.1:{port}/x", schemes=LOCAL, retries=1, backoff=0.01)
 
 
 def test_the_body_is_bounded(server: tuple[str, Behaviour]) -> None:
     base, _ = server
-    assert len(http.get(f"{base}/big", schemes=LOCAL, max_bytes=5000).body) == 5000
+    assert len(http.fetch(f"{base}/big", schemes=LOCAL, max_bytes=5000).body) == 5000
     with pytest.raises(http.ResponseTooLarge, match="larger than 4999 bytes"):
-        http.get(f"{base}/big", schemes=LOCAL, max_bytes=4999)
+        http.fetch(f"{base}/big", schemes=LOCAL, max_bytes=4999)
 
 
 def test_a_timeout_is_a_network_error_and_not_retried(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
     with pytest.raises(NetworkError, match="timed out"):
-        http.get(f"{base}/slow", schemes=LOCAL, timeout=0.3, retries=3, backoff=0.01)
+        http.fetch(f"{base}/slow", schemes=LOCAL, timeout=0.3, retries=3, backoff=0.01)
     assert behaviour.hits["/slow"] == 1
 
 
 def test_schemes_are_refused_before_any_connection(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
     with pytest.raises(NetworkError, match="refusing a non-HTTPS URL"):
-        http.get(f"{base}/ok")  # https only by default
+        http.fetch(f"{base}/ok")  # https only by default
     assert behaviour.hits == {}
 
 
 def test_redirects_follow_only_allowed_schemes(server: tuple[str, Behaviour]) -> None:
     base, behaviour = server
-    assert http.get(f"{base}/to-ok", schemes=LOCAL).body == b'{"value": 1}'
+    assert http.fetch(f"{base}/to-ok", schemes=LOCAL).body == b'{"value": 1}'
     with pytest.raises(NetworkError, match="refused a redirect to ftp://"):
-        http.get(f"{base}/to-ftp", schemes=LOCAL)
+        http.fetch(f"{base}/to-ftp", schemes=LOCAL)
     assert behaviour.hits["/to-ftp"] == 1
 
 
 def test_post_sends_the_body(server: tuple[str, Behaviour]) -> None:
     base, _ = server
-    answer = http.request("POST", f"{base}/echo", data=b"abc", schemes=LOCAL)
+    answer = http.fetch(f"{base}/echo", method="POST", data=b"abc", schemes=LOCAL)
     assert answer.body == b"posted:abc"
 
 
@@ -208,31 +208,31 @@ def test_offline_opens_no_connection(
 ) -> None:
     base, behaviour = server
     with http.offline_mode(), pytest.raises(http.OfflineError, match="offline"):
-        http.get(f"{base}/ok", schemes=LOCAL)
+        http.fetch(f"{base}/ok", schemes=LOCAL)
     monkeypatch.setenv(http.OFFLINE_ENV, "1")
     with pytest.raises(http.OfflineError):
-        http.get(f"{base}/ok", schemes=LOCAL)
+        http.fetch(f"{base}/ok", schemes=LOCAL)
     monkeypatch.delenv(http.OFFLINE_ENV)
     assert behaviour.hits == {}
     # The switch is restored after the block: the same call now reaches the server.
-    assert http.get(f"{base}/ok", schemes=LOCAL).ok
+    assert http.fetch(f"{base}/ok", schemes=LOCAL).ok
     assert behaviour.hits == {"/ok": 1}
 
 
 def test_offline_wins_over_an_installed_transport() -> None:
     recorded = http.RecordedTransport(DATA / "http")
     with http.use_transport(recorded), http.offline_mode(), pytest.raises(http.OfflineError):
-        http.get("https://pypi.org/pypi/sentencepiece/json")
+        http.fetch("https://pypi.org/pypi/sentencepiece/json")
     assert recorded.requests == []
 
 
 def test_recorded_responses_answer_and_unrecorded_requests_fail() -> None:
     recorded = http.RecordedTransport(DATA / "http")
     with http.use_transport(recorded):
-        answer = http.get("https://pypi.org/pypi/sentencepiece/json")
-        missing = http.get("https://pypi.org/pypi/chainward-surely-not-a-project-2026/json")
+        answer = http.fetch("https://pypi.org/pypi/sentencepiece/json")
+        missing = http.fetch("https://pypi.org/pypi/chainward-surely-not-a-project-2026/json")
         with pytest.raises(NetworkError, match="no recorded response"):
-            http.get("https://pypi.org/pypi/never-recorded/json", retries=0)
+            http.fetch("https://pypi.org/pypi/never-recorded/json", retries=0)
     document = answer.json()
     assert isinstance(document, dict) and document["info"]["name"] == "sentencepiece"
     assert missing.status == 404

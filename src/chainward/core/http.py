@@ -1,6 +1,6 @@
 """The one HTTP client of chainward: every request to an index, a hub or a token endpoint.
 
-``request`` (and ``get``) sends one request with a timeout, reads at most ``max_bytes``
+``fetch`` sends one request with a timeout, reads at most ``max_bytes``
 of the answer, retries transient failures (a refused or reset connection, HTTP 429 and
 5xx) with exponential backoff, and refuses redirects to a scheme the caller did not
 allow. It returns any final HTTP answer as a :class:`Response` (the caller decides what
@@ -131,10 +131,10 @@ def use_transport(transport: Transport) -> Iterator[Transport]:
         _SWITCHES.transport = previous
 
 
-def request(
-    method: str,
+def fetch(
     url: str,
     *,
+    method: str = "GET",
     headers: Mapping[str, str] | None = None,
     data: bytes | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -143,7 +143,8 @@ def request(
     backoff: float = DEFAULT_BACKOFF,
     schemes: tuple[str, ...] = ("https",),
 ) -> Response:
-    """Send a request and return the final answer (any status).
+    """Send a request (GET unless ``method`` says otherwise) and return the final answer
+    (any status).
 
     Raises :class:`OfflineError` when offline, :class:`ResponseTooLarge` past
     ``max_bytes``, and :class:`NetworkError` for a refused scheme or when no answer
@@ -183,29 +184,6 @@ def request(
         import time
 
         time.sleep(wait)
-
-
-def get(
-    url: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    retries: int = DEFAULT_RETRIES,
-    backoff: float = DEFAULT_BACKOFF,
-    schemes: tuple[str, ...] = ("https",),
-) -> Response:
-    """``request("GET", url, ...)``."""
-    return request(
-        "GET",
-        url,
-        headers=headers,
-        timeout=timeout,
-        max_bytes=max_bytes,
-        retries=retries,
-        backoff=backoff,
-        schemes=schemes,
-    )
 
 
 def _user_agent() -> str:
@@ -256,7 +234,7 @@ def _urllib_transport(req: Request) -> Response:
             return super().redirect_request(request, fp, code, msg, headers, newurl)
 
     opener = urllib.request.build_opener(_Redirects)
-    urlreq = urllib.request.Request(  # noqa: S310 - the scheme was checked by request()
+    urlreq = urllib.request.Request(  # noqa: S310 - the scheme was checked by fetch()
         req.url, data=req.data, headers=dict(req.headers), method=req.method
     )
     try:

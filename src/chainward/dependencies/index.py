@@ -118,7 +118,7 @@ def fetch(url: str, timeout: float, accept: str = "application/json") -> bytes:
     """
     from chainward.core import http
 
-    response = http.get(
+    response = http.fetch(
         url, headers={"Accept": accept}, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES
     )
     if response.status == 404:

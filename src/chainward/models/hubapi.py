@@ -58,7 +58,7 @@ class HubClient:
 
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = http.get(
+            response = http.fetch(
                 url,
                 headers=headers,
                 timeout=self.timeout,

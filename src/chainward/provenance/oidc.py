@@ -90,7 +90,7 @@ def actions_id_token(
     from chainward.core.errors import NetworkError
 
     try:
-        response = http.get(
+        response = http.fetch(
             token_request_url(base, audience),  # https, or http to a loopback address only
             headers={
                 "Authorization": f"bearer {bearer}",

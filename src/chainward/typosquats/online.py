@@ -37,7 +37,7 @@ def fetch_pypi(name: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
     url = PYPI_JSON.format(name=urllib.parse.quote(name, safe=""))
     try:
-        response = http.get(
+        response = http.fetch(
             url, headers={"Accept": "application/json"}, timeout=timeout, max_bytes=MAX_BODY
         )
     except NetworkError as exc:

@@ -64,7 +64,7 @@ def read_source(source: str, *, offline: bool, timeout: float = 30.0) -> bytes:
         from chainward.core.errors import NetworkError
 
         try:
-            response = http.get(source, timeout=timeout, max_bytes=MAX_SOURCE)
+            response = http.fetch(source, timeout=timeout, max_bytes=MAX_SOURCE)
         except http.ResponseTooLarge:
             raise InputError(f"larger than {MAX_SOURCE} bytes", where=source) from None
         except NetworkError as exc:
