@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chainward.core.errors import ConfigError
 from chainward.core.findings import Severity
-from chainward.core.schema import KeySpec, suggest, validate, validate_table
+from chainward.core.schema import KeySpec, read_settings, suggest, validate, validate_table
 
 MAX_POLICY_BYTES = 1 << 20
+_SettingsT = TypeVar("_SettingsT")
 
 TOP_LEVEL: Mapping[str, KeySpec] = {
     "exclude": KeySpec(
@@ -72,6 +73,10 @@ class Policy:
     def domain(self, name: str) -> Mapping[str, Any]:
         """The validated table of one domain (defaults filled in)."""
         return self.domains.get(name, {})
+
+    def settings_of(self, name: str, settings: type[_SettingsT]) -> _SettingsT:
+        """The validated table of one family as its typed settings object."""
+        return read_settings(settings, self.domain(name))
 
     def check(self, check_id: str) -> CheckPolicy:
         """The settings of one check (defaults when not configured)."""

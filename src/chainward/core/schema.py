@@ -2,20 +2,26 @@
 
 Each key has a kind, a default and a line of documentation; ``docs/configuration.md``
 is checked against these specs by a test, so the docs cannot drift.
+
+A family reads its table as a typed object: a frozen dataclass whose fields are declared
+with :func:`setting` (the field ``allowed_signers`` is the key ``allowed-signers``).
+:func:`policy_keys` gives the family's ``KeySpec`` table from it, and :func:`read_settings`
+builds the object from a validated table, so scanners read attributes, not string keys.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar
 
 from chainward.core.errors import ConfigError
 
 Kind = Literal["str", "bool", "int", "list[str]", "table", "list[table]", "severity"]
 
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
+_SettingsT = TypeVar("_SettingsT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +141,53 @@ def validate_table(
         elif key not in out:
             out[key] = validate_table({}, spec.keys, where=where, key_path=f"{key_path}.{key}")
     return out
+
+
+def _typed(value: Any, spec: KeySpec) -> Any:
+    """A validated value in its immutable typed form: lists become tuples."""
+    if spec.kind == "list[str]":
+        return tuple(value or ())
+    if spec.kind == "list[table]":
+        return tuple(dict(item) for item in value or ())
+    if spec.kind == "table":
+        return dict(value or {})
+    return value
+
+
+def setting(spec: KeySpec) -> Any:
+    """A field of a family's settings dataclass, declared by its key's spec.
+
+    The field's default is the spec's default (lists as tuples); the key is the field
+    name with ``-`` for ``_``.
+    """
+    default = _typed(spec.default, spec)
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"spec": spec})
+    return field(default=default, metadata={"spec": spec})
+
+
+def _key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def policy_keys(settings: type) -> dict[str, KeySpec]:
+    """The ``KeySpec`` of every key of a settings dataclass, in declaration order."""
+    return {_key(f.name): f.metadata["spec"] for f in fields(settings) if "spec" in f.metadata}
+
+
+def read_settings(settings: type[_SettingsT], table: Mapping[str, Any]) -> _SettingsT:
+    """The typed settings from a (validated) policy table; missing keys get defaults.
+
+    An object that already is ``settings`` is returned as it is, so entry points can
+    take either the table or the typed object.
+    """
+    if isinstance(table, settings):
+        return table
+    values: dict[str, Any] = {}
+    for item in fields(settings):  # type: ignore[arg-type]
+        spec = item.metadata.get("spec")
+        if spec is None:
+            continue
+        key = _key(item.name)
+        values[item.name] = _typed(table[key] if key in table else spec.default, spec)
+    return settings(**values)

@@ -5,21 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from chainward.core.findings import Finding, Severity
-
-if TYPE_CHECKING:
-    from chainward.report import ReportInfo
+from chainward.report.common import ReportInfo, describe_group, group_by_cause, three_levels
 
 
 def annotation_level(severity: Severity) -> str:
     """notice (info, low), warning (medium), error (high, critical)."""
-    if severity >= Severity.HIGH:
-        return "error"
-    if severity is Severity.MEDIUM:
-        return "warning"
-    return "notice"
+    return three_levels(severity, "notice", "warning", "error")
 
 
 def _escape_data(text: str) -> str:
@@ -73,8 +66,6 @@ def _cell(text: str) -> str:
 
 def render_summary(findings: Sequence[Finding], info: ReportInfo) -> str:
     """A Markdown job summary: one row per cause (fingerprint), then every finding."""
-    from chainward.report.text import describe_group, group_by_cause
-
     out = ["## chainward", ""]
     if not findings:
         out.append("No findings.")

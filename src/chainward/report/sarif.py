@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.findings import Finding, Severity
+from chainward.report.common import ReportInfo, three_levels
 
 if TYPE_CHECKING:
     from chainward.core.registry import CheckInfo
-    from chainward.report import ReportInfo
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -27,11 +27,7 @@ _SECURITY_SEVERITY = {
 
 def sarif_level(severity: Severity) -> str:
     """note (info, low), warning (medium), error (high, critical)."""
-    if severity >= Severity.HIGH:
-        return "error"
-    if severity is Severity.MEDIUM:
-        return "warning"
-    return "note"
+    return three_levels(severity, "note", "warning", "error")
 
 
 def _rule(check: CheckInfo) -> dict[str, Any]:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from chainward.core.findings import Finding, Severity
-
-if TYPE_CHECKING:
-    from chainward.report import ReportInfo
+from chainward.report.common import ReportInfo, describe_group, group_by_cause
 
 _COLORS = {
     Severity.INFO: "\033[2m",
@@ -40,22 +37,6 @@ def location(finding: Finding) -> str:
         if finding.column is not None:
             parts.append(str(finding.column))
     return ":".join(parts)
-
-
-def group_by_cause(findings: Sequence[Finding]) -> list[list[Finding]]:
-    """Findings grouped by fingerprint (one cause), groups in order of first appearance."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault(finding.fingerprint, []).append(finding)
-    return list(groups.values())
-
-
-def describe_group(group: Sequence[Finding]) -> str:
-    """``in 4 files (6 places)``: how far one cause reaches."""
-    files = {f.path or f.properties.get("commit", "") for f in group}
-    places = len(group)
-    where = f"in {len(files)} files" if len(files) > 1 else "in 1 file"
-    return where if places == len(files) else f"{where} ({places} places)"
 
 
 def _where(finding: Finding) -> str:
