@@ -93,7 +93,7 @@ def verify_web_flow(payload: bytes, signature: bytes, policy_keyring: Any | None
     user who downloaded ``web-flow.gpg``); the validity window always comes from the
     shipped dates, so an expired key's old signatures still count.
     """
-    from chainward.commits.openpgp import parse_signature, raw_verify_body
+    from chainward.commits.openpgp_packets import parse_signature, raw_verify_body
 
     parsed = parse_signature(signature)
     if parsed is None:
