@@ -6,8 +6,8 @@ import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from chainward.actions.meta import UNPINNED_ACTION
-from chainward.core.findings import Finding, Severity
+from chainward.actions.meta import UNPINNED_ACTION_INFO
+from chainward.core.findings import Finding
 from chainward.inventory.workflows import UsesRef
 
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -44,9 +44,7 @@ def find_unpinned_actions(refs: Iterable[UsesRef], allow: Sequence[str] = ()) ->
         if any(fnmatch.fnmatchcase(target, pattern) for pattern in allow):
             continue
         what = "reusable workflow" if ref.kind == "job" else "action"
-        yield Finding(
-            UNPINNED_ACTION,
-            Severity.HIGH,
+        yield UNPINNED_ACTION_INFO.finding(
             f"{what} {ref.value!r} {reason}; whoever controls that ref controls this job",
             path=ref.path,
             line=ref.line,

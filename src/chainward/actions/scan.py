@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from chainward.actions.meta import ActionsSettings
 from chainward.actions.pinning import find_unpinned_actions
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding
@@ -13,7 +14,7 @@ from chainward.inventory.workflows import is_workflow_path, parse_workflow
 
 def scan(ctx: ScanContext) -> Iterator[Finding]:
     """Yield findings for every workflow and action file among ``ctx.files``."""
-    allow = ctx.policy.domain("actions").get("allow", [])
+    allow = ctx.policy.settings_of("actions", ActionsSettings).allow
     for rel in ctx.files:
         if not is_workflow_path(rel):
             continue

@@ -6,11 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainward.core.findings import CheckId, Finding, Severity
+from chainward.core.findings import Finding
+from chainward.core.meta import (
+    FILE_TOO_LARGE,
+    FILE_TOO_LARGE_INFO,
+    UNPARSABLE_FILE,
+    UNPARSABLE_FILE_INFO,
+)
 from chainward.core.policy import Policy
 
-FILE_TOO_LARGE = CheckId("file-too-large")
-UNPARSABLE_FILE = CheckId("unparsable-file")
+__all__ = ["FILE_TOO_LARGE", "UNPARSABLE_FILE", "ScanContext"]
 
 
 @dataclass
@@ -38,9 +43,7 @@ class ScanContext:
             size = path.stat().st_size
             if size > limit:
                 self.notes.append(
-                    Finding(
-                        FILE_TOO_LARGE,
-                        Severity.LOW,
+                    FILE_TOO_LARGE_INFO.finding(
                         f"not scanned: {size} bytes is over the {limit}-byte limit",
                         path=rel,
                         fix="raise [tool.chainward] max-file-size or exclude the file",
@@ -53,12 +56,7 @@ class ScanContext:
                 return handle.read(min(limit, size + (1 << 16)))
         except OSError as exc:
             self.notes.append(
-                Finding(
-                    UNPARSABLE_FILE,
-                    Severity.MEDIUM,
-                    f"cannot read file: {exc.strerror or exc}",
-                    path=rel,
-                )
+                UNPARSABLE_FILE_INFO.finding(f"cannot read file: {exc.strerror or exc}", path=rel)
             )
             return None
 
@@ -73,9 +71,7 @@ class ScanContext:
         self, rel: str, message: str, line: int | None = None, column: int | None = None
     ) -> Finding:
         """A finding for a file that could not be parsed (it is then not checked)."""
-        return Finding(
-            UNPARSABLE_FILE,
-            Severity.MEDIUM,
+        return UNPARSABLE_FILE_INFO.finding(
             f"could not parse, so it was not checked: {message}",
             path=rel,
             line=line,

@@ -1,36 +1,38 @@
-"""Checks that belong to the core itself: unreadable files and bad suppressions."""
+"""Checks that belong to the core itself: unreadable files and bad suppressions.
+
+Declared here, below ``context`` and ``suppress``, which build their findings from these
+infos (``info.finding(...)``).
+"""
 
 from __future__ import annotations
 
-from chainward.core.context import FILE_TOO_LARGE, UNPARSABLE_FILE
-from chainward.core.findings import Severity
-from chainward.core.registry import CheckInfo, Family
-from chainward.core.suppress import INVALID_SUPPRESSION
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import Family, check_maker
+
+FILE_TOO_LARGE = CheckId("file-too-large")
+UNPARSABLE_FILE = CheckId("unparsable-file")
+INVALID_SUPPRESSION = CheckId("invalid-suppression")
+
+_check = check_maker("core")
+
+FILE_TOO_LARGE_INFO = _check(
+    FILE_TOO_LARGE,
+    "A file was not scanned because it is larger than the configured limit.",
+    Severity.LOW,
+)
+UNPARSABLE_FILE_INFO = _check(
+    UNPARSABLE_FILE,
+    "A manifest, workflow or lock file could not be parsed, so it was not checked.",
+    Severity.MEDIUM,
+)
+INVALID_SUPPRESSION_INFO = _check(
+    INVALID_SUPPRESSION,
+    "An inline `# chainward: ignore[...]` comment has no reason, so it is not honoured.",
+    Severity.LOW,
+)
 
 FAMILY = Family(
     name="core",
     summary="Files chainward could not read or parse, and invalid suppressions",
-    checks=(
-        CheckInfo(
-            FILE_TOO_LARGE,
-            "A file was not scanned because it is larger than the configured limit.",
-            Severity.LOW,
-            family="core",
-            stages=("pre-commit", "ci"),
-        ),
-        CheckInfo(
-            UNPARSABLE_FILE,
-            "A manifest, workflow or lock file could not be parsed, so it was not checked.",
-            Severity.MEDIUM,
-            family="core",
-            stages=("pre-commit", "ci"),
-        ),
-        CheckInfo(
-            INVALID_SUPPRESSION,
-            "An inline `# chainward: ignore[...]` comment has no reason, so it is not honoured.",
-            Severity.LOW,
-            family="core",
-            stages=("pre-commit", "ci"),
-        ),
-    ),
+    checks=(FILE_TOO_LARGE_INFO, UNPARSABLE_FILE_INFO, INVALID_SUPPRESSION_INFO),
 )

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chainward.core.findings import CheckId, Confidence, Finding, Severity
 
 if TYPE_CHECKING:
-    from chainward.core.context import ScanContext
     from chainward.core.schema import KeySpec
 
 DOCS_BASE = "https://github.com/chainward/chainward/blob/main/src/chainward/docs/checks"
 
-Scanner = Callable[["ScanContext"], Iterable["Finding"]]
+Scanner = Callable[..., Iterable[Finding]]
+"""A family's scanner: called with a ``chainward.core.context.ScanContext`` (not named
+here, so that the context may build findings from the core's own checks without a
+circle), it yields findings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,31 @@ class CheckInfo:
         )
 
 
+def check_maker(
+    family: str,
+    *,
+    stages: tuple[str, ...] = ("pre-commit", "ci"),
+    hook: str | None = None,
+    needs_network: bool = False,
+) -> Callable[..., CheckInfo]:
+    """A :class:`CheckInfo` maker with a family's common fields filled in.
+
+    ``make(check_id, summary, default_severity, **overrides)``: a family declares each
+    check in one call, with only what differs from its siblings.
+    """
+    common: dict[str, Any] = {
+        "family": family,
+        "stages": stages,
+        "hook": hook,
+        "needs_network": needs_network,
+    }
+
+    def make(check_id: CheckId, summary: str, severity: Severity, **overrides: Any) -> CheckInfo:
+        return CheckInfo(check_id, summary, severity, **{**common, **overrides})
+
+    return make
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     """A domain's checks, its policy table and the scanner that ``check`` runs.
@@ -82,6 +109,13 @@ class Family:
     policy: Mapping[str, KeySpec] = field(default_factory=dict)
     in_check: bool = True
     summary: str = ""
+
+    def info(self, check_id: str) -> CheckInfo:
+        """The metadata of one of this family's checks (KeyError names it otherwise)."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(f"{check_id!r} is not a check of the {self.name} family")
 
     def load_scanner(self) -> Scanner | None:
         """Import and return the family's scanner function."""

@@ -189,5 +189,5 @@ def read_settings(settings: type[_SettingsT], table: Mapping[str, Any]) -> _Sett
         if spec is None:
             continue
         key = _key(item.name)
-        values[item.name] = _typed(table[key] if key in table else spec.default, spec)
+        values[item.name] = _typed(table.get(key, spec.default), spec)
     return settings(**values)

@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chainward.core.findings import CheckId, Finding, Severity
+from chainward.core.findings import Finding
+from chainward.core.meta import INVALID_SUPPRESSION, INVALID_SUPPRESSION_INFO
 
-INVALID_SUPPRESSION = CheckId("invalid-suppression")
+__all__ = ["INVALID_SUPPRESSION", "Suppression", "apply_suppressions", "parse_suppression"]
 
 _PATTERN = re.compile(r"chainward:\s*ignore\[([A-Za-z0-9_,\s-]*)\]([^\n]*)")
 
@@ -66,9 +67,7 @@ def apply_suppressions(
             if finding.check_id not in suppression.ids:
                 continue
             if not suppression.reason:
-                invalid[(finding.path, number)] = Finding(
-                    INVALID_SUPPRESSION,
-                    Severity.LOW,
+                invalid[(finding.path, number)] = INVALID_SUPPRESSION_INFO.finding(
                     f"suppression of {finding.check_id} has no reason, so it is ignored",
                     path=finding.path,
                     line=number,
