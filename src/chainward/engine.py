@@ -1,5 +1,10 @@
 """Run the families' scanners and apply the policy: enablement, excludes, severities,
-inline suppressions. No reporting here."""
+test/example/docs down-ranking, inline suppressions. No reporting here.
+
+Every CLI verb that yields findings goes through :func:`apply_policy` exactly once
+(``check`` and ``typosquats`` by :func:`run_scan`; ``commits``, ``deps``, ``models
+verify`` on the findings they build), so a policy setting means the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,20 @@ from chainward.core.context import ScanContext
 from chainward.core.files import matches_any
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
-from chainward.core.registry import Family, Registry
+from chainward.core.registry import Family
 from chainward.core.suppress import apply_suppressions
 
 
 def apply_policy(
-    findings: Iterable[Finding], policy: Policy, root: Path, max_file_size: int | None = None
+    findings: Iterable[Finding],
+    policy: Policy,
+    root: Path,
+    max_file_size: int | None = None,
+    *,
+    sort: bool = True,
 ) -> list[Finding]:
-    """Filter and adjust findings by the policy, apply suppressions, and sort them."""
+    """Filter and adjust findings by the policy, apply suppressions, and sort them
+    (``sort=False`` keeps their order: commits are reported in history order)."""
     kept: list[Finding] = []
     for finding in findings:
         settings = policy.check(finding.check_id)
@@ -49,6 +60,8 @@ def apply_policy(
     result = apply_suppressions(kept, lines_of)
     # The same problem reached through two paths (e.g. an include) is reported once.
     unique = {(f.check_id, f.path, f.line, f.column, f.message): f for f in result}
+    if not sort:
+        return list(unique.values())
     return sorted(unique.values(), key=Finding.sort_key)
 
 
@@ -78,15 +91,9 @@ def downrank(finding: Finding, dirs: frozenset[str]) -> Finding:
     )
 
 
-def selected_families(registry: Registry, names: Sequence[str] = ()) -> list[Family]:
-    """The families that ``check`` runs: the named ones, or every default one."""
-    if names:
-        return [registry.families[n] for n in names]
-    return [f for f in registry.families.values() if f.in_check]
-
-
-def run_scan(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
-    """Run each family's scanner over the context; return policy-adjusted findings."""
+def scan_findings(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
+    """Run each enabled family's scanner over the context: the raw findings (the
+    context's notes included), before the policy."""
     from chainward.core.http import offline_mode
 
     raw: list[Finding] = []
@@ -100,4 +107,14 @@ def run_scan(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
                 continue
             raw.extend(scanner(ctx))
     raw.extend(ctx.notes)
+    return raw
+
+
+def run_scan(
+    ctx: ScanContext, families: Sequence[Family], extra: Iterable[Finding] = ()
+) -> list[Finding]:
+    """Run the families' scanners, then ``extra`` (consumed after them, e.g. an online
+    check), and apply the policy once to all of them."""
+    raw = scan_findings(ctx, families)
+    raw.extend(extra)
     return apply_policy(raw, ctx.policy, ctx.root)

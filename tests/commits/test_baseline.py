@@ -98,3 +98,26 @@ def test_a_partial_range_is_new_work_and_gets_no_baseline(tmp_path: Path, cli: A
     (finding,) = json.loads(result.out)["findings"]
     assert finding["check_id"] == "unsigned-commit"
     assert "since" not in finding["fix"] and "re-sign" in finding["fix"]
+
+
+def test_commits_verb_applies_the_per_check_policy_like_every_verb(
+    tmp_path: Path, cli: Any
+) -> None:
+    """``[checks.<id>]`` severity, enabled and the fail-on threshold hold for ``commits``
+    too (it used to report its findings without the engine's policy step), and the
+    findings stay in history order."""
+    repo, _env, shas = build(tmp_path)
+    policy = repo / "chainward.toml"
+    base = policy.read_text()
+    policy.write_text(base + '\n[checks.unsigned-commit]\nseverity = "info"\n')
+    result = cli("commits", "--all", "--format", "json", "--fail-on", "low", cwd=repo)
+    findings = json.loads(result.out)["findings"]
+    assert {f["severity"] for f in findings} == {"info"}
+    assert result.code == 0, "info findings are below fail-on low"
+    order = [f["commit"] for f in findings]
+    log = run(["git", "rev-list", "--all"], repo, _env).split()
+    assert order == [sha for sha in log if sha in set(order)], "history order is kept"
+    assert set(order) == {shas[n] for n in ("c1", "c2", "c3", "s1")}
+    policy.write_text(base + "\n[checks.unsigned-commit]\nenabled = false\n")
+    disabled = cli("commits", "--all", "--format", "json", cwd=repo)
+    assert json.loads(disabled.out)["findings"] == [] and disabled.code == 0

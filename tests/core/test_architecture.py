@@ -199,8 +199,7 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 def import_graph() -> dict[str, set[str]]:
     """Module → the modules it imports (self-imports dropped)."""
     return {
-        name: {target for target, _ in m.imports if target != name}
-        for name, m in modules().items()
+        name: {target for target, _ in m.imports if target != name} for name, m in modules().items()
     }
 
 

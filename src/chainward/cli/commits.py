@@ -64,13 +64,17 @@ def _repo(args: argparse.Namespace) -> Path:
 
 def cmd_commits(args: argparse.Namespace) -> int:
     """Select the commits, verify them, and report."""
+    from chainward.commits.meta import CommitsSettings
+    from chainward.engine import apply_policy
+
     root = _repo(args)
     loaded = load(args, root)
-    table = loaded.policy.domain("commits")
+    settings = loaded.policy.settings_of("commits", CommitsSettings)
     if args.setup:
         from chainward.commits.setup import check_setup
 
-        return emit(check_setup(root, table), args, loaded)
+        found = apply_policy(check_setup(root, settings), loaded.policy, root, sort=False)
+        return emit(found, args, loaded)
     from chainward.commits import range as commit_range
     from chainward.commits.scan import CommitTrust, check_commits
 
@@ -87,7 +91,9 @@ def cmd_commits(args: argparse.Namespace) -> int:
         )
     else:
         include, exclude = commit_range.from_environment(root, os.environ)
-    exclude = exclude + commit_range.since_exclusions(root, table.get("since", ""))
+    exclude = exclude + commit_range.since_exclusions(root, settings.since)
     shas = commit_range.rev_list(root, include, exclude)
-    findings, count = check_commits(root, shas, CommitTrust(root, table))
-    return emit(findings, args, loaded, scanned=count)
+    findings, count = check_commits(root, shas, CommitTrust(root, settings))
+    # Commits are reported in history order, after the same policy as every verb.
+    kept = apply_policy(findings, loaded.policy, root, sort=False)
+    return emit(kept, args, loaded, scanned=count)

@@ -7,11 +7,14 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from chainward.core.findings import Finding
 
 MAX_NAMES_FILE = 256 * 1024 * 1024
 
@@ -231,12 +234,12 @@ def _scan(args: argparse.Namespace) -> int:
     family = loaded.registry.families["typosquats"]
     files = select_files(root, [], loaded.policy.exclude)
     ctx = ScanContext(root=root, files=files, policy=loaded.policy, offline=not args.online)
-    findings = run_scan(ctx, [family])
+    extra: Iterable[Finding] = ()
     if args.online:
-        from chainward.engine import apply_policy
         from chainward.typosquats.scan import find_nonexistent
 
-        findings = apply_policy([*findings, *find_nonexistent(ctx)], loaded.policy, root)
+        extra = find_nonexistent(ctx)  # a generator: it runs after the scan
+    findings = run_scan(ctx, [family], extra)
     return emit(findings, args, loaded, scanned=len(files))
 
 

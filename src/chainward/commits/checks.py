@@ -6,9 +6,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chainward.commits import meta
+from chainward.commits.meta import CommitsSettings
 from chainward.commits.objects import CommitRecord
 from chainward.commits.verdict import Status, Verdict
 from chainward.core.findings import CheckId, Finding
+from chainward.core.schema import read_settings
 
 # GitHub signs commits made on github.com with its "web-flow" OpenPGP key
 # (https://github.com/web-flow.gpg); these are the long key ids of its keys (their
@@ -77,14 +79,8 @@ def describe(commit: CommitRecord) -> str:
 
 
 def _finding(check_id: CheckId, commit: CommitRecord, problem: str, fix: str) -> Finding:
-    info = meta.FAMILY.checks
-    severity = next(c.default_severity for c in info if c.id == check_id)
-    return Finding(
-        check_id,
-        severity,
-        f"{describe(commit)} {problem}",
-        fix=fix,
-        properties={"commit": commit.sha},
+    return meta.FAMILY.info(check_id).finding(
+        f"{describe(commit)} {problem}", fix=fix, properties={"commit": commit.sha}
     )
 
 
@@ -102,11 +98,15 @@ def is_web_flow(verdict: Verdict) -> bool:
     return verdict.kind == "openpgp" and verdict.signer.upper().endswith(GITHUB_WEB_FLOW_KEY_IDS)
 
 
-def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> Iterator[Finding]:
-    """The findings for one commit's verdict under the ``[commits]`` policy table."""
+def judge(
+    commit: CommitRecord, verdict: Verdict, policy: CommitsSettings | Mapping[str, Any]
+) -> Iterator[Finding]:
+    """The findings for one commit's verdict under the ``[commits]`` policy (the typed
+    settings, or the validated table)."""
+    settings = read_settings(CommitsSettings, policy)
     committer = commit.committer.email.lower()
     status = verdict.status
-    exempt = committer in {e.lower() for e in policy.get("exempt-committers", ())}
+    exempt = committer in {e.lower() for e in settings.exempt_committers}
     if exempt and status is Status.GOOD:
         # A bot is exempt only when its commit verifies with a key chainward has (its
         # own key in the policy, or GitHub's web-flow key for GitHub Apps): anyone can
@@ -121,7 +121,7 @@ def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> 
     signer = f" ({verdict.kind} {verdict.signer})" if verdict.signer else ""
     web_flow = is_web_flow(verdict)
     if web_flow and status is Status.GOOD:
-        if not policy.get("allow-github-web-flow", False):
+        if not settings.allow_github_web_flow:
             yield _finding(
                 meta.UNTRUSTED_COMMIT_SIGNER,
                 commit,
@@ -149,7 +149,7 @@ def judge(commit: CommitRecord, verdict: Verdict, policy: Mapping[str, Any]) -> 
             (verdict.hint or _FIX[status]).replace("<sha>", commit.short),
         )
         return
-    if policy.get("require-committer-match", True) and not _identity_matches(verdict, committer):
+    if settings.require_committer_match and not _identity_matches(verdict, committer):
         who = ", ".join(verdict.identities) or "no e-mail"
         yield _finding(
             meta.COMMIT_SIGNER_MISMATCH,

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from chainward.commits.meta import CommitsSettings
 from chainward.commits.verdict import Status, Verdict
+from chainward.core.schema import read_settings
 
 OID_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"
 OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"
@@ -213,12 +215,13 @@ class GitsignTrust:
     _keyring: Any = None
 
     @classmethod
-    def from_policy(cls, policy: Mapping[str, Any]) -> GitsignTrust:
+    def from_policy(cls, policy: CommitsSettings | Mapping[str, Any]) -> GitsignTrust:
         """Build from the ``gitsign-identities`` policy key."""
         from chainward.core.errors import ConfigError
 
         rules = []
-        for index, raw in enumerate(policy.get("gitsign-identities", ())):
+        settings = read_settings(CommitsSettings, policy)
+        for index, raw in enumerate(settings.gitsign_identities):
             rule = IdentityRule(
                 raw.get("identity", ""),
                 raw.get("identity-regex", ""),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family
-from chainward.core.schema import KeySpec
+from chainward.core.registry import Family, check_maker
+from chainward.core.schema import KeySpec, policy_keys, setting
 
 UNSIGNED_COMMIT = CheckId("unsigned-commit")
 BAD_COMMIT_SIGNATURE = CheckId("bad-commit-signature")
@@ -21,8 +24,7 @@ HOOK = "verify-signed-commits"
 _STAGES = ("pre-push", "post-commit", "manual", "ci")
 
 
-def _check(check_id: CheckId, summary: str, severity: Severity) -> CheckInfo:
-    return CheckInfo(check_id, summary, severity, family="commits", stages=_STAGES, hook=HOOK)
+_check = check_maker("commits", stages=_STAGES, hook=HOOK)
 
 
 IDENTITY_KEYS = {
@@ -37,6 +39,104 @@ IDENTITY_KEYS = {
         "str", "", "A regular expression the whole issuer must match (instead of `issuer`)."
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class CommitsSettings:
+    """``[tool.chainward.commits]``, typed: the one declaration of its keys."""
+
+    allowed_signers: str = setting(
+        KeySpec(
+            "str",
+            "",
+            "Path (relative to the root) of an SSH allowed-signers file in git's format "
+            "(`principals [options] key`, with `namespaces=`, `valid-after=`, `valid-before=`). "
+            "Its keys are trusted for the principals it lists.",
+        )
+    )
+    openpgp_keys: tuple[str, ...] = setting(
+        KeySpec(
+            "list[str]",
+            [],
+            "Paths (relative to the root) of armored OpenPGP public keys (one or more keys "
+            "per file). Their fingerprints are trusted.",
+        )
+    )
+    openpgp_fingerprints: tuple[str, ...] = setting(
+        KeySpec(
+            "list[str]",
+            [],
+            "When not empty, only these primary-key fingerprints among `openpgp-keys` are "
+            "trusted; the other keys still verify signatures but their signers are untrusted "
+            "(like keys in a keyring without owner trust).",
+        )
+    )
+    gitsign_identities: tuple[dict[str, Any], ...] = setting(
+        KeySpec(
+            "list[table]",
+            [],
+            "Trusted gitsign (Sigstore keyless) signers: tables with `identity` or "
+            "`identity-regex`, and `issuer` or `issuer-regex`.",
+            keys=IDENTITY_KEYS,
+        )
+    )
+    require_committer_match: bool = setting(
+        KeySpec(
+            "bool",
+            True,
+            "The signer (SSH principal, an OpenPGP user-id e-mail, the gitsign identity) must "
+            "equal the committer's e-mail.",
+        )
+    )
+    exempt_committers: tuple[str, ...] = setting(
+        KeySpec(
+            "list[str]",
+            [],
+            "Committer e-mails of bots whose commits are accepted when their signature "
+            "verifies with a key chainward has (the policy's keys, or GitHub's web-flow key "
+            "that signs Dependabot's and other GitHub Apps' commits), e.g. "
+            '`"49699333+dependabot[bot]@users.noreply.github.com"`. An e-mail alone proves '
+            "nothing: an unsigned or unverifiable commit with it is judged like any other.",
+        )
+    )
+    allow_github_web_flow: bool = setting(
+        KeySpec(
+            "bool",
+            False,
+            "Accept commits made on github.com (committer `noreply@github.com`) that are "
+            "signed by GitHub's web-flow key. chainward ships the keys' fingerprints and "
+            "validity dates and the 2017 key (a signature counts when made inside its key's "
+            "validity); to verify commits by the key in use since 2024 offline, download "
+            "https://github.com/web-flow.gpg into the repository and list it in "
+            "`openpgp-keys`, else they are `unverifiable-commit-signature`.",
+        )
+    )
+    since: str = setting(
+        KeySpec(
+            "str",
+            "",
+            "A commit (SHA or ref): its ancestors are history from before adoption and are "
+            "not judged; it and its descendants are. `chainward init` proposes it from the "
+            "history (the oldest commit from which every commit passes).",
+        )
+    )
+    revoked_keys: tuple[str, ...] = setting(
+        KeySpec(
+            "list[str]",
+            [],
+            "Revoked keys: OpenPGP fingerprints (primary or subkey, hex) and SSH key "
+            "fingerprints (`SHA256:...`). Signatures by them are `revoked-commit-key`.",
+        )
+    )
+    ssh_revoked_keys: str = setting(
+        KeySpec(
+            "str",
+            "",
+            "Path (relative to the root) of a file of revoked SSH public keys, one per line "
+            "(the plain-key form of git's `gpg.ssh.revocationFile`; binary KRLs are refused).",
+        )
+    )
+
 
 FAMILY = Family(
     name="commits",
@@ -87,87 +187,15 @@ FAMILY = Family(
             "A gitsign commit's transparency-log entry could not be verified offline.",
             Severity.LOW,
         ),
-        CheckInfo(
+        _check(
             SIGNING_SETUP,
             "This committer's git signing set-up would not produce commits that pass the policy.",
             Severity.HIGH,
-            family="commits",
             stages=("pre-commit",),
+            hook=None,
         ),
     ),
     scanner=None,
     in_check=False,
-    policy={
-        "allowed-signers": KeySpec(
-            "str",
-            "",
-            "Path (relative to the root) of an SSH allowed-signers file in git's format "
-            "(`principals [options] key`, with `namespaces=`, `valid-after=`, `valid-before=`). "
-            "Its keys are trusted for the principals it lists.",
-        ),
-        "openpgp-keys": KeySpec(
-            "list[str]",
-            [],
-            "Paths (relative to the root) of armored OpenPGP public keys (one or more keys "
-            "per file). Their fingerprints are trusted.",
-        ),
-        "openpgp-fingerprints": KeySpec(
-            "list[str]",
-            [],
-            "When not empty, only these primary-key fingerprints among `openpgp-keys` are "
-            "trusted; the other keys still verify signatures but their signers are untrusted "
-            "(like keys in a keyring without owner trust).",
-        ),
-        "gitsign-identities": KeySpec(
-            "list[table]",
-            [],
-            "Trusted gitsign (Sigstore keyless) signers: tables with `identity` or "
-            "`identity-regex`, and `issuer` or `issuer-regex`.",
-            keys=IDENTITY_KEYS,
-        ),
-        "require-committer-match": KeySpec(
-            "bool",
-            True,
-            "The signer (SSH principal, an OpenPGP user-id e-mail, the gitsign identity) must "
-            "equal the committer's e-mail.",
-        ),
-        "exempt-committers": KeySpec(
-            "list[str]",
-            [],
-            "Committer e-mails of bots whose commits are accepted when their signature "
-            "verifies with a key chainward has (the policy's keys, or GitHub's web-flow key "
-            "that signs Dependabot's and other GitHub Apps' commits), e.g. "
-            '`"49699333+dependabot[bot]@users.noreply.github.com"`. An e-mail alone proves '
-            "nothing: an unsigned or unverifiable commit with it is judged like any other.",
-        ),
-        "allow-github-web-flow": KeySpec(
-            "bool",
-            False,
-            "Accept commits made on github.com (committer `noreply@github.com`) that are "
-            "signed by GitHub's web-flow key. chainward ships the keys' fingerprints and "
-            "validity dates and the 2017 key (a signature counts when made inside its key's "
-            "validity); to verify commits by the key in use since 2024 offline, download "
-            "https://github.com/web-flow.gpg into the repository and list it in "
-            "`openpgp-keys`, else they are `unverifiable-commit-signature`.",
-        ),
-        "since": KeySpec(
-            "str",
-            "",
-            "A commit (SHA or ref): its ancestors are history from before adoption and are "
-            "not judged; it and its descendants are. `chainward init` proposes it from the "
-            "history (the oldest commit from which every commit passes).",
-        ),
-        "revoked-keys": KeySpec(
-            "list[str]",
-            [],
-            "Revoked keys: OpenPGP fingerprints (primary or subkey, hex) and SSH key "
-            "fingerprints (`SHA256:...`). Signatures by them are `revoked-commit-key`.",
-        ),
-        "ssh-revoked-keys": KeySpec(
-            "str",
-            "",
-            "Path (relative to the root) of a file of revoked SSH public keys, one per line "
-            "(the plain-key form of git's `gpg.ssh.revocationFile`; binary KRLs are refused).",
-        ),
-    },
+    policy=policy_keys(CommitsSettings),
 )

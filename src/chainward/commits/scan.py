@@ -9,16 +9,18 @@ their kind is met.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chainward.commits.checks import judge
+from chainward.commits.meta import CommitsSettings
 from chainward.commits.objects import CommitRecord, read_commits
 from chainward.commits.verdict import Status, Verdict, signature_kind
 from chainward.core.errors import InputError
 from chainward.core.findings import Finding
+from chainward.core.schema import read_settings
 
 MAX_KEY_FILE_BYTES = 4 << 20
 
@@ -42,14 +44,20 @@ def read_policy_file(root: Path, rel: str, what: str) -> bytes:
 
 @dataclass
 class CommitTrust:
-    """The policy's trust anchors, parsed on first use."""
+    """The policy's trust anchors, parsed on first use.
+
+    ``policy`` may be given as the validated ``[commits]`` table; it is kept typed.
+    """
 
     root: Path
-    policy: Mapping[str, Any]
+    policy: CommitsSettings
     _openpgp: Any = None
     _ssh: Any = None
     _gitsign: Any = None
     cache: dict[bytes, Verdict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.policy = read_settings(CommitsSettings, self.policy)
 
     def openpgp(self) -> Any:
         """The OpenPGP keyring of ``openpgp-keys``."""
@@ -58,9 +66,9 @@ class CommitTrust:
 
             files = [
                 (rel, read_policy_file(self.root, rel, "OpenPGP key file"))
-                for rel in self.policy.get("openpgp-keys", ())
+                for rel in self.policy.openpgp_keys
             ]
-            self._openpgp = load_keyring(files, self.policy.get("openpgp-fingerprints", ()))
+            self._openpgp = load_keyring(files, self.policy.openpgp_fingerprints)
         return self._openpgp
 
     def ssh(self) -> Any:
@@ -68,8 +76,8 @@ class CommitTrust:
         if self._ssh is None:
             from chainward.commits.ssh import load_trust
 
-            allowed_rel = self.policy.get("allowed-signers") or ""
-            revoked_rel = self.policy.get("ssh-revoked-keys") or ""
+            allowed_rel = self.policy.allowed_signers
+            revoked_rel = self.policy.ssh_revoked_keys
             allowed = (
                 (
                     allowed_rel,
@@ -85,7 +93,7 @@ class CommitTrust:
                 if revoked_rel
                 else None
             )
-            self._ssh = load_trust(allowed, revoked, self.policy.get("revoked-keys", ()))
+            self._ssh = load_trust(allowed, revoked, self.policy.revoked_keys)
         return self._ssh
 
     def gitsign(self) -> Any:
@@ -97,8 +105,8 @@ class CommitTrust:
         return self._gitsign
 
 
-def _revoked_openpgp(verdict: Verdict, policy: Mapping[str, Any]) -> bool:
-    revoked = {r.upper().replace(" ", "") for r in policy.get("revoked-keys", ())}
+def _revoked_openpgp(verdict: Verdict, policy: CommitsSettings) -> bool:
+    revoked = {r.upper().replace(" ", "") for r in policy.revoked_keys}
     return bool(verdict.signer) and any(
         verdict.signer.upper().endswith(r) for r in revoked if not r.startswith("SHA256:")
     )
@@ -181,7 +189,7 @@ def check_commits(
     """
     commits = list(read_commits(repo, shas, object_format))
     findings = judge_commits(commits, trust)
-    if not trust.policy.get("since") and any(not c.parents for c in commits):
+    if not trust.policy.since and any(not c.parents for c in commits):
         findings = with_baseline_fix(commits, findings)
     return findings, len(commits)
 

@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from chainward.commits.meta import SIGNING_SETUP
-from chainward.core.findings import Finding, Severity
+from chainward.commits.meta import FAMILY, SIGNING_SETUP, CommitsSettings
+from chainward.core.findings import Finding
 from chainward.core.git import git_env, run_git
+from chainward.core.schema import read_settings
 
 
 def read_git_config(root: Path) -> dict[str, str]:
@@ -53,19 +54,19 @@ def _finding(message: str, *fix_lines: str) -> Finding:
             continue
         steps.append(f"`{command.strip()}`" + (f" ({comment.strip()})" if comment else ""))
     fix = "run " + ", then ".join(steps) if steps else None
-    return Finding(SIGNING_SETUP, Severity.HIGH, message, fix=fix)
+    return FAMILY.info(SIGNING_SETUP).finding(message, fix=fix)
 
 
-def check_setup(root: Path, policy: Mapping[str, Any]) -> list[Finding]:
+def check_setup(root: Path, policy: CommitsSettings | Mapping[str, Any]) -> list[Finding]:
     """The signing set-up problems of the current committer in ``root``."""
-    return list(_check(root, policy, read_git_config(root)))
+    return list(_check(root, read_settings(CommitsSettings, policy), read_git_config(root)))
 
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "yes", "on", "1")
 
 
-def _check(root: Path, policy: Mapping[str, Any], config: Mapping[str, str]) -> Iterator[Finding]:
+def _check(root: Path, policy: CommitsSettings, config: Mapping[str, str]) -> Iterator[Finding]:
     email = config.get("user.email", "").strip()
     if not email:
         yield _finding("user.email is not set", 'git config user.email "you@example.com"')
@@ -110,7 +111,7 @@ def _ssh_public_key(key: str, root: Path) -> tuple[str, str] | str:
     return parts[0], parts[1]
 
 
-def _check_ssh(root: Path, policy: Mapping[str, Any], key: str, email: str) -> Iterator[Finding]:
+def _check_ssh(root: Path, policy: CommitsSettings, key: str, email: str) -> Iterator[Finding]:
     if not key:
         yield _finding(
             "gpg.format is ssh but user.signingkey is not set",
@@ -129,7 +130,7 @@ def _check_ssh(root: Path, policy: Mapping[str, Any], key: str, email: str) -> I
     except (binascii.Error, ValueError):
         yield _finding("user.signingkey is not a valid SSH public key")
         return
-    if not policy.get("allowed-signers"):
+    if not policy.allowed_signers:
         yield _finding(
             "the policy has no allowed-signers file, so no SSH signature can pass",
             "add allowed-signers to [tool.chainward.commits] and list your key in it",
@@ -142,7 +143,7 @@ def _check_ssh(root: Path, policy: Mapping[str, Any], key: str, email: str) -> I
         return
     now = int(time.time())
     lines = [s for s in trust.signers if s.key == blob and not s.cert_authority]
-    allowed = policy.get("allowed-signers")
+    allowed = policy.allowed_signers
     line = f'{email} namespaces="git" {found[0]} {found[1]}'
     if not lines:
         yield _finding(
@@ -160,9 +161,7 @@ def _check_ssh(root: Path, policy: Mapping[str, Any], key: str, email: str) -> I
     if not usable:
         yield _finding(f"{allowed} lists your key {fpr} but not as valid now for namespace git")
         return
-    if policy.get("require-committer-match", True) and not any(
-        s.matches_principal(email) for s in usable
-    ):
+    if policy.require_committer_match and not any(s.matches_principal(email) for s in usable):
         principals = ", ".join(p for s in usable for p in s.principals)
         yield _finding(
             f"your SSH key is allowed for {principals}, not for user.email {email}",
@@ -197,9 +196,7 @@ def _gpg_secret_key(key: str, email: str) -> tuple[list[str], str]:
     return proc.stdout.decode("utf-8", "replace").splitlines(), ""
 
 
-def _check_openpgp(
-    root: Path, policy: Mapping[str, Any], key: str, email: str
-) -> Iterator[Finding]:
+def _check_openpgp(root: Path, policy: CommitsSettings, key: str, email: str) -> Iterator[Finding]:
     lines, problem = _gpg_secret_key(key, email)
     if problem:
         yield _finding(
@@ -235,7 +232,7 @@ def _check_openpgp(
             "git config user.signingkey <FINGERPRINT of a usable key>",
         )
         return
-    keys = policy.get("openpgp-keys") or []
+    keys = policy.openpgp_keys
     if not keys:
         yield _finding(
             "the policy lists no openpgp-keys, so no OpenPGP signature can pass",
@@ -254,14 +251,14 @@ def _check_openpgp(
             "# then list that file in [tool.chainward.commits] openpgp-keys",
         )
         return
-    revoked = {r.upper() for r in policy.get("revoked-keys", ())}
+    revoked = {r.upper() for r in policy.revoked_keys}
     if cert.revoked or primary in revoked:
         yield _finding(f"your OpenPGP key {primary} is revoked")
         return
     if not keyring.is_trusted(cert):
         yield _finding(f"your OpenPGP key {primary} is not in openpgp-fingerprints")
         return
-    if policy.get("require-committer-match", True) and email.lower() not in cert.emails:
+    if policy.require_committer_match and email.lower() not in cert.emails:
         yield _finding(
             f"your OpenPGP key is for {', '.join(cert.emails) or 'no e-mail'}, "
             f"not user.email {email}",
@@ -270,7 +267,7 @@ def _check_openpgp(
 
 
 def _check_x509(
-    policy: Mapping[str, Any], config: Mapping[str, str], email: str
+    policy: CommitsSettings, config: Mapping[str, str], email: str
 ) -> Iterator[Finding]:
     program = (config.get("gpg.x509.program") or "").strip()
     if Path(program).name != "gitsign":
@@ -283,14 +280,14 @@ def _check_x509(
             "gitsign is not on PATH",
             "go install github.com/sigstore/gitsign@latest   # or your package manager",
         )
-    rules = policy.get("gitsign-identities") or []
+    rules = policy.gitsign_identities
     if not rules:
         yield _finding(
             "the policy lists no gitsign-identities, so no gitsign signature can pass",
             "add [[tool.chainward.commits.gitsign-identities]] with identity and issuer",
         )
         return
-    if policy.get("require-committer-match", True):
+    if policy.require_committer_match:
         import re
 
         def could_match(rule: Mapping[str, str]) -> bool:

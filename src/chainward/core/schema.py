@@ -175,7 +175,7 @@ def policy_keys(settings: type) -> dict[str, KeySpec]:
     return {_key(f.name): f.metadata["spec"] for f in fields(settings) if "spec" in f.metadata}
 
 
-def read_settings(settings: type[_SettingsT], table: Mapping[str, Any]) -> _SettingsT:
+def read_settings(settings: type[_SettingsT], table: Mapping[str, Any] | _SettingsT) -> _SettingsT:
     """The typed settings from a (validated) policy table; missing keys get defaults.
 
     An object that already is ``settings`` is returned as it is, so entry points can
@@ -183,6 +183,8 @@ def read_settings(settings: type[_SettingsT], table: Mapping[str, Any]) -> _Sett
     """
     if isinstance(table, settings):
         return table
+    if not isinstance(table, Mapping):
+        raise TypeError(f"expected a policy table or {settings.__name__}, got {type(table)}")
     values: dict[str, Any] = {}
     for item in fields(settings):  # type: ignore[arg-type]
         spec = item.metadata.get("spec")
