@@ -7,12 +7,15 @@ import json
 import shlex
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import yaml
 
 from chainward.catalog import load_registry
 from chainward.cli.check import check_doc
+from chainward.core.findings import CheckId, Severity
+from chainward.core.registry import CheckInfo
 from tests.conftest import REPO_ROOT
 
 HOOKS = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -31,6 +34,75 @@ HEAVY = (
     "httpx",
 )
 COMMIT_TIME_STAGES = {"pre-commit", "pre-push", "post-commit", "commit-msg"}
+
+
+DOCS = REPO_ROOT / "src" / "chainward" / "docs" / "checks"
+SECTIONS = ("What it detects", "Why", "Example", "Fix", "Network")
+
+
+def _section(page: str, name: str) -> str | None:
+    """The text of one ``**Name.**`` section (up to the next one), or None without it."""
+    marker = f"**{name}.**"
+    if marker not in page:
+        return None
+    body = page.split(marker, 1)[1]
+    for other in SECTIONS:
+        body = body.split(f"**{other}.**", 1)[0]
+    return body.strip()
+
+
+def missing_pieces(info: CheckInfo, hook_ids: set[str], hooks: list[dict[str, Any]]) -> list[str]:
+    """What a check lacks among its docs page (with every section), a non-empty
+    example, and a hook that runs it. Empty when it has them all."""
+    missing: list[str] = []
+    page_path = DOCS / f"{info.id}.md"
+    if not page_path.is_file():
+        missing.append(f"its docs page {page_path.relative_to(REPO_ROOT)}")
+    else:
+        page = page_path.read_text("utf-8")
+        if not page.startswith(f"# {info.id}\n"):
+            missing.append(f"the title line '# {info.id}' of its docs page")
+        for name in SECTIONS:
+            text = _section(page, name)
+            if text is None:
+                missing.append(f"the '**{name}.**' section of its docs page")
+            elif not text:
+                missing.append(f"a non-empty '{name}' section (the {name.lower()} is blank)")
+    if info.family == "core":
+        # Core notes (unreadable files, bad suppressions) come from every scan: some
+        # hook must run `chainward check`.
+        if not any(str(h.get("entry", "")).startswith("chainward check") for h in hooks):
+            missing.append("a hook that runs `chainward check` (which reports core notes)")
+    elif (info.hook or info.id) not in hook_ids:
+        missing.append(
+            f"its hook mapping: no hook {info.hook or info.id!r} in .pre-commit-hooks.yaml"
+        )
+    return missing
+
+
+@pytest.mark.parametrize("check_id", REGISTRY.ids())
+def test_every_check_has_its_docs_page_example_and_hook(check_id: str) -> None:
+    missing = missing_pieces(REGISTRY.checks[check_id], HOOK_IDS, HOOKS)
+    assert not missing, f"check {check_id} lacks: " + "; ".join(missing)
+
+
+def test_missing_pieces_are_named() -> None:
+    """The meta test can fail: a check without page or hook, and a page without an
+    example, are each reported by name."""
+    ghost = CheckInfo(CheckId("no-such-check"), "x", Severity.LOW, family="ghost")
+    assert missing_pieces(ghost, HOOK_IDS, HOOKS) == [
+        "its docs page src/chainward/docs/checks/no-such-check.md",
+        "its hook mapping: no hook 'no-such-check' in .pre-commit-hooks.yaml",
+    ]
+    page = (DOCS / "unpinned-action.md").read_text("utf-8")
+    blank = page.split("**Example.**")[0] + "**Example.**\n\n**Fix.**" + page.split("**Fix.**")[1]
+    assert _section(blank, "Example") == ""
+    assert _section(page, "Example") and "actions/checkout@v4" in str(_section(page, "Example"))
+    real = REGISTRY.checks[CheckId("unpinned-action")]
+    assert missing_pieces(real, HOOK_IDS, HOOKS) == []
+    assert missing_pieces(real, HOOK_IDS - {"unpinned-action"}, HOOKS) == [
+        "its hook mapping: no hook 'unpinned-action' in .pre-commit-hooks.yaml"
+    ]
 
 
 @pytest.mark.parametrize("check_id", REGISTRY.ids())
