@@ -237,42 +237,35 @@ class SSHTrust:
     revoked_fingerprints: frozenset[str] = frozenset()
 
 
-def _split_quoted(text: str) -> list[str]:
-    """Split on whitespace outside double quotes."""
+def _split_unquoted(text: str, separator: str | None) -> tuple[list[str], bool]:
+    """Split on ``separator`` (None: any whitespace) outside double quotes, keeping the
+    quotes and empty parts; the flag says whether the quotes were balanced."""
     out: list[str] = []
     current: list[str] = []
     quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted
-            current.append(char)
-        elif char.isspace() and not quoted:
-            if current:
-                out.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if quoted:
-        raise ValueError("unbalanced quotes")
-    if current:
-        out.append("".join(current))
-    return out
-
-
-def _split_options(text: str) -> list[str]:
-    out: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == "," and not quoted:
+        is_separator = char.isspace() if separator is None else char == separator
+        if is_separator and not quoted:
             out.append("".join(current))
             current = []
         else:
             current.append(char)
     out.append("".join(current))
-    return out
+    return out, not quoted
+
+
+def _split_quoted(text: str) -> list[str]:
+    """Split on whitespace outside double quotes."""
+    parts, balanced = _split_unquoted(text, None)
+    if not balanced:
+        raise ValueError("unbalanced quotes")
+    return [part for part in parts if part]
+
+
+def _split_options(text: str) -> list[str]:
+    return _split_unquoted(text, ",")[0]
 
 
 def _parse_time(value: str) -> int:
