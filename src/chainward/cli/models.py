@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError, UsageError
 from chainward.core.files import to_relative
 
@@ -259,10 +260,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     from chainward.models.lock import MAX_LOCK_BYTES
 
-    with lock_file.open("rb") as handle:
-        data = handle.read(MAX_LOCK_BYTES + 1)
-    if len(data) > MAX_LOCK_BYTES:
-        raise InputError("the model lock is larger than 32 MiB", where=str(lock_file))
+    data = read_bounded(lock_file, MAX_LOCK_BYTES, what="the model lock", limit_text="32 MiB")
     text = data.decode("utf-8", "replace")
     try:
         lock = parse_lock(text, str(lock_file))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -92,16 +93,12 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def read_names_file(source: str) -> list[str]:
     """Names from a file: one per line, header ``name`` and blank lines skipped."""
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(MAX_NAMES_FILE + 1)
-        else:
-            with Path(source).open("rb") as handle:
-                data = handle.read(MAX_NAMES_FILE + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", where=source) from None
-    if len(data) > MAX_NAMES_FILE:
-        raise InputError(f"larger than {MAX_NAMES_FILE} bytes", where=source)
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_NAMES_FILE + 1)
+        if len(data) > MAX_NAMES_FILE:
+            raise InputError(f"larger than {MAX_NAMES_FILE} bytes", where=source)
+    else:
+        data = read_bounded(source, MAX_NAMES_FILE)
     text = data.decode("utf-8-sig", "replace")  # a byte-order mark is not part of a name
     names: list[str] = []
     for number, raw_line in enumerate(text.split("\n"), start=1):

@@ -18,7 +18,7 @@ from chainward.commits.checks import judge
 from chainward.commits.meta import CommitsSettings
 from chainward.commits.objects import CommitRecord, read_commits
 from chainward.commits.verdict import Status, Verdict, signature_kind
-from chainward.core.errors import InputError
+from chainward.core.bounded import read_bounded
 from chainward.core.findings import Finding
 from chainward.core.schema import read_settings
 
@@ -27,19 +27,13 @@ MAX_KEY_FILE_BYTES = 4 << 20
 
 def read_policy_file(root: Path, rel: str, what: str) -> bytes:
     """A file the policy names, relative to the root, read with a size bound."""
-    path = root / rel
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the {what}: {exc.strerror}",
-            where=str(path),
-            hint="fix the path in [tool.chainward.commits]",
-        ) from None
-    if len(data) > MAX_KEY_FILE_BYTES:
-        raise InputError(f"the {what} is larger than 4 MiB", where=str(path))
-    return data
+    return read_bounded(
+        root / rel,
+        MAX_KEY_FILE_BYTES,
+        what=f"the {what}",
+        hint="fix the path in [tool.chainward.commits]",
+        limit_text="4 MiB",
+    )
 
 
 @dataclass

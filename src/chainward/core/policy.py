@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import ConfigError
 from chainward.core.findings import Severity
 from chainward.core.schema import KeySpec, read_settings, suggest, validate, validate_table
@@ -124,13 +125,9 @@ def find_policy_file(root: Path) -> tuple[Path, bool] | None:
 
 
 def _read(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"cannot read policy file: {exc.strerror}", where=str(path)) from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise ConfigError("policy file is larger than 1 MiB", where=str(path))
+    data = read_bounded(
+        path, MAX_POLICY_BYTES, what="policy file", error=ConfigError, limit_text="1 MiB"
+    )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
