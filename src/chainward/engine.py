@@ -8,8 +8,9 @@ verify`` on the findings they build), so a policy setting means the same everywh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,11 +95,11 @@ def downrank(finding: Finding, dirs: frozenset[str]) -> Finding:
 def scan_findings(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
     """Run each enabled family's scanner over the context: the raw findings (the
     context's notes included), before the policy."""
-    from chainward.core.http import offline_mode
-
     raw: list[Finding] = []
-    # An offline scan opens no socket, whichever scanner asks: core.http refuses.
-    with offline_mode(True) if ctx.offline else nullcontext():
+    # An offline scan opens no socket, whichever scanner asks: core.http refuses (and
+    # so do chainward processes a scanner starts). The variable, not core.http's
+    # switch, so that a scan that fetches nothing does not import the client.
+    with _offline_environment() if ctx.offline else nullcontext():
         for family in families:
             if all(not ctx.policy.check(c.id).enabled for c in family.checks):
                 continue
@@ -108,6 +109,23 @@ def scan_findings(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]
             raw.extend(scanner(ctx))
     raw.extend(ctx.notes)
     return raw
+
+
+OFFLINE_ENV = "CHAINWARD_OFFLINE"
+"""The variable ``chainward.core.http`` reads (its ``OFFLINE_ENV``)."""
+
+
+@contextmanager
+def _offline_environment() -> Iterator[None]:
+    previous = os.environ.get(OFFLINE_ENV)
+    os.environ[OFFLINE_ENV] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(OFFLINE_ENV, None)
+        else:
+            os.environ[OFFLINE_ENV] = previous
 
 
 def run_scan(

@@ -9,8 +9,7 @@ their kind is met.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +35,19 @@ def read_policy_file(root: Path, rel: str, what: str) -> bytes:
     )
 
 
-@dataclass
 class CommitTrust:
     """The policy's trust anchors, parsed on first use.
 
     ``policy`` may be given as the validated ``[commits]`` table; it is kept typed.
     """
 
-    root: Path
-    policy: CommitsSettings
-    _openpgp: Any = None
-    _ssh: Any = None
-    _gitsign: Any = None
-    cache: dict[bytes, Verdict] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.policy = read_settings(CommitsSettings, self.policy)
+    def __init__(self, root: Path, policy: CommitsSettings | Mapping[str, Any]) -> None:
+        self.root = root
+        self.policy: CommitsSettings = read_settings(CommitsSettings, policy)
+        self._openpgp: Any = None
+        self._ssh: Any = None
+        self._gitsign: Any = None
+        self.cache: dict[bytes, Verdict] = {}
 
     def openpgp(self) -> Any:
         """The OpenPGP keyring of ``openpgp-keys``."""
