@@ -1,10 +1,12 @@
-"""Checks and policy keys of the dependencies family (standard library and core only)."""
+"""Checks and policy keys of the dependencies family (standard library, core and
+``inventory.model``, which owns the id of the include problems it reports)."""
 
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
 from chainward.core.registry import CheckInfo, Family
 from chainward.core.schema import KeySpec
+from chainward.inventory.model import BROKEN_REQUIREMENTS_INCLUDE
 
 UNPINNED_AI_DEPENDENCY = CheckId("unpinned-ai-dependency")
 MISSING_DEPENDENCY_HASH = CheckId("missing-dependency-hash")
@@ -14,7 +16,6 @@ EXTRA_INDEX_URL = CheckId("extra-index-url")
 UNPINNED_BASE_IMAGE = CheckId("unpinned-base-image")
 UNTRUSTED_BASE_IMAGE = CheckId("untrusted-base-image")
 PIPE_TO_SHELL = CheckId("pipe-to-shell")
-BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
 UNPUBLISHED_HASH = CheckId("unpublished-hash")
 VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
 DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")

@@ -14,8 +14,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from chainward.core.findings import Finding
-from chainward.inventory.model import Dependency, InstallOption, PipeToShell
+from chainward.inventory.model import Dependency, InstallOption, ManifestScan, PipeToShell
 from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 SEPARATORS = frozenset({"&&", "||", ";", "&", "|", "(", ")", ";;", "|&"})
@@ -92,13 +91,9 @@ _OPTION_NAMES = {
 
 
 @dataclass
-class CommandScan:
+class CommandScan(ManifestScan):
     """What a script installs and pipes."""
 
-    dependencies: list[Dependency] = field(default_factory=list)
-    options: list[InstallOption] = field(default_factory=list)
-    pipes: list[PipeToShell] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
     requirement_files: list[tuple[int, str]] = field(default_factory=list)
     """(line, value) of ``-r FILE`` arguments, relative to the build context."""
 

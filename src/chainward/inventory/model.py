@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from chainward.core.findings import Finding
+from chainward.core.context import UNPARSABLE_FILE, unparsable_finding
+from chainward.core.findings import CheckId, Finding, Severity
+
+# The inventory reports broken ``-r``/``-c`` includes itself (it follows them); the
+# dependencies family declares the check (``dependencies.meta`` imports this id).
+BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
 
 # Manifest kinds a Dependency can come from.
 MANIFEST_KINDS = (
@@ -116,3 +121,44 @@ class Inventory:
     constraint_links: tuple[tuple[str, str], ...] = ()
     """(requirements file, constraints file) pairs: pip applies a ``-c`` file to every
     file of the same ``-r``/``-c`` include graph."""
+
+
+@dataclass
+class ManifestScan:
+    """What one manifest declares: every parser's ``parse(rel, text)`` returns one.
+
+    Problems (a file that does not parse, a malformed line) are findings here, never
+    exceptions.
+    """
+
+    dependencies: list[Dependency] = field(default_factory=list)
+    images: list[BaseImage] = field(default_factory=list)
+    options: list[InstallOption] = field(default_factory=list)
+    pipes: list[PipeToShell] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+    def unparsable(
+        self, rel: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        """Record that ``rel`` could not be parsed (it is then not checked)."""
+        self.problems.append(unparsable_finding(rel, message, line, column))
+
+    def extend(self, other: ManifestScan) -> None:
+        """Append everything ``other`` holds."""
+        self.dependencies.extend(other.dependencies)
+        self.images.extend(other.images)
+        self.options.extend(other.options)
+        self.pipes.extend(other.pipes)
+        self.problems.extend(other.problems)
+
+
+def malformed_line(rel: str, line: int, message: str) -> Finding:
+    """A requirement line pip would not accept: it is reported, not checked."""
+    return Finding(
+        UNPARSABLE_FILE,
+        Severity.MEDIUM,
+        f"malformed requirement line, so it was not checked: {message}",
+        path=rel,
+        line=line,
+        fix="fix the line so pip accepts it (see `pip install -r` for the exact error)",
+    )

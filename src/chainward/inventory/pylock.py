@@ -1,0 +1,72 @@
+"""PEP 751 ``pylock.toml`` (and ``pylock.<name>.toml``)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+
+from chainward.inventory.locks import file_hashes, hash_table, locked_dependency, package_lines
+from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.positions import LineFinder
+from chainward.inventory.tomldoc import load_toml_document
+
+
+def matches(rel: str) -> bool:
+    """``pylock.toml`` or ``pylock.<name>.toml`` (PEP 751)."""
+    name = posixpath.basename(rel)
+    return name == "pylock.toml" or (
+        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
+    )
+
+
+def parse(rel: str, text: str) -> ManifestScan:
+    """Inventory a PEP 751 ``pylock.toml``."""
+    out = ManifestScan()
+    document = load_toml_document(rel, text, out)
+    if document is None:
+        return out
+    packages = [p for p in document.get("packages", []) if isinstance(p, Mapping)]
+    lines = package_lines(LineFinder(text), "packages", len(packages))
+    for package, line in zip(packages, lines, strict=False):
+        name = package.get("name")
+        if not isinstance(name, str):
+            continue
+        version = package.get("version") if isinstance(package.get("version"), str) else None
+        marker = package.get("marker") if isinstance(package.get("marker"), str) else None
+        vcs = package.get("vcs")
+        if isinstance(vcs, Mapping):
+            commit = str(vcs.get("commit-id", ""))
+            url = f"{vcs.get('type', 'git')}+{vcs.get('url', '')}"
+            url = f"{url}@{commit}" if commit else url
+            out.dependencies.append(
+                locked_dependency(
+                    rel, line, name, version, [], "pylock", source="vcs", url=url, marker=marker
+                )
+            )
+            continue
+        archive = package.get("archive")
+        if isinstance(archive, Mapping):
+            out.dependencies.append(
+                locked_dependency(
+                    rel,
+                    line,
+                    name,
+                    version,
+                    hash_table(archive),
+                    "pylock",
+                    source="url",
+                    url=str(archive.get("url", "")),
+                    marker=marker,
+                )
+            )
+            continue
+        if isinstance(package.get("directory"), Mapping):
+            continue
+        hashes = file_hashes(package, "hashes")
+        index = package.get("index")
+        if isinstance(index, str):
+            out.options.append(InstallOption(rel, line, "index-url", index, f"lock:{name}"))
+        out.dependencies.append(
+            locked_dependency(rel, line, name, version, hashes, "pylock", marker=marker)
+        )
+    return out
