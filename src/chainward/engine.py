@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from chainward.core.context import ScanContext
-from chainward.core.files import matches_any
+from chainward.core.files import matches_any, select_files
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
-from chainward.core.registry import Family, Registry
+from chainward.core.registry import Family, Registry, Scanner
 from chainward.core.suppress import apply_suppressions
 
 
@@ -84,15 +84,41 @@ def selected_families(registry: Registry, names: Sequence[str] = ()) -> list[Fam
     return [f for f in registry.families.values() if f.in_check]
 
 
+def scan_root(paths: Sequence[Path]) -> tuple[Path, list[Path]]:
+    """(root, files): one folder given is the root; otherwise the current folder is, and
+    the paths are what to scan in it (every CLI verb that scans files reads its
+    ``PATH`` arguments this way)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], []
+    return Path(), list(paths)
+
+
+def scan_context(root: Path, paths: Sequence[Path], policy: Policy, offline: bool) -> ScanContext:
+    """The context of a scan of ``paths`` under ``root`` (all of it when none is named)."""
+    files = select_files(root, list(paths), policy.exclude)
+    return ScanContext(root=root, files=files, policy=policy, offline=offline, explicit=bool(paths))
+
+
+def run_scanners(ctx: ScanContext, scanners: Iterable[Scanner]) -> list[Finding]:
+    """Run scanners over the context, add its notes; return policy-adjusted findings.
+
+    ``run_scan`` runs families' scanners through here; ``deps`` runs its own selection
+    of the dependency scanners (``--only``, ``--verify``, ``--audit``) the same way.
+    """
+    raw: list[Finding] = []
+    for scanner in scanners:
+        raw.extend(scanner(ctx))
+    raw.extend(ctx.notes)
+    return apply_policy(raw, ctx.policy, ctx.root)
+
+
 def run_scan(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
     """Run each family's scanner over the context; return policy-adjusted findings."""
-    raw: list[Finding] = []
+    scanners: list[Scanner] = []
     for family in families:
         if all(not ctx.policy.check(c.id).enabled for c in family.checks):
             continue
         scanner = family.load_scanner()
-        if scanner is None:
-            continue
-        raw.extend(scanner(ctx))
-    raw.extend(ctx.notes)
-    return apply_policy(raw, ctx.policy, ctx.root)
+        if scanner is not None:
+            scanners.append(scanner)
+    return run_scanners(ctx, scanners)

@@ -216,3 +216,10 @@ AUDIT_FAMILY = Family(
     scanner="chainward.dependencies.scan:scan_index",
     in_check=False,
 )
+
+_INFOS = {check.id: check for check in (*FAMILY.checks, *AUDIT_FAMILY.checks)}
+
+
+def info(check_id: CheckId) -> CheckInfo:
+    """The declared metadata of one of this module's checks (``info(ID).finding(...)``)."""
+    return _INFOS[check_id]

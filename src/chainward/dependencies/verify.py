@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chainward.core.errors import NetworkError
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Finding
 from chainward.dependencies.audit import AuditResult
 from chainward.dependencies.checks.sources import PYPI, normalize_index
 from chainward.dependencies.index import Project, PyPIClient
@@ -24,6 +24,7 @@ from chainward.dependencies.meta import (
     DEPENDENCY_NOT_VERIFIED,
     UNPUBLISHED_HASH,
     VULNERABLE_DEPENDENCY,
+    info,
 )
 from chainward.inventory.model import Dependency, InstallOption, Inventory
 
@@ -67,9 +68,7 @@ def pinned(dependencies: Iterable[Dependency]) -> list[Dependency]:
 
 
 def _not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
-    return Finding(
-        DEPENDENCY_NOT_VERIFIED,
-        Severity.LOW,
+    return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version} was not verified: {why}",
         path=dependency.path,
         line=dependency.line,
@@ -140,9 +139,7 @@ def find_unpublished_hashes(
                     "install from one index so that each hash has one origin",
                 )
                 continue
-            yield Finding(
-                UNPUBLISHED_HASH,
-                Severity.CRITICAL,
+            yield info(UNPUBLISHED_HASH).finding(
                 f"hash {digest} of {dependency.raw_name}=={version} is not among the "
                 f"{len(project.files(version) or ())} files PyPI published for that "
                 "version: the lock may have been poisoned, or the file came from elsewhere",
@@ -179,9 +176,7 @@ def find_vulnerabilities(
                 continue
             fixed = ", ".join(advisory.fixed_in) or "no fixed version yet"
             aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
-            yield Finding(
-                VULNERABLE_DEPENDENCY,
-                Severity.HIGH,
+            yield info(VULNERABLE_DEPENDENCY).finding(
                 f"{dependency.raw_name}=={dependency.version} has a known vulnerability "
                 f"{advisory.id}{aliases}: {advisory.description[:200]}; fixed in {fixed}",
                 path=dependency.path,
@@ -202,9 +197,7 @@ def find_vulnerabilities(
 
 def offline_notice(count: int) -> Finding:
     """The one finding that says index verification was skipped."""
-    return Finding(
-        DEPENDENCY_NOT_VERIFIED,
-        Severity.LOW,
+    return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"--offline: {count} pinned dependencies were not verified against PyPI "
         "(published hashes, known vulnerabilities)",
         fix="run `chainward deps --verify --audit` with network access (the "

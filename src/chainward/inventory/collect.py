@@ -29,6 +29,7 @@ from chainward.inventory.model import (
     Dependency,
     Inventory,
     ManifestScan,
+    include_groups,
 )
 from chainward.inventory.requirements import (
     Include,
@@ -184,21 +185,15 @@ def _constraint_links(
     parsed: dict[str, RequirementsFile], roles: dict[str, str]
 ) -> list[tuple[str, str]]:
     """Pair every requirements file with the constraint files of its include graph."""
-    parent = {rel: rel for rel in parsed}
-
-    def find(rel: str) -> str:
-        while parent[rel] != rel:
-            parent[rel] = parent[parent[rel]]
-            rel = parent[rel]
-        return rel
-
-    for rel, result in parsed.items():
-        for inc in result.includes:
-            if inc.target in parent:
-                parent[find(inc.target)] = find(rel)
+    group_of = include_groups(
+        (rel, inc.target)
+        for rel, result in parsed.items()
+        for inc in result.includes
+        if inc.target in parsed
+    )
     groups: dict[str, list[str]] = {}
     for rel in parsed:
-        groups.setdefault(find(rel), []).append(rel)
+        groups.setdefault(group_of.get(rel, rel), []).append(rel)
     links: list[tuple[str, str]] = []
     for members in groups.values():
         constraint_files = [m for m in members if roles.get(m) == "constraint"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chainward.core.context import UNPARSABLE_FILE, unparsable_finding
@@ -162,3 +163,19 @@ def malformed_line(rel: str, line: int, message: str) -> Finding:
         line=line,
         fix="fix the line so pip accepts it (see `pip install -r` for the exact error)",
     )
+
+
+def include_groups(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each file of an include graph mapped to one representative file."""
+    parent: dict[str, str] = {}
+
+    def find(rel: str) -> str:
+        parent.setdefault(rel, rel)
+        while parent[rel] != rel:
+            parent[rel] = parent[parent[rel]]
+            rel = parent[rel]
+        return rel
+
+    for including, included in edges:
+        parent[find(included)] = find(including)
+    return {rel: find(rel) for rel in list(parent)}
