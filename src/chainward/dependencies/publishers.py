@@ -46,7 +46,7 @@ from chainward.dependencies.trust_meta import (
     RELEASE_NOT_VERIFIED,
     info,
 )
-from chainward.inventory.model import Dependency
+from chainward.inventory.model import Dependency, location
 
 LOCK_VERSION = 1
 # The identity keys PyPI's publishers carry (pypi-attestations' Publisher models).
@@ -324,8 +324,7 @@ def not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
     """A ``release-not-verified`` finding at the dependency's line."""
     return info(RELEASE_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version}: {why}",
-        path=dependency.path,
-        line=dependency.line,
+        **location(dependency),
         fix=fix,
         properties={"package": dependency.name},
     )
@@ -365,8 +364,7 @@ def find_publisher_changes(
                 f"{pin}: the attestation of {file.filename} does not verify ({file.reason}); "
                 f"it claims {claimed}, {recorded}: the file or its attestation was tampered "
                 "with or forged",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={"package": dependency.name, "file": file.filename},
             )
@@ -374,8 +372,7 @@ def find_publisher_changes(
             yield info(MISSING_ATTESTATION).finding(
                 f"{pin}: {file.filename} has no PEP 740 attestations, but {recorded}: "
                 "the release may have been uploaded by hand or with a stolen token",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={"package": dependency.name, "file": file.filename},
             )
@@ -387,8 +384,7 @@ def find_publisher_changes(
             yield info(PUBLISHER_CHANGED).finding(
                 f"{pin}: {file.filename} was published by {_names(foreign)}, but {recorded} "
                 f"({diffs})",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={
                     "package": dependency.name,

@@ -26,7 +26,7 @@ from chainward.dependencies.meta import (
     VULNERABLE_DEPENDENCY,
     info,
 )
-from chainward.inventory.model import Dependency, InstallOption, Inventory
+from chainward.inventory.model import Dependency, InstallOption, Inventory, location
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,7 @@ def pinned(dependencies: Iterable[Dependency]) -> list[Dependency]:
 def _not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
     return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version} was not verified: {why}",
-        path=dependency.path,
-        line=dependency.line,
+        **location(dependency),
         fix=fix,
         properties={"package": dependency.name},
     )
@@ -143,8 +142,7 @@ def find_unpublished_hashes(
                 f"hash {digest} of {dependency.raw_name}=={version} is not among the "
                 f"{len(project.files(version) or ())} files PyPI published for that "
                 "version: the lock may have been poisoned, or the file came from elsewhere",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix="regenerate the hashes from PyPI (`chainward pin --write` or "
                 "`pip-compile --generate-hashes`) and find out where this one came from",
                 properties={"package": dependency.name, "hash": digest},
@@ -179,8 +177,7 @@ def find_vulnerabilities(
             yield info(VULNERABLE_DEPENDENCY).finding(
                 f"{dependency.raw_name}=={dependency.version} has a known vulnerability "
                 f"{advisory.id}{aliases}: {advisory.description[:200]}; fixed in {fixed}",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=(
                     f"upgrade to {dependency.raw_name}=={advisory.fixed_in[0]} or later"
                     if advisory.fixed_in

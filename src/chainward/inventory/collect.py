@@ -30,6 +30,7 @@ from chainward.inventory.model import (
     Inventory,
     ManifestScan,
     include_groups,
+    location,
 )
 from chainward.inventory.requirements import (
     Include,
@@ -93,8 +94,7 @@ def _include_problem(inc: Include, message: str, fix: str) -> Finding:
         BROKEN_REQUIREMENTS_INCLUDE,
         Severity.MEDIUM,
         message,
-        path=inc.path,
-        line=inc.line,
+        **location(inc),
         fix=fix,
     )
 

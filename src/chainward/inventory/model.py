@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypedDict
 
 from chainward.core.context import UNPARSABLE_FILE, unparsable_finding
 from chainward.core.findings import CheckId, Finding, Severity
@@ -179,3 +180,27 @@ def include_groups(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
     for including, included in edges:
         parent[find(included)] = find(including)
     return {rel: find(rel) for rel in list(parent)}
+
+
+class Located(Protocol):
+    """A record that says where it is: every inventory record (and ``UsesRef``)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+class Location(TypedDict):
+    """A finding's place, as the keyword arguments of ``CheckInfo.finding``."""
+
+    path: str
+    line: int
+    column: int | None
+
+
+def location(record: Located) -> Location:
+    """Where ``record`` is (its column too, when it has one): ``info.finding(message,
+    **location(record), fix=...)`` puts a finding at the record that caused it."""
+    return Location(path=record.path, line=record.line, column=getattr(record, "column", None))

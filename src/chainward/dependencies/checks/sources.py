@@ -22,6 +22,7 @@ from chainward.inventory.model import (
     InstallOption,
     PipeToShell,
     include_groups,
+    location,
 )
 
 PYPI = "https://pypi.org/simple"
@@ -111,8 +112,7 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
             f"{label} {option.value} is searched alongside {', '.join(others)} for AI "
             "packages: whoever registers a package's name on either side can serve it "
             "(dependency confusion, as in the torchtriton attack)",
-            path=option.path,
-            line=option.line,
+            **location(option),
             fix="install from one index only (a mirror that proxies PyPI), or pin each "
             "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
             "with --hash",
@@ -131,8 +131,7 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
                 "indexes end up side by side, so a later install can pick up a name from "
                 "the other one",
                 severity=Severity.LOW,
-                path=opt.path,
-                line=opt.line,
+                **location(opt),
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",
                 confidence=Confidence.MEDIUM,
@@ -146,8 +145,7 @@ def find_pipes_to_shell(pipes: Iterable[PipeToShell]) -> Iterator[Finding]:
         yield info(PIPE_TO_SHELL).finding(
             f"pipes a download into {pipe.interpreter} ({pipe.command!r}): the script runs "
             "unseen and unverified, and can change between two builds",
-            path=pipe.path,
-            line=pipe.line,
+            **location(pipe),
             fix="download to a file, check it against a pinned digest "
             "(echo '<sha256>  file' | sha256sum -c -), then run it; or use a packaged "
             "installer (e.g. python -m ensurepip, the distribution's python3-pip)",
@@ -190,9 +188,7 @@ def find_unpinned_images(
             f"image {image.image} {reason}",
             # Unverifiable, not proven unpinned: the variable may hold a digest.
             severity=Severity.LOW if unresolved else None,
-            path=image.path,
-            line=image.line,
-            column=image.column,
+            **location(image),
             fix=f"pin the digest and keep the tag for readers: {name}@sha256:<digest> "
             f"(`docker buildx imagetools inspect {name}` prints it)",
             confidence=Confidence.LOW if unresolved else Confidence.HIGH,
@@ -214,9 +210,7 @@ def find_untrusted_images(
             continue
         yield info(UNTRUSTED_BASE_IMAGE).finding(
             f"image {image.image} does not come from an allowed registry ({', '.join(allowed)})",
-            path=image.path,
-            line=image.line,
-            column=image.column,
+            **location(image),
             fix="base the image on one from the allowed registries, or add its prefix to "
             "[tool.chainward.dependencies] allowed-registries",
         )
