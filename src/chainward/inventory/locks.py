@@ -7,7 +7,7 @@ every file hash the lock records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -82,3 +82,16 @@ def _hash_value(value: Any) -> list[str]:
     if isinstance(value, Mapping) and isinstance(value.get("hash"), str):
         return [value["hash"]]
     return []
+
+
+def lock_packages(
+    document: Mapping[str, Any], text: str, key: str
+) -> Iterator[tuple[Mapping[str, Any], int, str, str | None]]:
+    """(table, line, name, version) of each ``[[key]]`` package table that has a name."""
+    packages = [p for p in document.get(key, []) if isinstance(p, Mapping)]
+    lines = package_lines(LineFinder(text), key, len(packages))
+    for package, line in zip(packages, lines, strict=False):
+        name = package.get("name")
+        if isinstance(name, str):
+            version = package.get("version")
+            yield package, line, name, version if isinstance(version, str) else None

@@ -5,9 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
-from chainward.inventory.locks import locked_dependency, package_lines
+from chainward.inventory.locks import lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
-from chainward.inventory.positions import LineFinder
 from chainward.inventory.tomldoc import load_toml_document
 
 
@@ -24,13 +23,7 @@ def parse(rel: str, text: str) -> ManifestScan:
         return out
     metadata = document.get("metadata", {})
     old_files = metadata.get("files", {}) if isinstance(metadata, Mapping) else {}
-    packages = [p for p in document.get("package", []) if isinstance(p, Mapping)]
-    lines = package_lines(LineFinder(text), "package", len(packages))
-    for package, line in zip(packages, lines, strict=False):
-        name = package.get("name")
-        if not isinstance(name, str):
-            continue
-        version = package.get("version") if isinstance(package.get("version"), str) else None
+    for package, line, name, version in lock_packages(document, text, "package"):
         files = package.get("files")
         if not isinstance(files, list) and isinstance(old_files, Mapping):
             files = old_files.get(name, [])

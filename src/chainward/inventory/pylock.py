@@ -5,9 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
-from chainward.inventory.locks import file_hashes, hash_table, locked_dependency, package_lines
+from chainward.inventory.locks import file_hashes, hash_table, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
-from chainward.inventory.positions import LineFinder
 from chainward.inventory.tomldoc import load_toml_document
 
 
@@ -25,13 +24,7 @@ def parse(rel: str, text: str) -> ManifestScan:
     document = load_toml_document(rel, text, out)
     if document is None:
         return out
-    packages = [p for p in document.get("packages", []) if isinstance(p, Mapping)]
-    lines = package_lines(LineFinder(text), "packages", len(packages))
-    for package, line in zip(packages, lines, strict=False):
-        name = package.get("name")
-        if not isinstance(name, str):
-            continue
-        version = package.get("version") if isinstance(package.get("version"), str) else None
+    for package, line, name, version in lock_packages(document, text, "packages"):
         marker = package.get("marker") if isinstance(package.get("marker"), str) else None
         vcs = package.get("vcs")
         if isinstance(vcs, Mapping):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
-from chainward.inventory.locks import file_hashes, locked_dependency, package_lines
+from chainward.inventory.locks import file_hashes, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
-from chainward.inventory.positions import LineFinder
 from chainward.inventory.tomldoc import load_toml_document
 
 
@@ -22,18 +21,12 @@ def parse(rel: str, text: str) -> ManifestScan:
     document = load_toml_document(rel, text, out)
     if document is None:
         return out
-    packages = [p for p in document.get("package", []) if isinstance(p, Mapping)]
-    lines = package_lines(LineFinder(text), "package", len(packages))
-    for package, line in zip(packages, lines, strict=False):
-        name = package.get("name")
-        if not isinstance(name, str):
-            continue
+    for package, line, name, version in lock_packages(document, text, "package"):
         source = package.get("source", {})
         source = source if isinstance(source, Mapping) else {}
         if "editable" in source or "virtual" in source or "directory" in source:
             continue  # the project itself or a local folder
         hashes = file_hashes(package, "hash")
-        version = package.get("version") if isinstance(package.get("version"), str) else None
         if isinstance(source.get("git"), str):
             out.dependencies.append(
                 locked_dependency(
