@@ -46,7 +46,7 @@ from chainward.dependencies.trust_meta import (
     RELEASE_NOT_VERIFIED,
     info,
 )
-from chainward.inventory.model import Dependency, location
+from chainward.inventory.model import Dependency, at_dependency, location
 
 LOCK_VERSION = 1
 # The identity keys PyPI's publishers carry (pypi-attestations' Publisher models).
@@ -324,9 +324,8 @@ def not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
     """A ``release-not-verified`` finding at the dependency's line."""
     return info(RELEASE_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version}: {why}",
-        **location(dependency),
+        **at_dependency(dependency),
         fix=fix,
-        properties={"package": dependency.name},
     )
 
 

@@ -26,7 +26,7 @@ from chainward.dependencies.meta import (
     VULNERABLE_DEPENDENCY,
     info,
 )
-from chainward.inventory.model import Dependency, InstallOption, Inventory, location
+from chainward.inventory.model import Dependency, InstallOption, Inventory, at_dependency, location
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,8 @@ def pinned(dependencies: Iterable[Dependency]) -> list[Dependency]:
 def _not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
     return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version} was not verified: {why}",
-        **location(dependency),
+        **at_dependency(dependency),
         fix=fix,
-        properties={"package": dependency.name},
     )
 
 

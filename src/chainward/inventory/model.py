@@ -204,3 +204,20 @@ def location(record: Located) -> Location:
     """Where ``record`` is (its column too, when it has one): ``info.finding(message,
     **location(record), fix=...)`` puts a finding at the record that caused it."""
     return Location(path=record.path, line=record.line, column=getattr(record, "column", None))
+
+
+class DependencyPlace(Location):
+    """A finding about a dependency: its place and the package it names."""
+
+    properties: dict[str, str]
+
+
+def at_dependency(dependency: Dependency, **properties: str) -> DependencyPlace:
+    """``info.finding(message, **at_dependency(dep), fix=...)``: the finding sits at the
+    dependency's line and names its package (``properties`` adds more fields)."""
+    return DependencyPlace(
+        path=dependency.path,
+        line=dependency.line,
+        column=None,
+        properties={"package": dependency.name, **properties},
+    )

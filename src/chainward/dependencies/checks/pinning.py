@@ -16,7 +16,7 @@ from chainward.dependencies.meta import (
     info,
 )
 from chainward.inventory.ai_packages import is_ai_package
-from chainward.inventory.model import Dependency, InstallOption, location
+from chainward.inventory.model import Dependency, InstallOption, at_dependency
 from chainward.inventory.pep508 import vcs_ref
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
@@ -106,10 +106,9 @@ def find_unpinned_ai_dependencies(
                 "cannot be checked here: if the variable is not an exact version, any new "
                 f"release is installed next time{_pre_note(dependency, pre_lines)}",
                 severity=Severity.LOW,
-                **location(dependency),
+                **at_dependency(dependency),
                 fix=_pin_fix(dependency),
                 confidence=Confidence.LOW,
-                properties={"package": dependency.name},
             )
             continue
         what = (
@@ -126,17 +125,15 @@ def find_unpinned_ai_dependencies(
                 "every install of this project (CI, development, a deployment) takes the "
                 f"newest release, including a hijacked one{_pre_note(dependency, pre_lines)}",
                 severity=Severity.MEDIUM,
-                **location(dependency),
+                **at_dependency(dependency),
                 fix=_pin_fix(dependency),
-                properties={"package": dependency.name},
             )
             continue
         yield info(UNPINNED_AI_DEPENDENCY).finding(
             f"AI dependency {dependency.raw_name} {what}: any new release, including a "
             f"hijacked one, is installed next time{_pre_note(dependency, pre_lines)}",
-            **location(dependency),
+            **at_dependency(dependency),
             fix=_pin_fix(dependency),
-            properties={"package": dependency.name},
         )
 
 
@@ -155,9 +152,8 @@ def find_missing_hashes(
             yield info(MISSING_DEPENDENCY_HASH).finding(
                 f"lock entry {dependency.raw_name}=={dependency.version} records no file "
                 "hashes, so the lock pins a version number but not its content",
-                **location(dependency),
+                **at_dependency(dependency),
                 fix="regenerate the lock with hashes (uv lock, poetry lock, pipenv lock)",
-                properties={"package": dependency.name},
             )
             continue
         if coverage.lock_for(dependency) is not None:
@@ -169,9 +165,8 @@ def find_missing_hashes(
             f"AI dependency {dependency.raw_name}=={dependency.version} is pinned without a "
             "hash: the same version number can be served with other content (a compromised "
             "index, mirror or extra index)",
-            **location(dependency),
+            **at_dependency(dependency),
             fix=_hash_fix(dependency),
-            properties={"package": dependency.name},
         )
 
 
@@ -194,10 +189,9 @@ def find_unpinned_vcs(dependencies: Iterable[Dependency], coverage: Coverage) ->
         yield info(UNPINNED_VCS_DEPENDENCY).finding(
             f"VCS dependency {name} ({dependency.url}) {reason}: whatever is pushed there "
             "next is what gets installed",
-            **location(dependency),
+            **at_dependency(dependency),
             fix=f"pin a full commit SHA: {base}@<40-hex-commit>"
             + (f"#egg={dependency.raw_name}" if dependency.raw_name else ""),
-            properties={"package": dependency.name},
         )
 
 
@@ -212,8 +206,7 @@ def find_unhashed_urls(dependencies: Iterable[Dependency], coverage: Coverage) -
         yield info(UNHASHED_URL_DEPENDENCY).finding(
             f"{dependency.raw_name or 'dependency'} is installed from {dependency.url} "
             "without a hash: the file behind the URL can change",
-            **location(dependency),
+            **at_dependency(dependency),
             fix="add the file's digest: append #sha256=<digest> to the URL or a "
             "--hash=sha256:<digest> option",
-            properties={"package": dependency.name},
         )
