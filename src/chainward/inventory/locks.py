@@ -85,9 +85,12 @@ def _hash_value(value: Any) -> list[str]:
 
 
 def lock_packages(
-    document: Mapping[str, Any], text: str, key: str
+    document: Mapping[str, Any] | None, text: str, key: str
 ) -> Iterator[tuple[Mapping[str, Any], int, str, str | None]]:
-    """(table, line, name, version) of each ``[[key]]`` package table that has a name."""
+    """(table, line, name, version) of each ``[[key]]`` package table that has a name
+    (none when the document did not parse)."""
+    if document is None:
+        return
     packages = [p for p in document.get(key, []) if isinstance(p, Mapping)]
     lines = package_lines(LineFinder(text), key, len(packages))
     for package, line in zip(packages, lines, strict=False):

@@ -22,8 +22,6 @@ def parse(rel: str, text: str) -> ManifestScan:
     """Inventory a PEP 751 ``pylock.toml``."""
     out = ManifestScan()
     document = load_toml_document(rel, text, out)
-    if document is None:
-        return out
     for package, line, name, version in lock_packages(document, text, "packages"):
         marker = package.get("marker") if isinstance(package.get("marker"), str) else None
         vcs = package.get("vcs")

@@ -19,8 +19,6 @@ def parse(rel: str, text: str) -> ManifestScan:
     """Inventory a ``uv.lock``."""
     out = ManifestScan()
     document = load_toml_document(rel, text, out)
-    if document is None:
-        return out
     for package, line, name, version in lock_packages(document, text, "package"):
         source = package.get("source", {})
         source = source if isinstance(source, Mapping) else {}
