@@ -218,13 +218,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
     policy = dict(ctx.policy.domain("dependencies"))
     # Lock files anywhere in the repository give versions (and hashes) first.
     inventory = collect_inventory(ctx)
-    cache = str(policy.get("cache-dir", "") or "")
-    client = PyPIClient(
-        cache_dir=Path(cache) if cache else None,
-        ttl=int(policy.get("cache-ttl", 86400)),
-        timeout=float(policy.get("timeout", 15)),
-        offline=args.offline,
-    )
+    client = PyPIClient.from_policy(policy, offline=args.offline)
     pinner = Pinner(client, inventory.dependencies, cooldown=_cooldown(ctx, args))
     resolver = pip_resolver(offline=args.offline, find_links=args.find_links)
     failed = False
@@ -302,19 +296,13 @@ def _pins_of(inventory: Inventory) -> list[Dependency]:
 def _cooldown(ctx: ScanContext, args: argparse.Namespace) -> Callable[[str], dict[str, Any]] | None:
     """Young releases by name for ``pin`` (None when no cooldown is configured)."""
     from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
-    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.dependencies.simple import SimpleClient
     from chainward.provenance.release_trust import now_utc
 
     cooldown = CooldownPolicy.from_policy(ctx.policy.domain("release-trust"))
     if not cooldown.active:
         return None
-    deps = ctx.policy.domain("dependencies")
-    client = SimpleClient(
-        cache_dir=cache_dir_from(deps),
-        ttl=int(deps.get("cache-ttl", 86400)),
-        timeout=float(deps.get("timeout", 15)),
-        offline=args.offline,
-    )
+    client = SimpleClient.from_policy(ctx.policy.domain("dependencies"), offline=args.offline)
     now = now_utc()
 
     def young(name: str) -> dict[str, Any]:
@@ -334,7 +322,7 @@ def _lock_publishers(
     pins: list[tuple[Dependency, str]],
 ) -> int:
     """Record verified publisher identities; exit 1 if some could not be recorded."""
-    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.dependencies.simple import SimpleClient
     from chainward.dependencies.trust_meta import DEFAULT_PUBLISHER_LOCK
     from chainward.provenance.release_trust import (
         attestation_verifier,
@@ -359,11 +347,7 @@ def _lock_publishers(
     )
     if problems:
         raise InputError(problems[0].message, where=problems[0].path)
-    client = SimpleClient(
-        cache_dir=cache_dir_from(deps),
-        ttl=int(deps.get("cache-ttl", 86400)),
-        timeout=float(deps.get("timeout", 15)),
-    )
+    client = SimpleClient.from_policy(deps)
     scoped = [(d, v) for d, v in pins if in_publisher_scope(d.name, trust, deps)]
     update = record_publishers(scoped, locks, read, client=client, verifier=attestation_verifier())
     for rel, new in sorted(update.files.items()):

@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.index import default_cache_dir, fetch, read_cache
+from chainward.dependencies.index import CachedClient, fetch, read_cache
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 PYPI_INTEGRITY = "https://pypi.org/integrity"
@@ -143,26 +143,11 @@ def url_key(url: str) -> str:
     return f"{stem}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json"
 
 
-class SimpleClient:
+class SimpleClient(CachedClient[SimpleProject]):
     """Simple-API pages and Provenance objects, cached on disk; ``offline`` reads the cache."""
 
-    def __init__(
-        self,
-        *,
-        cache_dir: Path | None = None,
-        ttl: int = 86400,
-        timeout: float = 15.0,
-        offline: bool = False,
-        base_url: str = PYPI_SIMPLE,
-        integrity_url: str = PYPI_INTEGRITY,
-    ) -> None:
-        self.cache_dir = cache_dir or default_cache_dir()
-        self.ttl = ttl
-        self.timeout = timeout
-        self.offline = offline
-        self.base_url = base_url.rstrip("/")
-        self.integrity_url = integrity_url.rstrip("/")
-        self._memory: dict[str, SimpleProject] = {}
+    default_url = PYPI_SIMPLE
+    integrity_url = PYPI_INTEGRITY
 
     def _write_cache(self, path: Path, data: bytes) -> None:
         try:

@@ -12,7 +12,6 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from chainward.core.errors import NetworkError
@@ -220,13 +219,8 @@ def verify_inventory(
         return
     allowed = [str(a) for a in policy.get("allowed-indexes", ())]
     timeout = int(policy.get("timeout", 15))
-    cache = str(policy.get("cache-dir", "") or "")
     if hashes:
-        client = client or PyPIClient(
-            cache_dir=Path(cache) if cache else None,
-            ttl=int(policy.get("cache-ttl", 86400)),
-            timeout=timeout,
-        )
+        client = client or PyPIClient.from_policy(policy)
         projects: dict[str, Project | NetworkError] = {}
         wanted: dict[str, set[str]] = defaultdict(set)
         for dependency in candidates:
