@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
+from functools import partial
 
 from chainward.inventory.locks import lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
@@ -24,6 +25,7 @@ def parse(rel: str, text: str) -> ManifestScan:
     metadata = document.get("metadata", {})
     old_files = metadata.get("files", {}) if isinstance(metadata, Mapping) else {}
     for package, line, name, version in lock_packages(document, text, "package"):
+        locked = partial(locked_dependency, rel, line, name, version)
         files = package.get("files")
         if not isinstance(files, list) and isinstance(old_files, Mapping):
             files = old_files.get(name, [])
@@ -49,15 +51,11 @@ def parse(rel: str, text: str) -> ManifestScan:
                 dep_source = "url"
             else:
                 dep_source = "path"
-            out.dependencies.append(
-                locked_dependency(
-                    rel, line, name, version, hashes, "poetry.lock", source=dep_source, url=url
-                )
-            )
+            out.dependencies.append(locked(hashes, "poetry.lock", source=dep_source, url=url))
             continue
         if isinstance(source, Mapping) and source.get("type") == "legacy" and source.get("url"):
             out.options.append(
                 InstallOption(rel, line, "index-url", str(source["url"]), f"lock:{name}")
             )
-        out.dependencies.append(locked_dependency(rel, line, name, version, hashes, "poetry.lock"))
+        out.dependencies.append(locked(hashes, "poetry.lock"))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
+from functools import partial
 
 from chainward.inventory.locks import file_hashes, hash_table, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
@@ -23,26 +24,19 @@ def parse(rel: str, text: str) -> ManifestScan:
     out = ManifestScan()
     document = load_toml_document(rel, text, out)
     for package, line, name, version in lock_packages(document, text, "packages"):
+        locked = partial(locked_dependency, rel, line, name, version)
         marker = package.get("marker") if isinstance(package.get("marker"), str) else None
         vcs = package.get("vcs")
         if isinstance(vcs, Mapping):
             commit = str(vcs.get("commit-id", ""))
             url = f"{vcs.get('type', 'git')}+{vcs.get('url', '')}"
             url = f"{url}@{commit}" if commit else url
-            out.dependencies.append(
-                locked_dependency(
-                    rel, line, name, version, [], "pylock", source="vcs", url=url, marker=marker
-                )
-            )
+            out.dependencies.append(locked([], "pylock", source="vcs", url=url, marker=marker))
             continue
         archive = package.get("archive")
         if isinstance(archive, Mapping):
             out.dependencies.append(
-                locked_dependency(
-                    rel,
-                    line,
-                    name,
-                    version,
+                locked(
                     hash_table(archive),
                     "pylock",
                     source="url",
@@ -57,7 +51,5 @@ def parse(rel: str, text: str) -> ManifestScan:
         index = package.get("index")
         if isinstance(index, str):
             out.options.append(InstallOption(rel, line, "index-url", index, f"lock:{name}"))
-        out.dependencies.append(
-            locked_dependency(rel, line, name, version, hashes, "pylock", marker=marker)
-        )
+        out.dependencies.append(locked(hashes, "pylock", marker=marker))
     return out

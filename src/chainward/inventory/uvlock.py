@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
+from functools import partial
 
 from chainward.inventory.locks import file_hashes, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
@@ -20,6 +21,7 @@ def parse(rel: str, text: str) -> ManifestScan:
     out = ManifestScan()
     document = load_toml_document(rel, text, out)
     for package, line, name, version in lock_packages(document, text, "package"):
+        locked = partial(locked_dependency, rel, line, name, version)
         source = package.get("source", {})
         source = source if isinstance(source, Mapping) else {}
         if "editable" in source or "virtual" in source or "directory" in source:
@@ -27,28 +29,15 @@ def parse(rel: str, text: str) -> ManifestScan:
         hashes = file_hashes(package, "hash")
         if isinstance(source.get("git"), str):
             out.dependencies.append(
-                locked_dependency(
-                    rel,
-                    line,
-                    name,
-                    version,
-                    hashes,
-                    "uv.lock",
-                    source="vcs",
-                    url=_uv_git_url(source["git"]),
-                )
+                locked(hashes, "uv.lock", source="vcs", url=_uv_git_url(source["git"]))
             )
         elif isinstance(source.get("url"), str):
-            out.dependencies.append(
-                locked_dependency(
-                    rel, line, name, version, hashes, "uv.lock", source="url", url=source["url"]
-                )
-            )
+            out.dependencies.append(locked(hashes, "uv.lock", source="url", url=source["url"]))
         else:
             registry = source.get("registry")
             if isinstance(registry, str):
                 out.options.append(InstallOption(rel, line, "index-url", registry, f"lock:{name}"))
-            out.dependencies.append(locked_dependency(rel, line, name, version, hashes, "uv.lock"))
+            out.dependencies.append(locked(hashes, "uv.lock"))
     return out
 
 
