@@ -1,12 +1,12 @@
 """Checks and policy keys of the dependencies family (standard library, core and
-``inventory.model``, which owns the id of the include problems it reports)."""
+``inventory.ids``, which owns the id of the include problems the inventory reports)."""
 
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
 from chainward.core.registry import CheckInfo, Family
 from chainward.core.schema import KeySpec
-from chainward.inventory.model import BROKEN_REQUIREMENTS_INCLUDE
+from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
 
 UNPINNED_AI_DEPENDENCY = CheckId("unpinned-ai-dependency")
 MISSING_DEPENDENCY_HASH = CheckId("missing-dependency-hash")

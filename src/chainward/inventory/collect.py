@@ -23,9 +23,9 @@ from chainward.inventory import (
     uvlock,
     workflow_installs,
 )
+from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
 from chainward.inventory.locks import LOCK_NAMES
 from chainward.inventory.model import (
-    BROKEN_REQUIREMENTS_INCLUDE,
     Dependency,
     Inventory,
     ManifestScan,

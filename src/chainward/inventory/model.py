@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypedDict
 
 from chainward.core.context import UNPARSABLE_FILE, unparsable_finding
-from chainward.core.findings import CheckId, Finding, Severity
-
-# The inventory reports broken ``-r``/``-c`` includes itself (it follows them); the
-# dependencies family declares the check (``dependencies.meta`` imports this id).
-BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
+from chainward.core.findings import Finding, Severity
 
 # Manifest kinds a Dependency can come from.
 MANIFEST_KINDS = (
