@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from chainward.core.context import ScanContext
-from chainward.core.files import matches_any
+from chainward.core.files import matches_any, select_files
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
-from chainward.core.registry import Family
+from chainward.core.registry import Family, Scanner
 from chainward.core.suppress import apply_suppressions
 
 
@@ -92,20 +92,42 @@ def downrank(finding: Finding, dirs: frozenset[str]) -> Finding:
     )
 
 
-def scan_findings(ctx: ScanContext, families: Sequence[Family]) -> list[Finding]:
-    """Run each enabled family's scanner over the context: the raw findings (the
-    context's notes included), before the policy."""
+def scan_root(paths: Sequence[Path]) -> tuple[Path, list[Path]]:
+    """(root, files): one folder given is the root; otherwise the current folder is, and
+    the paths are what to scan in it (every CLI verb that scans files reads its
+    ``PATH`` arguments this way)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], []
+    return Path(), list(paths)
+
+
+def scan_context(root: Path, paths: Sequence[Path], policy: Policy, offline: bool) -> ScanContext:
+    """The context of a scan of ``paths`` under ``root`` (all of it when none is named)."""
+    files = select_files(root, list(paths), policy.exclude)
+    return ScanContext(root=root, files=files, policy=policy, offline=offline, explicit=bool(paths))
+
+
+def family_scanners(ctx: ScanContext, families: Sequence[Family]) -> list[Scanner]:
+    """The scanners of the families that have at least one check the policy enables."""
+    scanners: list[Scanner] = []
+    for family in families:
+        if all(not ctx.policy.check(c.id).enabled for c in family.checks):
+            continue
+        scanner = family.load_scanner()
+        if scanner is not None:
+            scanners.append(scanner)
+    return scanners
+
+
+def scan_findings(ctx: ScanContext, scanners: Iterable[Scanner]) -> list[Finding]:
+    """Run the scanners over the context: the raw findings (the context's notes
+    included), before the policy."""
     raw: list[Finding] = []
     # An offline scan opens no socket, whichever scanner asks: core.http refuses (and
     # so do chainward processes a scanner starts). The variable, not core.http's
     # switch, so that a scan that fetches nothing does not import the client.
     with _offline_environment() if ctx.offline else nullcontext():
-        for family in families:
-            if all(not ctx.policy.check(c.id).enabled for c in family.checks):
-                continue
-            scanner = family.load_scanner()
-            if scanner is None:
-                continue
+        for scanner in scanners:
             raw.extend(scanner(ctx))
     raw.extend(ctx.notes)
     return raw
@@ -128,11 +150,23 @@ def _offline_environment() -> Iterator[None]:
             os.environ[OFFLINE_ENV] = previous
 
 
+def run_scanners(
+    ctx: ScanContext, scanners: Iterable[Scanner], extra: Iterable[Finding] = ()
+) -> list[Finding]:
+    """Run scanners over the context, then ``extra`` (consumed after them, e.g. an
+    online check), and apply the policy once to all of them.
+
+    ``run_scan`` runs families' scanners through here; ``deps`` runs its own selection
+    of the dependency scanners (``--only``, ``--verify``, ``--audit``) the same way.
+    """
+    raw = scan_findings(ctx, scanners)
+    raw.extend(extra)
+    return apply_policy(raw, ctx.policy, ctx.root)
+
+
 def run_scan(
     ctx: ScanContext, families: Sequence[Family], extra: Iterable[Finding] = ()
 ) -> list[Finding]:
-    """Run the families' scanners, then ``extra`` (consumed after them, e.g. an online
-    check), and apply the policy once to all of them."""
-    raw = scan_findings(ctx, families)
-    raw.extend(extra)
-    return apply_policy(raw, ctx.policy, ctx.root)
+    """Run each enabled family's scanner, then ``extra``; return policy-adjusted
+    findings."""
+    return run_scanners(ctx, family_scanners(ctx, families), extra)

@@ -163,3 +163,16 @@ def test_offline_hooks_do_not_import_heavy_libraries() -> None:
         (sys.executable, "-c", code), capture_output=True, text=True, check=False, timeout=60
     )
     assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_deps_and_check_report_the_same_dependency_findings(cli: object) -> None:
+    # deps runs the dependencies family's scanner through the engine, as check does:
+    # the same findings, fields and order, whatever the verb (issue 19).
+    from chainward.dependencies.meta import FAMILY
+
+    ids = {c.id for c in FAMILY.checks}
+    deps = json.loads(cli("deps", str(FINETUNE), "--format", "json").out)  # type: ignore[operator]
+    check = json.loads(cli("check", str(FINETUNE), "--format", "json").out)  # type: ignore[operator]
+    from_check = [f for f in check["findings"] if f["check_id"] in ids]
+    assert [f for f in deps["findings"] if f["check_id"] in ids] == from_check
+    assert len(from_check) == len(FINETUNE_FINDINGS)

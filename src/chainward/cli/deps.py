@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,11 @@ from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
 from chainward.core.context import ScanContext
 from chainward.core.errors import InputError, UsageError
-from chainward.core.files import select_files
 from chainward.core.findings import Finding
 
 if TYPE_CHECKING:
     from chainward.cli.common import Loaded
+    from chainward.core.registry import Scanner
     from chainward.inventory import Inventory
     from chainward.inventory.model import Dependency
 
@@ -108,66 +109,61 @@ def register(
     pin.set_defaults(func=cmd_pin)
 
 
-def _root_and_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0], []
-    return Path(), paths
-
-
 def _context(args: argparse.Namespace) -> tuple[ScanContext, Loaded]:
-    root, paths = _root_and_paths(list(args.paths))
+    from chainward.engine import scan_context, scan_root
+
+    root, paths = scan_root(list(args.paths))
     if not root.is_dir():
         raise UsageError("no such folder", where=str(root))
     loaded = load(args, root)
-    files = select_files(root, paths, loaded.policy.exclude)
-    ctx = ScanContext(
-        root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths)
-    )
-    return ctx, loaded
+    return scan_context(root, paths, loaded.policy, args.offline), loaded
 
 
 def cmd_deps(args: argparse.Namespace) -> int:
     """Run the dependency checks (and, when asked, the index checks) and report."""
-    from chainward.dependencies.scan import check_inventory
-    from chainward.engine import apply_policy
+    from chainward.engine import run_scanners
     from chainward.inventory import collect_inventory
 
     ctx, loaded = _context(args)
-    inventory = collect_inventory(ctx)
-    policy = dict(ctx.policy.domain("dependencies"))
     if args.list:
-        _print_inventory(inventory, args)
+        _print_inventory(collect_inventory(ctx), args)
         return 0
     if args.lock_publishers:
+        inventory = collect_inventory(ctx)
         return _lock_publishers(
             ctx, inventory, args, [(d, d.version or "") for d in _pins_of(inventory)]
         )
-    findings: list[Finding] = []
+    findings = run_scanners(ctx, _deps_scanners(args, loaded))
+    return emit(findings, args, loaded, scanned=len(ctx.files))
+
+
+def _deps_scanners(args: argparse.Namespace, loaded: Loaded) -> list[Scanner]:
+    """The scanners ``deps`` runs: the offline checks (or the ``--only`` group of them),
+    and with ``--verify``/``--audit`` the index checks and the release-trust family."""
+    from chainward.dependencies.scan import scan, scan_index
+
+    scanners: list[Scanner] = []
     if args.only != "index":
-        for finding in check_inventory(inventory, policy):
-            is_image = finding.check_id in _IMAGE_CHECKS
-            if (args.only == "images" and not is_image) or (args.only == "pins" and is_image):
-                continue
-            findings.append(finding)
+        only = args.only
+
+        def offline_checks(ctx: ScanContext) -> Iterator[Finding]:
+            for finding in scan(ctx):
+                is_image = finding.check_id in _IMAGE_CHECKS
+                if not (only == "images" and not is_image) and not (only == "pins" and is_image):
+                    yield finding
+
+        scanners.append(offline_checks)
     verify = args.verify or args.only == "index"
     audit = args.audit or args.only == "index"
     if verify or audit:
-        from chainward.dependencies.verify import verify_inventory
-
         if args.offline and not args.quiet:
             sys.stderr.write("chainward: --offline: index verification and audit skipped\n")
-        findings.extend(
-            verify_inventory(
-                inventory, policy, offline=args.offline, hashes=verify, vulnerabilities=audit
-            )
-        )
+        scanners.append(partial(scan_index, hashes=verify, vulnerabilities=audit))
     if verify:
-        from chainward.provenance.release_trust import check_release_trust
-
-        findings.extend(check_release_trust(ctx, inventory))
-    findings.extend(ctx.notes)
-    kept = apply_policy(findings, ctx.policy, ctx.root)
-    return emit(kept, args, loaded, scanned=len(ctx.files))
+        trust = loaded.registry.families["release-trust"].load_scanner()
+        if trust is not None:
+            scanners.append(trust)
+    return scanners
 
 
 def _print_inventory(inventory: Inventory, args: argparse.Namespace) -> None:
@@ -222,13 +218,7 @@ def cmd_pin(args: argparse.Namespace) -> int:
     policy = dict(ctx.policy.domain("dependencies"))
     # Lock files anywhere in the repository give versions (and hashes) first.
     inventory = collect_inventory(ctx)
-    cache = str(policy.get("cache-dir", "") or "")
-    client = PyPIClient(
-        cache_dir=Path(cache) if cache else None,
-        ttl=int(policy.get("cache-ttl", 86400)),
-        timeout=float(policy.get("timeout", 15)),
-        offline=args.offline,
-    )
+    client = PyPIClient.from_policy(policy, offline=args.offline)
     pinner = Pinner(client, inventory.dependencies, cooldown=_cooldown(ctx, args))
     resolver = pip_resolver(offline=args.offline, find_links=args.find_links)
     failed = False
@@ -306,19 +296,13 @@ def _pins_of(inventory: Inventory) -> list[Dependency]:
 def _cooldown(ctx: ScanContext, args: argparse.Namespace) -> Callable[[str], dict[str, Any]] | None:
     """Young releases by name for ``pin`` (None when no cooldown is configured)."""
     from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
-    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.dependencies.simple import SimpleClient
     from chainward.provenance.release_trust import now_utc
 
     cooldown = CooldownPolicy.from_policy(ctx.policy.domain("release-trust"))
     if not cooldown.active:
         return None
-    deps = ctx.policy.domain("dependencies")
-    client = SimpleClient(
-        cache_dir=cache_dir_from(deps),
-        ttl=int(deps.get("cache-ttl", 86400)),
-        timeout=float(deps.get("timeout", 15)),
-        offline=args.offline,
-    )
+    client = SimpleClient.from_policy(ctx.policy.domain("dependencies"), offline=args.offline)
     now = now_utc()
 
     def young(name: str) -> dict[str, Any]:
@@ -338,7 +322,7 @@ def _lock_publishers(
     pins: list[tuple[Dependency, str]],
 ) -> int:
     """Record verified publisher identities; exit 1 if some could not be recorded."""
-    from chainward.dependencies.simple import SimpleClient, cache_dir_from
+    from chainward.dependencies.simple import SimpleClient
     from chainward.dependencies.trust_meta import DEFAULT_PUBLISHER_LOCK
     from chainward.provenance.release_trust import (
         attestation_verifier,
@@ -363,11 +347,7 @@ def _lock_publishers(
     )
     if problems:
         raise InputError(problems[0].message, where=problems[0].path)
-    client = SimpleClient(
-        cache_dir=cache_dir_from(deps),
-        ttl=int(deps.get("cache-ttl", 86400)),
-        timeout=float(deps.get("timeout", 15)),
-    )
+    client = SimpleClient.from_policy(deps)
     scoped = [(d, v) for d, v in pins if in_publisher_scope(d.name, trust, deps)]
     update = record_publishers(scoped, locks, read, client=client, verifier=attestation_verifier())
     for rel, new in sorted(update.files.items()):

@@ -71,10 +71,18 @@ class ScanContext:
         self, rel: str, message: str, line: int | None = None, column: int | None = None
     ) -> Finding:
         """A finding for a file that could not be parsed (it is then not checked)."""
-        return UNPARSABLE_FILE_INFO.finding(
-            f"could not parse, so it was not checked: {message}",
-            path=rel,
-            line=line,
-            column=column,
-            fix="fix the syntax error at this location",
-        )
+        return unparsable_finding(rel, message, line, column)
+
+
+def unparsable_finding(
+    rel: str, message: str, line: int | None = None, column: int | None = None
+) -> Finding:
+    """A finding for a file that could not be parsed (it is then not checked); parsers
+    that have no :class:`ScanContext` (``inventory``'s ``parse(rel, text)``) use it."""
+    return UNPARSABLE_FILE_INFO.finding(
+        f"could not parse, so it was not checked: {message}",
+        path=rel,
+        line=line,
+        column=column,
+        fix="fix the syntax error at this location",
+    )

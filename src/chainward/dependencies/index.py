@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -149,8 +149,18 @@ def read_cache(path: Path, ttl: float, *, fresh_only: bool) -> bytes | None:
         return None
 
 
-class PyPIClient:
-    """Project look-ups with an on-disk cache; one request per project per run."""
+T = TypeVar("T")
+C = TypeVar("C", bound="CachedClient[Any]")
+
+
+class CachedClient(Generic[T]):
+    """What the index clients share: where responses are cached and for how long, the
+    request timeout, whether the network may be used, and the index's URL.
+
+    ``T`` is what the client remembers per project for the rest of the run.
+    """
+
+    default_url = ""
 
     def __init__(
         self,
@@ -159,14 +169,32 @@ class PyPIClient:
         ttl: int = 86400,
         timeout: float = 15.0,
         offline: bool = False,
-        base_url: str = PYPI_JSON,
+        base_url: str | None = None,
     ) -> None:
         self.cache_dir = cache_dir or default_cache_dir()
         self.ttl = ttl
         self.timeout = timeout
         self.offline = offline
-        self.base_url = base_url.rstrip("/")
-        self._memory: dict[str, Project] = {}
+        self.base_url = (base_url or self.default_url).rstrip("/")
+        self._memory: dict[str, T] = {}
+
+    @classmethod
+    def from_policy(cls: type[C], policy: Mapping[str, Any], *, offline: bool = False) -> C:
+        """A client set up by the ``[tool.chainward.dependencies]`` table (``cache-dir``,
+        ``cache-ttl``, ``timeout``)."""
+        cache = str(policy.get("cache-dir", "") or "")
+        return cls(
+            cache_dir=Path(cache).expanduser() if cache else None,
+            ttl=int(policy.get("cache-ttl", 86400)),
+            timeout=float(policy.get("timeout", 15)),
+            offline=offline,
+        )
+
+
+class PyPIClient(CachedClient[Project]):
+    """Project look-ups with an on-disk cache; one request per project per run."""
+
+    default_url = PYPI_JSON
 
     def _cache_path(self, name: str) -> Path:
         return self.cache_dir / f"{name}.json"

@@ -1,10 +1,12 @@
-"""Checks and policy keys of the dependencies family (standard library and core only)."""
+"""Checks and policy keys of the dependencies family (standard library, core and
+``inventory.ids``, which owns the id of the include problems the inventory reports)."""
 
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
 from chainward.core.registry import CheckInfo, Family
 from chainward.core.schema import KeySpec
+from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
 
 UNPINNED_AI_DEPENDENCY = CheckId("unpinned-ai-dependency")
 MISSING_DEPENDENCY_HASH = CheckId("missing-dependency-hash")
@@ -14,7 +16,6 @@ EXTRA_INDEX_URL = CheckId("extra-index-url")
 UNPINNED_BASE_IMAGE = CheckId("unpinned-base-image")
 UNTRUSTED_BASE_IMAGE = CheckId("untrusted-base-image")
 PIPE_TO_SHELL = CheckId("pipe-to-shell")
-BROKEN_REQUIREMENTS_INCLUDE = CheckId("broken-requirements-include")
 UNPUBLISHED_HASH = CheckId("unpublished-hash")
 VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
 DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")
@@ -215,3 +216,10 @@ AUDIT_FAMILY = Family(
     scanner="chainward.dependencies.scan:scan_index",
     in_check=False,
 )
+
+_INFOS = {check.id: check for check in (*FAMILY.checks, *AUDIT_FAMILY.checks)}
+
+
+def info(check_id: CheckId) -> CheckInfo:
+    """The declared metadata of one of this module's checks (``info(ID).finding(...)``)."""
+    return _INFOS[check_id]

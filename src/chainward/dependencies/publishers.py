@@ -37,15 +37,16 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Finding
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
 from chainward.dependencies.trust_meta import (
     INVALID_ATTESTATION,
     MISSING_ATTESTATION,
     PUBLISHER_CHANGED,
     RELEASE_NOT_VERIFIED,
+    info,
 )
-from chainward.inventory.model import Dependency
+from chainward.inventory.model import Dependency, at_dependency, location
 
 LOCK_VERSION = 1
 # The identity keys PyPI's publishers carry (pypi-attestations' Publisher models).
@@ -321,14 +322,10 @@ def set_pylock_identities(text: str, name: str, identities: Sequence[Identity]) 
 
 def not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
     """A ``release-not-verified`` finding at the dependency's line."""
-    return Finding(
-        RELEASE_NOT_VERIFIED,
-        Severity.LOW,
+    return info(RELEASE_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version}: {why}",
-        path=dependency.path,
-        line=dependency.line,
+        **at_dependency(dependency),
         fix=fix,
-        properties={"package": dependency.name},
     )
 
 
@@ -362,25 +359,19 @@ def find_publisher_changes(
     for file in observed.files:
         if file.status == "invalid":
             claimed = _names(file.identities)
-            yield Finding(
-                INVALID_ATTESTATION,
-                Severity.CRITICAL,
+            yield info(INVALID_ATTESTATION).finding(
                 f"{pin}: the attestation of {file.filename} does not verify ({file.reason}); "
                 f"it claims {claimed}, {recorded}: the file or its attestation was tampered "
                 "with or forged",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={"package": dependency.name, "file": file.filename},
             )
         elif file.status == "none" and locked.identities:
-            yield Finding(
-                MISSING_ATTESTATION,
-                Severity.HIGH,
+            yield info(MISSING_ATTESTATION).finding(
                 f"{pin}: {file.filename} has no PEP 740 attestations, but {recorded}: "
                 "the release may have been uploaded by hand or with a stolen token",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={"package": dependency.name, "file": file.filename},
             )
@@ -389,13 +380,10 @@ def find_publisher_changes(
             if not foreign or not locked.identities:
                 continue
             diffs = "; ".join(d for f in foreign for d in differences(locked.identities[0], f))
-            yield Finding(
-                PUBLISHER_CHANGED,
-                Severity.HIGH,
+            yield info(PUBLISHER_CHANGED).finding(
                 f"{pin}: {file.filename} was published by {_names(foreign)}, but {recorded} "
                 f"({diffs})",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=fix_review,
                 properties={
                     "package": dependency.name,

@@ -63,9 +63,18 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     yield from check_inventory(inventory, dict(ctx.policy.domain("dependencies")))
 
 
-def scan_index(ctx: ScanContext) -> Iterator[Finding]:
-    """Hash verification against PyPI and the vulnerability audit (network)."""
+def scan_index(
+    ctx: ScanContext, *, hashes: bool = True, vulnerabilities: bool = True
+) -> Iterator[Finding]:
+    """Hash verification against PyPI (``hashes``) and the vulnerability audit
+    (``vulnerabilities``); network unless ``ctx.offline``."""
     from chainward.dependencies.verify import verify_inventory
 
     inventory = collect_inventory(ctx)
-    yield from verify_inventory(inventory, ctx.policy.domain("dependencies"), offline=ctx.offline)
+    yield from verify_inventory(
+        inventory,
+        ctx.policy.domain("dependencies"),
+        offline=ctx.offline,
+        hashes=hashes,
+        vulnerabilities=vulnerabilities,
+    )

@@ -26,7 +26,8 @@ from packaging.utils import canonicalize_name
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
-from chainward.dependencies.index import default_cache_dir, fetch, read_cache
+from chainward.dependencies.index import CachedClient, fetch, read_cache
+from chainward.inventory.pep508 import dist_name_version
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 PYPI_INTEGRITY = "https://pypi.org/integrity"
@@ -89,24 +90,6 @@ def parse_upload_time(text: object) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _file_version(filename: str) -> str | None:
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        if filename.endswith((".tar.gz", ".zip")):
-            return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return None
-
-
 def parse_simple(payload: Any) -> SimpleProject:
     """Build a SimpleProject from a decoded JSON simple API page; ValueError if it is not one."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("files"), list):
@@ -116,7 +99,8 @@ def parse_simple(payload: Any) -> SimpleProject:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("filename"), str):
             continue
         filename = entry["filename"]
-        version = _file_version(filename)
+        key = dist_name_version(filename)
+        version = key[1] if key else None
         if version is None:
             continue  # eggs, .exe installers and other legacy files are never pinned
         hashes = entry.get("hashes")
@@ -143,26 +127,11 @@ def url_key(url: str) -> str:
     return f"{stem}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json"
 
 
-class SimpleClient:
+class SimpleClient(CachedClient[SimpleProject]):
     """Simple-API pages and Provenance objects, cached on disk; ``offline`` reads the cache."""
 
-    def __init__(
-        self,
-        *,
-        cache_dir: Path | None = None,
-        ttl: int = 86400,
-        timeout: float = 15.0,
-        offline: bool = False,
-        base_url: str = PYPI_SIMPLE,
-        integrity_url: str = PYPI_INTEGRITY,
-    ) -> None:
-        self.cache_dir = cache_dir or default_cache_dir()
-        self.ttl = ttl
-        self.timeout = timeout
-        self.offline = offline
-        self.base_url = base_url.rstrip("/")
-        self.integrity_url = integrity_url.rstrip("/")
-        self._memory: dict[str, SimpleProject] = {}
+    default_url = PYPI_SIMPLE
+    integrity_url = PYPI_INTEGRITY
 
     def _write_cache(self, path: Path, data: bytes) -> None:
         try:

@@ -99,3 +99,10 @@ FAMILY = Family(
         ),
     },
 )
+
+_INFOS = {check.id: check for check in FAMILY.checks}
+
+
+def info(check_id: CheckId) -> CheckInfo:
+    """The declared metadata of one of this module's checks (``info(ID).finding(...)``)."""
+    return _INFOS[check_id]

@@ -12,11 +12,10 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from chainward.core.errors import NetworkError
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Finding
 from chainward.dependencies.audit import AuditResult
 from chainward.dependencies.checks.sources import PYPI, normalize_index
 from chainward.dependencies.index import Project, PyPIClient
@@ -24,8 +23,9 @@ from chainward.dependencies.meta import (
     DEPENDENCY_NOT_VERIFIED,
     UNPUBLISHED_HASH,
     VULNERABLE_DEPENDENCY,
+    info,
 )
-from chainward.inventory.model import Dependency, InstallOption, Inventory
+from chainward.inventory.model import Dependency, InstallOption, Inventory, at_dependency, location
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +67,10 @@ def pinned(dependencies: Iterable[Dependency]) -> list[Dependency]:
 
 
 def _not_verified(dependency: Dependency, why: str, fix: str) -> Finding:
-    return Finding(
-        DEPENDENCY_NOT_VERIFIED,
-        Severity.LOW,
+    return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"{dependency.raw_name}=={dependency.version} was not verified: {why}",
-        path=dependency.path,
-        line=dependency.line,
+        **at_dependency(dependency),
         fix=fix,
-        properties={"package": dependency.name},
     )
 
 
@@ -140,14 +136,11 @@ def find_unpublished_hashes(
                     "install from one index so that each hash has one origin",
                 )
                 continue
-            yield Finding(
-                UNPUBLISHED_HASH,
-                Severity.CRITICAL,
+            yield info(UNPUBLISHED_HASH).finding(
                 f"hash {digest} of {dependency.raw_name}=={version} is not among the "
                 f"{len(project.files(version) or ())} files PyPI published for that "
                 "version: the lock may have been poisoned, or the file came from elsewhere",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix="regenerate the hashes from PyPI (`chainward pin --write` or "
                 "`pip-compile --generate-hashes`) and find out where this one came from",
                 properties={"package": dependency.name, "hash": digest},
@@ -179,13 +172,10 @@ def find_vulnerabilities(
                 continue
             fixed = ", ".join(advisory.fixed_in) or "no fixed version yet"
             aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
-            yield Finding(
-                VULNERABLE_DEPENDENCY,
-                Severity.HIGH,
+            yield info(VULNERABLE_DEPENDENCY).finding(
                 f"{dependency.raw_name}=={dependency.version} has a known vulnerability "
                 f"{advisory.id}{aliases}: {advisory.description[:200]}; fixed in {fixed}",
-                path=dependency.path,
-                line=dependency.line,
+                **location(dependency),
                 fix=(
                     f"upgrade to {dependency.raw_name}=={advisory.fixed_in[0]} or later"
                     if advisory.fixed_in
@@ -202,9 +192,7 @@ def find_vulnerabilities(
 
 def offline_notice(count: int) -> Finding:
     """The one finding that says index verification was skipped."""
-    return Finding(
-        DEPENDENCY_NOT_VERIFIED,
-        Severity.LOW,
+    return info(DEPENDENCY_NOT_VERIFIED).finding(
         f"--offline: {count} pinned dependencies were not verified against PyPI "
         "(published hashes, known vulnerabilities)",
         fix="run `chainward deps --verify --audit` with network access (the "
@@ -231,13 +219,8 @@ def verify_inventory(
         return
     allowed = [str(a) for a in policy.get("allowed-indexes", ())]
     timeout = int(policy.get("timeout", 15))
-    cache = str(policy.get("cache-dir", "") or "")
     if hashes:
-        client = client or PyPIClient(
-            cache_dir=Path(cache) if cache else None,
-            ttl=int(policy.get("cache-ttl", 86400)),
-            timeout=timeout,
-        )
+        client = client or PyPIClient.from_policy(policy)
         projects: dict[str, Project | NetworkError] = {}
         wanted: dict[str, set[str]] = defaultdict(set)
         for dependency in candidates:

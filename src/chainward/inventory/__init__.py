@@ -2,6 +2,10 @@
 installer option, from every manifest kind. Other families (typosquats, provenance)
 read dependencies through this module only.
 
+Each manifest kind has its own module with ``matches(rel)`` and ``parse(rel, text) ->
+ManifestScan``; ``collect`` runs them from its table ``PARSERS`` and follows
+requirements files' includes. No parser imports the collector.
+
 The names are loaded on first use (PEP 562), so that importing one parser, such as
 ``workflows`` for the action-pinning hook, does not import every other parser.
 """
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
         Dependency,
         InstallOption,
         Inventory,
+        ManifestScan,
         PipeToShell,
     )
 
@@ -26,6 +31,7 @@ __all__ = [
     "Dependency",
     "InstallOption",
     "Inventory",
+    "ManifestScan",
     "PipeToShell",
     "collect_inventory",
 ]
@@ -36,6 +42,7 @@ _HOMES = {
     "Dependency": "chainward.inventory.model",
     "InstallOption": "chainward.inventory.model",
     "Inventory": "chainward.inventory.model",
+    "ManifestScan": "chainward.inventory.model",
     "PipeToShell": "chainward.inventory.model",
 }
 

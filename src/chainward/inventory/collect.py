@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import posixpath
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.core.yamlsafe import YamlError
-from chainward.dependencies.meta import BROKEN_REQUIREMENTS_INCLUDE
-from chainward.inventory.commands import scan_commands
-from chainward.inventory.dockerfile import is_dockerfile_path, parse_dockerfile
+from chainward.inventory import (
+    conda,
+    dockerfile,
+    pipfile,
+    pipfilelock,
+    poetrylock,
+    pylock,
+    pyproject,
+    scripts,
+    setupcfg,
+    uvlock,
+    workflow_installs,
+)
+from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
+from chainward.inventory.locks import LOCK_NAMES
 from chainward.inventory.model import (
-    BaseImage,
     Dependency,
-    InstallOption,
     Inventory,
-    PipeToShell,
+    ManifestScan,
+    include_groups,
+    location,
 )
 from chainward.inventory.requirements import (
     Include,
@@ -27,18 +38,38 @@ from chainward.inventory.requirements import (
     is_requirements_path,
     parse_requirements,
 )
-from chainward.inventory.workflows import is_workflow_path, parse_workflow
+
+
+class Parser(Protocol):
+    """A manifest kind: which paths it reads, and what one file declares."""
+
+    def matches(self, rel: str) -> bool: ...
+
+    def parse(self, rel: str, text: str) -> ManifestScan: ...
+
+
+# Every manifest kind but requirements files (their -r/-c includes are followed below),
+# in the order a path is tried: the first parser that matches reads the file.
+PARSERS: tuple[Parser, ...] = (
+    pyproject,
+    setupcfg,
+    pipfile,
+    pipfilelock,
+    uvlock,
+    poetrylock,
+    pylock,
+    conda,
+    dockerfile,
+    workflow_installs,
+    scripts,
+)
 
 
 @dataclass
-class InventoryBuilder:
-    """Mutable lists the parsers append to; :meth:`build` freezes them."""
+class InventoryBuilder(ManifestScan):
+    """Every parser's :class:`ManifestScan` merged, plus what only the whole scan knows
+    (includes, constraints, context locks); :meth:`build` freezes them."""
 
-    dependencies: list[Dependency] = field(default_factory=list)
-    images: list[BaseImage] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
-    options: list[InstallOption] = field(default_factory=list)
-    pipes: list[PipeToShell] = field(default_factory=list)
     constraints: list[Dependency] = field(default_factory=list)
     constraint_links: list[tuple[str, str]] = field(default_factory=list)
     include_edges: list[tuple[str, str]] = field(default_factory=list)
@@ -58,18 +89,12 @@ class InventoryBuilder:
         )
 
 
-def is_script_path(rel: str) -> bool:
-    """Shell scripts whose install commands are inventoried."""
-    return rel.endswith((".sh", ".bash"))
-
-
 def _include_problem(inc: Include, message: str, fix: str) -> Finding:
     return Finding(
         BROKEN_REQUIREMENTS_INCLUDE,
         Severity.MEDIUM,
         message,
-        path=inc.path,
-        line=inc.line,
+        **location(inc),
         fix=fix,
     )
 
@@ -160,21 +185,15 @@ def _constraint_links(
     parsed: dict[str, RequirementsFile], roles: dict[str, str]
 ) -> list[tuple[str, str]]:
     """Pair every requirements file with the constraint files of its include graph."""
-    parent = {rel: rel for rel in parsed}
-
-    def find(rel: str) -> str:
-        while parent[rel] != rel:
-            parent[rel] = parent[parent[rel]]
-            rel = parent[rel]
-        return rel
-
-    for rel, result in parsed.items():
-        for inc in result.includes:
-            if inc.target in parent:
-                parent[find(inc.target)] = find(rel)
+    group_of = include_groups(
+        (rel, inc.target)
+        for rel, result in parsed.items()
+        for inc in result.includes
+        if inc.target in parsed
+    )
     groups: dict[str, list[str]] = {}
     for rel in parsed:
-        groups.setdefault(find(rel), []).append(rel)
+        groups.setdefault(group_of.get(rel, rel), []).append(rel)
     links: list[tuple[str, str]] = []
     for members in groups.values():
         constraint_files = [m for m in members if roles.get(m) == "constraint"]
@@ -216,76 +235,9 @@ def _cycles(parsed: dict[str, RequirementsFile]) -> list[Finding]:
     return found
 
 
-def _collect_dockerfile(_ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
-    parsed = parse_dockerfile(rel, text)
-    out.images.extend(parsed.images)
-    out.dependencies.extend(parsed.dependencies)
-    out.options.extend(parsed.options)
-    out.pipes.extend(parsed.pipes)
-    out.problems.extend(parsed.problems)
-
-
-def _collect_workflow(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
-    try:
-        workflow = parse_workflow(rel, text)
-    except YamlError as exc:
-        out.problems.append(ctx.unparsable(rel, exc.message, exc.line, exc.column))
-        return
-    for step in workflow.runs:
-        scan = scan_commands(rel, step.text, step.line, "workflow", group_prefix="run@")
-        out.dependencies.extend(scan.dependencies)
-        out.options.extend(scan.options)
-        out.pipes.extend(scan.pipes)
-        out.problems.extend(scan.problems)
-    for image in workflow.images:
-        _, at, digest = image.image.partition("@")
-        if "${{" in image.image:
-            continue
-        out.images.append(
-            BaseImage(rel, image.line, image.column, image.image, digest if at else None)
-        )
-
-
-def _collect_script(_ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
-    scan = scan_commands(rel, text, 1, "script")
-    out.dependencies.extend(scan.dependencies)
-    out.options.extend(scan.options)
-    out.pipes.extend(scan.pipes)
-    out.problems.extend(scan.problems)
-
-
-Collector = Callable[[ScanContext, str, str, InventoryBuilder], None]
-
-
-def _dispatch(rel: str) -> Collector | None:
-    from chainward.inventory import conda, locks, pyproject, setupcfg
-
-    name = posixpath.basename(rel)
-    lower = name.lower()
-    if name == "pyproject.toml":
-        return pyproject.collect
-    if name == "setup.cfg":
-        return setupcfg.collect_setup_cfg
-    if name == "Pipfile":
-        return setupcfg.collect_pipfile
-    if name == "Pipfile.lock":
-        return locks.collect_pipfile_lock
-    if name == "uv.lock":
-        return locks.collect_uv_lock
-    if name == "poetry.lock":
-        return locks.collect_poetry_lock
-    if locks.is_pylock_name(name):
-        return locks.collect_pylock
-    if conda.is_conda_path(rel):
-        return conda.collect
-    if is_dockerfile_path(rel):
-        return _collect_dockerfile
-    if is_workflow_path(rel):
-        return _collect_workflow
-    if is_script_path(rel):
-        return _collect_script
-    del lower
-    return None
+def parser_for(rel: str) -> Parser | None:
+    """The parser that reads ``rel`` (requirements files aside), or None."""
+    return next((parser for parser in PARSERS if parser.matches(rel)), None)
 
 
 # One inventory per scan: `chainward check` runs the dependency and typosquat families
@@ -314,19 +266,16 @@ def _collect(ctx: ScanContext) -> Inventory:
     out = InventoryBuilder()
     _collect_requirements(ctx, out)
     for rel in ctx.files:
-        collector = _dispatch(rel)
-        if collector is None:
+        parser = parser_for(rel)
+        if parser is None:
             continue
         text = ctx.read_text(rel)
         if text is None:
             continue
-        collector(ctx, rel, text, out)
+        out.extend(parser.parse(rel, text))
     if ctx.explicit:
         _collect_context_locks(ctx, out)
     return out.build()
-
-
-LOCK_NAMES = ("uv.lock", "poetry.lock", "pylock.toml", "Pipfile.lock")
 
 
 def _collect_context_locks(ctx: ScanContext, out: InventoryBuilder) -> None:
@@ -347,14 +296,14 @@ def _collect_context_locks(ctx: ScanContext, out: InventoryBuilder) -> None:
                 if not folder:
                     break
                 folder = posixpath.dirname(folder)
-    scratch = InventoryBuilder()
+    scratch = ManifestScan()
     for folder in sorted(folders):
         for name in LOCK_NAMES:
             rel = posixpath.join(folder, name) if folder else name
             if rel in scanned or not (ctx.root / rel).is_file():
                 continue
-            collector = _dispatch(rel)
+            parser = parser_for(rel)
             text = ctx.read_text(rel)
-            if collector is not None and text is not None:
-                collector(ctx, rel, text, scratch)
+            if parser is not None and text is not None:
+                scratch.extend(parser.parse(rel, text))
     out.context_locks.extend(d for d in scratch.dependencies if d.locked)

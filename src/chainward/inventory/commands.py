@@ -14,8 +14,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from chainward.core.findings import Finding
-from chainward.inventory.model import Dependency, InstallOption, PipeToShell
+from chainward.inventory.model import Dependency, InstallOption, ManifestScan, PipeToShell
 from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 SEPARATORS = frozenset({"&&", "||", ";", "&", "|", "(", ")", ";;", "|&"})
@@ -92,13 +91,9 @@ _OPTION_NAMES = {
 
 
 @dataclass
-class CommandScan:
+class CommandScan(ManifestScan):
     """What a script installs and pipes."""
 
-    dependencies: list[Dependency] = field(default_factory=list)
-    options: list[InstallOption] = field(default_factory=list)
-    pipes: list[PipeToShell] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
     requirement_files: list[tuple[int, str]] = field(default_factory=list)
     """(line, value) of ``-r FILE`` arguments, relative to the build context."""
 
@@ -261,6 +256,23 @@ def _token_line(lines: list[str], first: int, token: str, cursor: list[int]) -> 
     return first + cursor[0]
 
 
+@dataclass
+class _Install:
+    """One install command's arguments: where they are and where their records go."""
+
+    rel: str
+    first: int
+    span_lines: list[str]
+    manifest: str
+    group: str
+    result: CommandScan
+    cursor: list[int] = field(default_factory=lambda: [0, 0])
+
+    def line_of(self, token: str) -> int:
+        """The physical line of the next occurrence of ``token``."""
+        return _token_line(self.span_lines, self.first, token, self.cursor)
+
+
 def _github_expressions(text: str) -> str:
     """``${{ matrix.torch }}`` → ``${matrix.torch}``: one shell word, a variable."""
     out: list[str] = []
@@ -312,10 +324,8 @@ def scan_commands(
             # words are equal (``pip install -U a && pip install -U --extra-index-url …``).
             group = f"{group_prefix}{first}#{ordinal}:{' '.join(words[:3])}"
             result.options.append(InstallOption(rel, first, "install", installer, group))
-            if installer == "pip":
-                _scan_pip_args(rel, first, span_lines, args, manifest, group, result)
-            else:
-                _scan_conda_args(rel, first, span_lines, args, manifest, group, result)
+            at = _Install(rel, first, span_lines, manifest, group, result)
+            (_scan_pip_args if installer == "pip" else _scan_conda_args)(at, args)
     return result
 
 
@@ -342,16 +352,8 @@ def _scan_pipe(
         result.pipes.append(PipeToShell(rel, line, logical.strip(), interpreter))
 
 
-def _scan_pip_args(
-    rel: str,
-    first: int,
-    span_lines: list[str],
-    args: list[str],
-    manifest: str,
-    group: str,
-    result: CommandScan,
-) -> None:
-    cursor = [0, 0]
+def _scan_pip_args(at: _Install, args: list[str]) -> None:
+    rel, first, manifest, group, result = at.rel, at.first, at.manifest, at.group, at.result
     index = 0
     while index < len(args):
         arg = args[index]
@@ -373,7 +375,7 @@ def _scan_pip_args(
                     index += 1
                 else:
                     continue
-                line = _token_line(span_lines, first, value, cursor)
+                line = at.line_of(value)
                 if name in _OPTION_NAMES:
                     result.options.append(
                         InstallOption(rel, line, _OPTION_NAMES[name], value, group)
@@ -383,7 +385,7 @@ def _scan_pip_args(
                 elif name in ("-e", "--editable"):
                     _add(rel, line, value, manifest, result, editable=True)
             continue
-        line = _token_line(span_lines, first, arg, cursor)
+        line = at.line_of(arg)
         _add(rel, line, arg, manifest, result)
 
 
@@ -463,16 +465,8 @@ def conda_dependency(rel: str, line: int, text: str, manifest: str) -> Dependenc
     )
 
 
-def _scan_conda_args(
-    rel: str,
-    first: int,
-    span_lines: list[str],
-    args: list[str],
-    manifest: str,
-    group: str,
-    result: CommandScan,
-) -> None:
-    cursor = [0, 0]
+def _scan_conda_args(at: _Install, args: list[str]) -> None:
+    rel, manifest, group, result = at.rel, at.manifest, at.group, at.result
     index = 0
     while index < len(args):
         arg = args[index]
@@ -484,10 +478,10 @@ def _scan_conda_args(
                 if not eq:
                     index += 1
                 if key in ("-c", "--channel") and value:
-                    line = _token_line(span_lines, first, value, cursor)
+                    line = at.line_of(value)
                     result.options.append(InstallOption(rel, line, "channel", value, group))
             continue
-        line = _token_line(span_lines, first, arg, cursor)
+        line = at.line_of(arg)
         dependency = conda_dependency(rel, line, arg, manifest)
         if dependency is not None:
             result.dependencies.append(dependency)

@@ -7,23 +7,18 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from chainward.core.context import ScanContext
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
 from chainward.inventory.commands import conda_dependency
-from chainward.inventory.model import InstallOption
+from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.requirements import parse_requirements
-
-if TYPE_CHECKING:
-    from chainward.inventory.collect import InventoryBuilder
 
 _NAMES = frozenset(
     {"environment.yml", "environment.yaml", "env.yml", "env.yaml", "conda.yml", "conda.yaml"}
 )
 
 
-def is_conda_path(rel: str) -> bool:
+def matches(rel: str) -> bool:
     """``environment.yml`` and friends (``environment-gpu.yml``, ``conda-env.yaml``)."""
     name = posixpath.basename(rel).lower()
     if name in _NAMES:
@@ -36,15 +31,14 @@ def is_conda_path(rel: str) -> bool:
     )
 
 
-def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+def parse(rel: str, text: str) -> ManifestScan:
     """Inventory a conda environment file."""
+    out = ManifestScan()
     try:
         root = compose_yaml(text)
     except YamlError as exc:
-        out.problems.append(
-            ctx.unparsable(rel, f"invalid YAML: {exc.message}", exc.line, exc.column)
-        )
-        return
+        out.unparsable(rel, f"invalid YAML: {exc.message}", exc.line, exc.column)
+        return out
     for node in elements(get(root, "channels")):
         if (channel := scalar(node)) is not None:
             out.options.append(InstallOption(rel, line_of(node), "channel", channel))
@@ -70,3 +64,4 @@ def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> Non
                     out.options.append(InstallOption(rel, line, option.option, option.value))
                 for problem in parsed.problems:
                     out.problems.append(replace(problem, line=line))
+    return out

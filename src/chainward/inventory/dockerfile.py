@@ -7,15 +7,9 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from chainward.core.findings import Finding
 from chainward.core.jsonsafe import loads_json
 from chainward.inventory.commands import scan_commands
-from chainward.inventory.model import (
-    BaseImage,
-    Dependency,
-    InstallOption,
-    PipeToShell,
-)
+from chainward.inventory.model import BaseImage, ManifestScan
 
 # Suffixes that make "dockerfile.<suffix>" some other kind of file.
 _NOT_DOCKERFILE = frozenset(
@@ -76,15 +70,10 @@ class Instruction:
 
 
 @dataclass
-class DockerFile:
+class DockerFile(ManifestScan):
     """What a Dockerfile declares."""
 
-    path: str
-    images: list[BaseImage] = field(default_factory=list)
-    dependencies: list[Dependency] = field(default_factory=list)
-    options: list[InstallOption] = field(default_factory=list)
-    pipes: list[PipeToShell] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
+    path: str = ""
     requirement_files: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -222,9 +211,19 @@ def _split_image(image: str) -> tuple[str, str | None]:
     return name, (digest if at else None)
 
 
+def matches(rel: str) -> bool:
+    """The inventory's name for :func:`is_dockerfile_path`."""
+    return is_dockerfile_path(rel)
+
+
+def parse(rel: str, text: str) -> ManifestScan:
+    """The inventory's name for :func:`parse_dockerfile`."""
+    return parse_dockerfile(rel, text)
+
+
 def parse_dockerfile(rel: str, text: str) -> DockerFile:
     """Parse a Dockerfile's text into images, installs and pipes."""
-    result = DockerFile(rel)
+    result = DockerFile(path=rel)
     global_args: dict[str, str | None] = {}
     stage_vars: dict[str, str | None] = {}
     stages: set[str] = set()
@@ -253,10 +252,7 @@ def parse_dockerfile(rel: str, text: str) -> DockerFile:
             script, _ = substitute(script, {**global_args, **stage_vars})
             first = inst.line + 1 if inst.heredoc is not None else inst.line
             scan = scan_commands(rel, script, first, "dockerfile", group_prefix="RUN@")
-            result.dependencies.extend(scan.dependencies)
-            result.options.extend(scan.options)
-            result.pipes.extend(scan.pipes)
-            result.problems.extend(scan.problems)
+            result.extend(scan)
             result.requirement_files.extend(scan.requirement_files)
     return result
 

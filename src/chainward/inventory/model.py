@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, TypedDict
 
-from chainward.core.findings import Finding
+from chainward.core.context import UNPARSABLE_FILE, unparsable_finding
+from chainward.core.findings import Finding, Severity
 
 # Manifest kinds a Dependency can come from.
 MANIFEST_KINDS = (
@@ -116,3 +119,101 @@ class Inventory:
     constraint_links: tuple[tuple[str, str], ...] = ()
     """(requirements file, constraints file) pairs: pip applies a ``-c`` file to every
     file of the same ``-r``/``-c`` include graph."""
+
+
+@dataclass
+class ManifestScan:
+    """What one manifest declares: every parser's ``parse(rel, text)`` returns one.
+
+    Problems (a file that does not parse, a malformed line) are findings here, never
+    exceptions.
+    """
+
+    dependencies: list[Dependency] = field(default_factory=list)
+    images: list[BaseImage] = field(default_factory=list)
+    options: list[InstallOption] = field(default_factory=list)
+    pipes: list[PipeToShell] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+    def unparsable(
+        self, rel: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        """Record that ``rel`` could not be parsed (it is then not checked)."""
+        self.problems.append(unparsable_finding(rel, message, line, column))
+
+    def extend(self, other: ManifestScan) -> None:
+        """Append everything ``other`` holds."""
+        self.dependencies.extend(other.dependencies)
+        self.images.extend(other.images)
+        self.options.extend(other.options)
+        self.pipes.extend(other.pipes)
+        self.problems.extend(other.problems)
+
+
+def malformed_line(rel: str, line: int, message: str) -> Finding:
+    """A requirement line pip would not accept: it is reported, not checked."""
+    return Finding(
+        UNPARSABLE_FILE,
+        Severity.MEDIUM,
+        f"malformed requirement line, so it was not checked: {message}",
+        path=rel,
+        line=line,
+        fix="fix the line so pip accepts it (see `pip install -r` for the exact error)",
+    )
+
+
+def include_groups(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each file of an include graph mapped to one representative file."""
+    parent: dict[str, str] = {}
+
+    def find(rel: str) -> str:
+        parent.setdefault(rel, rel)
+        while parent[rel] != rel:
+            parent[rel] = parent[parent[rel]]
+            rel = parent[rel]
+        return rel
+
+    for including, included in edges:
+        parent[find(included)] = find(including)
+    return {rel: find(rel) for rel in list(parent)}
+
+
+class Located(Protocol):
+    """A record that says where it is: every inventory record (and ``UsesRef``)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+class Location(TypedDict):
+    """A finding's place, as the keyword arguments of ``CheckInfo.finding``."""
+
+    path: str
+    line: int
+    column: int | None
+
+
+def location(record: Located) -> Location:
+    """Where ``record`` is (its column too, when it has one): ``info.finding(message,
+    **location(record), fix=...)`` puts a finding at the record that caused it."""
+    return Location(path=record.path, line=record.line, column=getattr(record, "column", None))
+
+
+class DependencyPlace(Location):
+    """A finding about a dependency: its place and the package it names."""
+
+    properties: dict[str, str]
+
+
+def at_dependency(dependency: Dependency, **properties: str) -> DependencyPlace:
+    """``info.finding(message, **at_dependency(dep), fix=...)``: the finding sits at the
+    dependency's line and names its package (``properties`` adds more fields)."""
+    return DependencyPlace(
+        path=dependency.path,
+        line=dependency.line,
+        column=None,
+        properties={"package": dependency.name, **properties},
+    )

@@ -245,3 +245,16 @@ def _direct(
         manifest=manifest,
         locked=locked,
     )
+
+
+def dist_name_version(filename: str) -> tuple[str, str] | None:
+    """(normalised name, version) of a wheel or sdist file name, or None when the name
+    is neither (what an index lists and what a PEP 740 attestation names)."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+        else:
+            name, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return str(name), str(version)

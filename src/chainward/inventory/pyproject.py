@@ -4,14 +4,13 @@ indexes."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from chainward.core.context import ScanContext
-from chainward.core.tomlread import TOMLDecodeError, loads_toml
-from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.model import Dependency, InstallOption, ManifestScan, malformed_line
 from chainward.inventory.pep508 import (
     RequirementError,
     exact_version,
@@ -19,42 +18,7 @@ from chainward.inventory.pep508 import (
     source_of,
 )
 from chainward.inventory.positions import LineFinder
-from chainward.inventory.requirements import _malformed
-
-if TYPE_CHECKING:
-    from chainward.inventory.collect import InventoryBuilder
-
-
-def toml_error_position(
-    exc: TOMLDecodeError, document: str = ""
-) -> tuple[str, int | None, int | None]:
-    """(message, line, column) of a TOML error (tomllib puts them in the text)."""
-    text = str(exc)
-    line = getattr(exc, "lineno", None)
-    column = getattr(exc, "colno", None)
-    if line is None and "(at line " in text:
-        tail = text.rsplit("(at line ", 1)[1].rstrip(")")
-        number, _, col = tail.partition(", column ")
-        if number.isdigit():
-            line = int(number)
-        if col.isdigit():
-            column = int(col)
-    if line is None and "end of document" in text and document:
-        # An unclosed array or string: the document ends inside it.
-        line = len(document.splitlines()) or 1
-    return text.split(" (at line ", maxsplit=1)[0], line, column
-
-
-def parse_toml_document(
-    ctx: ScanContext, rel: str, text: str, out: InventoryBuilder
-) -> dict[str, Any] | None:
-    """The parsed TOML, or None with an ``unparsable-file`` finding at the error's line."""
-    try:
-        return loads_toml(text)
-    except TOMLDecodeError as exc:
-        message, line, column = toml_error_position(exc, text)
-        out.problems.append(ctx.unparsable(rel, f"invalid TOML: {message}", line, column))
-        return None
+from chainward.inventory.tomldoc import load_toml_document
 
 
 def _strings(
@@ -62,7 +26,7 @@ def _strings(
     values: Any,
     finder: LineFinder,
     after: int,
-    out: InventoryBuilder,
+    out: ManifestScan,
 ) -> None:
     if not isinstance(values, list):
         return
@@ -75,7 +39,7 @@ def _strings(
                 parse_requirement(value, path=rel, line=line, manifest="pyproject")
             )
         except RequirementError as exc:
-            out.problems.append(_malformed(rel, line, str(exc)))
+            out.problems.append(malformed_line(rel, line, str(exc)))
 
 
 def poetry_dependency(
@@ -136,9 +100,7 @@ def poetry_dependency(
     )
 
 
-def _poetry_table(
-    rel: str, table: Any, header: str, finder: LineFinder, out: InventoryBuilder
-) -> None:
+def _poetry_table(rel: str, table: Any, header: str, finder: LineFinder, out: ManifestScan) -> None:
     if not isinstance(table, Mapping):
         return
     after = finder.header(header)
@@ -151,11 +113,21 @@ def _poetry_table(
             out.dependencies.append(dependency)
 
 
-def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> None:
+def matches(rel: str) -> bool:
+    """``pyproject.toml`` in any folder."""
+    return posixpath.basename(rel) == "pyproject.toml"
+
+
+def parse(rel: str, text: str) -> ManifestScan:
     """Inventory a ``pyproject.toml``."""
-    document = parse_toml_document(ctx, rel, text, out)
-    if document is None:
-        return
+    out = ManifestScan()
+    document = load_toml_document(rel, text, out)
+    if document is not None:
+        _declarations(rel, text, document, out)
+    return out
+
+
+def _declarations(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     finder = LineFinder(text)
     project = document.get("project")
     if isinstance(project, Mapping):
@@ -211,7 +183,7 @@ def collect(ctx: ScanContext, rel: str, text: str, out: InventoryBuilder) -> Non
         _uv_sources(rel, uv.get("sources"), finder, out)
 
 
-def _uv_sources(rel: str, sources: Any, finder: LineFinder, out: InventoryBuilder) -> None:
+def _uv_sources(rel: str, sources: Any, finder: LineFinder, out: ManifestScan) -> None:
     """``[tool.uv.sources]``: a git, URL or path source replaces the index for that name."""
     if not isinstance(sources, Mapping):
         return
@@ -239,7 +211,7 @@ def _uv_sources(rel: str, sources: Any, finder: LineFinder, out: InventoryBuilde
 
 
 def _sources(
-    rel: str, sources: Any, header: str, finder: LineFinder, out: InventoryBuilder, *, poetry: bool
+    rel: str, sources: Any, header: str, finder: LineFinder, out: ManifestScan, *, poetry: bool
 ) -> None:
     if not isinstance(sources, list):
         return

@@ -13,9 +13,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from chainward.core.context import UNPARSABLE_FILE
-from chainward.core.findings import Finding, Severity
-from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.model import InstallOption, ManifestScan, malformed_line
 from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 # Options that take a value, by every spelling pip accepts, to their canonical name.
@@ -73,14 +71,11 @@ class Include:
 
 
 @dataclass
-class RequirementsFile:
+class RequirementsFile(ManifestScan):
     """What one requirements file declares."""
 
-    path: str
-    dependencies: list[Dependency] = field(default_factory=list)
-    options: list[InstallOption] = field(default_factory=list)
+    path: str = ""
     includes: list[Include] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)
     lines: dict[int, LogicalLine] = field(default_factory=dict)
     """Logical line by its first physical line, for the fixer."""
 
@@ -176,17 +171,6 @@ def parse_options(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _malformed(rel: str, line: int, message: str) -> Finding:
-    return Finding(
-        UNPARSABLE_FILE,
-        Severity.MEDIUM,
-        f"malformed requirement line, so it was not checked: {message}",
-        path=rel,
-        line=line,
-        fix="fix the line so pip accepts it (see `pip install -r` for the exact error)",
-    )
-
-
 def resolve_include(rel: str, target: str) -> str | None:
     """The root-relative path an include names, or None if it leaves the repository."""
     if "://" in target:
@@ -197,47 +181,55 @@ def resolve_include(rel: str, target: str) -> str | None:
     return joined
 
 
+def _add_requirement(
+    result: RequirementsFile,
+    text: str,
+    line: int,
+    manifest: str,
+    *,
+    hashes: tuple[str, ...] = (),
+    editable: bool = False,
+) -> bool:
+    """Append the requirement ``text`` (or a malformed-line problem); True if it parsed."""
+    try:
+        dependency = parse_requirement(
+            text, path=result.path, line=line, manifest=manifest, hashes=hashes, editable=editable
+        )
+    except RequirementError as exc:
+        result.problems.append(malformed_line(result.path, line, str(exc)))
+        return False
+    result.dependencies.append(dependency)
+    return True
+
+
 def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -> RequirementsFile:
     """Parse a requirements file's text. Problems become findings, never exceptions."""
-    result = RequirementsFile(rel)
+    result = RequirementsFile(path=rel)
     for logical in logical_lines(text):
         result.lines[logical.start] = logical
         args, options_text = split_args_options(logical.text)
         try:
             options = parse_options(options_text) if options_text else []
         except ValueError as exc:
-            result.problems.append(_malformed(rel, logical.start, str(exc)))
+            result.problems.append(malformed_line(rel, logical.start, str(exc)))
             continue
         hashes = tuple(value for key, value in options if key == "hash")
         editable = [value for key, value in options if key == "editable"]
         if args:
             if editable:
                 result.problems.append(
-                    _malformed(rel, logical.start, "a requirement and -e on one line")
+                    malformed_line(rel, logical.start, "a requirement and -e on one line")
                 )
                 continue
-            try:
-                dependency = parse_requirement(
-                    args, path=rel, line=logical.start, manifest=manifest, hashes=hashes
-                )
-            except RequirementError as exc:
-                result.problems.append(_malformed(rel, logical.start, str(exc)))
+            if not _add_requirement(result, args, logical.start, manifest, hashes=hashes):
                 continue
-            result.dependencies.append(dependency)
         elif hashes:
             result.problems.append(
-                _malformed(rel, logical.start, "--hash must follow a requirement on its line")
+                malformed_line(rel, logical.start, "--hash must follow a requirement on its line")
             )
             continue
         for value in editable:
-            try:
-                dependency = parse_requirement(
-                    value, path=rel, line=logical.start, manifest=manifest, editable=True
-                )
-            except RequirementError as exc:
-                result.problems.append(_malformed(rel, logical.start, str(exc)))
-                continue
-            result.dependencies.append(dependency)
+            _add_requirement(result, value, logical.start, manifest, editable=True)
         for key, value in options:
             if key in ("requirement", "constraint"):
                 target = resolve_include(rel, value) or value

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from chainward.core.findings import Finding, Severity
-from chainward.dependencies.checks.sources import _components
-from chainward.dependencies.meta import INCOMPLETE_HASH_PINNING
-from chainward.inventory.model import Dependency, InstallOption
+from chainward.core.findings import Finding
+from chainward.dependencies.meta import INCOMPLETE_HASH_PINNING, info
+from chainward.inventory.model import Dependency, InstallOption, include_groups
 
 
 def _refusal(dependency: Dependency) -> str | None:
@@ -41,7 +40,7 @@ def find_hash_mode_refusals(
     include_edges: Iterable[tuple[str, str]] = (),
 ) -> Iterator[Finding]:
     """Lines of hash-checking requirements installs that pip would refuse."""
-    group_of = _components(include_edges)
+    group_of = include_groups(include_edges)
     by_group: dict[str, list[Dependency]] = defaultdict(list)
     triggers: dict[str, str] = {}
     for option in options:
@@ -69,9 +68,7 @@ def find_hash_mode_refusals(
             first = refused[0][0]
             shown = "; ".join(f"line {d.line}: {why}" for d, why in refused[:4])
             more = f"; and {len(refused) - 4} more" if len(refused) > 4 else ""
-            yield Finding(
-                INCOMPLETE_HASH_PINNING,
-                Severity.MEDIUM,
+            yield info(INCOMPLETE_HASH_PINNING).finding(
                 f"pip installs this file in hash-checking mode ({trigger}) and refuses the "
                 f"whole install, because not every line can be checked ({shown}{more})",
                 path=path,

@@ -13,9 +13,10 @@ from chainward.dependencies.meta import (
     UNHASHED_URL_DEPENDENCY,
     UNPINNED_AI_DEPENDENCY,
     UNPINNED_VCS_DEPENDENCY,
+    info,
 )
 from chainward.inventory.ai_packages import is_ai_package
-from chainward.inventory.model import Dependency, InstallOption
+from chainward.inventory.model import Dependency, InstallOption, at_dependency
 from chainward.inventory.pep508 import vcs_ref
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
@@ -99,18 +100,15 @@ def find_unpinned_ai_dependencies(
         if "${" in dependency.specifier:
             # ``torch==${matrix.torch}+cpu``: the version is a variable, set when the job
             # or build runs. It may well be exact; that cannot be proven from this file.
-            yield Finding(
-                UNPINNED_AI_DEPENDENCY,
-                Severity.LOW,
+            yield info(UNPINNED_AI_DEPENDENCY).finding(
                 f"AI dependency {dependency.raw_name} takes its version from a variable "
                 f"({dependency.raw_name}{dependency.specifier}), so whether it is pinned "
                 "cannot be checked here: if the variable is not an exact version, any new "
                 f"release is installed next time{_pre_note(dependency, pre_lines)}",
-                path=dependency.path,
-                line=dependency.line,
+                severity=Severity.LOW,
+                **at_dependency(dependency),
                 fix=_pin_fix(dependency),
                 confidence=Confidence.LOW,
-                properties={"package": dependency.name},
             )
             continue
         what = (
@@ -122,27 +120,20 @@ def find_unpinned_ai_dependencies(
             # Package metadata declares what the package works with (a library cannot pin
             # its users' versions); the install is decided where it is locked. Without a
             # lock nothing decides it, which matters, but less than an install command.
-            yield Finding(
-                UNPINNED_AI_DEPENDENCY,
-                Severity.MEDIUM,
+            yield info(UNPINNED_AI_DEPENDENCY).finding(
                 f"AI dependency {dependency.raw_name} {what} and no lock file covers it: "
                 "every install of this project (CI, development, a deployment) takes the "
                 f"newest release, including a hijacked one{_pre_note(dependency, pre_lines)}",
-                path=dependency.path,
-                line=dependency.line,
+                severity=Severity.MEDIUM,
+                **at_dependency(dependency),
                 fix=_pin_fix(dependency),
-                properties={"package": dependency.name},
             )
             continue
-        yield Finding(
-            UNPINNED_AI_DEPENDENCY,
-            Severity.HIGH,
+        yield info(UNPINNED_AI_DEPENDENCY).finding(
             f"AI dependency {dependency.raw_name} {what}: any new release, including a "
             f"hijacked one, is installed next time{_pre_note(dependency, pre_lines)}",
-            path=dependency.path,
-            line=dependency.line,
+            **at_dependency(dependency),
             fix=_pin_fix(dependency),
-            properties={"package": dependency.name},
         )
 
 
@@ -158,15 +149,11 @@ def find_missing_hashes(
         if dependency.version is None or not is_ai_package(dependency.name, policy):
             continue
         if dependency.locked:
-            yield Finding(
-                MISSING_DEPENDENCY_HASH,
-                Severity.MEDIUM,
+            yield info(MISSING_DEPENDENCY_HASH).finding(
                 f"lock entry {dependency.raw_name}=={dependency.version} records no file "
                 "hashes, so the lock pins a version number but not its content",
-                path=dependency.path,
-                line=dependency.line,
+                **at_dependency(dependency),
                 fix="regenerate the lock with hashes (uv lock, poetry lock, pipenv lock)",
-                properties={"package": dependency.name},
             )
             continue
         if coverage.lock_for(dependency) is not None:
@@ -174,16 +161,12 @@ def find_missing_hashes(
         constraint = coverage.constraint_for(dependency)
         if constraint is not None and constraint.hashes:
             continue
-        yield Finding(
-            MISSING_DEPENDENCY_HASH,
-            Severity.MEDIUM,
+        yield info(MISSING_DEPENDENCY_HASH).finding(
             f"AI dependency {dependency.raw_name}=={dependency.version} is pinned without a "
             "hash: the same version number can be served with other content (a compromised "
             "index, mirror or extra index)",
-            path=dependency.path,
-            line=dependency.line,
+            **at_dependency(dependency),
             fix=_hash_fix(dependency),
-            properties={"package": dependency.name},
         )
 
 
@@ -203,16 +186,12 @@ def find_unpinned_vcs(dependencies: Iterable[Dependency], coverage: Coverage) ->
         reason = f"follows @{ref}, a movable branch or tag" if ref else "has no @ref at all"
         base = dependency.url.split("#", 1)[0].rsplit("@", 1)[0] if ref else dependency.url
         base = base.split("#", 1)[0]
-        yield Finding(
-            UNPINNED_VCS_DEPENDENCY,
-            Severity.HIGH,
+        yield info(UNPINNED_VCS_DEPENDENCY).finding(
             f"VCS dependency {name} ({dependency.url}) {reason}: whatever is pushed there "
             "next is what gets installed",
-            path=dependency.path,
-            line=dependency.line,
+            **at_dependency(dependency),
             fix=f"pin a full commit SHA: {base}@<40-hex-commit>"
             + (f"#egg={dependency.raw_name}" if dependency.raw_name else ""),
-            properties={"package": dependency.name},
         )
 
 
@@ -224,14 +203,10 @@ def find_unhashed_urls(dependencies: Iterable[Dependency], coverage: Coverage) -
         locked = coverage.lock_for(dependency) if not dependency.locked else None
         if locked is not None and locked.hashes:
             continue
-        yield Finding(
-            UNHASHED_URL_DEPENDENCY,
-            Severity.MEDIUM,
+        yield info(UNHASHED_URL_DEPENDENCY).finding(
             f"{dependency.raw_name or 'dependency'} is installed from {dependency.url} "
             "without a hash: the file behind the URL can change",
-            path=dependency.path,
-            line=dependency.line,
+            **at_dependency(dependency),
             fix="add the file's digest: append #sha256=<digest> to the URL or a "
             "--hash=sha256:<digest> option",
-            properties={"package": dependency.name},
         )

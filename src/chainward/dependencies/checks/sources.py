@@ -13,6 +13,7 @@ from chainward.dependencies.meta import (
     PIPE_TO_SHELL,
     UNPINNED_BASE_IMAGE,
     UNTRUSTED_BASE_IMAGE,
+    info,
 )
 from chainward.inventory.ai_packages import is_ai_package
 from chainward.inventory.model import (
@@ -20,6 +21,8 @@ from chainward.inventory.model import (
     Dependency,
     InstallOption,
     PipeToShell,
+    include_groups,
+    location,
 )
 
 PYPI = "https://pypi.org/simple"
@@ -42,22 +45,6 @@ def normalize_index(url: str, allowed: Iterable[str] = ()) -> str:
     return value
 
 
-def _components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Each file of an include graph mapped to one representative file."""
-    parent: dict[str, str] = {}
-
-    def find(rel: str) -> str:
-        parent.setdefault(rel, rel)
-        while parent[rel] != rel:
-            parent[rel] = parent[parent[rel]]
-            rel = parent[rel]
-        return rel
-
-    for including, included in edges:
-        parent[find(included)] = find(including)
-    return {rel: find(rel) for rel in list(parent)}
-
-
 def find_extra_indexes(
     dependencies: Iterable[Dependency],
     options: Iterable[InstallOption],
@@ -72,7 +59,7 @@ def find_extra_indexes(
     """
     allowed = [str(a) for a in policy.get("allowed-indexes", ())]
     locks = set(lock_paths)
-    group_of = _components(include_edges)
+    group_of = include_groups(include_edges)
     ai_groups = {
         group_of.get(d.path, d.path)
         for d in dependencies
@@ -121,14 +108,11 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
             continue
         others = sorted({u for u in own if u != target}) or [PYPI]
         label = "--find-links location" if option.option == "find-links" else "extra index"
-        yield Finding(
-            EXTRA_INDEX_URL,
-            Severity.HIGH,
+        yield info(EXTRA_INDEX_URL).finding(
             f"{label} {option.value} is searched alongside {', '.join(others)} for AI "
             "packages: whoever registers a package's name on either side can serve it "
             "(dependency confusion, as in the torchtriton attack)",
-            path=option.path,
-            line=option.line,
+            **location(option),
             fix="install from one index only (a mirror that proxies PyPI), or pin each "
             "package to its index (uv `explicit` indexes, pip `--index-url` per install) "
             "with --hash",
@@ -141,15 +125,13 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
             # Each install draws from its own single index here, so no name is looked up
             # on two indexes at once (that is the extra-index case above): worth knowing,
             # not a dependency-confusion path by itself.
-            yield Finding(
-                EXTRA_INDEX_URL,
-                Severity.LOW,
+            yield info(EXTRA_INDEX_URL).finding(
                 f"installs from {url} while other installs in this file use "
                 f"{', '.join(others)}: each install uses one index, but packages from two "
                 "indexes end up side by side, so a later install can pick up a name from "
                 "the other one",
-                path=opt.path,
-                line=opt.line,
+                severity=Severity.LOW,
+                **location(opt),
                 fix="use one index for the whole file (a mirror that proxies PyPI) and pin "
                 "every package with --hash",
                 confidence=Confidence.MEDIUM,
@@ -160,13 +142,10 @@ def _file_indexes(options: list[InstallOption], allowed: list[str]) -> Iterator[
 def find_pipes_to_shell(pipes: Iterable[PipeToShell]) -> Iterator[Finding]:
     """``curl … | sh``-style commands."""
     for pipe in pipes:
-        yield Finding(
-            PIPE_TO_SHELL,
-            Severity.HIGH,
+        yield info(PIPE_TO_SHELL).finding(
             f"pipes a download into {pipe.interpreter} ({pipe.command!r}): the script runs "
             "unseen and unverified, and can change between two builds",
-            path=pipe.path,
-            line=pipe.line,
+            **location(pipe),
             fix="download to a file, check it against a pinned digest "
             "(echo '<sha256>  file' | sha256sum -c -), then run it; or use a packaged "
             "installer (e.g. python -m ensurepip, the distribution's python3-pip)",
@@ -205,14 +184,11 @@ def find_unpinned_images(
             if unresolved
             else "has no @sha256 digest: the tag can be moved to other content at any time"
         )
-        yield Finding(
-            UNPINNED_BASE_IMAGE,
-            # Unverifiable, not proven unpinned: the variable may hold a digest.
-            Severity.LOW if unresolved else Severity.HIGH,
+        yield info(UNPINNED_BASE_IMAGE).finding(
             f"image {image.image} {reason}",
-            path=image.path,
-            line=image.line,
-            column=image.column,
+            # Unverifiable, not proven unpinned: the variable may hold a digest.
+            severity=Severity.LOW if unresolved else None,
+            **location(image),
             fix=f"pin the digest and keep the tag for readers: {name}@sha256:<digest> "
             f"(`docker buildx imagetools inspect {name}` prints it)",
             confidence=Confidence.LOW if unresolved else Confidence.HIGH,
@@ -232,13 +208,9 @@ def find_untrusted_images(
         full = docker_hub_name(name)
         if any(name.startswith(p) or full.startswith(p) for p in allowed):
             continue
-        yield Finding(
-            UNTRUSTED_BASE_IMAGE,
-            Severity.MEDIUM,
+        yield info(UNTRUSTED_BASE_IMAGE).finding(
             f"image {image.image} does not come from an allowed registry ({', '.join(allowed)})",
-            path=image.path,
-            line=image.line,
-            column=image.column,
+            **location(image),
             fix="base the image on one from the allowed registries, or add its prefix to "
             "[tool.chainward.dependencies] allowed-registries",
         )

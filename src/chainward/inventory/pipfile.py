@@ -1,0 +1,44 @@
+"""``Pipfile`` (pipenv): package categories and ``[[source]]`` indexes."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+
+from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.positions import LineFinder
+from chainward.inventory.pyproject import poetry_dependency
+from chainward.inventory.tomldoc import load_toml_document
+
+
+def matches(rel: str) -> bool:
+    """``Pipfile`` in any folder."""
+    return posixpath.basename(rel) == "Pipfile"
+
+
+def parse(rel: str, text: str) -> ManifestScan:
+    """Inventory a ``Pipfile``: every package category and every ``[[source]]``."""
+    out = ManifestScan()
+    document = load_toml_document(rel, text, out)
+    if document is None:
+        return out
+    finder = LineFinder(text)
+    for category, table in document.items():
+        if category in ("source", "requires", "scripts", "pipenv") or not isinstance(
+            table, Mapping
+        ):
+            continue
+        after = finder.header(category)
+        for raw_name, value in table.items():
+            line = finder.key(raw_name, after)
+            dependency = poetry_dependency(rel, line, raw_name, value, manifest="pipfile")
+            if dependency is not None:
+                out.dependencies.append(dependency)
+    sources = document.get("source")
+    if isinstance(sources, list):
+        for index, source in enumerate(sources):
+            if isinstance(source, Mapping) and isinstance(source.get("url"), str):
+                url = source["url"]
+                option = "index-url" if index == 0 else "extra-index-url"
+                out.options.append(InstallOption(rel, finder.string(url), option, url))
+    return out
