@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainward.core.attestation import INTOTO_PAYLOAD_TYPE
 from chainward.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     PublicKey = EllipticCurvePublicKey | Ed25519PublicKey
     PrivateKey = EllipticCurvePrivateKey | Ed25519PrivateKey
 
-INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 MAX_KEY_BYTES = 64 * 1024
 SUPPORTED = "ECDSA P-256, ECDSA P-384 or Ed25519"
 
