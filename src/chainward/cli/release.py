@@ -9,17 +9,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from chainward.cli import signing
 from chainward.cli.common import emit, load
-from chainward.cli.signing import (
-    BUNDLE_SUFFIXES,
-    add_path_options,
-    attestation_beside,
-    load_signing_key,
-    model_lock_path,
-    need,
-    valid_bom,
-    wants_keyless,
-)
 from chainward.core.errors import InputError, UsageError
 from chainward.core.findings import Finding
 
@@ -69,7 +60,7 @@ def register(
         ),
     )
     release.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
-    add_path_options(
+    signing.add_path_options(
         release,
         (
             ("--bundle", "FILE", "the provenance attestation (default: beside)"),
@@ -99,7 +90,7 @@ def register(
         "--sigstore", action="store_true", help="sign the VSA keylessly (GitHub Actions)"
     )
     how.add_argument("--no-sign", action="store_true", help="write the VSA unsigned")
-    add_path_options(
+    signing.add_path_options(
         release,
         (
             ("--trust-config", "FILE", "ClientTrustConfig for keyless signing"),
@@ -141,8 +132,8 @@ def cmd_bom(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise UsageError("no such folder", where=str(root))
     loaded = load(args, root)
-    lock = model_lock_path(root, loaded.policy)
-    document = valid_bom(build_bom(collect_bom_inputs(root, loaded.policy, lock)))
+    lock = signing.model_lock_path(root, loaded.policy)
+    document = signing.valid_bom(build_bom(collect_bom_inputs(root, loaded.policy, lock)))
     text = bom_json(document)
     if args.output is None:
         sys.stdout.write(text)
@@ -172,9 +163,9 @@ def _make_signer(args: argparse.Namespace) -> tuple[Signer | None, str]:
         sign_with_key,
     )
 
-    keyless = wants_keyless(args.sigstore, args.sign_key, args.no_sign)
+    keyless = signing.wants_keyless(args.sigstore, args.sign_key, args.no_sign)
     if args.sign_key:
-        key = load_signing_key(args.sign_key)
+        key = signing.load_signing_key(args.sign_key)
         return (lambda statement: (sign_with_key(statement, key), ENVELOPE_SUFFIX)), "key"
     if keyless:
         if args.offline:
@@ -227,7 +218,7 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
     root = Path()
     loaded = load(args, root)
     release = ReleasePolicy.from_table(loaded.policy.domain("release"))
-    need("cryptography", "sigstore")
+    signing.need("cryptography", "sigstore")
     key_path = args.key or (Path(release.key) if release.key else None)
     identity = release.identity_regexp()
     if key_path is None and identity is None:
@@ -261,14 +252,14 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
         rel = to_relative(path, root)
         inputs: list[tuple[str, str]] = []
         provenance: Result | None = None
-        bundle = args.bundle or attestation_beside(path)
+        bundle = args.bundle or signing.attestation_beside(path)
         if bundle is not None:
             inputs.append((to_relative(bundle, root), _sha256_file(bundle)))
             results = verify_file(
                 bundle, artifact, policy, key=key, trusted_root_path=args.trusted_root
             )
             provenance = next((r for r in results if r.verified), None) or results[0]
-        bom_bundle = args.bom_bundle or companion_path(path, BOM_INFIX, BUNDLE_SUFFIXES)
+        bom_bundle = args.bom_bundle or companion_path(path, BOM_INFIX, signing.BUNDLE_SUFFIXES)
         bom: Result | None = None
         if bom_bundle is not None:
             inputs.append((to_relative(bom_bundle, root), _sha256_file(bom_bundle)))

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
 
@@ -219,13 +220,13 @@ def parse_lock(text: str, where: str = "chainward.lock") -> ModelLock:
 
 def load_lock(path: Path) -> ModelLock:
     """Read and parse ``chainward.lock`` at ``path`` (bounded read); LockError if invalid."""
-    try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_LOCK_BYTES + 1)
-    except OSError as exc:
-        raise LockError(f"cannot read the model lock: {exc.strerror}", where=str(path)) from None
-    if len(data) > MAX_LOCK_BYTES:
-        raise LockError("the model lock is larger than 32 MiB", where=str(path))
+    data = read_bounded(
+        path,
+        MAX_LOCK_BYTES,
+        what="the model lock",
+        too_large="the model lock is larger than 32 MiB",
+        error=LockError,
+    )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -258,6 +259,15 @@ def _toml_string_list(values: Iterable[str]) -> str:
     return "[" + ", ".join(toml_string(v) for v in values) + "]"
 
 
+def _assignments(*pairs: tuple[str, str | None]) -> list[str]:
+    """``key = value`` lines for the pairs whose (already TOML-encoded) value is set."""
+    return [f"{key} = {value}" for key, value in pairs if value is not None]
+
+
+def _optional(value: str | None) -> str | None:
+    return None if value is None else toml_string(value)
+
+
 def dump_lock(lock: ModelLock) -> str:
     """The lock as TOML text: models by name, files by path, a fixed key order."""
     lines = [
@@ -266,36 +276,33 @@ def dump_lock(lock: ModelLock) -> str:
         f"version = {LOCK_VERSION}",
     ]
     for model in sorted(lock.models, key=lambda m: m.name):
-        lines += [
-            "",
-            "[[model]]",
-            f"name = {toml_string(model.name)}",
-            f"source = {toml_string(model.source)}",
-        ]
-        if model.revision is not None:
-            lines.append(f"revision = {toml_string(model.revision)}")
-        if model.path:
-            lines.append(f"path = {toml_string(model.path)}")
+        lines += ["", "[[model]]"]
+        lines += _assignments(
+            ("name", toml_string(model.name)),
+            ("source", toml_string(model.source)),
+            ("revision", _optional(model.revision)),
+            ("path", _optional(model.path or None)),
+        )
         sig = model.signature
         if sig is not None:
-            lines += ["", "[model.signature]", f"bundle = {toml_string(sig.bundle)}"]
-            lines.append(f"method = {toml_string(sig.method)}")
-            if sig.key is not None:
-                lines.append(f"key = {toml_string(sig.key)}")
-            if sig.certificate_chain:
-                lines.append(f"certificate-chain = {_toml_string_list(sig.certificate_chain)}")
-            if sig.identity is not None:
-                lines.append(f"identity = {toml_string(sig.identity)}")
-            if sig.issuer is not None:
-                lines.append(f"issuer = {toml_string(sig.issuer)}")
-            if sig.ignore:
-                lines.append(f"ignore = {_toml_string_list(sorted(sig.ignore))}")
+            lines += ["", "[model.signature]"]
+            lines += _assignments(
+                ("bundle", toml_string(sig.bundle)),
+                ("method", toml_string(sig.method)),
+                ("key", _optional(sig.key)),
+                (
+                    "certificate-chain",
+                    _toml_string_list(sig.certificate_chain) if sig.certificate_chain else None,
+                ),
+                ("identity", _optional(sig.identity)),
+                ("issuer", _optional(sig.issuer)),
+                ("ignore", _toml_string_list(sorted(sig.ignore)) if sig.ignore else None),
+            )
         for item in sorted(model.files, key=lambda f: f.path):
-            lines += [
-                "",
-                "[[model.file]]",
-                f"path = {toml_string(item.path)}",
-                f"size = {item.size}",
-                f"sha256 = {toml_string(item.sha256)}",
-            ]
+            lines += ["", "[[model.file]]"]
+            lines += _assignments(
+                ("path", toml_string(item.path)),
+                ("size", str(item.size)),
+                ("sha256", toml_string(item.sha256)),
+            )
     return "\n".join(lines) + "\n"

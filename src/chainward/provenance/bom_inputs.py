@@ -53,7 +53,7 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
     from chainward.core.yamlsafe import YamlError
     from chainward.inventory import collect_inventory
     from chainward.inventory.ai_packages import is_ai_package
-    from chainward.inventory.workflows import is_workflow_path, parse_workflow
+    from chainward.inventory.workflow_files import read_workflows
     from chainward.provenance.environment import local_source
 
     notes: list[str] = []
@@ -68,16 +68,11 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
     )
     notes.extend(f"{problem.path}: {problem.message}" for problem in inventory.problems)
     uses: list[UsesRef] = []
-    for rel in files:
-        if not is_workflow_path(rel):
-            continue
-        text = ctx.read_text(rel)
-        if text is None:
-            continue
-        try:
-            uses.extend(parse_workflow(rel, text).uses)
-        except YamlError as exc:
-            notes.append(f"{rel}: not read ({exc})")
+    for rel, workflow in read_workflows(ctx, files):
+        if isinstance(workflow, YamlError):
+            notes.append(f"{rel}: not read ({workflow})")
+        else:
+            uses.extend(workflow.uses)
     downloads = _scan_downloads(ctx, files, notes)
     models: list[LockedModelInfo] = []
     lock = lock_path if lock_path is not None else root / "chainward.lock"

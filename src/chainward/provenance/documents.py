@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chainward.core.attestation import error_reason
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError
 from chainward.core.jsonsafe import loads_json
 
@@ -44,13 +45,9 @@ def read_documents(path: Path) -> list[tuple[str, bytes]]:
 
     Returns ``(where, raw bytes)`` pairs; truncated or invalid JSON raises InputError.
     """
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BUNDLE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read bundle: {exc.strerror or exc}", where=str(path)) from None
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise InputError(f"bundle is over {MAX_BUNDLE_BYTES} bytes", where=str(path))
+    data = read_bounded(
+        path, MAX_BUNDLE_BYTES, what="bundle", too_large=f"bundle is over {MAX_BUNDLE_BYTES} bytes"
+    )
     return split_documents(data, str(path))
 
 
