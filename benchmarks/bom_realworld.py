@@ -52,7 +52,8 @@ def measure(root: Path) -> dict[str, Any]:
     """Build, validate and count one repository's BOM."""
     from chainward.catalog import load_registry
     from chainward.core.policy import load_policy
-    from chainward.provenance.bom import build_bom, collect_bom_inputs, validate_cyclonedx
+    from chainward.provenance.bom import build_bom, validate_cyclonedx
+    from chainward.provenance.bom_inputs import collect_bom_inputs
 
     registry = load_registry()
     schemas = {n: f.policy for n, f in registry.families.items() if f.policy}

@@ -35,13 +35,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chainward.inventory.model_lock import LockedFile, LockedModel, ModelLock, dump_lock, load_lock
 from chainward.models.hashing import (
     StatCache,
     default_cache_path,
     default_workers,
     hash_files,
 )
-from chainward.models.lock import LockedFile, LockedModel, ModelLock, dump_lock, load_lock
 from chainward.models.verify import verify_lock
 
 MIB = 1 << 20

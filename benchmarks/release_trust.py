@@ -28,16 +28,16 @@ from chainward.core.policy import Policy
 from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
 from chainward.dependencies.index import PyPIClient
 from chainward.dependencies.pin import Pinner
+from chainward.dependencies.release_trust import check_release_trust
+from chainward.dependencies.release_trust_edge import (
+    attestation_verifier,
+    now_utc,
+    observe_release,
+)
 from chainward.dependencies.simple import SimpleClient
 from chainward.dependencies.verify import pinned
 from chainward.inventory import collect_inventory
 from chainward.inventory.ai_packages import is_ai_package
-from chainward.provenance.release_trust import (
-    attestation_verifier,
-    check_release_trust,
-    now_utc,
-    observe_release,
-)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,15 +34,14 @@ from chainward.dependencies.publishers import (
     parse_pylock_identities,
     set_pylock_identities,
 )
-from chainward.dependencies.simple import SimpleClient, url_key
-from chainward.inventory import collect_inventory
-from chainward.provenance.release_trust import (
-    HubClient,
-    attestation_verifier,
+from chainward.dependencies.release_trust import (
     check_release_trust,
     read_locks,
     record_publishers,
 )
+from chainward.dependencies.release_trust_edge import HubClient, attestation_verifier
+from chainward.dependencies.simple import SimpleClient, url_key
+from chainward.inventory import collect_inventory
 from tests.conftest import DATA
 from tests.dependencies.wheelhouse import make_wheel
 
@@ -809,7 +808,7 @@ def test_online_publisher_of_a_real_attested_release(tmp_path: Path) -> None:
 
     On this machine's index the JSON simple API has no `provenance` field and the
     integrity API answers 404, so this test fails here; it documents what PyPI does."""
-    from chainward.provenance.release_trust import observe_release
+    from chainward.dependencies.release_trust_edge import observe_release
 
     client = SimpleClient(cache_dir=tmp_path)
     observed = observe_release(

@@ -487,7 +487,7 @@ def _openpgp_signature(data: bytes) -> object:
 
 
 def _model_lock(data: bytes) -> object:
-    from chainward.models.lock import parse_lock
+    from chainward.inventory.model_lock import parse_lock
 
     return parse_lock(_text(data), FUZZ_PATH)
 
@@ -515,7 +515,9 @@ def _downloads(data: bytes) -> object:
 
 
 def _bundle(data: bytes) -> object:
-    from chainward.provenance.verify import Artifact, Policy, split_documents, verify_bundle
+    from chainward.core.attestation import Artifact, Policy
+    from chainward.provenance.documents import split_documents
+    from chainward.provenance.verify import verify_bundle
 
     artifact = Artifact.from_bytes("a.txt", b"hello\n")
     results = []
@@ -791,7 +793,7 @@ def _build() -> list[Callable[[], Target]]:
         return Target(
             "model-lock",
             _model_lock,
-            (_exc("chainward.models.lock", "LockError"),),
+            (_exc("chainward.inventory.model_lock", "LockError"),),
             _names(FUZZ_PATH),
             TOML_TOKENS,
             ("lock-traversal.toml", "lock-wrong-types-2.toml", "lock-bad-digests.toml"),

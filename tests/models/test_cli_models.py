@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chainward.models.lock import load_lock
+from chainward.inventory.model_lock import load_lock
 from tests.conftest import DATA, GIT_IDENTITY, REPO_ROOT, GitRepo
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -8,7 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from chainward.models.lock import load_lock
+from chainward.inventory.model_lock import load_lock
 from chainward.models.verify import read_lfs_pointer
 from tests.conftest import GitRepo
 

@@ -12,9 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainward.models import hashing
-from chainward.models.hashing import HashStats, StatCache, default_cache_path, hash_files
-from chainward.models.lock import (
+from chainward.inventory.model_lock import (
     LockedFile,
     LockedModel,
     LockError,
@@ -24,6 +22,8 @@ from chainward.models.lock import (
     load_lock,
     parse_lock,
 )
+from chainward.models import hashing
+from chainward.models.hashing import HashStats, StatCache, default_cache_path, hash_files
 from chainward.models.verify import verify_lock
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

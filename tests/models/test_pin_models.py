@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from chainward.cli import main
+from chainward.inventory.model_lock import parse_lock
 from chainward.models.hubapi import HubClient
-from chainward.models.lock import parse_lock
 from tests.conftest import DATA
 
 HUB = DATA / "models" / "hub"

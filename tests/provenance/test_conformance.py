@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from chainward.core.attestation import Artifact, Policy, load_root
 from chainward.core.errors import Error
 from chainward.provenance.keys import load_public_key
-from chainward.provenance.verify import Artifact, Policy, load_root, verify_file
+from chainward.provenance.verify import verify_file
 
 CASES = (
     Path(__file__).resolve().parent.parent / "data" / "provenance" / "conformance" / "bundle-verify"
@@ -95,7 +96,8 @@ def _real_bundle_verdicts() -> list[bool]:
     """Whether each of the five real-world bundles got its right verdict."""
     import json
 
-    from chainward.provenance.verify import Artifact, Policy, verify_file
+    from chainward.core.attestation import Artifact, Policy
+    from chainward.provenance.verify import verify_file
 
     data = CASES.parent.parent
     manifest = json.loads((data / "MANIFEST.json").read_text())

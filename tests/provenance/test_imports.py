@@ -23,7 +23,9 @@ import argparse
 import chainward.cli.provenance
 import chainward.provenance.meta, chainward.provenance.keys, chainward.provenance.oidc
 import chainward.provenance.sign, chainward.provenance.statement, chainward.provenance.verify
-import chainward.provenance.pep740
+import chainward.provenance.pep740, chainward.provenance.documents, chainward.provenance.key_bundle
+import chainward.core.attestation, chainward.core.statement_checks, chainward.core.pep740
+import chainward.cli.release, chainward.provenance.bom, chainward.provenance.bom_inputs
 from chainward.cli.common import common_parser
 parser = argparse.ArgumentParser()
 chainward.cli.provenance.register(parser.add_subparsers(), common_parser())

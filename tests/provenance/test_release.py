@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from chainward.core.attestation import Result
 from chainward.provenance.release import (
     Evidence,
     ReleasePolicy,
     evaluate_release,
     model_allowed,
 )
-from chainward.provenance.verify import Result
 from tests.conftest import GitRepo
 from tests.provenance.test_bom import ai_release  # noqa: F401  (fixture)
 from tests.provenance.test_local_key import make_key

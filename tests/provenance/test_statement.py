@@ -14,6 +14,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
 from in_toto_attestation.v1.statement import Statement
 
+from chainward.provenance.environment import detect_environment
 from chainward.provenance.statement import (
     GITHUB_BUILD_TYPE,
     LOCAL_BUILD_TYPE,
@@ -21,7 +22,6 @@ from chainward.provenance.statement import (
     build_predicate,
     build_statement,
     collect_inputs,
-    detect_environment,
     expand_subjects,
 )
 from tests.conftest import GitRepo

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from chainward.core.attestation import Artifact, Policy
 from chainward.core.errors import Error
 from chainward.provenance.keys import load_public_key
-from chainward.provenance.verify import Artifact, Policy, verify_file
+from chainward.provenance.verify import verify_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "provenance"
 CASES = DATA / "conformance" / "bundle-verify"

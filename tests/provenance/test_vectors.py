@@ -167,7 +167,8 @@ def test_tampered_intoto_log_entry_is_rejected(tmp_path: Path) -> None:
     """Editing the intoto entry body breaks the SET; editing the envelope breaks the body."""
     import base64
 
-    from chainward.provenance.verify import Artifact, Policy, verify_file
+    from chainward.core.attestation import Artifact, Policy
+    from chainward.provenance.verify import verify_file
 
     base = DATA / "github-attestations"
     bundle = json.loads((base / "sigstore-js-2.1.0-bundle.json").read_text())

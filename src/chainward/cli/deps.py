@@ -296,8 +296,8 @@ def _pins_of(inventory: Inventory) -> list[Dependency]:
 def _cooldown(ctx: ScanContext, args: argparse.Namespace) -> Callable[[str], dict[str, Any]] | None:
     """Young releases by name for ``pin`` (None when no cooldown is configured)."""
     from chainward.dependencies.cooldown import CooldownPolicy, release_times, young_releases
+    from chainward.dependencies.release_trust_edge import now_utc
     from chainward.dependencies.simple import SimpleClient
-    from chainward.provenance.release_trust import now_utc
 
     cooldown = CooldownPolicy.from_policy(ctx.policy.domain("release-trust"))
     if not cooldown.active:
@@ -322,14 +322,14 @@ def _lock_publishers(
     pins: list[tuple[Dependency, str]],
 ) -> int:
     """Record verified publisher identities; exit 1 if some could not be recorded."""
-    from chainward.dependencies.simple import SimpleClient
-    from chainward.dependencies.trust_meta import DEFAULT_PUBLISHER_LOCK
-    from chainward.provenance.release_trust import (
-        attestation_verifier,
+    from chainward.dependencies.release_trust import (
         in_publisher_scope,
         read_locks,
         record_publishers,
     )
+    from chainward.dependencies.release_trust_edge import attestation_verifier
+    from chainward.dependencies.simple import SimpleClient
+    from chainward.dependencies.trust_meta import DEFAULT_PUBLISHER_LOCK
 
     if args.offline:
         raise UsageError(
@@ -367,9 +367,9 @@ def _lock_publishers(
 
 def cmd_pin_models(args: argparse.Namespace) -> int:
     """Pin unpinned hub downloads in Python files and record them in chainward.lock."""
+    from chainward.inventory.model_lock import LockError, ModelLock, parse_lock
     from chainward.models.downloads import scan_source
     from chainward.models.hubapi import HubClient
-    from chainward.models.lock import LockError, ModelLock, parse_lock
     from chainward.models.pin_downloads import lock_entries, pin_source, updated_lock
 
     ctx, _ = _context(args)

@@ -15,7 +15,7 @@ from chainward.core.errors import InputError, UsageError
 from chainward.core.files import to_relative
 
 if TYPE_CHECKING:
-    from chainward.models.lock import ModelSignature
+    from chainward.inventory.model_lock import ModelSignature
 
 
 def register(
@@ -127,6 +127,14 @@ def _collect(root: Path, target: Path, lock_file: Path) -> dict[Path, str]:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     """Hash the given models into the lock (other models in it are kept)."""
+    from chainward.inventory.model_lock import (
+        COMMIT_RE,
+        LockedFile,
+        LockedModel,
+        ModelLock,
+        dump_lock,
+        load_lock,
+    )
     from chainward.models.hashing import (
         HashStats,
         StatCache,
@@ -134,15 +142,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         hash_files,
         tty_progress,
     )
-    from chainward.models.lock import (
-        COMMIT_RE,
-        LockedFile,
-        LockedModel,
-        ModelLock,
-        dump_lock,
-        load_lock,
-        merge_models,
-    )
+    from chainward.models.lock import merge_models
 
     root: Path = args.root
     if not root.is_dir():
@@ -211,7 +211,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _signature_from_args(args: argparse.Namespace, root: Path) -> ModelSignature:
-    from chainward.models.lock import ModelSignature
+    from chainward.inventory.model_lock import ModelSignature
 
     if args.signature_identity or args.signature_issuer:
         method = "sigstore"
@@ -241,8 +241,8 @@ def _signature_from_args(args: argparse.Namespace, root: Path) -> ModelSignature
 def cmd_verify(args: argparse.Namespace) -> int:
     """Verify the tree against the lock and report findings."""
     from chainward.engine import apply_policy
+    from chainward.inventory.model_lock import LockError, parse_lock
     from chainward.models.hashing import StatCache, default_cache_path, tty_progress
-    from chainward.models.lock import LockError, parse_lock
     from chainward.models.verify import signature_verifier, verify_lock
 
     root: Path = args.root
@@ -258,7 +258,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             where=str(lock_file),
             hint="create it with `chainward models lock PATH`",
         )
-    from chainward.models.lock import MAX_LOCK_BYTES
+    from chainward.inventory.model_lock import MAX_LOCK_BYTES
 
     data = read_bounded(lock_file, MAX_LOCK_BYTES, what="the model lock", limit_text="32 MiB")
     text = data.decode("utf-8", "replace")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from chainward.cli.common import emit, load
+from chainward.cli.signing import (
+    BUNDLE_SUFFIXES,
+    add_path_options,
+    attestation_beside,
+    load_signing_key,
+    model_lock_path,
+    need,
+    valid_bom,
+    wants_keyless,
+)
 from chainward.core.errors import InputError, UsageError
-from chainward.core.findings import Finding, Severity
-
-BUNDLE_SUFFIXES = (".sigstore.json", ".intoto.jsonl", ".sigstore")
+from chainward.core.findings import Finding
 
 
 def register(
@@ -52,24 +59,18 @@ def register(
         action="store_true",
         help="only write the unsigned statement (see --statement)",
     )
-    attest.add_argument(
-        "--trust-config",
-        type=Path,
-        metavar="FILE",
-        help="keyless signing against a private Sigstore instance: its ClientTrustConfig "
-        "(trusted root and signing config) JSON",
-    )
-    attest.add_argument(
-        "--statement",
-        type=Path,
-        metavar="FILE",
-        help="also write the unsigned statement (JSON) to FILE",
-    )
-    attest.add_argument(
-        "--out-dir",
-        type=Path,
-        metavar="DIR",
-        help="write attestations into DIR instead of next to each subject",
+    add_path_options(
+        attest,
+        (
+            (
+                "--trust-config",
+                "FILE",
+                "keyless signing against a private Sigstore instance: its ClientTrustConfig "
+                "(trusted root and signing config) JSON",
+            ),
+            ("--statement", "FILE", "also write the unsigned statement (JSON) to FILE"),
+            ("--out-dir", "DIR", "write attestations into DIR instead of next to each subject"),
+        ),
     )
     attest.add_argument(
         "--bom",
@@ -77,12 +78,16 @@ def register(
         help="also attest the CycloneDX AI BOM (predicate https://cyclonedx.org/bom), "
         "signed the same way, as SUBJECT.cdx.intoto.jsonl or SUBJECT.cdx.sigstore.json",
     )
-    attest.add_argument(
-        "--root",
-        type=Path,
-        metavar="DIR",
-        help="the repository whose source, dependencies and model lock are recorded "
-        "(default: the git work tree of the current folder)",
+    add_path_options(
+        attest,
+        (
+            (
+                "--root",
+                "DIR",
+                "the repository whose source, dependencies and model lock are recorded "
+                "(default: the git work tree of the current folder)",
+            ),
+        ),
     )
     attest.set_defaults(func=cmd_attest)
 
@@ -98,34 +103,39 @@ def register(
         ),
     )
     verify.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
-    verify.add_argument(
-        "--bundle",
-        type=Path,
-        metavar="FILE",
-        help="the bundle, DSSE envelope (.intoto.jsonl) or JSON Lines of bundles "
-        "(default: ARTIFACT.sigstore.json or ARTIFACT.intoto.jsonl next to it)",
+    add_path_options(
+        verify,
+        (
+            (
+                "--bundle",
+                "FILE",
+                "the bundle, DSSE envelope (.intoto.jsonl) or JSON Lines of bundles "
+                "(default: ARTIFACT.sigstore.json or ARTIFACT.intoto.jsonl next to it)",
+            ),
+            ("--key", "PUBLIC.pem", "verify with this PEM public key"),
+        ),
     )
-    verify.add_argument(
-        "--key", type=Path, metavar="PUBLIC.pem", help="verify with this PEM public key"
-    )
-    verify.add_argument("--cert-identity", metavar="SAN", help="the signer's exact identity")
-    verify.add_argument(
-        "--cert-identity-regexp",
-        metavar="REGEX",
-        help="a regular expression the signer's identity must match as a whole",
-    )
-    verify.add_argument("--cert-oidc-issuer", metavar="URL", help="the signer's exact OIDC issuer")
-    verify.add_argument(
-        "--repository",
-        metavar="OWNER/REPO",
-        help="the source repository the certificate and the provenance must name",
-    )
-    verify.add_argument(
-        "--signer-workflow",
-        metavar="OWNER/REPO/PATH",
-        help="the workflow that must have signed, e.g. acme/app/.github/workflows/release.yml",
-    )
-    verify.add_argument("--builder-id", metavar="URI", help="the SLSA builder id required")
+    for flag, metavar, text in (
+        ("--cert-identity", "SAN", "the signer's exact identity"),
+        (
+            "--cert-identity-regexp",
+            "REGEX",
+            "a regular expression the signer's identity must match as a whole",
+        ),
+        ("--cert-oidc-issuer", "URL", "the signer's exact OIDC issuer"),
+        (
+            "--repository",
+            "OWNER/REPO",
+            "the source repository the certificate and the provenance must name",
+        ),
+        (
+            "--signer-workflow",
+            "OWNER/REPO/PATH",
+            "the workflow that must have signed, e.g. acme/app/.github/workflows/release.yml",
+        ),
+        ("--builder-id", "URI", "the SLSA builder id required"),
+    ):
+        verify.add_argument(flag, metavar=metavar, help=text)
     verify.add_argument(
         "--predicate-type",
         action="append",
@@ -135,54 +145,40 @@ def register(
     verify.add_argument(
         "--any-predicate-type", action="store_true", help="accept any predicate type"
     )
-    verify.add_argument(
-        "--trusted-root",
-        type=Path,
-        metavar="FILE",
-        help="a Sigstore trusted root to use instead of the pinned public-good root "
-        "(for private Sigstore instances)",
-    )
-    verify.add_argument(
-        "--pypi-provenance",
-        type=Path,
-        metavar="FILE",
-        help="a saved PyPI provenance response (PEP 740) for the wheel or sdist ARTIFACT",
-    )
-    verify.add_argument(
-        "--verified-statements",
-        type=Path,
-        metavar="FILE",
-        help="write the statements that verified (JSON, by artifact), e.g. to read which "
-        "models and AI dependencies went into a release",
-    )
-    verify.add_argument(
-        "--bom-bundle",
-        type=Path,
-        metavar="FILE",
-        help="the BOM attestation to verify too (default: ARTIFACT.cdx.intoto.jsonl or "
-        "ARTIFACT.cdx.sigstore.json when present)",
-    )
-    verify.add_argument(
-        "--model-root",
-        type=Path,
-        metavar="DIR",
-        help="where the BOM's model files are hashed and compared (default: .)",
+    add_path_options(
+        verify,
+        (
+            (
+                "--trusted-root",
+                "FILE",
+                "a Sigstore trusted root to use instead of the pinned public-good root "
+                "(for private Sigstore instances)",
+            ),
+            (
+                "--pypi-provenance",
+                "FILE",
+                "a saved PyPI provenance response (PEP 740) for the wheel or sdist ARTIFACT",
+            ),
+            (
+                "--verified-statements",
+                "FILE",
+                "write the statements that verified (JSON, by artifact), e.g. to read which "
+                "models and AI dependencies went into a release",
+            ),
+            (
+                "--bom-bundle",
+                "FILE",
+                "the BOM attestation to verify too (default: ARTIFACT.cdx.intoto.jsonl or "
+                "ARTIFACT.cdx.sigstore.json when present)",
+            ),
+            (
+                "--model-root",
+                "DIR",
+                "where the BOM's model files are hashed and compared (default: .)",
+            ),
+        ),
     )
     verify.set_defaults(func=cmd_verify_attestation)
-
-
-def _need(*modules: str) -> None:
-    """Fail with install instructions when an optional library is missing."""
-    import importlib
-
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            raise UsageError(
-                f"this command needs the {name!r} library, from chainward's sigstore extra",
-                hint="pip install 'chainward[sigstore]'",
-            ) from None
 
 
 # --- attest --------------------------------------------------------------------------
@@ -200,6 +196,7 @@ def _repo_root(given: Path | None) -> Path:
 
 def cmd_attest(args: argparse.Namespace) -> int:
     """Build the statement, sign it, and write one attestation per subject."""
+    from chainward.provenance.environment import detect_environment
     from chainward.provenance.sign import (
         BUNDLE_SUFFIX,
         ENVELOPE_SUFFIX,
@@ -213,7 +210,6 @@ def cmd_attest(args: argparse.Namespace) -> int:
         build_predicate,
         build_statement,
         collect_inputs,
-        detect_environment,
         expand_subjects,
     )
 
@@ -222,9 +218,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
         raise UsageError(f"attest writes text or json, not {', '.join(sorted(formats))}")
     root = _repo_root(args.root)
     loaded = load(args, root)
-    table = loaded.policy.domain("provenance")
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    keyless = args.sigstore or (not args.key and not args.no_sign and in_actions)
+    keyless = wants_keyless(args.sigstore, args.key, args.no_sign)
     if not (args.key or keyless or args.no_sign):
         raise UsageError(
             "no way to sign here",
@@ -232,15 +226,10 @@ def cmd_attest(args: argparse.Namespace) -> int:
             "or use --no-sign --statement FILE",
         )
     if args.key:
-        _need("cryptography")
+        need("cryptography")
     if keyless:
-        _need("sigstore")
-    private_key = None
-    if args.key:
-        from chainward.provenance.keys import load_private_key
-
-        password = os.environ.get("CHAINWARD_KEY_PASSWORD")
-        private_key = load_private_key(args.key, password.encode() if password else None)
+        need("sigstore")
+    private_key = load_signing_key(args.key) if args.key else None
     token = None
     if keyless and args.offline:
         raise UsageError(
@@ -254,8 +243,8 @@ def cmd_attest(args: argparse.Namespace) -> int:
         token = actions_id_token()
 
     subjects = expand_subjects(args.subjects, Path.cwd())
-    lock_rel = str(table.get("model-lock") or "chainward.lock")
-    inputs = collect_inputs(root, loaded.policy, root / lock_rel)
+    lock = model_lock_path(root, loaded.policy)
+    inputs = collect_inputs(root, loaded.policy, lock)
     claims = None
     if token is not None:
         from chainward.provenance.oidc import jwt_claims
@@ -277,12 +266,12 @@ def cmd_attest(args: argparse.Namespace) -> int:
         text, suffix = "", ""
     bom_text = ""
     if args.bom:
-        from chainward.cli.release import _valid_bom
-        from chainward.provenance.bom import build_bom, collect_bom_inputs
+        from chainward.provenance.bom import build_bom
+        from chainward.provenance.bom_inputs import collect_bom_inputs
         from chainward.provenance.release import bom_statement
 
-        bom_inputs = collect_bom_inputs(root, loaded.policy, root / lock_rel)
-        bom = bom_statement(subjects, _valid_bom(build_bom(bom_inputs)))
+        bom_inputs = collect_bom_inputs(root, loaded.policy, lock)
+        bom = bom_statement(subjects, valid_bom(build_bom(bom_inputs)))
         if private_key is not None:
             bom_text = sign_with_key(bom, private_key)
         elif token is not None:
@@ -332,12 +321,9 @@ def _print_attest(
 
 
 def _bundle_for(artifact: Path, given: Path | None) -> Path:
-    if given is not None:
-        return given
-    for suffix in BUNDLE_SUFFIXES:
-        candidate = artifact.with_name(artifact.name + suffix)
-        if candidate.is_file():
-            return candidate
+    found = given or attestation_beside(artifact)
+    if found is not None:
+        return found
     raise InputError(
         "no attestation found next to the artifact",
         where=str(artifact),
@@ -346,7 +332,7 @@ def _bundle_for(artifact: Path, given: Path | None) -> Path:
 
 
 def _policy(args: argparse.Namespace, table: Any) -> Any:
-    from chainward.provenance.verify import Policy
+    from chainward.core.attestation import Policy
 
     identity_regexp = args.cert_identity_regexp
     if args.cert_identity and args.cert_identity_regexp:
@@ -384,6 +370,7 @@ def _verify_companions(
     with the same signer policy, and its model files must match the files under
     ``--model-root``. A verified VSA must say PASSED.
     """
+    from chainward.core.attestation import Artifact, Result
     from chainward.provenance.release import (
         BOM_INFIX,
         VSA_PREDICATE_TYPE,
@@ -391,7 +378,6 @@ def _verify_companions(
         verify_bom,
         vsa_problem,
     )
-    from chainward.provenance.verify import Artifact, Result
 
     for result in results:
         statement = result.statement
@@ -419,14 +405,15 @@ def _verify_companions(
 
 def cmd_verify_attestation(args: argparse.Namespace) -> int:
     """Verify each artifact's attestation and report the ones that do not verify."""
+    from chainward.core.attestation import Artifact, Result
     from chainward.core.files import to_relative
-    from chainward.provenance.meta import UNVERIFIED_ATTESTATION
-    from chainward.provenance.verify import Artifact, Result, verify_file
+    from chainward.provenance.meta import UNVERIFIED_ATTESTATION_CHECK
+    from chainward.provenance.verify import verify_file
 
     root = Path()
     loaded = load(args, root)
     policy = _policy(args, loaded.policy.domain("provenance"))
-    _need("cryptography", "sigstore", *(["pypi_attestations"] if args.pypi_provenance else []))
+    need("cryptography", "sigstore", *(["pypi_attestations"] if args.pypi_provenance else []))
     key = None
     if args.key:
         from chainward.provenance.keys import load_public_key
@@ -481,9 +468,7 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             continue
         reasons = "; ".join(dict.fromkeys(r.reason for r in results if not r.verified))
         findings.append(
-            Finding(
-                UNVERIFIED_ATTESTATION,
-                Severity.HIGH,
+            UNVERIFIED_ATTESTATION_CHECK.finding(
                 f"attestation {source} does not verify: {reasons}",
                 path=rel,
                 fix="do not use this artifact; check that the attestation belongs to it and "

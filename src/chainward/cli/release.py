@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from chainward.cli import signing
 from chainward.cli.common import emit, load
 from chainward.core.errors import InputError, UsageError
-from chainward.core.findings import Finding, Severity
+from chainward.core.findings import Finding
 
 Signer = Callable[[Mapping[str, Any]], tuple[str, str]]
 
@@ -60,27 +60,27 @@ def register(
         ),
     )
     release.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
-    release.add_argument(
-        "--bundle", type=Path, metavar="FILE", help="the provenance attestation (default: beside)"
-    )
-    release.add_argument(
-        "--bom-bundle",
-        type=Path,
-        metavar="FILE",
-        help="the BOM attestation (default: ARTIFACT.cdx.intoto.jsonl or .cdx.sigstore.json)",
-    )
-    release.add_argument(
-        "--key",
-        type=Path,
-        metavar="PUBLIC.pem",
-        help="verify the attestations with this public key (default: the policy's key)",
-    )
-    release.add_argument("--trusted-root", type=Path, metavar="FILE", help="Sigstore trusted root")
-    release.add_argument(
-        "--model-root",
-        type=Path,
-        metavar="DIR",
-        help="where the BOM's model files are checked (default: the current folder)",
+    signing.add_path_options(
+        release,
+        (
+            ("--bundle", "FILE", "the provenance attestation (default: beside)"),
+            (
+                "--bom-bundle",
+                "FILE",
+                "the BOM attestation (default: ARTIFACT.cdx.intoto.jsonl or .cdx.sigstore.json)",
+            ),
+            (
+                "--key",
+                "PUBLIC.pem",
+                "verify the attestations with this public key (default: the policy's key)",
+            ),
+            ("--trusted-root", "FILE", "Sigstore trusted root"),
+            (
+                "--model-root",
+                "DIR",
+                "where the BOM's model files are checked (default: the current folder)",
+            ),
+        ),
     )
     how = release.add_mutually_exclusive_group()
     how.add_argument(
@@ -90,11 +90,12 @@ def register(
         "--sigstore", action="store_true", help="sign the VSA keylessly (GitHub Actions)"
     )
     how.add_argument("--no-sign", action="store_true", help="write the VSA unsigned")
-    release.add_argument(
-        "--trust-config", type=Path, metavar="FILE", help="ClientTrustConfig for keyless signing"
-    )
-    release.add_argument(
-        "--vsa-dir", type=Path, metavar="DIR", help="write the VSAs into DIR (default: beside)"
+    signing.add_path_options(
+        release,
+        (
+            ("--trust-config", "FILE", "ClientTrustConfig for keyless signing"),
+            ("--vsa-dir", "DIR", "write the VSAs into DIR (default: beside)"),
+        ),
     )
     release.add_argument(
         "--resource-uri",
@@ -110,7 +111,8 @@ def register(
 def cmd_bom(args: argparse.Namespace) -> int:
     """Write the CycloneDX BOM of the repository."""
     from chainward.core.atomic import write_atomic
-    from chainward.provenance.bom import bom_json, build_bom, collect_bom_inputs
+    from chainward.provenance.bom import bom_json, build_bom
+    from chainward.provenance.bom_inputs import collect_bom_inputs
 
     if args.format == "spdx":
         raise UsageError(
@@ -130,7 +132,8 @@ def cmd_bom(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise UsageError("no such folder", where=str(root))
     loaded = load(args, root)
-    document = _valid_bom(build_bom(collect_bom_inputs(root, loaded.policy, _lock(root, loaded))))
+    lock = signing.model_lock_path(root, loaded.policy)
+    document = signing.valid_bom(build_bom(collect_bom_inputs(root, loaded.policy, lock)))
     text = bom_json(document)
     if args.output is None:
         sys.stdout.write(text)
@@ -148,20 +151,6 @@ def cmd_bom(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lock(root: Path, loaded: Any) -> Path:
-    return root / str(loaded.policy.domain("provenance").get("model-lock") or "chainward.lock")
-
-
-def _valid_bom(document: dict[str, Any]) -> dict[str, Any]:
-    """The document, after checking it against the CycloneDX schema (exit 3 if invalid)."""
-    from chainward.provenance.bom import BomError, validate_cyclonedx
-
-    errors = validate_cyclonedx(document)
-    if errors:
-        raise BomError("the BOM does not validate against the CycloneDX schema: " + errors[0])
-    return document
-
-
 # --- verify-release -------------------------------------------------------------------
 
 
@@ -174,13 +163,9 @@ def _make_signer(args: argparse.Namespace) -> tuple[Signer | None, str]:
         sign_with_key,
     )
 
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    keyless = args.sigstore or (not args.sign_key and not args.no_sign and in_actions)
+    keyless = signing.wants_keyless(args.sigstore, args.sign_key, args.no_sign)
     if args.sign_key:
-        from chainward.provenance.keys import load_private_key
-
-        password = os.environ.get("CHAINWARD_KEY_PASSWORD")
-        key = load_private_key(args.sign_key, password.encode() if password else None)
+        key = signing.load_signing_key(args.sign_key)
         return (lambda statement: (sign_with_key(statement, key), ENVELOPE_SUFFIX)), "key"
     if keyless:
         if args.offline:
@@ -213,11 +198,10 @@ def _sha256_file(path: Path) -> str:
 
 def cmd_verify_release(args: argparse.Namespace) -> int:
     """Check each artifact against the release policy and write its VSA."""
-    from chainward.cli.provenance import BUNDLE_SUFFIXES, _need
+    from chainward.core.attestation import SLSA_PROVENANCE_V1, Artifact, Policy, Result
     from chainward.core.files import to_relative
     from chainward.provenance.release import (
         BOM_INFIX,
-        SLSA_PROVENANCE_V1,
         VSA_INFIX,
         Evidence,
         ReleasePolicy,
@@ -226,15 +210,15 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
         evaluate_release,
         verify_bom,
     )
-    from chainward.provenance.release_meta import RELEASE_POLICY_VIOLATION
+    from chainward.provenance.release_meta import RELEASE_POLICY_VIOLATION_CHECK
     from chainward.provenance.sign import write_output
     from chainward.provenance.statement import Subject
-    from chainward.provenance.verify import Artifact, Policy, Result, verify_file
+    from chainward.provenance.verify import verify_file
 
     root = Path()
     loaded = load(args, root)
     release = ReleasePolicy.from_table(loaded.policy.domain("release"))
-    _need("cryptography", "sigstore")
+    signing.need("cryptography", "sigstore")
     key_path = args.key or (Path(release.key) if release.key else None)
     identity = release.identity_regexp()
     if key_path is None and identity is None:
@@ -268,21 +252,14 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
         rel = to_relative(path, root)
         inputs: list[tuple[str, str]] = []
         provenance: Result | None = None
-        bundle = args.bundle or next(
-            (
-                path.with_name(path.name + s)
-                for s in BUNDLE_SUFFIXES
-                if path.with_name(path.name + s).is_file()
-            ),
-            None,
-        )
+        bundle = args.bundle or signing.attestation_beside(path)
         if bundle is not None:
             inputs.append((to_relative(bundle, root), _sha256_file(bundle)))
             results = verify_file(
                 bundle, artifact, policy, key=key, trusted_root_path=args.trusted_root
             )
             provenance = next((r for r in results if r.verified), None) or results[0]
-        bom_bundle = args.bom_bundle or companion_path(path, BOM_INFIX, BUNDLE_SUFFIXES)
+        bom_bundle = args.bom_bundle or companion_path(path, BOM_INFIX, signing.BUNDLE_SUFFIXES)
         bom: Result | None = None
         if bom_bundle is not None:
             inputs.append((to_relative(bom_bundle, root), _sha256_file(bom_bundle)))
@@ -317,9 +294,7 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
             levels = ", ".join(vsa["predicate"]["verifiedLevels"])
             sys.stderr.write(f"chainward: {rel}: {result} ({levels}); {how} VSA {target}\n")
         findings.extend(
-            Finding(
-                RELEASE_POLICY_VIOLATION,
-                Severity.HIGH,
+            RELEASE_POLICY_VIOLATION_CHECK.finding(
                 f"release policy not met: {violation}",
                 path=rel,
                 fix="do not publish this artifact; rebuild it with the builder, models and "

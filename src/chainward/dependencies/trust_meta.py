@@ -68,7 +68,7 @@ FAMILY = Family(
             Severity.LOW,
         ),
     ),
-    scanner="chainward.provenance.release_trust:scan",
+    scanner="chainward.dependencies.release_trust:scan",
     in_check=False,
     policy={
         "min-release-age": KeySpec(

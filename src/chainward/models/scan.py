@@ -8,8 +8,8 @@ from pathlib import Path
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
+from chainward.inventory.model_lock import LockError, ModelLock, parse_lock
 from chainward.models.download_scan import scan_downloads
-from chainward.models.lock import LockError, ModelLock, parse_lock
 from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from chainward.core.findings import CheckId, Confidence, Finding, Severity
+from chainward.inventory.model_lock import LockedModel, ModelLock
+from chainward.inventory.model_lock import toml_string as _quote
 from chainward.models.hashing import HashStats, Progress, StatCache, hash_files
-from chainward.models.lock import LockedModel, ModelLock, _quote
 from chainward.models.meta import (
     BAD_MODEL_SIGNATURE,
     MODEL_FILE_MISSING,

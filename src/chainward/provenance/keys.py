@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainward.core.attestation import INTOTO_PAYLOAD_TYPE
+from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     PublicKey = EllipticCurvePublicKey | Ed25519PublicKey
     PrivateKey = EllipticCurvePrivateKey | Ed25519PrivateKey
 
-INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 MAX_KEY_BYTES = 64 * 1024
 SUPPORTED = "ECDSA P-256, ECDSA P-384 or Ed25519"
 
@@ -45,14 +46,9 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 
 def _read_key_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read key: {exc.strerror or exc}", where=str(path)) from None
-    if len(data) > MAX_KEY_BYTES:
-        raise InputError("key file is too large to be a PEM key", where=str(path))
-    return data
+    return read_bounded(
+        path, MAX_KEY_BYTES, what="key", too_large="key file is too large to be a PEM key"
+    )
 
 
 def _check_supported(key: object, where: str) -> None:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from chainward.core.attestation import SLSA_PROVENANCE_V1
 from chainward.core.findings import CheckId, Severity
 from chainward.core.registry import CheckInfo, Family
 from chainward.core.schema import KeySpec
 
 UNVERIFIED_ATTESTATION = CheckId("unverified-attestation")
-SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+
+
+def ci_verification_check(check_id: CheckId, summary: str, family: str, hook: str) -> CheckInfo:
+    """A high-severity check that a CI verification command runs (its hook id)."""
+    return CheckInfo(check_id, summary, Severity.HIGH, family=family, stages=("ci",), hook=hook)
+
+
+UNVERIFIED_ATTESTATION_CHECK = ci_verification_check(
+    UNVERIFIED_ATTESTATION,
+    "An artifact's attestation (Sigstore bundle, DSSE envelope or PEP 740 "
+    "provenance) does not verify: bad signature, certificate, log entry, signer "
+    "identity, subject digest, predicate type, builder or source repository.",
+    family="provenance",
+    hook="verify-attestation",
+)
 
 FAMILY = Family(
     name="provenance",
     summary="SLSA provenance: emit, sign and verify attestations offline",
-    checks=(
-        CheckInfo(
-            UNVERIFIED_ATTESTATION,
-            "An artifact's attestation (Sigstore bundle, DSSE envelope or PEP 740 "
-            "provenance) does not verify: bad signature, certificate, log entry, signer "
-            "identity, subject digest, predicate type, builder or source repository.",
-            Severity.HIGH,
-            family="provenance",
-            stages=("ci",),
-            hook="verify-attestation",
-        ),
-    ),
+    checks=(UNVERIFIED_ATTESTATION_CHECK,),
     scanner=None,
     in_check=False,
     policy={

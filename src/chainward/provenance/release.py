@@ -29,15 +29,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward import __version__
-from chainward.provenance.bom import CYCLONEDX_PREDICATE_TYPE, check_model_files
-from chainward.provenance.statement import STATEMENT_V1, Subject, _now
+from chainward.core.attestation import Artifact, Policy, Result
+from chainward.provenance.bom import CYCLONEDX_PREDICATE_TYPE
+from chainward.provenance.bom_read import check_model_files
+from chainward.provenance.environment import utc_now
+from chainward.provenance.statement import STATEMENT_V1, Subject
 
 if TYPE_CHECKING:
     from chainward.provenance.keys import PublicKey
-    from chainward.provenance.verify import Artifact, Policy, Result
 
 VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
-SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_BUILD_TYPES = (
     "https://actions.github.io/buildtypes/workflow/v1",
@@ -84,7 +85,7 @@ def verify_bom(
     """
     from dataclasses import replace
 
-    from chainward.provenance.verify import Result, verify_file
+    from chainward.provenance.verify import verify_file
 
     bom_policy = replace(policy, predicate_types=(CYCLONEDX_PREDICATE_TYPE,), builder_id=None)
     results = verify_file(
@@ -324,7 +325,7 @@ def build_vsa(
     levels = [f"SLSA_BUILD_LEVEL_{verdict.level}"] if verdict.passed else ["FAILED"]
     predicate: dict[str, Any] = {
         "verifier": {"id": policy.verifier_id, "version": {"chainward": __version__}},
-        "timeVerified": _now(),
+        "timeVerified": utc_now(),
         "resourceUri": resource_uri,
         "policy": {"uri": policy_uri, "digest": {"sha256": policy.digest()}},
         "inputAttestations": [
