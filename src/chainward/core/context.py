@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chainward.core.findings import CheckId, Finding, Severity
 from chainward.core.policy import Policy
+
+if TYPE_CHECKING:
+    from chainward.core.pyflow.parse import ParsedModule
+
+T = TypeVar("T")
 
 FILE_TOO_LARGE = CheckId("file-too-large")
 UNPARSABLE_FILE = CheckId("unparsable-file")
@@ -29,6 +35,41 @@ class ScanContext:
     offline: bool = True
     explicit: bool = False
     notes: list[Finding] = field(default_factory=list)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _python: dict[str, ParsedModule | None] = field(default_factory=dict, repr=False, compare=False)
+    _sources: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """``build()``, computed once per scan and shared by every family that asks
+        under the same ``key`` (e.g. the model references of the repository's code)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
+
+    def python_source(self, rel: str) -> str | None:
+        """:meth:`read_text` of a Python file, read once per scan (the families that read
+        Python share it, and pre-filter on it before asking for the parsed module)."""
+        if rel not in self._sources:
+            self._sources[rel] = self.read_text(rel)
+        return self._sources[rel]
+
+    def python_module(self, rel: str) -> ParsedModule | None:
+        """The Python file ``rel`` parsed once per scan (tree, or why it does not parse);
+        None when it cannot be read (a note says why). Call :meth:`release_python` when
+        the trees are no longer needed: kept alive, they slow every later collection."""
+        if rel in self._python:
+            return self._python[rel]
+        from chainward.core.pyflow.parse import parse_module
+
+        text = self.python_source(rel)
+        parsed = None if text is None else parse_module(rel, text)
+        self._python[rel] = parsed
+        return parsed
+
+    def release_python(self) -> None:
+        """Drop the parsed trees (results built from them stay in :meth:`memo`)."""
+        self._python.clear()
 
     def read_bytes(self, rel: str) -> bytes | None:
         """The file's bytes, or None (with a note) if it is too large or unreadable."""

@@ -6,7 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from chainward.core.files import matches_any
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.downloads import FULL_SHA_RE, SHORT_SHA_RE, ModelCall, TrustRemoteCode
+from chainward.inventory.model_refs.records import (
+    FULL_SHA_RE,
+    SHORT_SHA_RE,
+    ModelCall,
+    TrustRemoteCode,
+)
 from chainward.models.meta import (
     MODEL_REVISION_MISMATCH,
     TRUST_REMOTE_CODE,

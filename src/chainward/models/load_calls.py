@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from chainward.core.context import ScanContext
 from chainward.core.findings import Confidence, Finding, Severity
 from chainward.models.meta import UNSAFE_MODEL_LOAD
 
@@ -195,11 +196,19 @@ _CALL = re.compile(
 )
 
 
-def find_unsafe_loads(text: str) -> list[UnsafeLoad]:
-    """Every unsafe load call in a Python source (SyntaxError propagates)."""
-    if not any(token in text for token in _TOKENS) or _CALL.search(text) is None:
+def might_load(text: str) -> bool:
+    """Whether a Python source can hold a load call this check judges (cheap pre-filter:
+    a file without one is never parsed for it)."""
+    return any(token in text for token in _TOKENS) and _CALL.search(text) is not None
+
+
+def find_unsafe_loads(text: str, tree: ast.Module | None = None) -> list[UnsafeLoad]:
+    """Every unsafe load call in a Python source (``tree``: the source already parsed;
+    else it is parsed here and SyntaxError propagates)."""
+    if not might_load(text):
         return []
-    tree = ast.parse(text)
+    if tree is None:
+        tree = ast.parse(text)
     aliases = _aliases(tree)
     lines = text.splitlines()
     found: list[UnsafeLoad] = []
@@ -215,6 +224,23 @@ def find_unsafe_loads(text: str) -> list[UnsafeLoad]:
     return found
 
 
+def scan_unsafe_loads(ctx: ScanContext, rel: str) -> Iterator[Finding]:
+    """``unsafe-model-load`` findings for one Python file of a scan, read and parsed
+    through the scan's shared per-file cache (nothing if it does not parse: the model
+    references' collection reports that)."""
+    text = ctx.python_source(rel)
+    if text is None or not might_load(text):
+        return
+    parsed = ctx.python_module(rel)
+    if parsed is None or parsed.tree is None:
+        return
+    try:
+        calls = find_unsafe_loads(text, parsed.tree)
+    except RecursionError:
+        return
+    yield from _findings(rel, calls)
+
+
 def unsafe_load_findings(rel: str, text: str) -> Iterator[Finding]:
     """``unsafe-model-load`` findings for one Python file (nothing if it does not parse:
     the download scan reports that)."""
@@ -222,6 +248,10 @@ def unsafe_load_findings(rel: str, text: str) -> Iterator[Finding]:
         calls = find_unsafe_loads(text)
     except (SyntaxError, ValueError, RecursionError):
         return
+    yield from _findings(rel, calls)
+
+
+def _findings(rel: str, calls: list[UnsafeLoad]) -> Iterator[Finding]:
     for item in calls:
         fix = {
             "torch.load": "pass weights_only=True (or load safetensors with "

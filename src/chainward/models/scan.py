@@ -62,16 +62,13 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     for rel in ctx.files:
         lower = rel.lower()
         if lower.endswith((".py", ".pyi")):
-            text = ctx.read_text(rel)
-            # Every call unsafe-model-load looks for has "load" in its name (torch.load,
-            # pickle.loads, joblib.load, numpy.load, load_model): skip parsing the rest.
-            if text is None or "load" not in text:
-                continue
-            from chainward.models.load_calls import unsafe_load_findings
+            # Read and parsed once per scan, shared with the model references.
+            from chainward.models.load_calls import scan_unsafe_loads
 
-            yield from unsafe_load_findings(rel, text)
+            yield from scan_unsafe_loads(ctx, rel)
         elif rel != lock_rel:
             yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
+    ctx.release_python()  # the trees are no longer needed: keep later collections cheap
     if not ctx.explicit:
         yield from _scan_symlinks(ctx, limit, pickle_allow, declared)
     if lock is not None and _should_verify(ctx, lock_rel, lock):

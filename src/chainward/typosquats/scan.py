@@ -2,7 +2,8 @@
 
 Names come from the dependency inventory (every manifest, lock file, Dockerfile,
 workflow and script install command), from the model-download calls in Python code
-(:func:`chainward.models.downloads.scan_source`) and from the inventory's container
+(:func:`chainward.inventory.model_refs.collect.collect_model_refs`, shared with the
+models family: each file is parsed once per scan) and from the inventory's container
 images. The checks themselves are pure functions over those records.
 """
 
@@ -161,24 +162,6 @@ def find_image_typosquats(images: Iterable[Any], allow: frozenset[str]) -> Itera
             )
 
 
-def _model_calls(ctx: ScanContext) -> Iterator[Any]:
-    from chainward.models.downloads import scan_source
-    from chainward.models.loaders import might_download
-
-    for rel in ctx.files:
-        if not rel.lower().endswith((".py", ".pyi")):
-            continue
-        text = ctx.read_text(rel)
-        # The models family's own pre-filter: a file that names no hub loader has no call
-        # (parsing and analysing it again would double the scan of a large repository).
-        if text is None or not might_download(text):
-            continue
-        try:
-            yield from scan_source(rel, text)
-        except (SyntaxError, RecursionError, ValueError):
-            continue  # the models family reports files that do not parse
-
-
 def scan(ctx: ScanContext) -> Iterator[Finding]:
     """Yield the family's findings for ``ctx.files``."""
     from chainward.inventory import collect_inventory
@@ -189,7 +172,9 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     yield from inventory.problems
     yield from find_package_typosquats(inventory.dependencies, detector_for(settings))
     if settings.get("models", True):
-        yield from find_model_typosquats(_model_calls(ctx), allow)
+        from chainward.inventory.model_refs.collect import collect_model_refs
+
+        yield from find_model_typosquats(collect_model_refs(ctx).python_calls(), allow)
     if settings.get("images", True):
         yield from find_image_typosquats(inventory.images, allow)
 

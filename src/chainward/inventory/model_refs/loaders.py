@@ -4,7 +4,7 @@ Each :class:`Loader` says which callee it matches (a glob over the qualified nam
 call resolves to through imports), where the repository id and the revision go
 (position and keyword), how the id is read (``style``), and the organisation a short
 id belongs to on the hub (``sentence-transformers`` for ``all-mpnet-base-v2``). The
-check (``models.downloads``) reads only this table; adding an API is adding a row.
+finder (``inventory.model_refs.python``) reads only this table; adding an API is adding a row.
 """
 
 from __future__ import annotations

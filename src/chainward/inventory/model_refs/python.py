@@ -1,155 +1,42 @@
-"""Find model and dataset downloads in Python code (AST only; the code is never run).
+"""Model references in Python code (AST only; the code is never run).
 
-``scan_source(rel, text)`` returns one :class:`ModelCall` per call that fetches a
-model, dataset or hub repository. The callee is matched against the loader table
-(``models.loaders``); the model id and the revision are resolved as far as the file
-allows by the intra-file data flow of ``models.resolve``. Calls of ``from_pretrained``
-on the project's own subclasses of hub classes are found with ``hub_classes`` (the
-class hierarchy of the whole repository, see :func:`project_hub_classes`).
+:func:`scan_source` returns one :class:`~.records.ModelCall` per call that fetches a
+model, dataset or hub repository. The callee is matched against the hub-loader table
+(:mod:`.loaders`, data in ``inventory/data/hub-loaders.toml``); the model id and the
+revision are resolved as far as the file allows by the intra-file data flow of
+:mod:`chainward.core.pyflow`. Calls of ``from_pretrained`` on the project's own
+subclasses of hub classes are found with ``hub_classes`` (the class hierarchy of the
+whole repository, see :func:`project_hub_classes`).
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
-from chainward.models.loaders import (
+from chainward.core.pyflow.collect import analyse
+from chainward.core.pyflow.parse import parse_source
+from chainward.core.pyflow.values import UNRESOLVED, FileValues, Many, Scope, Value, strings
+from chainward.inventory.model_refs.loaders import (
     INSTANCE_CLASSES,
     SUBCLASS_LOADER,
     Loader,
     is_hub_base,
     match_loader,
 )
-from chainward.models.resolve import (
-    UNRESOLVED,
-    FileValues,
-    Many,
-    Scope,
-    Value,
-    analyse,
-    strings,
+from chainward.inventory.model_refs.records import (
+    FILE_SUFFIXES,
+    PACKAGED_BUILDERS,
+    ModelCall,
+    RepoState,
+    RevisionState,
+    SourceScan,
+    TrustRemoteCode,
+    is_local_path,
+    judge_revision,
+    merge_strings,
 )
-
-FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-SHORT_SHA_RE = re.compile(r"^[0-9a-fA-F]{7,39}$")
-
-# datasets' packaged builders read local (or explicit URL) files, not a hub repository.
-PACKAGED_BUILDERS = frozenset(
-    {
-        "json",
-        "csv",
-        "parquet",
-        "text",
-        "arrow",
-        "pandas",
-        "sql",
-        "xml",
-        "generator",
-        "imagefolder",
-        "audiofolder",
-        "videofolder",
-        "webdataset",
-        "spark",
-    }
-)
-
-FILE_SUFFIXES = (
-    ".bin",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".pkl",
-    ".safetensors",
-    ".gguf",
-    ".onnx",
-    ".json",
-    ".h5",
-    ".msgpack",
-    ".joblib",
-    ".npz",
-)
-
-RepoState = Literal["hub", "local", "unresolved", "builder"]
-RevisionState = Literal["absent", "resolved", "unresolved"]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelCall:
-    """One call that downloads a model, dataset or hub repository.
-
-    ``repo_id`` is the resolved Hugging Face id (or ``owner/repo`` for torch.hub, or the
-    open_clip pretrained tag), None when it cannot be resolved. ``revision`` is the
-    resolved revision (also one written into the name: ``hf-hub:org/x@rev``,
-    ``owner/repo:ref``), None when absent or unresolved; ``revision_state`` tells which.
-    """
-
-    path: str
-    line: int
-    column: int
-    api: str
-    repo_id: str | None
-    revision: str | None
-    repo_state: RepoState = "hub"
-    revision_state: RevisionState = "absent"
-    kind: str = "model"
-    trust_remote_code: bool = False
-    pinnable: bool = True
-    """False where the API offers no way to pin a revision (open_clip tags, timm names)."""
-    note: str = ""
-    hub: str = "huggingface"
-    """Where the id lives: huggingface, modelscope or github (torch.hub)."""
-    fix: str = ""
-    """Fix advice for this form ({sha} stands for the commit); empty: the check's own."""
-    style: str = "hf"
-    """How the loader takes its id (``models.loaders.Style``); ``text`` outside Python."""
-    revision_keyword: str = "revision"
-    """The keyword the loader reads its revision from (what ``pin --models`` writes)."""
-
-    @property
-    def pinned(self) -> bool:
-        """Whether the download names a full 40-hex commit."""
-        return self.revision is not None and bool(FULL_SHA_RE.match(self.revision))
-
-
-@dataclass(frozen=True, slots=True)
-class TrustRemoteCode:
-    """A call that passes ``trust_remote_code=True``."""
-
-    path: str
-    line: int
-    column: int
-    api: str
-
-
-@dataclass
-class SourceScan:
-    """Everything ``scan_source_full`` found in one file."""
-
-    calls: list[ModelCall] = field(default_factory=list)
-    remote_code: list[TrustRemoteCode] = field(default_factory=list)
-
-
-HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-
-def is_local_path(value: str, exists: Callable[[str], bool] | None = None) -> bool:
-    """Whether a model argument names a local path rather than a hub id."""
-    if not value or value in (".", ".."):
-        return True
-    if value.startswith(("./", "../", "/", "~", "\\", ".\\", "file:")):
-        return True
-    if re.match(r"^[A-Za-z]:[\\/]", value):
-        return True
-    if value.count("/") >= 2 or "\\" in value:
-        return True
-    if value.lower().endswith(FILE_SUFFIXES):
-        return True
-    if not HF_ID_RE.match(value):
-        return True
-    return exists is not None and exists(value)
 
 
 @dataclass
@@ -539,40 +426,6 @@ class _CallFinder:
             repo_state="hub",
             revision_state="resolved" if ref else "absent",
         )
-
-
-def merge_strings(options: list[str]) -> Value:
-    """A value from string alternatives (one string, several, or none)."""
-    if not options:
-        return UNRESOLVED
-    unique = list(dict.fromkeys(options))
-    return unique[0] if len(unique) == 1 else Many(tuple(unique))
-
-
-def judge_revision(value: Value) -> tuple[str | None, RevisionState]:
-    """A revision value's verdict: absent, one resolved string (the weakest of several
-    alternatives: a branch before a commit), or unresolved."""
-    if value is None:
-        return None, "absent"
-    if isinstance(value, str):
-        return value, "resolved"
-    if isinstance(value, Many) and all(v is None or isinstance(v, str) for v in value.options):
-        options = [v for v in value.options if isinstance(v, str)]
-        if len(options) < len(value.options):
-            return None, "absent"
-        weak = [o for o in options if not FULL_SHA_RE.match(o)]
-        return (weak or options)[0], "resolved"
-    return None, "unresolved"
-
-
-def parse_source(rel: str, text: str) -> ast.Module:
-    """Parse a Python file; raises SyntaxError (with ``lineno``/``offset``)."""
-    try:
-        return ast.parse(text, filename=rel)
-    except MemoryError:
-        # CPython's parser raises MemoryError when its own stack overflows, on inputs of
-        # a few kilobytes (1,000 repetitions of `'x', t `): too complex, not out of memory.
-        raise SyntaxError("too complex for the Python parser", (rel, None, None, None)) from None
 
 
 def analyse_file(tree: ast.Module) -> FileValues:

@@ -1,0 +1,139 @@
+"""The model references of one scan, collected once and shared by every family.
+
+Each Python file is parsed once (:meth:`ScanContext.python_module`) and analysed once;
+the class hierarchy spans the repository (pre-commit names only the changed files, so
+the other files' classes are read with a regular expression). The models family
+checks the references (``unpinned-model-download`` and its siblings), typosquats
+looks their ids up, and provenance lists them: all read the same
+:class:`ModelRefs`, memoised in the context.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from dataclasses import dataclass, field
+
+from chainward.core.context import ScanContext
+from chainward.core.files import list_tree
+from chainward.core.findings import Finding
+from chainward.core.pyflow.values import FileValues
+from chainward.inventory.model_refs.loaders import might_download
+from chainward.inventory.model_refs.python import analyse_file, find_calls, project_hub_classes
+from chainward.inventory.model_refs.records import ModelCall, SourceScan
+from chainward.inventory.model_refs.text import is_text_download_path, scan_text
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+_CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+MAX_INDEX_FILES = 20_000
+MEMO_KEY = "inventory.model_refs"
+
+
+@dataclass
+class ModelRefs:
+    """Every model reference of a scan: per Python file (calls and
+    ``trust_remote_code=True``), per text file (shell, Makefile, Dockerfile, workflow,
+    config), and the Python files that could not be analysed (``unparsable-file``)."""
+
+    python: list[SourceScan] = field(default_factory=list)
+    text: list[list[ModelCall]] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+    def python_calls(self) -> list[ModelCall]:
+        """The download calls of every Python file, in file order."""
+        return [call for found in self.python for call in found.calls]
+
+
+def regex_classes(text: str) -> dict[str, list[str]]:
+    """Class bases read with a regular expression (files that name no hub loader, and
+    files outside the scan)."""
+    out: dict[str, list[str]] = {}
+    for match in _CLASS_RE.finditer(text):
+        bases = [b.strip() for b in match.group(2).split(",")]
+        out.setdefault(match.group(1), []).extend(
+            b for b in bases if b and "=" not in b and not b.startswith("*")
+        )
+    return out
+
+
+def _other_python_files(ctx: ScanContext, scanned: set[str]) -> list[str]:
+    try:
+        tree = list_tree(ctx.root)
+    except OSError:
+        return []
+    return [r for r in tree if r.endswith(PYTHON_SUFFIXES) and r not in scanned][:MAX_INDEX_FILES]
+
+
+def collect_model_refs(ctx: ScanContext) -> ModelRefs:
+    """The scan's model references (computed on the first call, then shared)."""
+    return ctx.memo(MEMO_KEY, lambda: _collect(ctx))
+
+
+def _collect(ctx: ScanContext) -> ModelRefs:
+    # Every analysed module's tree stays alive until the repository's class hierarchy is
+    # known; the cyclic collector would rescan those millions of nodes again and again
+    # (it doubled the wall time on large repositories), and they hold no cycles to free.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _collect_refs(ctx)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collect_refs(ctx: ScanContext) -> ModelRefs:
+    def exists(value: str) -> bool:
+        try:
+            return (ctx.root / value).exists()
+        except (OSError, ValueError):
+            return False
+
+    refs = ModelRefs()
+    analysed: list[tuple[str, FileValues]] = []
+    scanned: set[str] = set()
+    classes: list[dict[str, list[str]]] = []
+    for rel in ctx.files:
+        if rel.lower().endswith(PYTHON_SUFFIXES):
+            text = ctx.python_source(rel)
+            if text is None:
+                continue
+            scanned.add(rel)
+            if not might_download(text):
+                # No hub library and no from_pretrained: only its classes matter.
+                classes.append(regex_classes(text))
+                continue
+            parsed = ctx.python_module(rel)
+            if parsed is None:
+                continue
+            if parsed.tree is None:
+                refs.problems.append(ctx.unparsable(rel, parsed.error, parsed.line, parsed.column))
+                continue
+            try:
+                values = analyse_file(parsed.tree)
+            except RecursionError as exc:
+                refs.problems.append(ctx.unparsable(rel, f"too deeply nested or invalid: {exc}"))
+                continue
+            analysed.append((rel, values))
+            classes.append(values.env.local_classes)
+        elif is_text_download_path(rel):
+            text = ctx.read_text(rel)
+            if text is not None:
+                refs.text.append(scan_text(rel, text))
+    if ctx.explicit and analysed:
+        # Pre-commit names only the changed files; the hierarchy spans the repository.
+        for rel in _other_python_files(ctx, scanned):
+            path = ctx.root / rel
+            try:
+                if path.stat().st_size > 1 << 20:
+                    continue
+                classes.append(regex_classes(path.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+    hub_classes = project_hub_classes(classes)
+    for rel, values in analysed:
+        try:
+            refs.python.append(find_calls(rel, values, exists=exists, hub_classes=hub_classes))
+        except RecursionError as exc:
+            refs.problems.append(ctx.unparsable(rel, f"too deeply nested or invalid: {exc}"))
+    return refs
