@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,27 +69,35 @@ class ScanContext:
         return parsed
 
     def release_python(self) -> None:
-        """Drop the parsed trees (results built from them stay in :meth:`memo`)."""
+        """Drop the parsed trees (results built from them stay in :meth:`memo`), and
+        hand the objects frozen while they were alive (see
+        ``inventory.model_refs.collect``) back to the cyclic collector."""
+        import gc
+
         self._python.clear()
+        gc.unfreeze()
 
     def read_bytes(self, rel: str) -> bytes | None:
         """The file's bytes, or None (with a note) if it is too large or unreadable."""
-        path = self.root / rel
+        # One open and one fstat (no pathlib objects): this runs for every file a
+        # family reads, 15k YAML files on lm-evaluation-harness.
         limit = self.policy.max_file_size
         try:
-            size = path.stat().st_size
-            if size > limit:
-                self.notes.append(
-                    Finding(
-                        FILE_TOO_LARGE,
-                        Severity.LOW,
-                        f"not scanned: {size} bytes is over the {limit}-byte limit",
-                        path=rel,
-                        fix="raise [tool.chainward] max-file-size or exclude the file",
+            # pathlib would build two objects per file read: measurable over 15k files.
+            name = os.path.join(self.root, rel)  # noqa: PTH118 (see above)
+            with open(name, "rb") as handle:  # noqa: PTH123 (see above)
+                size = os.fstat(handle.fileno()).st_size
+                if size > limit:
+                    self.notes.append(
+                        Finding(
+                            FILE_TOO_LARGE,
+                            Severity.LOW,
+                            f"not scanned: {size} bytes is over the {limit}-byte limit",
+                            path=rel,
+                            fix="raise [tool.chainward] max-file-size or exclude the file",
+                        )
                     )
-                )
-                return None
-            with path.open("rb") as handle:
+                    return None
                 # read(n) allocates n bytes up front: never ask for more than the file
                 # holds (plus slack if it grows), whatever the configured limit.
                 return handle.read(min(limit, size + (1 << 16)))

@@ -65,10 +65,10 @@ class UnsafeLoad:
     severity: Severity
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
+def _aliases(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
     """Local name → canonical dotted name, from the module's imports."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -76,10 +76,22 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
                 else:
                     top = alias.name.split(".")[0]
                     names[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif node.module and not node.level:
             for alias in node.names:
                 names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
+
+
+def _imports_and_calls(tree: ast.AST) -> tuple[list[ast.Import | ast.ImportFrom], list[ast.Call]]:
+    """The module's import statements and calls, in one walk (in ``ast.walk`` order)."""
+    imports: list[ast.Import | ast.ImportFrom] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+    return imports, calls
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -209,17 +221,17 @@ def find_unsafe_loads(text: str, tree: ast.Module | None = None) -> list[UnsafeL
         return []
     if tree is None:
         tree = ast.parse(text)
-    aliases = _aliases(tree)
+    imports, calls = _imports_and_calls(tree)
+    aliases = _aliases(imports)
     lines = text.splitlines()
     found: list[UnsafeLoad] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            callee = _dotted(node.func, aliases)
-            if callee is None:
-                continue
-            judged = _judge(node, callee, aliases)
-            if judged is not None and not _acknowledged(lines, node):
-                found.append(judged)
+    for node in calls:
+        callee = _dotted(node.func, aliases)
+        if callee is None:
+            continue
+        judged = _judge(node, callee, aliases)
+        if judged is not None and not _acknowledged(lines, node):
+            found.append(judged)
     found.sort(key=lambda item: (item.line, item.column))
     return found
 

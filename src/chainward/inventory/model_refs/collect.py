@@ -73,11 +73,15 @@ def _collect(ctx: ScanContext) -> ModelRefs:
     # Every analysed module's tree stays alive until the repository's class hierarchy is
     # known; the cyclic collector would rescan those millions of nodes again and again
     # (it doubled the wall time on large repositories), and they hold no cycles to free.
+    # Objects made while the collector is off stay in its youngest generation: once it
+    # is back on, its next passes would walk all of them. The parsed trees live until
+    # ``ctx.release_python()`` (which unfreezes): freeze them so no pass walks them.
     enabled = gc.isenabled()
     gc.disable()
     try:
         return _collect_refs(ctx)
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
