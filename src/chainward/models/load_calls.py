@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.meta import UNSAFE_MODEL_LOAD
+from chainward.models.meta import FAMILY, UNSAFE_MODEL_LOAD
+
+_UNSAFE_LOAD = next(info for info in FAMILY.checks if info.id == UNSAFE_MODEL_LOAD)
 
 # Canonical dotted callee → the kind of load (and what makes it safe).
 PICKLE_LOADERS = frozenset(
@@ -276,14 +278,13 @@ def _findings(rel: str, calls: list[UnsafeLoad]) -> Iterator[Finding]:
         )
         if item.callee in KERAS_LOADERS:
             fix = "keep safe_mode=True (the default) and avoid Lambda layers"
-        yield Finding(
-            UNSAFE_MODEL_LOAD,
-            item.severity,
+        yield _UNSAFE_LOAD.finding(
             f"{item.callee}() is called on a path or stream that is not a constant local "
             f"file, {item.reason}",
             path=rel,
             line=item.line,
             column=item.column,
             fix=fix,
+            severity=item.severity,
             confidence=Confidence.MEDIUM,
         )

@@ -4,7 +4,8 @@ Each :class:`Loader` says which callee it matches (a glob over the qualified nam
 call resolves to through imports), where the repository id and the revision go
 (position and keyword), how the id is read (``style``), and the organisation a short
 id belongs to on the hub (``sentence-transformers`` for ``all-mpnet-base-v2``). The
-finder (``inventory.model_refs.python``) reads only this table; adding an API is adding a row.
+finder (``inventory.model_refs.python``) reads only this table, shipped as data in
+``inventory/data/hub-loaders.toml``; adding an API is adding a row there.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from chainward.core.tomlread import loads_toml
 
 Style = Literal[
     "hf",  # a hub id (or a local path) and a revision argument
@@ -51,270 +55,87 @@ class Loader:
     note: str = ""
 
 
-_FROM_PRETRAINED_LIBS = (
-    "transformers",
-    "diffusers",
-    "sentence_transformers",
-    "huggingface_hub",
-    "optimum",
-    "setfit",
-    "span_marker",
-    "gliner",
-    "tokenizers",
-    "peft",
-    "transformer_lens",
-    "sae_lens",
-    "mamba_ssm",
-    "unsloth",
-    "auto_gptq",
-    "awq",
+DATA = Path(__file__).resolve().parent.parent / "data" / "hub-loaders.toml"
+_STYLES = frozenset(get_args(Style))
+_STRING_LISTS = ("patterns", "repo-kw", "rev-kw", "method-of")
+_KEYS = frozenset(
+    {"name", "repo-pos", "rev-pos", "style", "default-org", "kind", "hub", "optional-repo"}
+    | {"pinnable", "note", *_STRING_LISTS}
 )
 
-LOADERS: tuple[Loader, ...] = (
-    Loader(
-        "peft PeftModel.from_pretrained",
-        ("peft.PeftModel*.from_pretrained", "peft.PeftMixedModel*.from_pretrained"),
-        1,
-        ("model_id",),
-    ),
-    Loader(
-        "from_pretrained (transformers, diffusers, peft, optimum, setfit, tokenizers, ...)",
-        tuple(f"{lib}.*from_pretrained" for lib in _FROM_PRETRAINED_LIBS),
-        0,
-        ("pretrained_model_name_or_path", "model_id", "identifier"),
-    ),
-    Loader(
-        "load_adapter (peft, transformers)",
-        ("peft.*.load_adapter", "transformers.*.load_adapter"),
-        0,
-        ("model_id", "peft_model_id", "pretrained_model_name_or_path"),
-        method_of=("peft", "transformers"),
-    ),
-    Loader(
-        "transformers.pipeline",
-        ("transformers.pipeline", "transformers.pipelines.pipeline"),
-        1,
-        ("model",),
-        optional_repo=True,
-    ),
-    Loader(
-        "huggingface_hub downloads",
-        (
-            "huggingface_hub.hf_hub_download",
-            "huggingface_hub.snapshot_download",
-            "huggingface_hub.*.hf_hub_download",
-            "huggingface_hub.*.snapshot_download",
-            "huggingface_hub.from_pretrained_keras",
-            "huggingface_hub.from_pretrained_fastai",
-            "huggingface_hub.*.from_pretrained_keras",
-            "huggingface_hub.*.from_pretrained_fastai",
-        ),
-        0,
-        ("repo_id",),
-    ),
-    Loader(
-        "huggingface_hub HfFileSystem",
-        tuple(
-            f"huggingface_hub.HfFileSystem.{m}"
-            for m in ("open", "read_text", "read_bytes", "get", "get_file", "cat", "cat_file")
-        ),
-        0,
-        ("path", "rpath"),
-        style="hffs",
-    ),
-    Loader(
-        "datasets.load_dataset",
-        ("datasets.load_dataset",),
-        0,
-        ("path",),
-        rev_pos=12,
-        style="dataset",
-        kind="dataset",
-    ),
-    Loader(
-        "datasets.load_dataset_builder",
-        ("datasets.load_dataset_builder",),
-        0,
-        ("path",),
-        rev_pos=9,
-        style="dataset",
-        kind="dataset",
-    ),
-    Loader(
-        "datasets.load_metric",
-        ("datasets.load_metric",),
-        0,
-        ("path",),
-        rev_pos=9,
-        style="dataset",
-        kind="metric",
-    ),
-    Loader(
-        "evaluate.load",
-        ("evaluate.load", "evaluate.loading.load", "evaluate.load_evaluation_suite"),
-        0,
-        ("path",),
-        rev_pos=10,
-        default_org="evaluate-metric",
-        kind="metric",
-    ),
-    Loader(
-        "sentence_transformers.SentenceTransformer",
-        (
-            "sentence_transformers.SentenceTransformer",
-            "sentence_transformers.*.SentenceTransformer",
-        ),
-        0,
-        ("model_name_or_path",),
-        rev_pos=8,
-        default_org="sentence-transformers",
-        optional_repo=True,
-    ),
-    Loader(
-        "sentence_transformers CrossEncoder / SparseEncoder",
-        (
-            "sentence_transformers.CrossEncoder",
-            "sentence_transformers.SparseEncoder",
-            "sentence_transformers.*.CrossEncoder",
-            "sentence_transformers.*.SparseEncoder",
-        ),
-        0,
-        ("model_name_or_path", "model_name"),
-        optional_repo=True,
-    ),
-    Loader(
-        "timm.create_model",
-        ("timm.create_model", "timm.models.create_model"),
-        0,
-        ("model_name",),
-        style="timm",
-    ),
-    Loader(
-        "open_clip",
-        tuple(
-            f"open_clip.{f}"
-            for f in (
-                "create_model",
-                "create_model_and_transforms",
-                "create_model_from_pretrained",
-                "get_tokenizer",
-            )
-        ),
-        0,
-        ("model_name",),
-        style="open_clip",
-    ),
-    Loader(
-        "torch.hub",
-        ("torch.hub.load", "torch.hub.list", "torch.hub.help"),
-        0,
-        ("repo_or_dir", "github"),
-        style="torch_hub",
-        kind="code",
-        hub="github",
-    ),
-    Loader(
-        "modelscope",
-        (
-            "modelscope.snapshot_download",
-            "modelscope.*.snapshot_download",
-            "modelscope.model_file_download",
-            "modelscope.*.model_file_download",
-            "modelscope.*from_pretrained",
-        ),
-        0,
-        ("model_id", "repo_id", "model_name_or_path", "pretrained_model_name_or_path"),
-        rev_pos=1,
-        hub="modelscope",
-    ),
-    Loader(
-        "modelscope MsDataset.load",
-        ("modelscope.MsDataset.load", "modelscope.*.MsDataset.load"),
-        0,
-        ("dataset_name",),
-        rev_kw=("version", "revision"),
-        kind="dataset",
-        hub="modelscope",
-        style="dataset",
-    ),
-    Loader(
-        "mlx_lm.load",
-        ("mlx_lm.load", "mlx_lm.utils.load", "mlx_vlm.load", "mlx_vlm.utils.load"),
-        0,
-        ("path_or_hf_repo",),
-    ),
-    Loader(
-        "sglang get_tokenizer / get_config / Engine",
-        (
-            "sglang.*.get_tokenizer",
-            "sglang.*.get_config",
-            "sglang.*.get_processor",
-            "sglang.Engine",
-            "sglang.*.Engine",
-        ),
-        0,
-        ("tokenizer_name", "model", "model_path"),
-        rev_kw=("tokenizer_revision", "revision"),
-    ),
-    Loader("vllm.LLM", ("vllm.LLM", "vllm.*.LLM"), 0, ("model",)),
-    Loader(
-        "keras_hub / keras_nlp from_preset",
-        ("keras_hub.*.from_preset", "keras_nlp.*.from_preset", "keras_cv.*.from_preset"),
-        0,
-        ("preset",),
-        style="hf_url",
-        pinnable=False,
-        note="keras_hub presets take no revision",
-    ),
-    Loader(
-        "llama_cpp Llama.from_pretrained",
-        ("llama_cpp.Llama.from_pretrained", "llama_cpp.*.Llama.from_pretrained"),
-        0,
-        ("repo_id",),
-        pinnable=False,
-        note="llama_cpp's from_pretrained takes no revision",
-    ),
-    Loader(
-        "faster_whisper WhisperModel",
-        ("faster_whisper.WhisperModel", "faster_whisper.*.WhisperModel"),
-        0,
-        ("model_size_or_path",),
-        rev_pos=9,
-        default_org="Systran",
-    ),
-)
+
+class LoaderTableError(ValueError):
+    """The shipped hub-loader table is malformed (a packaging bug, not user input)."""
+
+
+def _strings(row: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = row.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LoaderTableError(f"{row.get('name')!r}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _optional(row: dict[str, Any], key: str, kind: type) -> Any:
+    value = row.get(key)
+    # bool is an int in Python: "repo-pos = true" must not pass as position 1.
+    wrong = not isinstance(value, kind) or isinstance(value, bool) != (kind is bool)
+    if value is not None and wrong:
+        raise LoaderTableError(f"{row.get('name')!r}: {key} must be a {kind.__name__}")
+    return value
+
+
+def parse_loader(row: dict[str, Any]) -> Loader:
+    """One ``[[loader]]`` table as a :class:`Loader` (types checked, unknown keys refused)."""
+    unknown = set(row) - _KEYS
+    if unknown:
+        raise LoaderTableError(f"{row.get('name')!r}: unknown keys {sorted(unknown)}")
+    name = _optional(row, "name", str)
+    if not name:
+        raise LoaderTableError("a [[loader]] row has no name")
+    style = row.get("style", "hf")
+    if style not in _STYLES:
+        raise LoaderTableError(f"{name!r}: style {style!r} is not one of {sorted(_STYLES)}")
+    return Loader(
+        name,
+        _strings(row, "patterns", ()),
+        _optional(row, "repo-pos", int),
+        _strings(row, "repo-kw", ()),
+        rev_pos=_optional(row, "rev-pos", int),
+        rev_kw=_strings(row, "rev-kw", ("revision",)),
+        style=style,
+        default_org=_optional(row, "default-org", str),
+        kind=_optional(row, "kind", str) or "model",
+        hub=_optional(row, "hub", str) or "huggingface",
+        optional_repo=bool(_optional(row, "optional-repo", bool)),
+        method_of=_strings(row, "method-of", ()),
+        pinnable=_optional(row, "pinnable", bool) is not False,
+        note=_optional(row, "note", str) or "",
+    )
+
+
+def load_table(text: str) -> tuple[tuple[Loader, ...], dict[str, tuple[str, ...]]]:
+    """The loader rows and the ``[classes]`` lists of a hub-loader table."""
+    data = loads_toml(text)
+    rows = data.get("loader")
+    if not isinstance(rows, list) or not rows:
+        raise LoaderTableError("the table has no [[loader]] rows")
+    classes = data.get("classes", {})
+    lists = {
+        key: _strings(classes, key, ())
+        for key in ("instance", "hub-base-libraries", "hub-base-names")
+    }
+    return tuple(parse_loader(row) for row in rows), lists
+
+
+LOADERS, _CLASSES = load_table(DATA.read_text(encoding="utf-8"))
 
 # Classes whose instances download (``api = HfApi(); api.snapshot_download(...)``).
-INSTANCE_CLASSES = frozenset(
-    {
-        "huggingface_hub.HfApi",
-        "huggingface_hub.HfFileSystem",
-        "huggingface_hub.hf_api.HfApi",
-        "modelscope.HubApi",
-        "modelscope.hub.api.HubApi",
-    }
-)
-
+INSTANCE_CLASSES = frozenset(_CLASSES["instance"])
 # Libraries whose classes download with ``from_pretrained``: a project class deriving
 # from one of theirs (directly or through other project classes) inherits it.
-HUB_BASE_LIBRARIES = frozenset(
-    {"transformers", "diffusers", "peft", "sentence_transformers", "optimum", "setfit"}
-)
+HUB_BASE_LIBRARIES = frozenset(_CLASSES["hub-base-libraries"])
 # Base classes recognised by name even when imported from a vendored copy.
-HUB_BASE_NAMES = (
-    "PreTrainedModel",
-    "*PreTrainedModel",
-    "PretrainedConfig",
-    "PreTrainedTokenizer*",
-    "AutoModel*",
-    "*ForCausalLM",
-    "*ForConditionalGeneration",
-    "*ForSequenceClassification",
-    "DiffusionPipeline",
-    "ModelMixin",
-    "PeftModel*",
-    "SentenceTransformer",
-)
+HUB_BASE_NAMES = _CLASSES["hub-base-names"]
 
 SUBCLASS_LOADER = LOADERS[1]
 
