@@ -13,17 +13,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chainward.core.context import ScanContext
-from chainward.core.findings import Confidence, Finding, Severity
+from chainward.core.findings import CheckId, Confidence, Finding, Severity
+from chainward.core.registry import CheckInfo
 from chainward.typosquats.detect import Detector, Verdict, detector
 from chainward.typosquats.hub import NearMiss, check_hf_repo, check_image
 from chainward.typosquats.index import normalize
 from chainward.typosquats.meta import (
     DEFAULT_TRUSTED_TOP,
+    FAMILY,
     NONEXISTENT_PACKAGE,
     TYPOSQUAT,
     TYPOSQUAT_IMAGE,
     TYPOSQUAT_MODEL,
 )
+
+_INFO: dict[CheckId, CheckInfo] = {info.id: info for info in FAMILY.checks}
 
 
 def allow_fix(name: str) -> str:
@@ -81,9 +85,7 @@ def package_finding(
     verdict: Verdict, written: str, path: str | None, line: int | None, column: int | None = None
 ) -> Finding:
     """The ``typosquat`` finding for a flagged verdict."""
-    return Finding(
-        TYPOSQUAT,
-        Severity.HIGH,
+    return _INFO[TYPOSQUAT].finding(
         verdict_message(verdict, written),
         path=path,
         line=line,
@@ -117,7 +119,7 @@ def find_package_typosquats(dependencies: Iterable[Any], found: Detector) -> Ite
 
 
 def _near_miss_finding(
-    check_id: Any, miss: NearMiss, kind: str, path: str, line: int, column: int | None
+    check_id: CheckId, miss: NearMiss, kind: str, path: str, line: int, column: int | None
 ) -> Finding:
     if kind == "organisation":
         accept = miss.name.split("/", 1)[0]
@@ -125,9 +127,7 @@ def _near_miss_finding(
         from chainward.typosquats.hub import image_repository
 
         accept = image_repository(miss.name)
-    return Finding(
-        check_id,
-        Severity.HIGH,
+    return _INFO[check_id].finding(
         f"{kind} in {miss.name!r} looks like a typosquat of the popular {miss.target!r} "
         f"({miss.technique})",
         path=path,
@@ -199,9 +199,7 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
             seen[dep.name] = project_info(dep.name, fetch or fetch_pypi)
         info = seen[dep.name]
         if info.exists is False:
-            yield Finding(
-                NONEXISTENT_PACKAGE,
-                Severity.HIGH,
+            yield _INFO[NONEXISTENT_PACKAGE].finding(
                 f"{dep.raw_name!r} does not exist on PyPI: likely hallucinated, do not install "
                 "(anyone can register the name and run code on your machines)",
                 path=dep.path,
@@ -211,12 +209,11 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
                 properties={"name": dep.name},
             )
         elif info.exists is None:
-            yield Finding(
-                NONEXISTENT_PACKAGE,
-                Severity.LOW,
+            yield _INFO[NONEXISTENT_PACKAGE].finding(
                 f"{dep.raw_name!r}: existence on PyPI not verified ({info.error})",
                 path=dep.path,
                 line=dep.line,
+                severity=Severity.LOW,
                 confidence=Confidence.LOW,
                 fix="rerun with network access to PyPI",
                 properties={"name": dep.name},

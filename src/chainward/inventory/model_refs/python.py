@@ -339,7 +339,7 @@ class _CallFinder:
         self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
             repo_id, revision = hub
@@ -359,20 +359,15 @@ class _CallFinder:
             return None
         if not isinstance(pretrained, bool):
             return replace(base, repo_id=repo, revision=None, repo_state="unresolved")
-        return replace(
-            base,
-            repo_id=repo,
-            revision=None,
-            repo_state="hub",
-            pinnable=False,
-            note="timm downloads the pretrained weights of this architecture from the hub",
+        return _unpinnable(
+            base, repo, "timm downloads the pretrained weights of this architecture from the hub"
         )
 
     def _open_clip(
         self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
             return replace(
@@ -393,18 +388,15 @@ class _CallFinder:
         if pretrained is None:
             return None
         if not isinstance(pretrained, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         if is_local_path(pretrained, self.exists) and (
             "/" in pretrained or pretrained.lower().endswith(FILE_SUFFIXES)
         ):
             return None
-        return replace(
+        return _unpinnable(
             base,
-            repo_id=f"{repo}:{pretrained}",
-            revision=None,
-            repo_state="hub",
-            pinnable=False,
-            note="open_clip downloads a pretrained tag's weights at the hub's current revision",
+            f"{repo}:{pretrained}",
+            "open_clip downloads a pretrained tag's weights at the hub's current revision",
         )
 
     def _torch_hub(
@@ -415,7 +407,7 @@ class _CallFinder:
         if source == "local":
             return None
         if not isinstance(repo, str) or not isinstance(source, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         if repo.startswith(("./", "../", "/", "~")):
             return None
         name, _, ref = repo.partition(":")
@@ -426,6 +418,18 @@ class _CallFinder:
             repo_state="hub",
             revision_state="resolved" if ref else "absent",
         )
+
+
+def _unresolved(base: ModelCall) -> ModelCall:
+    """The call with an id this file does not determine."""
+    return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+
+
+def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
+    """A hub download through an API that takes no revision (timm names, open_clip tags)."""
+    return replace(
+        base, repo_id=repo_id, revision=None, repo_state="hub", pinnable=False, note=note
+    )
 
 
 def analyse_file(tree: ast.Module) -> FileValues:
