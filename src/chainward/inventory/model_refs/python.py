@@ -116,23 +116,30 @@ class _CallFinder:
         exists: Callable[[str], bool] | None,
         hub_classes: frozenset[str],
         imported_roots: frozenset[str],
+        assume_subclasses: bool = False,
     ) -> None:
         self.rel = rel
         self.values = values
         self.exists = exists
         self.hub_classes = hub_classes
         self.imported_roots = imported_roots
+        self.assume_subclasses = assume_subclasses
         self.result = SourceScan()
         self.written: set[str] = set()
 
-    def _match(self, qualified: str) -> tuple[Loader | None, str]:
+    def _match(self, qualified: str) -> tuple[Loader | None, str | None]:
+        """The loader row of a callee, and the class it is assumed to derive from a hub
+        class (``assume_subclasses``), if any."""
         loader = match_loader(qualified, self.imported_roots)
         if loader is not None:
-            return loader, qualified
+            return loader, None
         parts = qualified.split(".")
-        if len(parts) >= 2 and parts[-1] == "from_pretrained" and parts[-2] in self.hub_classes:
-            return SUBCLASS_LOADER, qualified
-        return None, qualified
+        if len(parts) >= 2 and parts[-1] == "from_pretrained":
+            if parts[-2] in self.hub_classes:
+                return SUBCLASS_LOADER, None
+            if self.assume_subclasses:
+                return SUBCLASS_LOADER, parts[-2]
+        return None, None
 
     def _revision_keyword(self, node: ast.Call) -> bool:
         """``<unknown>.from_pretrained(..., revision=...)``: only hub loaders take one."""
@@ -175,15 +182,18 @@ class _CallFinder:
             self.result.remote_code.append(
                 TrustRemoteCode(self.rel, node.lineno, node.col_offset + 1, qualified or "call")
             )
-        loader, qualified = self._match(qualified) if qualified else (None, qualified)
-        if loader is None and self._revision_keyword(node):
-            loader = SUBCLASS_LOADER
+        loader, condition = self._match(qualified) if qualified else (None, None)
+        if self._revision_keyword(node):
+            condition = None  # a hub loader whatever the class derives from
+            loader = loader or SUBCLASS_LOADER
         offline = args.keywords.get("local_files_only")
         if offline is not None and self.values.value(offline, scope) is True:
             loader = None  # reads the local cache only; nothing is fetched
         if loader is not None:
             call = self._model_call(node, qualified, loader, args, scope, trust_value is True)
             if call is not None:
+                if condition is not None:
+                    self.result.conditions[len(self.result.calls)] = condition
                 self.result.calls.append(call)
 
     def _revision(
@@ -443,15 +453,19 @@ def find_calls(
     *,
     exists: Callable[[str], bool] | None = None,
     hub_classes: frozenset[str] = frozenset(),
+    assume_subclasses: bool = False,
 ) -> SourceScan:
     """Every download call and ``trust_remote_code=True`` of an analysed module.
 
     ``hub_classes`` names the repository's classes that derive from hub classes
-    (:func:`project_hub_classes`); the file's own are added.
+    (:func:`project_hub_classes`); the file's own are added. With
+    ``assume_subclasses`` (the hierarchy is not known yet), ``X.from_pretrained`` of
+    any other class is taken too, under a condition that :meth:`SourceScan.settle`
+    resolves once it is known.
     """
     roots = frozenset(q.split(".", 1)[0] for q in values.env.aliases.values())
     local_hub = project_hub_classes([values.env.local_classes])
-    finder = _CallFinder(rel, values, exists, hub_classes | local_hub, roots)
+    finder = _CallFinder(rel, values, exists, hub_classes | local_hub, roots, assume_subclasses)
     finder.visit()
     return finder.result
 

@@ -107,6 +107,21 @@ class SourceScan:
 
     calls: list[ModelCall] = field(default_factory=list)
     remote_code: list[TrustRemoteCode] = field(default_factory=list)
+    conditions: dict[int, str] = field(default_factory=dict)
+    """Calls found only on an assumption (``find_calls(..., assume_subclasses=True)``):
+    index in ``calls`` → the class whose ``from_pretrained`` they call, kept by
+    :meth:`settle` only if that class turns out to derive from a hub class."""
+
+    def settle(self, hub_classes: frozenset[str]) -> SourceScan:
+        """The scan with the assumed calls of classes outside ``hub_classes`` dropped."""
+        if not self.conditions:
+            return self
+        kept = [
+            call
+            for index, call in enumerate(self.calls)
+            if self.conditions.get(index, "") in hub_classes or index not in self.conditions
+        ]
+        return SourceScan(kept, self.remote_code)
 
 
 HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
