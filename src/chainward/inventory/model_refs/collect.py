@@ -11,7 +11,6 @@ looks their ids up, and provenance lists them: all read the same
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import re
 from collections.abc import Callable
@@ -187,6 +186,8 @@ _WORKER_CTX: list[ScanContext] = []
 
 
 def _workers() -> int:
+    import multiprocessing  # only for large repositories: not on the hooks' start-up path
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
@@ -206,6 +207,8 @@ def _analyse_all(ctx: ScanContext, rels: list[str]) -> list[_Analysed]:
     size = sum(len(ctx.python_source(rel) or "") for rel in rels)
     workers = _workers() if size >= PARALLEL_BYTES else 1
     if workers > 1:
+        import multiprocessing
+
         _WORKER_CTX[:] = [ctx]
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
