@@ -352,14 +352,7 @@ class _CallFinder:
             return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
-            repo_id, revision = hub
-            return replace(
-                base,
-                repo_id=repo_id,
-                revision=revision,
-                repo_state="hub",
-                revision_state="resolved" if revision else "absent",
-            )
+            return _hf_hub_call(base, *hub)
         pretrained_node = args.get(1, ("pretrained",))
         pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
         overlay = args.keywords.get("pretrained_cfg_overlay")
@@ -380,15 +373,8 @@ class _CallFinder:
             return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
-            return replace(
-                base,
-                repo_id=hub[0],
-                revision=hub[1],
-                repo_state="hub",
-                pinnable=False,
-                revision_state="resolved" if hub[1] else "absent",
-                note="open_clip fetches hf-hub: models at the hub's current revision",
-            )
+            note = "open_clip fetches hf-hub: models at the hub's current revision"
+            return replace(_hf_hub_call(base, *hub), pinnable=False, note=note)
         if base.api.endswith("get_tokenizer"):
             return None
         pretrained_node = args.get(1, ("pretrained",))
@@ -433,6 +419,17 @@ class _CallFinder:
 def _unresolved(base: ModelCall) -> ModelCall:
     """The call with an id this file does not determine."""
     return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+
+
+def _hf_hub_call(base: ModelCall, repo_id: str, revision: str | None) -> ModelCall:
+    """The call of an ``hf-hub:org/name[@revision]`` name."""
+    return replace(
+        base,
+        repo_id=repo_id,
+        revision=revision,
+        repo_state="hub",
+        revision_state="resolved" if revision else "absent",
+    )
 
 
 def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
