@@ -509,7 +509,7 @@ def _model_file(data: bytes) -> object:
 
 
 def _downloads(data: bytes) -> object:
-    from chainward.models.downloads import scan_source_full
+    from chainward.inventory.model_refs.python import scan_source_full
 
     return scan_source_full(FUZZ_PATH + ".py", _text(data))
 

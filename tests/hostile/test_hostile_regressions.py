@@ -127,7 +127,7 @@ def test_commit_timestamp_beyond_int_digit_limit() -> None:
 def test_python_parser_stack_overflow_is_a_syntax_error() -> None:
     # ast.parse raises MemoryError (its stack overflowing) on 7 KB of this; `check` and
     # the typosquat scan crashed with exit 3. Found by benchmarks/fuzz.py.
-    from chainward.models.downloads import scan_source_full
+    from chainward.inventory.model_refs.python import scan_source_full
 
     text = "e = f('a/b', revision='main' 'x'" + ", t 'x'" * 1000 + ")\n"
     with pytest.raises(SyntaxError, match="too complex"):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from chainward.inventory.model_refs.python import scan_source, scan_source_full
 from chainward.models.download_checks import find_download_problems
-from chainward.models.downloads import scan_source, scan_source_full
 from tests.conftest import DATA
 
 FIXTURES = DATA / "models" / "downloads"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from chainward.inventory.model_refs.loaders import LOADERS, Loader, match_loader
+from chainward.inventory.model_refs.python import scan_source_full
 from chainward.models.download_checks import find_download_problems
-from chainward.models.downloads import scan_source_full
-from chainward.models.loaders import LOADERS, Loader, match_loader
 from tests.conftest import DATA
 
 ROWS = DATA / "models" / "downloads" / "loader_rows"

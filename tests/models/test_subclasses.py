@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from chainward.cli import main
+from chainward.core.pyflow.parse import parse_source
+from chainward.inventory.model_refs import collect
+from chainward.inventory.model_refs.python import analyse_file, find_calls, scan_source_full
 from tests.conftest import GitRepo
 
 MODELING = """\
@@ -84,3 +89,38 @@ def test_a_class_outside_the_hierarchy_is_not_a_loader(git_repo: GitRepo) -> Non
     )
     git_repo.commit_all()
     assert _lines(git_repo.path) == set()
+
+
+def test_forked_analysis_finds_the_same_calls_as_the_serial_one(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large repositories are analysed in forked workers before the hierarchy is known:
+    # calls on project classes are kept only once their class proves to be a hub class.
+    git_repo.write("pkg/modeling.py", MODELING)
+    git_repo.write("pkg/train.py", TRAIN)
+    git_repo.write(
+        "pkg/revision.py",
+        "from .modeling import Scorer\n\nScorer.from_pretrained('org/x', revision='main')\n",
+    )
+    git_repo.write(
+        "pkg/broken.py", "from transformers import AutoModel\nAutoModel.from_pretrained(\n"
+    )
+    git_repo.commit_all()
+    serial = _lines(git_repo.path)
+    monkeypatch.setattr(collect, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(collect, "_workers", lambda: 2)
+    parallel = _lines(git_repo.path)
+    # broken.py:2 is its unparsable-file note, reported by both paths.
+    expected = {("pkg/train.py", 15), ("pkg/revision.py", 3), ("pkg/broken.py", 2)}
+    assert parallel == serial == expected
+
+
+def test_assumed_calls_settle_on_the_hierarchy() -> None:
+    found = scan_source_full("a.py", TRAIN)  # no hierarchy known: no subclass call
+    assert found.calls == []
+    values = analyse_file(parse_source("a.py", TRAIN))
+    assumed = find_calls("a.py", values, assume_subclasses=True)
+    assert sorted(assumed.conditions.values()) == ["Scorer", "TinyForCausalLM"]
+    settled = assumed.settle(frozenset({"TinyForCausalLM"}))
+    assert [(c.line, c.repo_id) for c in settled.calls] == [(15, "org/tiny-base")]
+    assert assumed.settle(frozenset()).calls == []

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from chainward.inventory.model_refs.text import is_text_download_path, scan_text
 from chainward.models.download_checks import find_download_problems
-from chainward.models.textscan import is_text_download_path, scan_text
 from tests.conftest import DATA
 
 TEXT = DATA / "models" / "downloads" / "text"

@@ -2,8 +2,7 @@
 
 Walks the import statements (module level and inside functions, ``TYPE_CHECKING`` too) of
 ``chainward.provenance``, the release-trust edge, the offline Sigstore verification in
-``core`` and the model lock format: no domain imports another domain (one known edge,
-model references in code, is being moved to ``inventory`` in another branch), ``core``
+``core`` and the model lock format: no domain imports another domain, ``core``
 and ``inventory`` import no domain, nothing imports another module's private name, there
 is no import cycle among them, and no module is over 500 lines without saying why.
 """
@@ -33,9 +32,7 @@ OWNED = (
     SRC / "cli" / "release.py",
     SRC / "cli" / "signing.py",
 )
-# Model references in code (ModelCall, scan_source) move to chainward.inventory in the
-# models branch of issue 19; until it is merged, the BOM reads them from models.
-KNOWN = {("chainward.provenance.bom_inputs", "chainward.models.downloads")}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _module(path: Path) -> str:

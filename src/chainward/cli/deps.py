@@ -368,7 +368,7 @@ def _lock_publishers(
 def cmd_pin_models(args: argparse.Namespace) -> int:
     """Pin unpinned hub downloads in Python files and record them in chainward.lock."""
     from chainward.inventory.model_lock import LockError, ModelLock, parse_lock
-    from chainward.models.downloads import scan_source
+    from chainward.inventory.model_refs.python import scan_source
     from chainward.models.hubapi import HubClient
     from chainward.models.pin_downloads import lock_entries, pin_source, updated_lock
 

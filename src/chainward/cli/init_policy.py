@@ -153,7 +153,7 @@ def _survey_signers(found: Survey, files: Sequence[str]) -> None:
 
 
 def _survey_hub_ids(found: Survey, root: Path, files: Sequence[str]) -> None:
-    from chainward.models.downloads import scan_source_full
+    from chainward.inventory.model_refs.python import scan_source_full
     from chainward.typosquats.hub import popular_orgs
 
     known = {o.lower(): o for o in popular_orgs()}

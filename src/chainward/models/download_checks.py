@@ -5,14 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from chainward.core.files import matches_any
-from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.downloads import FULL_SHA_RE, SHORT_SHA_RE, ModelCall, TrustRemoteCode
+from chainward.core.findings import CheckId, Confidence, Finding
+from chainward.core.registry import CheckInfo
+from chainward.inventory.model_refs.records import (
+    FULL_SHA_RE,
+    SHORT_SHA_RE,
+    ModelCall,
+    TrustRemoteCode,
+)
 from chainward.models.meta import (
+    FAMILY,
     MODEL_REVISION_MISMATCH,
     TRUST_REMOTE_CODE,
     UNPINNED_MODEL_DOWNLOAD,
     UNRESOLVED_MODEL_DOWNLOAD,
 )
+
+_INFO: dict[CheckId, CheckInfo] = {info.id: info for info in FAMILY.checks}
+
+
+def _call_finding(
+    check_id: CheckId,
+    call: ModelCall,
+    message: str,
+    fix: str,
+    confidence: Confidence = Confidence.HIGH,
+) -> Finding:
+    """A finding of ``check_id`` at the call, with its api and model as properties."""
+    return _INFO[check_id].finding(
+        message,
+        path=call.path,
+        line=call.line,
+        column=call.column,
+        fix=fix,
+        confidence=confidence,
+        properties={"api": call.api, "model": call.repo_id or ""},
+    )
 
 
 def describe_revision(revision: str) -> str:
@@ -79,67 +107,48 @@ def find_download_problems(
         api_name = ".".join(api[-2:]) if len(api) > 1 else call.api
         locked = locked_revisions.get((call.repo_id or "").lower())
         current = current_revisions.get(call.repo_id or "")
-        props = {"api": call.api, "model": call.repo_id or ""}
         if call.revision_state == "resolved" and call.revision is not None:
             if call.pinned:
                 if call.repo_state == "hub" and locked and call.revision != locked:
-                    yield Finding(
+                    yield _call_finding(
                         MODEL_REVISION_MISMATCH,
-                        Severity.HIGH,
+                        call,
                         f"{api_name}() pins {target} at {call.revision[:12]}…, but "
                         f"chainward.lock locks it at {locked[:12]}…",
-                        path=call.path,
-                        line=call.line,
-                        column=call.column,
-                        fix=f'use revision="{locked}" or re-run `chainward models lock`',
-                        properties=props,
+                        f'use revision="{locked}" or re-run `chainward models lock`',
                     )
                 continue
-            yield Finding(
+            yield _call_finding(
                 UNPINNED_MODEL_DOWNLOAD,
-                Severity.HIGH,
+                call,
                 f"{api_name}() downloads {target} at a movable revision: "
                 f"{describe_revision(call.revision)}",
-                path=call.path,
-                line=call.line,
-                column=call.column,
-                fix=_unpinned_fix(call, locked, current),
-                properties=props,
+                _unpinned_fix(call, locked, current),
             )
             continue
         if call.repo_state == "unresolved" or call.revision_state == "unresolved":
             if report_unresolved:
                 part = "model id" if call.repo_state == "unresolved" else "revision"
-                yield Finding(
+                yield _call_finding(
                     UNRESOLVED_MODEL_DOWNLOAD,
-                    Severity.LOW,
+                    call,
                     f"{api_name}() downloads {target} whose {part} cannot be resolved "
                     "in this file, so its pinning cannot be checked",
-                    path=call.path,
-                    line=call.line,
-                    column=call.column,
-                    fix="pass a literal id and revision=<40-hex commit>, or a local path",
-                    confidence=Confidence.LOW,
-                    properties=props,
+                    "pass a literal id and revision=<40-hex commit>, or a local path",
+                    Confidence.LOW,
                 )
             continue
         note = f" ({call.note})" if call.note else ""
-        yield Finding(
+        yield _call_finding(
             UNPINNED_MODEL_DOWNLOAD,
-            Severity.HIGH,
+            call,
             f"{api_name}() downloads {target} without a pinned revision, so it gets "
             f"whatever the hub serves today{note}",
-            path=call.path,
-            line=call.line,
-            column=call.column,
-            fix=_unpinned_fix(call, locked, current),
-            confidence=Confidence.HIGH if call.pinnable else Confidence.MEDIUM,
-            properties=props,
+            _unpinned_fix(call, locked, current),
+            Confidence.HIGH if call.pinnable else Confidence.MEDIUM,
         )
     for item in remote_code:
-        yield Finding(
-            TRUST_REMOTE_CODE,
-            Severity.HIGH,
+        yield _INFO[TRUST_REMOTE_CODE].finding(
             f"{item.api}() is called with trust_remote_code=True, which downloads and runs "
             "Python code from the model repository",
             path=item.path,

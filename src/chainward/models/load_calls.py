@@ -17,8 +17,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from chainward.core.context import ScanContext
 from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.meta import UNSAFE_MODEL_LOAD
+from chainward.models.meta import FAMILY, UNSAFE_MODEL_LOAD
+
+_UNSAFE_LOAD = next(info for info in FAMILY.checks if info.id == UNSAFE_MODEL_LOAD)
 
 # Canonical dotted callee → the kind of load (and what makes it safe).
 PICKLE_LOADERS = frozenset(
@@ -64,10 +67,10 @@ class UnsafeLoad:
     severity: Severity
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
+def _aliases(imports: list[ast.Import | ast.ImportFrom]) -> dict[str, str]:
     """Local name → canonical dotted name, from the module's imports."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -75,10 +78,22 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
                 else:
                     top = alias.name.split(".")[0]
                     names[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif node.module and not node.level:
             for alias in node.names:
                 names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
+
+
+def _imports_and_calls(tree: ast.AST) -> tuple[list[ast.Import | ast.ImportFrom], list[ast.Call]]:
+    """The module's import statements and calls, in one walk (in ``ast.walk`` order)."""
+    imports: list[ast.Import | ast.ImportFrom] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+    return imports, calls
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -195,24 +210,49 @@ _CALL = re.compile(
 )
 
 
-def find_unsafe_loads(text: str) -> list[UnsafeLoad]:
-    """Every unsafe load call in a Python source (SyntaxError propagates)."""
-    if not any(token in text for token in _TOKENS) or _CALL.search(text) is None:
+def might_load(text: str) -> bool:
+    """Whether a Python source can hold a load call this check judges (cheap pre-filter:
+    a file without one is never parsed for it)."""
+    return any(token in text for token in _TOKENS) and _CALL.search(text) is not None
+
+
+def find_unsafe_loads(text: str, tree: ast.Module | None = None) -> list[UnsafeLoad]:
+    """Every unsafe load call in a Python source (``tree``: the source already parsed;
+    else it is parsed here and SyntaxError propagates)."""
+    if not might_load(text):
         return []
-    tree = ast.parse(text)
-    aliases = _aliases(tree)
+    if tree is None:
+        tree = ast.parse(text)
+    imports, calls = _imports_and_calls(tree)
+    aliases = _aliases(imports)
     lines = text.splitlines()
     found: list[UnsafeLoad] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            callee = _dotted(node.func, aliases)
-            if callee is None:
-                continue
-            judged = _judge(node, callee, aliases)
-            if judged is not None and not _acknowledged(lines, node):
-                found.append(judged)
+    for node in calls:
+        callee = _dotted(node.func, aliases)
+        if callee is None:
+            continue
+        judged = _judge(node, callee, aliases)
+        if judged is not None and not _acknowledged(lines, node):
+            found.append(judged)
     found.sort(key=lambda item: (item.line, item.column))
     return found
+
+
+def scan_unsafe_loads(ctx: ScanContext, rel: str) -> Iterator[Finding]:
+    """``unsafe-model-load`` findings for one Python file of a scan, read and parsed
+    through the scan's shared per-file cache (nothing if it does not parse: the model
+    references' collection reports that)."""
+    text = ctx.python_source(rel)
+    if text is None or not might_load(text):
+        return
+    parsed = ctx.python_module(rel)
+    if parsed is None or parsed.tree is None:
+        return
+    try:
+        calls = find_unsafe_loads(text, parsed.tree)
+    except RecursionError:
+        return
+    yield from _findings(rel, calls)
 
 
 def unsafe_load_findings(rel: str, text: str) -> Iterator[Finding]:
@@ -222,6 +262,10 @@ def unsafe_load_findings(rel: str, text: str) -> Iterator[Finding]:
         calls = find_unsafe_loads(text)
     except (SyntaxError, ValueError, RecursionError):
         return
+    yield from _findings(rel, calls)
+
+
+def _findings(rel: str, calls: list[UnsafeLoad]) -> Iterator[Finding]:
     for item in calls:
         fix = {
             "torch.load": "pass weights_only=True (or load safetensors with "
@@ -234,14 +278,13 @@ def unsafe_load_findings(rel: str, text: str) -> Iterator[Finding]:
         )
         if item.callee in KERAS_LOADERS:
             fix = "keep safe_mode=True (the default) and avoid Lambda layers"
-        yield Finding(
-            UNSAFE_MODEL_LOAD,
-            item.severity,
+        yield _UNSAFE_LOAD.finding(
             f"{item.callee}() is called on a path or stream that is not a constant local "
             f"file, {item.reason}",
             path=rel,
             line=item.line,
             column=item.column,
             fix=fix,
+            severity=item.severity,
             confidence=Confidence.MEDIUM,
         )

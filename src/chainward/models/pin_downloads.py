@@ -15,8 +15,9 @@ import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from chainward.core.pyflow.parse import parse_source
 from chainward.inventory.model_lock import LockedModel, ModelLock, dump_lock
-from chainward.models.downloads import FULL_SHA_RE, ModelCall, parse_source
+from chainward.inventory.model_refs.records import FULL_SHA_RE, ModelCall
 from chainward.models.lock import merge_models
 
 Resolver = Callable[[str, str, "str | None"], "tuple[str | None, str]"]

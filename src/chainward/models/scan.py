@@ -3,6 +3,8 @@ and the model lock (hashes, paths, signatures)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,16 +64,13 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     for rel in ctx.files:
         lower = rel.lower()
         if lower.endswith((".py", ".pyi")):
-            text = ctx.read_text(rel)
-            # Every call unsafe-model-load looks for has "load" in its name (torch.load,
-            # pickle.loads, joblib.load, numpy.load, load_model): skip parsing the rest.
-            if text is None or "load" not in text:
-                continue
-            from chainward.models.load_calls import unsafe_load_findings
+            # Read and parsed once per scan, shared with the model references.
+            from chainward.models.load_calls import scan_unsafe_loads
 
-            yield from unsafe_load_findings(rel, text)
+            yield from scan_unsafe_loads(ctx, rel)
         elif rel != lock_rel:
             yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
+    ctx.release_python()  # the trees are no longer needed: keep later collections cheap
     if not ctx.explicit:
         yield from _scan_symlinks(ctx, limit, pickle_allow, declared)
     if lock is not None and _should_verify(ctx, lock_rel, lock):
@@ -135,12 +134,35 @@ def _scan_model(
     forced: bool = False,
 ) -> Iterator[Finding]:
     """Identify ``rel`` by content and scan it (``target``: the file a symlink names)."""
-    from chainward.models.pickles import find_pickle_problems, is_model_name, scan_model_file
+    from chainward.models.pickles import (
+        find_pickle_problems,
+        identify,
+        is_model_name,
+        scan_model_file,
+    )
 
-    path = target if target is not None else ctx.root / rel
-    if target is None and (path.is_symlink() or not path.is_file()):
-        return
+    # This runs for every file of the repository (15k on lm-evaluation-harness): one
+    # lstat and, for files whose name does not say "model", one read of the first bytes,
+    # which decide by content whether the full scan can find anything (issue 16, speed).
+    name = os.fspath(target) if target is not None else os.path.join(ctx.root, rel)  # noqa: PTH118 (speed, above)
     force = forced or is_model_name(rel) or _declared(rel, declared)
+    try:
+        info = os.stat(name) if target is not None else os.lstat(name)  # noqa: PTH116 (speed)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return
+    if not force and not rel.lower().endswith(".onnx"):
+        if info.st_size == 0:
+            return
+        try:
+            with open(name, "rb") as handle:  # noqa: PTH123 (speed, above)
+                head = handle.read(512)
+        except OSError:
+            return
+        if identify(head) is None:
+            return  # the full scan identifies by these same bytes and would stop here
+    path = Path(name)
     try:
         report = scan_model_file(Path(path), limit, forced=force)
     except OSError as exc:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from chainward.core.policy import Policy
     from chainward.inventory import BaseImage, Dependency
     from chainward.inventory.model_lock import LockedModel
+    from chainward.inventory.model_refs.records import ModelCall
     from chainward.inventory.workflows import UsesRef
-    from chainward.models.downloads import ModelCall
     from chainward.provenance.environment import SourceInfo
 
 
@@ -101,7 +101,7 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
 
 
 # The last name of every download API the models scanner knows
-# (chainward.models.downloads._match_api): a call to one of them, or an import that
+# (chainward.inventory.model_refs.loaders): a call to one of them, or an import that
 # aliases it, names it in the text, so a file without any of these cannot download
 # anything the scanner would find, and its (costly) parse is skipped.
 _MAY_DOWNLOAD = re.compile(
@@ -112,7 +112,7 @@ _MAY_DOWNLOAD = re.compile(
 
 def _scan_downloads(ctx: Any, files: Sequence[str], notes: list[str]) -> list[ModelCall]:
     """The hub downloads of every Python file (read as data, with ``ast``)."""
-    from chainward.models.downloads import scan_source
+    from chainward.inventory.model_refs.python import scan_source
 
     def exists(value: str) -> bool:
         try:

@@ -2,7 +2,8 @@
 
 Names come from the dependency inventory (every manifest, lock file, Dockerfile,
 workflow and script install command), from the model-download calls in Python code
-(:func:`chainward.models.downloads.scan_source`) and from the inventory's container
+(:func:`chainward.inventory.model_refs.collect.collect_model_refs`, shared with the
+models family: each file is parsed once per scan) and from the inventory's container
 images. The checks themselves are pure functions over those records.
 """
 
@@ -12,17 +13,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chainward.core.context import ScanContext
-from chainward.core.findings import Confidence, Finding, Severity
+from chainward.core.findings import CheckId, Confidence, Finding, Severity
+from chainward.core.registry import CheckInfo
 from chainward.typosquats.detect import Detector, Verdict, detector
 from chainward.typosquats.hub import NearMiss, check_hf_repo, check_image
 from chainward.typosquats.index import normalize
 from chainward.typosquats.meta import (
     DEFAULT_TRUSTED_TOP,
+    FAMILY,
     NONEXISTENT_PACKAGE,
     TYPOSQUAT,
     TYPOSQUAT_IMAGE,
     TYPOSQUAT_MODEL,
 )
+
+_INFO: dict[CheckId, CheckInfo] = {info.id: info for info in FAMILY.checks}
 
 
 def allow_fix(name: str) -> str:
@@ -80,9 +85,7 @@ def package_finding(
     verdict: Verdict, written: str, path: str | None, line: int | None, column: int | None = None
 ) -> Finding:
     """The ``typosquat`` finding for a flagged verdict."""
-    return Finding(
-        TYPOSQUAT,
-        Severity.HIGH,
+    return _INFO[TYPOSQUAT].finding(
         verdict_message(verdict, written),
         path=path,
         line=line,
@@ -116,7 +119,7 @@ def find_package_typosquats(dependencies: Iterable[Any], found: Detector) -> Ite
 
 
 def _near_miss_finding(
-    check_id: Any, miss: NearMiss, kind: str, path: str, line: int, column: int | None
+    check_id: CheckId, miss: NearMiss, kind: str, path: str, line: int, column: int | None
 ) -> Finding:
     if kind == "organisation":
         accept = miss.name.split("/", 1)[0]
@@ -124,9 +127,7 @@ def _near_miss_finding(
         from chainward.typosquats.hub import image_repository
 
         accept = image_repository(miss.name)
-    return Finding(
-        check_id,
-        Severity.HIGH,
+    return _INFO[check_id].finding(
         f"{kind} in {miss.name!r} looks like a typosquat of the popular {miss.target!r} "
         f"({miss.technique})",
         path=path,
@@ -161,24 +162,6 @@ def find_image_typosquats(images: Iterable[Any], allow: frozenset[str]) -> Itera
             )
 
 
-def _model_calls(ctx: ScanContext) -> Iterator[Any]:
-    from chainward.models.downloads import scan_source
-    from chainward.models.loaders import might_download
-
-    for rel in ctx.files:
-        if not rel.lower().endswith((".py", ".pyi")):
-            continue
-        text = ctx.read_text(rel)
-        # The models family's own pre-filter: a file that names no hub loader has no call
-        # (parsing and analysing it again would double the scan of a large repository).
-        if text is None or not might_download(text):
-            continue
-        try:
-            yield from scan_source(rel, text)
-        except (SyntaxError, RecursionError, ValueError):
-            continue  # the models family reports files that do not parse
-
-
 def scan(ctx: ScanContext) -> Iterator[Finding]:
     """Yield the family's findings for ``ctx.files``."""
     from chainward.inventory import collect_inventory
@@ -189,7 +172,9 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     yield from inventory.problems
     yield from find_package_typosquats(inventory.dependencies, detector_for(settings))
     if settings.get("models", True):
-        yield from find_model_typosquats(_model_calls(ctx), allow)
+        from chainward.inventory.model_refs.collect import collect_model_refs
+
+        yield from find_model_typosquats(collect_model_refs(ctx).python_calls(), allow)
     if settings.get("images", True):
         yield from find_image_typosquats(inventory.images, allow)
 
@@ -214,9 +199,7 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
             seen[dep.name] = project_info(dep.name, fetch or fetch_pypi)
         info = seen[dep.name]
         if info.exists is False:
-            yield Finding(
-                NONEXISTENT_PACKAGE,
-                Severity.HIGH,
+            yield _INFO[NONEXISTENT_PACKAGE].finding(
                 f"{dep.raw_name!r} does not exist on PyPI: likely hallucinated, do not install "
                 "(anyone can register the name and run code on your machines)",
                 path=dep.path,
@@ -226,12 +209,11 @@ def find_nonexistent(ctx: ScanContext, fetch: Any = None) -> Iterator[Finding]:
                 properties={"name": dep.name},
             )
         elif info.exists is None:
-            yield Finding(
-                NONEXISTENT_PACKAGE,
-                Severity.LOW,
+            yield _INFO[NONEXISTENT_PACKAGE].finding(
                 f"{dep.raw_name!r}: existence on PyPI not verified ({info.error})",
                 path=dep.path,
                 line=dep.line,
+                severity=Severity.LOW,
                 confidence=Confidence.LOW,
                 fix="rerun with network access to PyPI",
                 properties={"name": dep.name},

@@ -27,8 +27,13 @@ from dataclasses import replace
 
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, items, line_of, scalar
 from chainward.inventory.dockerfile import instructions, is_dockerfile_path
+from chainward.inventory.model_refs.records import (
+    FULL_SHA_RE,
+    ModelCall,
+    RevisionState,
+    is_local_path,
+)
 from chainward.inventory.workflows import is_workflow_path, parse_workflow
-from chainward.models.downloads import FULL_SHA_RE, ModelCall, RevisionState, is_local_path
 
 SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".mk")
 MAKEFILE_NAMES = frozenset({"makefile", "gnumakefile"})

@@ -1,155 +1,42 @@
-"""Find model and dataset downloads in Python code (AST only; the code is never run).
+"""Model references in Python code (AST only; the code is never run).
 
-``scan_source(rel, text)`` returns one :class:`ModelCall` per call that fetches a
-model, dataset or hub repository. The callee is matched against the loader table
-(``models.loaders``); the model id and the revision are resolved as far as the file
-allows by the intra-file data flow of ``models.resolve``. Calls of ``from_pretrained``
-on the project's own subclasses of hub classes are found with ``hub_classes`` (the
-class hierarchy of the whole repository, see :func:`project_hub_classes`).
+:func:`scan_source` returns one :class:`~.records.ModelCall` per call that fetches a
+model, dataset or hub repository. The callee is matched against the hub-loader table
+(:mod:`.loaders`, data in ``inventory/data/hub-loaders.toml``); the model id and the
+revision are resolved as far as the file allows by the intra-file data flow of
+:mod:`chainward.core.pyflow`. Calls of ``from_pretrained`` on the project's own
+subclasses of hub classes are found with ``hub_classes`` (the class hierarchy of the
+whole repository, see :func:`project_hub_classes`).
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
-from chainward.models.loaders import (
+from chainward.core.pyflow.collect import analyse
+from chainward.core.pyflow.parse import parse_source
+from chainward.core.pyflow.values import UNRESOLVED, FileValues, Many, Scope, Value, strings
+from chainward.inventory.model_refs.loaders import (
     INSTANCE_CLASSES,
     SUBCLASS_LOADER,
     Loader,
     is_hub_base,
     match_loader,
 )
-from chainward.models.resolve import (
-    UNRESOLVED,
-    FileValues,
-    Many,
-    Scope,
-    Value,
-    analyse,
-    strings,
+from chainward.inventory.model_refs.records import (
+    FILE_SUFFIXES,
+    PACKAGED_BUILDERS,
+    ModelCall,
+    RepoState,
+    RevisionState,
+    SourceScan,
+    TrustRemoteCode,
+    is_local_path,
+    judge_revision,
+    merge_strings,
 )
-
-FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-SHORT_SHA_RE = re.compile(r"^[0-9a-fA-F]{7,39}$")
-
-# datasets' packaged builders read local (or explicit URL) files, not a hub repository.
-PACKAGED_BUILDERS = frozenset(
-    {
-        "json",
-        "csv",
-        "parquet",
-        "text",
-        "arrow",
-        "pandas",
-        "sql",
-        "xml",
-        "generator",
-        "imagefolder",
-        "audiofolder",
-        "videofolder",
-        "webdataset",
-        "spark",
-    }
-)
-
-FILE_SUFFIXES = (
-    ".bin",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".pkl",
-    ".safetensors",
-    ".gguf",
-    ".onnx",
-    ".json",
-    ".h5",
-    ".msgpack",
-    ".joblib",
-    ".npz",
-)
-
-RepoState = Literal["hub", "local", "unresolved", "builder"]
-RevisionState = Literal["absent", "resolved", "unresolved"]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelCall:
-    """One call that downloads a model, dataset or hub repository.
-
-    ``repo_id`` is the resolved Hugging Face id (or ``owner/repo`` for torch.hub, or the
-    open_clip pretrained tag), None when it cannot be resolved. ``revision`` is the
-    resolved revision (also one written into the name: ``hf-hub:org/x@rev``,
-    ``owner/repo:ref``), None when absent or unresolved; ``revision_state`` tells which.
-    """
-
-    path: str
-    line: int
-    column: int
-    api: str
-    repo_id: str | None
-    revision: str | None
-    repo_state: RepoState = "hub"
-    revision_state: RevisionState = "absent"
-    kind: str = "model"
-    trust_remote_code: bool = False
-    pinnable: bool = True
-    """False where the API offers no way to pin a revision (open_clip tags, timm names)."""
-    note: str = ""
-    hub: str = "huggingface"
-    """Where the id lives: huggingface, modelscope or github (torch.hub)."""
-    fix: str = ""
-    """Fix advice for this form ({sha} stands for the commit); empty: the check's own."""
-    style: str = "hf"
-    """How the loader takes its id (``models.loaders.Style``); ``text`` outside Python."""
-    revision_keyword: str = "revision"
-    """The keyword the loader reads its revision from (what ``pin --models`` writes)."""
-
-    @property
-    def pinned(self) -> bool:
-        """Whether the download names a full 40-hex commit."""
-        return self.revision is not None and bool(FULL_SHA_RE.match(self.revision))
-
-
-@dataclass(frozen=True, slots=True)
-class TrustRemoteCode:
-    """A call that passes ``trust_remote_code=True``."""
-
-    path: str
-    line: int
-    column: int
-    api: str
-
-
-@dataclass
-class SourceScan:
-    """Everything ``scan_source_full`` found in one file."""
-
-    calls: list[ModelCall] = field(default_factory=list)
-    remote_code: list[TrustRemoteCode] = field(default_factory=list)
-
-
-HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-
-def is_local_path(value: str, exists: Callable[[str], bool] | None = None) -> bool:
-    """Whether a model argument names a local path rather than a hub id."""
-    if not value or value in (".", ".."):
-        return True
-    if value.startswith(("./", "../", "/", "~", "\\", ".\\", "file:")):
-        return True
-    if re.match(r"^[A-Za-z]:[\\/]", value):
-        return True
-    if value.count("/") >= 2 or "\\" in value:
-        return True
-    if value.lower().endswith(FILE_SUFFIXES):
-        return True
-    if not HF_ID_RE.match(value):
-        return True
-    return exists is not None and exists(value)
 
 
 @dataclass
@@ -229,23 +116,30 @@ class _CallFinder:
         exists: Callable[[str], bool] | None,
         hub_classes: frozenset[str],
         imported_roots: frozenset[str],
+        assume_subclasses: bool = False,
     ) -> None:
         self.rel = rel
         self.values = values
         self.exists = exists
         self.hub_classes = hub_classes
         self.imported_roots = imported_roots
+        self.assume_subclasses = assume_subclasses
         self.result = SourceScan()
         self.written: set[str] = set()
 
-    def _match(self, qualified: str) -> tuple[Loader | None, str]:
+    def _match(self, qualified: str) -> tuple[Loader | None, str | None]:
+        """The loader row of a callee, and the class it is assumed to derive from a hub
+        class (``assume_subclasses``), if any."""
         loader = match_loader(qualified, self.imported_roots)
         if loader is not None:
-            return loader, qualified
+            return loader, None
         parts = qualified.split(".")
-        if len(parts) >= 2 and parts[-1] == "from_pretrained" and parts[-2] in self.hub_classes:
-            return SUBCLASS_LOADER, qualified
-        return None, qualified
+        if len(parts) >= 2 and parts[-1] == "from_pretrained":
+            if parts[-2] in self.hub_classes:
+                return SUBCLASS_LOADER, None
+            if self.assume_subclasses:
+                return SUBCLASS_LOADER, parts[-2]
+        return None, None
 
     def _revision_keyword(self, node: ast.Call) -> bool:
         """``<unknown>.from_pretrained(..., revision=...)``: only hub loaders take one."""
@@ -288,15 +182,18 @@ class _CallFinder:
             self.result.remote_code.append(
                 TrustRemoteCode(self.rel, node.lineno, node.col_offset + 1, qualified or "call")
             )
-        loader, qualified = self._match(qualified) if qualified else (None, qualified)
-        if loader is None and self._revision_keyword(node):
-            loader = SUBCLASS_LOADER
+        loader, condition = self._match(qualified) if qualified else (None, None)
+        if self._revision_keyword(node):
+            condition = None  # a hub loader whatever the class derives from
+            loader = loader or SUBCLASS_LOADER
         offline = args.keywords.get("local_files_only")
         if offline is not None and self.values.value(offline, scope) is True:
             loader = None  # reads the local cache only; nothing is fetched
         if loader is not None:
             call = self._model_call(node, qualified, loader, args, scope, trust_value is True)
             if call is not None:
+                if condition is not None:
+                    self.result.conditions[len(self.result.calls)] = condition
                 self.result.calls.append(call)
 
     def _revision(
@@ -452,17 +349,10 @@ class _CallFinder:
         self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
-            repo_id, revision = hub
-            return replace(
-                base,
-                repo_id=repo_id,
-                revision=revision,
-                repo_state="hub",
-                revision_state="resolved" if revision else "absent",
-            )
+            return _hf_hub_call(base, *hub)
         pretrained_node = args.get(1, ("pretrained",))
         pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
         overlay = args.keywords.get("pretrained_cfg_overlay")
@@ -472,31 +362,19 @@ class _CallFinder:
             return None
         if not isinstance(pretrained, bool):
             return replace(base, repo_id=repo, revision=None, repo_state="unresolved")
-        return replace(
-            base,
-            repo_id=repo,
-            revision=None,
-            repo_state="hub",
-            pinnable=False,
-            note="timm downloads the pretrained weights of this architecture from the hub",
+        return _unpinnable(
+            base, repo, "timm downloads the pretrained weights of this architecture from the hub"
         )
 
     def _open_clip(
         self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
         if not isinstance(repo, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         hub = self._hf_hub_name(repo)
         if hub is not None:
-            return replace(
-                base,
-                repo_id=hub[0],
-                revision=hub[1],
-                repo_state="hub",
-                pinnable=False,
-                revision_state="resolved" if hub[1] else "absent",
-                note="open_clip fetches hf-hub: models at the hub's current revision",
-            )
+            note = "open_clip fetches hf-hub: models at the hub's current revision"
+            return replace(_hf_hub_call(base, *hub), pinnable=False, note=note)
         if base.api.endswith("get_tokenizer"):
             return None
         pretrained_node = args.get(1, ("pretrained",))
@@ -506,18 +384,15 @@ class _CallFinder:
         if pretrained is None:
             return None
         if not isinstance(pretrained, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         if is_local_path(pretrained, self.exists) and (
             "/" in pretrained or pretrained.lower().endswith(FILE_SUFFIXES)
         ):
             return None
-        return replace(
+        return _unpinnable(
             base,
-            repo_id=f"{repo}:{pretrained}",
-            revision=None,
-            repo_state="hub",
-            pinnable=False,
-            note="open_clip downloads a pretrained tag's weights at the hub's current revision",
+            f"{repo}:{pretrained}",
+            "open_clip downloads a pretrained tag's weights at the hub's current revision",
         )
 
     def _torch_hub(
@@ -528,7 +403,7 @@ class _CallFinder:
         if source == "local":
             return None
         if not isinstance(repo, str) or not isinstance(source, str):
-            return replace(base, repo_id=None, revision=None, repo_state="unresolved")
+            return _unresolved(base)
         if repo.startswith(("./", "../", "/", "~")):
             return None
         name, _, ref = repo.partition(":")
@@ -541,38 +416,27 @@ class _CallFinder:
         )
 
 
-def merge_strings(options: list[str]) -> Value:
-    """A value from string alternatives (one string, several, or none)."""
-    if not options:
-        return UNRESOLVED
-    unique = list(dict.fromkeys(options))
-    return unique[0] if len(unique) == 1 else Many(tuple(unique))
+def _unresolved(base: ModelCall) -> ModelCall:
+    """The call with an id this file does not determine."""
+    return replace(base, repo_id=None, revision=None, repo_state="unresolved")
 
 
-def judge_revision(value: Value) -> tuple[str | None, RevisionState]:
-    """A revision value's verdict: absent, one resolved string (the weakest of several
-    alternatives: a branch before a commit), or unresolved."""
-    if value is None:
-        return None, "absent"
-    if isinstance(value, str):
-        return value, "resolved"
-    if isinstance(value, Many) and all(v is None or isinstance(v, str) for v in value.options):
-        options = [v for v in value.options if isinstance(v, str)]
-        if len(options) < len(value.options):
-            return None, "absent"
-        weak = [o for o in options if not FULL_SHA_RE.match(o)]
-        return (weak or options)[0], "resolved"
-    return None, "unresolved"
+def _hf_hub_call(base: ModelCall, repo_id: str, revision: str | None) -> ModelCall:
+    """The call of an ``hf-hub:org/name[@revision]`` name."""
+    return replace(
+        base,
+        repo_id=repo_id,
+        revision=revision,
+        repo_state="hub",
+        revision_state="resolved" if revision else "absent",
+    )
 
 
-def parse_source(rel: str, text: str) -> ast.Module:
-    """Parse a Python file; raises SyntaxError (with ``lineno``/``offset``)."""
-    try:
-        return ast.parse(text, filename=rel)
-    except MemoryError:
-        # CPython's parser raises MemoryError when its own stack overflows, on inputs of
-        # a few kilobytes (1,000 repetitions of `'x', t `): too complex, not out of memory.
-        raise SyntaxError("too complex for the Python parser", (rel, None, None, None)) from None
+def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
+    """A hub download through an API that takes no revision (timm names, open_clip tags)."""
+    return replace(
+        base, repo_id=repo_id, revision=None, repo_state="hub", pinnable=False, note=note
+    )
 
 
 def analyse_file(tree: ast.Module) -> FileValues:
@@ -586,15 +450,19 @@ def find_calls(
     *,
     exists: Callable[[str], bool] | None = None,
     hub_classes: frozenset[str] = frozenset(),
+    assume_subclasses: bool = False,
 ) -> SourceScan:
     """Every download call and ``trust_remote_code=True`` of an analysed module.
 
     ``hub_classes`` names the repository's classes that derive from hub classes
-    (:func:`project_hub_classes`); the file's own are added.
+    (:func:`project_hub_classes`); the file's own are added. With
+    ``assume_subclasses`` (the hierarchy is not known yet), ``X.from_pretrained`` of
+    any other class is taken too, under a condition that :meth:`SourceScan.settle`
+    resolves once it is known.
     """
     roots = frozenset(q.split(".", 1)[0] for q in values.env.aliases.values())
     local_hub = project_hub_classes([values.env.local_classes])
-    finder = _CallFinder(rel, values, exists, hub_classes | local_hub, roots)
+    finder = _CallFinder(rel, values, exists, hub_classes | local_hub, roots, assume_subclasses)
     finder.visit()
     return finder.result
 

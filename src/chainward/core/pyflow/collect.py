@@ -1,0 +1,421 @@
+"""The walk that fills a :class:`~chainward.core.pyflow.values.FileValues`: imports,
+function scopes and parameters, local bindings, option defaults, class fields, and the
+values passed to each function at its call sites in the file.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chainward.core.pyflow.values import (
+    UNRESOLVED,
+    Binding,
+    Env,
+    FileValues,
+    Loop,
+    Scope,
+    Thunk,
+    option_dest,
+)
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class _Function:
+    node: FunctionNode
+    scope: Scope
+    params: list[str]
+    defaults: dict[str, Binding]
+    is_method: bool
+
+
+class _Collector(ast.NodeVisitor):
+    """Function scopes, local bindings, option defaults, class fields."""
+
+    def __init__(self, values: FileValues) -> None:
+        self.values = values
+        self.env = values.env
+        self.module = values.module
+        self.stack: list[Scope] = [self.module]
+        self.functions: dict[str, list[_Function]] = {}
+        self.class_depth = 0
+        self.calls: list[tuple[ast.Call, Scope]] = []
+        self.globals: list[set[str]] = [set()]
+        """Names each open function declares ``global`` (assigned into the module)."""
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.globals[-1].update(node.names)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.env.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.env.aliases.setdefault(top, top)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name != "*":
+                    self.env.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1]
+
+    def visit(self, node: ast.AST) -> None:
+        # NodeVisitor.visit with the method looked up once per node class.
+        kind = type(node)
+        method = _DISPATCH.get(kind)
+        if method is None:
+            method = getattr(type(self), f"visit_{kind.__name__}", _Collector.generic_visit)
+            _DISPATCH[kind] = method
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def _bind(self, target: ast.AST, value: ast.expr | None) -> None:
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+            callee = self.env.qualify(value.func) or ""
+            if callee in self.env.instance_classes:
+                self.env.instances[target.id] = callee
+        if isinstance(target, ast.Name):
+            if self.scope is self.module:
+                return  # module names were bound in source order by _bind_module
+            if target.id in self.globals[-1]:
+                # `global st_model; st_model = ...`: a module binding (seen by every
+                # function, so no line order applies).
+                self.module.bind(
+                    target.id,
+                    UNRESOLVED if value is None else Thunk(value, self.scope),
+                    0,
+                )
+                return
+            self.scope.bind(
+                target.id,
+                UNRESOLVED if value is None else Thunk(value, self.scope),
+                target.lineno,
+            )
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(elts)
+                and not any(isinstance(e, ast.Starred) for e in (*elts, *value.elts))
+            ):
+                for sub_target, sub_value in zip(elts, value.elts, strict=True):
+                    self._bind(sub_target, sub_value)
+                return
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and self.scope is not self.module:
+                    self.scope.bind(name.id, UNRESOLVED, name.lineno)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, None)
+        elif isinstance(target, ast.Attribute) and value is not None:
+            # self.model_name = "org/x": an attribute binding.
+            self.env.attributes.setdefault(target.attr, []).append(Thunk(value, self.scope))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._bind(target, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Attribute):
+            self.env.attributes.setdefault(node.target.attr, []).append(UNRESOLVED)
+        else:
+            self._bind(node.target, None)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._bind(node.target, node.value)
+        self.generic_visit(node)
+
+    def _loop_target(self, target: ast.expr, iterable: ast.expr) -> None:
+        if self.scope is self.module:
+            return
+        if isinstance(target, ast.Name) and isinstance(iterable, (ast.List, ast.Tuple)):
+            for element in iterable.elts:
+                if isinstance(element, ast.Starred):
+                    self.scope.bind(target.id, UNRESOLVED, target.lineno)
+                    return
+                self.scope.bind(target.id, Thunk(element, self.scope), target.lineno)
+            return
+        if isinstance(target, ast.Name):
+            self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno)
+            return
+        self._bind(target, None)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._loop_target(node.target, node.iter)
+        self.generic_visit(node)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._loop_target(node.target, node.iter)
+        self.generic_visit(node)
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self._loop_target(node.target, node.iter)
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, None)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name and self.scope is not self.module:
+            self.scope.bind(node.name, UNRESOLVED, node.lineno)
+        self.generic_visit(node)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        scope = Scope(parent=self.module)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += list(args.defaults)
+        pairs: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults, strict=True))
+        pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+        options = {} if isinstance(node, ast.Lambda) else self._click_defaults(node)
+        own_defaults: dict[str, Binding] = {}
+        for arg, default in pairs:
+            if arg.arg in options:
+                own_defaults[arg.arg] = options[arg.arg]
+            elif default is not None:
+                own_defaults[arg.arg] = Thunk(default, self.scope)
+            scope.params[arg.arg] = [own_defaults.get(arg.arg, UNRESOLVED)]
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                scope.params[extra.arg] = [UNRESOLVED]
+        self.values.scopes[node] = scope
+        if not isinstance(node, ast.Lambda):
+            for decorator in node.decorator_list:
+                self.visit(decorator)
+            for default_node in (*args.defaults, *(d for d in args.kw_defaults if d)):
+                self.visit(default_node)
+            is_method = self.class_depth > 0 and self.stack[-1] is self.module
+            names = [a.arg for a in positional]
+            self.functions.setdefault(node.name, []).append(
+                _Function(node, scope, names, own_defaults, is_method)
+            )
+        self.stack.append(scope)
+        self.globals.append(set())
+        saved = self.class_depth
+        self.class_depth = 0
+        body = [node.body] if isinstance(node, ast.Lambda) else node.body
+        for child in body:
+            self.visit(child)
+        self.class_depth = saved
+        self.globals.pop()
+        self.stack.pop()
+
+    def _click_defaults(self, node: FunctionNode) -> dict[str, Binding]:
+        out: dict[str, Binding] = {}
+        for decorator in node.decorator_list:
+            if not isinstance(decorator, ast.Call):
+                continue
+            callee = self.env.qualify(decorator.func) or ""
+            if callee.split(".")[-1] not in ("option", "argument"):
+                continue
+            dest = option_dest(decorator)
+            if dest is None:
+                continue
+            default = next((k.value for k in decorator.keywords if k.arg == "default"), None)
+            out[dest] = None if default is None else Thunk(default, self.module)
+        return out
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._function(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._function(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.env.local_classes.setdefault(node.name, []).extend(
+            q for q in (self.env.qualify(b) for b in node.bases) if q
+        )
+        for base in (*node.bases, *node.keywords, *node.decorator_list):
+            self.visit(base)
+        self.class_depth += 1
+        for child in node.body:
+            # Dataclass, pydantic and plain class fields: attribute bindings.
+            if (
+                isinstance(child, ast.AnnAssign)
+                and isinstance(child.target, ast.Name)
+                and child.value is not None
+            ):
+                self.env.attributes.setdefault(child.target.id, []).append(
+                    Thunk(child.value, self.module)
+                )
+            elif isinstance(child, ast.Assign):
+                for target in child.targets:
+                    if isinstance(target, ast.Name):
+                        self.env.attributes.setdefault(target.id, []).append(
+                            Thunk(child.value, self.module)
+                        )
+            self.visit(child)
+        self.class_depth -= 1
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.calls.append((node, self.scope))
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument":
+            dest = option_dest(node)
+            if dest is not None:
+                default = next((k.value for k in node.keywords if k.arg == "default"), None)
+                binding: Binding = None if default is None else Thunk(default, self.scope)
+                self.env.options.setdefault(dest, []).append(binding)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults":
+            for keyword in node.keywords:
+                if keyword.arg:
+                    self.env.options.setdefault(keyword.arg, []).append(
+                        Thunk(keyword.value, self.scope)
+                    )
+        self.generic_visit(node)
+
+
+_DISPATCH: dict[type[ast.AST], Callable[[_Collector, ast.AST], None]] = {}
+
+
+def _skip(self: _Collector, node: ast.AST) -> None:
+    """Leaves (names, constants, contexts, operators) bind nothing and call nothing."""
+
+
+# The collector walks every node of every analysed file; skipping the leaves' generic
+# visit (and their ctx/operator children) saves a third of the walk.
+for _leaf in (
+    ast.Name,
+    ast.Constant,
+    *ast.expr_context.__subclasses__(),
+    *ast.operator.__subclasses__(),
+    *ast.cmpop.__subclasses__(),
+    *ast.boolop.__subclasses__(),
+    *ast.unaryop.__subclasses__(),
+):
+    setattr(_Collector, f"visit_{_leaf.__name__}", _skip)
+
+
+def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
+    """Bind module-level names in source order (into if/try/with blocks, not functions)."""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    scope.bind(target.id, Thunk(stmt.value, scope), stmt.lineno)
+                else:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.value is not None:
+                scope.bind(stmt.target.id, Thunk(stmt.value, scope), stmt.lineno)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            for name in ast.walk(stmt.target):
+                if isinstance(name, ast.Name):
+                    scope.bind(name.id, UNRESOLVED, stmt.lineno)
+            _bind_module(stmt.body, scope)
+        elif isinstance(stmt, (ast.If, ast.While)):
+            _bind_module(stmt.body, scope)
+            _bind_module(stmt.orelse, scope)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    for name in ast.walk(item.optional_vars):
+                        if isinstance(name, ast.Name):
+                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
+            _bind_module(stmt.body, scope)
+        elif isinstance(stmt, ast.Try):
+            for block in (stmt.body, stmt.orelse, stmt.finalbody):
+                _bind_module(block, scope)
+            for handler in stmt.handlers:
+                _bind_module(handler.body, scope)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope.bind(stmt.name, UNRESOLVED, stmt.lineno)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    scope.bind((alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno)
+
+
+def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
+    """Parameters take the values passed at the file's own call sites (and their default)."""
+    targets = {name: fs[0] for name, fs in functions.items() if len(fs) == 1}
+    if not targets:
+        return
+    sites: dict[str, list[tuple[ast.Call, Scope]]] = {}
+    for call, scope in values.calls:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in targets and not targets[func.id].is_method:
+            sites.setdefault(func.id, []).append((call, scope))
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr in targets
+            and targets[func.attr].is_method
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+        ):
+            sites.setdefault(func.attr, []).append((call, scope))
+    for name, calls in sites.items():
+        function = targets[name]
+        params = function.params[1:] if function.is_method else function.params
+        collected: dict[str, list[Binding]] = {p: [] for p in params}
+        for call, scope in calls:
+            opaque = any(isinstance(a, ast.Starred) for a in call.args) or any(
+                k.arg is None for k in call.keywords
+            )
+            given: dict[str, ast.expr] = {k.arg: k.value for k in call.keywords if k.arg}
+            for index, arg in enumerate(call.args):
+                if index < len(params) and not isinstance(arg, ast.Starred):
+                    given.setdefault(params[index], arg)
+            for param in params:
+                if param in given:
+                    collected[param].append(Thunk(given[param], scope))
+                elif opaque:
+                    collected[param].append(UNRESOLVED)
+                elif param in function.defaults:
+                    collected[param].append(function.defaults[param])
+                else:
+                    collected[param].append(UNRESOLVED)
+        for param, bindings in collected.items():
+            if bindings:
+                function.scope.params[param] = bindings
+    values.reset()
+
+
+def analyse(tree: ast.Module, instance_classes: frozenset[str] = frozenset()) -> FileValues:
+    """Bind every name, attribute and parameter of one parsed module.
+
+    ``instance_classes`` are qualified class names whose instances are tracked, so a
+    method called on ``api = HfApi()`` qualifies as ``huggingface_hub.HfApi.<method>``.
+    """
+    env = Env(instance_classes=instance_classes)
+    module = Scope()
+    values = FileValues(env, module)
+    _bind_module(tree.body, module)
+    collector = _Collector(values)
+    collector.visit(tree)
+    values.calls = sorted(collector.calls, key=lambda cs: (cs[0].lineno, cs[0].col_offset))
+    _bind_call_sites(values, collector.functions)
+    return values
