@@ -32,11 +32,20 @@ from chainward.core.findings import Confidence, Finding, Severity
 from chainward.models.meta import (
     PICKLE_FORMAT,
     PICKLE_UNKNOWN_GLOBAL,
+    UNSAFE_MODEL_CONTENT,
     UNSAFE_PICKLE,
     UNVERIFIABLE_MODEL_FILE,
 )
 from chainward.models.pickle_policy import Verdict, classify, denied_reason
 from chainward.models.pickle_vm import MEMO_LIMIT, Made, PickleRun, Ref, run_pickle
+from chainward.models.torchscript import (
+    MAX_CODE_MEMBER,
+    CodeUse,
+    UseVerdict,
+    archive_prefixes,
+    is_code_member,
+    scan_code,
+)
 
 __all__ = [
     "MEMO_LIMIT",
@@ -172,6 +181,8 @@ class PickleReport:
     """Parts that could not be followed: the file is unverifiable."""
     pickles: int = 0
     kinds: list[str] = field(default_factory=list)
+    code_uses: list[CodeUse] = field(default_factory=list)
+    """Names TorchScript ``code/`` members reach that are not on the allow-list."""
 
     def problem(self, message: str, member: str | None = None, offset: int | None = None) -> None:
         """Record an unverifiable part."""
@@ -692,7 +703,8 @@ def _scan_zip_source(
             report.problem(f"archive has {len(infos)} members (limit {MAX_MEMBERS})", parent)
             return
         names = [info.filename.lower() for info in infos]
-        if any(n.endswith("/code/") or "/code/__torch__" in n for n in names):
+        scripts = archive_prefixes(names)
+        if scripts:
             report.container = "torchscript"
             report.kinds.append("torchscript")
         if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
@@ -706,6 +718,9 @@ def _scan_zip_source(
             if head in storages and tail.isdigit():
                 continue  # a torch storage: read as raw bytes, never unpickled
             name = _member_name(parent, info.filename)
+            if scripts and is_code_member(info.filename, scripts):
+                _scan_code_member(scan, archive, info, name)
+                continue
             try:
                 full = _needs_full_read(archive, info, is_model)
             except _MEMBER_ERRORS as exc:
@@ -716,6 +731,25 @@ def _scan_zip_source(
             data = _read_member(scan, archive, info, name)
             if data is not None:
                 _scan_member(scan, name, data, depth, is_model, zipped=True)
+
+
+def _scan_code_member(
+    scan: _Scan, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
+) -> None:
+    """Read one TorchScript ``code/`` member as text and judge the names it reaches."""
+    report = scan.report
+    report.is_pickle = True
+    data = _read_member(_Scan(min(scan.limit, MAX_CODE_MEMBER), report), archive, info, name)
+    if data is None:
+        return  # _read_member said why (a limit, a bomb, an unreadable member)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        report.code_uses.append(
+            CodeUse(name, 1, "", "", UseVerdict.UNPARSABLE, f"the source is not UTF-8: {exc}")
+        )
+        return
+    report.code_uses.extend(scan_code(name, text))
 
 
 def _torch_storage_prefixes(names: list[str]) -> frozenset[str]:
@@ -926,6 +960,7 @@ def find_pickle_problems(
             confidence=Confidence.MEDIUM,
             properties={"globals": names, "offset": str(first.offset)},
         )
+    yield from _code_findings(rel, report.code_uses)
     for problem in report.problems:
         props = {}
         if problem.member:
@@ -956,3 +991,53 @@ def find_pickle_problems(
             fix="save it with safetensors (`safetensors.torch.save_file(model.state_dict(), ...)`)"
             " and load with `torch.load(..., weights_only=True)` until then",
         )
+
+
+_TORCHSCRIPT_RUNS = (
+    "torch.jit.load (and torch.load, which hands TorchScript archives to it) compiles "
+    "this code and runs its __setstate__ methods while loading"
+)
+
+
+def _code_findings(rel: str, uses: Sequence[CodeUse]) -> Iterator[Finding]:
+    """Findings for TorchScript code: critical for an operator shown to write files,
+    unverifiable (high) for anything else off the allow-list or a member that does not
+    parse."""
+    for use in uses:
+        props = {"member": use.member, "line": str(use.line)}
+        if use.name:
+            props["global"] = use.name
+        where = f"TorchScript code {use.member} line {use.line}"
+        op = f" ({use.op})" if use.op and use.op != use.name else ""
+        if use.verdict is UseVerdict.DENIED:
+            yield Finding(
+                UNSAFE_MODEL_CONTENT,
+                Severity.CRITICAL,
+                f"{where} calls {use.name}{op}, which {use.reason}; {_TORCHSCRIPT_RUNS}",
+                path=rel,
+                fix="do not load this archive; export the weights as safetensors from a "
+                "trusted copy and rebuild the module in code",
+                properties=props,
+            )
+        elif use.verdict is UseVerdict.UNPARSABLE:
+            yield Finding(
+                UNVERIFIABLE_MODEL_FILE,
+                Severity.HIGH,
+                f"unverifiable: {where}: {use.reason}; {_TORCHSCRIPT_RUNS}, and what it "
+                "does cannot be proven",
+                path=rel,
+                fix="do not load this archive until it is re-exported from a trusted copy",
+                properties=props,
+            )
+        else:
+            yield Finding(
+                UNVERIFIABLE_MODEL_FILE,
+                Severity.HIGH,
+                f"unverifiable: {where} uses {use.name}{op}: {use.reason}; {_TORCHSCRIPT_RUNS}, "
+                "and what this name does there cannot be proven",
+                path=rel,
+                fix="review the code member; re-export the module from trusted source code, "
+                "or save the weights as safetensors",
+                confidence=Confidence.MEDIUM,
+                properties=props,
+            )
