@@ -36,8 +36,10 @@ from chainward.models.meta import (
     UNSAFE_PICKLE,
     UNVERIFIABLE_MODEL_FILE,
 )
+from chainward.models.pickle_loaders import run_pickle
 from chainward.models.pickle_policy import Verdict, classify, denied_reason
-from chainward.models.pickle_vm import MEMO_LIMIT, Made, PickleRun, Ref, run_pickle
+from chainward.models.pickle_values import Made, PickleRun, Ref
+from chainward.models.pickle_vm import MEMO_LIMIT
 from chainward.models.torchscript import (
     MAX_CODE_MEMBER,
     CodeUse,
