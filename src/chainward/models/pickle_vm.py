@@ -96,6 +96,17 @@ class PickleMachine:
         self.pos = newline + 1
         return line
 
+    def _count(self, four: bool, one: bool, wide: str, at: int) -> int:
+        """The byte count of BIN*/SHORT_BIN*/*8 opcodes: 4, 1 or 8 little-endian bytes."""
+        if four:
+            return int(_UINT_STRUCT.unpack(self.read(4, at))[0])
+        if one:
+            return self.read(1, at)[0]
+        size = int(_U64_STRUCT.unpack(self.read(8, at))[0])
+        if size > _SSIZE_MAX:
+            raise Halt(f"{wide} exceeds system's maximum size", at)
+        return size
+
     # -- stack -----------------------------------------------------------------------
     def _pop(self, at: int) -> Value:
         if len(self.stack) <= self.fence:
@@ -269,28 +280,13 @@ class PickleMachine:
                 except UnicodeDecodeError:
                     raise Halt("cannot decode UNICODE argument", at) from None
             elif op in (0x58, 0x8C, 0x8D):  # BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
-                if op == 0x58:
-                    size = _UINT_STRUCT.unpack(self.read(4, at))[0]
-                elif op == 0x8C:
-                    size = self.read(1, at)[0]
-                else:
-                    size = _U64_STRUCT.unpack(self.read(8, at))[0]
-                    if size > _SSIZE_MAX:
-                        raise Halt("BINUNICODE8 exceeds system's maximum size", at)
+                size = self._count(op == 0x58, op == 0x8C, "BINUNICODE8", at)
                 try:
                     stack.append(self.read(size, at).decode("utf-8", "surrogatepass"))
                 except UnicodeDecodeError:
                     raise Halt("cannot decode BINUNICODE argument", at) from None
             elif op in (0x42, 0x43, 0x8E, 0x96):  # BINBYTES, SHORT_BINBYTES, *8, BYTEARRAY8
-                if op == 0x42:
-                    size = _UINT_STRUCT.unpack(self.read(4, at))[0]
-                elif op == 0x43:
-                    size = self.read(1, at)[0]
-                else:
-                    size = _U64_STRUCT.unpack(self.read(8, at))[0]
-                    if size > _SSIZE_MAX:
-                        raise Halt("BINBYTES8 exceeds system's maximum size", at)
-                self.read(size, at)
+                self.read(self._count(op == 0x42, op == 0x43, "BINBYTES8", at), at)
                 stack.append(OTHER)
             elif op == 0x61:  # APPEND
                 if len(stack) - 1 <= self.fence:
