@@ -297,6 +297,74 @@ def _torchscript_calling(call: str) -> Callable[[Path], bytes]:
     return build
 
 
+def keras_lambda(target: Path) -> bytes:
+    """A Keras v3 ``.keras`` whose Lambda layer holds marshalled code that creates the
+    canary: ``load_model(..., safe_mode=False)`` rebuilds the functional model and calls
+    the layer while loading (CVE-2024-3660's vector). The code object is compiled and
+    marshalled here, never run; the weights member is a stub (the canary fires before
+    weights are read)."""
+    import base64
+    import json
+    import marshal
+
+    function = compile(f"lambda x: ({py_touch(target)}, x)[1]", "<lambda>", "eval")
+    code = next(c for c in function.co_consts if hasattr(c, "co_code"))
+    layer = {
+        "module": "keras.layers",
+        "class_name": "Lambda",
+        "config": {
+            "name": "lambda",
+            "trainable": True,
+            "function": {
+                "class_name": "__lambda__",
+                "config": {
+                    "code": base64.b64encode(marshal.dumps(code)).decode(),
+                    "defaults": None,
+                    "closure": None,
+                },
+            },
+            "arguments": {},
+        },
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 2]},
+        "name": "lambda",
+        "inbound_nodes": [
+            {
+                "args": [
+                    {
+                        "class_name": "__keras_tensor__",
+                        "config": {
+                            "shape": [None, 2],
+                            "dtype": "float32",
+                            "keras_history": ["input_layer", 0, 0],
+                        },
+                    }
+                ],
+                "kwargs": {"mask": None},
+            }
+        ],
+    }
+    source = {
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {"batch_shape": [None, 2], "dtype": "float32", "name": "input_layer"},
+        "registered_name": None,
+        "name": "input_layer",
+        "inbound_nodes": [],
+    }
+    config = keras_config([source, layer])
+    inner = config["config"]
+    assert isinstance(inner, dict)
+    inner.update(input_layers=["input_layer", 0, 0], output_layers=["lambda", 0, 0])
+    return _zip(
+        {
+            "metadata.json": b'{"keras_version": "3.6.0"}',
+            "config.json": json.dumps(config).encode(),
+            "model.weights.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 64,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile file: how to build it, its name, its loader, the verdict expected."""
@@ -350,6 +418,7 @@ CASES = (
         "torch",
         "unsafe-model-content",
     ),
+    Case("keras-lambda", keras_lambda, "model.keras", "keras", "unsafe-model-content"),
 )
 
 # The loaders, run in a subprocess: each opens the file as a victim would.
@@ -367,13 +436,18 @@ LOADERS = {
     ),
     "torch": "import sys, torch\ntorch.load(sys.argv[1], weights_only=False)\n",
     "torchscript": "import sys, torch\ntorch.jit.load(sys.argv[1])\n",
+    "keras": (
+        "import os, sys\nos.environ.setdefault('KERAS_BACKEND', 'torch')\nimport keras\n"
+        "keras.saving.load_model(sys.argv[1], safe_mode=False)\n"
+    ),
     "numpy": "import sys, numpy\nnumpy.load(sys.argv[1], allow_pickle=True)\n",
     "numpy-npz": (
         "import sys, numpy\nz = numpy.load(sys.argv[1], allow_pickle=True)\n"
         "[z[name] for name in z.files]\n"
     ),
 }
-LOADER_NEEDS = {
+LOADER_NEEDS: dict[str, str | tuple[str, ...]] = {
+    "keras": ("keras", "torch"),
     "torch": "torch",
     "torchscript": "torch",
     "numpy": "numpy",
