@@ -13,7 +13,8 @@ safetensors, joblib and scikit-learn to write the benign checkpoints.
    errors are counted apart, as they are not a verdict.
 2. Benign checkpoints written by the real libraries (torch zip and legacy, a
    checkpoint dict under ``.pth.tar``, fp16 weights, numpy ``.npy``/``.npz`` and an
-   object array, safetensors, a scikit-learn model through joblib, plain and gzip):
+   object array, safetensors, a scikit-learn model through joblib, plain and gzip,
+   TorchScript archives of a scripted LSTM, a scripted Transformer layer and a trace):
    any issue is a false positive (for chainward: anything above info).
 3. Speed: milliseconds per GiB on two large checkpoints (a torch zip and a legacy
    ``torch.save`` of about ``--large-mib`` MiB, 64 tensors), best of ``--runs``,
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.models.hostile_models import CASES  # noqa: E402
 
+from chainward.models.formats import find_format_problems  # noqa: E402
 from chainward.models.pickles import find_pickle_problems, scan_model_file  # noqa: E402
 
 Verdict = tuple[bool, bool]  # (flagged, error)
@@ -49,7 +51,11 @@ Verdict = tuple[bool, bool]  # (flagged, error)
 def run_chainward(path: Path, *, benign: bool = False) -> Verdict:
     report = scan_model_file(path, 1 << 30)
     floor = 0 if benign else 3  # benign: anything above info; hostile: high or above
-    levels = [f.severity.value for f in find_pickle_problems(path.name, report)]
+    findings = [
+        *find_pickle_problems(path.name, report),
+        *find_format_problems(path.name, path, report.kinds, 1 << 30),
+    ]
+    levels = [f.severity.value for f in findings]
     return any(level > floor for level in levels) if benign else any(
         level >= floor for level in levels
     ), False
@@ -127,6 +133,12 @@ def write_benign(folder: Path) -> list[Path]:
     fitted = LogisticRegression().fit(numpy.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
     joblib.dump(fitted, folder / "model.joblib")
     joblib.dump(fitted, folder / "model.joblib.gz", compress=("gzip", 3))
+    # TorchScript archives, scripted and traced (code/ members judged by the allow-list).
+    torch.jit.save(torch.jit.script(torch.nn.LSTM(4, 4, 2)), folder / "scripted-lstm.pt")
+    encoder = torch.nn.TransformerEncoderLayer(8, 2)
+    torch.jit.save(torch.jit.script(encoder), folder / "scripted-encoder.pt")
+    traced = torch.jit.trace(model.eval(), torch.ones(2, 16))
+    torch.jit.save(traced, folder / "traced.pt")
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 

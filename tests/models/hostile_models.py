@@ -9,7 +9,8 @@ pickle, a payload in the 9th pickle, arguments pickletools rejects (``I0x10``), 
 wrapping, dotted names resolved through module attributes (``tarfile.os.system``,
 ``builtins.__dict__.get``), callables once ranked medium (``pydoc.locate``,
 ``timeit``, ``cProfile``), INST/OBJ calls, zips with an upper-case ``DATA.PKL`` or
-a malformed extra field, numpy object arrays, legacy tar checkpoints.
+a malformed extra field, numpy object arrays, legacy tar checkpoints, TorchScript
+archives whose code writes a file from ``__setstate__`` at load time.
 
 Used by ``tests/models/test_hostile_models.py`` and ``benchmarks/model_scan.py``.
 """
@@ -254,6 +255,116 @@ def runpy_run_code(target: Path) -> bytes:
     return b"\x80\x02" + g0("runpy", "_run_code") + su(py_touch(target)) + b"}\x86R."
 
 
+# A TorchScript module whose __setstate__ (run by torch.jit.load while it unpickles
+# data.pkl) calls an operator that writes a file: the code member is compiled from
+# source, so it is written here as torch.jit.save would, never compiled in the test.
+TORCHSCRIPT_CODE = """class Evil(Module):
+  __parameters__ = []
+  __buffers__ = []
+  training : bool
+  def forward(self: __torch__.Evil,
+    x: Tensor) -> Tensor:
+    return x
+  def __getstate__(self: __torch__.Evil) -> Tuple[bool]:
+    return (self.training,)
+  def __setstate__(self: __torch__.Evil,
+    state: Tuple[bool]) -> NoneType:
+    self.training = (state)[0]
+    CALL(state, CANARY)
+    return None
+"""
+
+
+def torchscript_archive(code: str, prefix: str = "archive") -> bytes:
+    """A minimal TorchScript zip: data.pkl (an ``__torch__.Evil`` object built with a
+    state tuple, so its __setstate__ runs), the code member, constants.pkl, version."""
+    return _zip(
+        {
+            f"{prefix}/data.pkl": b"\x80\x02c__torch__\nEvil\nq\x00)\x81\x88\x85b.",
+            f"{prefix}/code/__torch__.py": code.encode(),
+            f"{prefix}/constants.pkl": b"\x80\x02).",
+            f"{prefix}/version": b"3\n",
+        }
+    )
+
+
+def _torchscript_calling(call: str) -> Callable[[Path], bytes]:
+    def build(target: Path) -> bytes:
+        code = TORCHSCRIPT_CODE.replace("CALL", call).replace("CANARY", repr(str(target)))
+        return torchscript_archive(code.replace("'", '"'))
+
+    build.__name__ = f"torchscript_{call.replace('.', '_')}"
+    return build
+
+
+def keras_lambda(target: Path) -> bytes:
+    """A Keras v3 ``.keras`` whose Lambda layer holds marshalled code that creates the
+    canary: ``load_model(..., safe_mode=False)`` rebuilds the functional model and calls
+    the layer while loading (CVE-2024-3660's vector). The code object is compiled and
+    marshalled here, never run; the weights member is a stub (the canary fires before
+    weights are read)."""
+    import base64
+    import json
+    import marshal
+
+    function = compile(f"lambda x: ({py_touch(target)}, x)[1]", "<lambda>", "eval")
+    code = next(c for c in function.co_consts if hasattr(c, "co_code"))
+    layer = {
+        "module": "keras.layers",
+        "class_name": "Lambda",
+        "config": {
+            "name": "lambda",
+            "trainable": True,
+            "function": {
+                "class_name": "__lambda__",
+                "config": {
+                    "code": base64.b64encode(marshal.dumps(code)).decode(),
+                    "defaults": None,
+                    "closure": None,
+                },
+            },
+            "arguments": {},
+        },
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 2]},
+        "name": "lambda",
+        "inbound_nodes": [
+            {
+                "args": [
+                    {
+                        "class_name": "__keras_tensor__",
+                        "config": {
+                            "shape": [None, 2],
+                            "dtype": "float32",
+                            "keras_history": ["input_layer", 0, 0],
+                        },
+                    }
+                ],
+                "kwargs": {"mask": None},
+            }
+        ],
+    }
+    source = {
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {"batch_shape": [None, 2], "dtype": "float32", "name": "input_layer"},
+        "registered_name": None,
+        "name": "input_layer",
+        "inbound_nodes": [],
+    }
+    config = keras_config([source, layer])
+    inner = config["config"]
+    assert isinstance(inner, dict)
+    inner.update(input_layers=["input_layer", 0, 0], output_layers=["lambda", 0, 0])
+    return _zip(
+        {
+            "metadata.json": b'{"keras_version": "3.6.0"}',
+            "config.json": json.dumps(config).encode(),
+            "model.weights.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 64,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile file: how to build it, its name, its loader, the verdict expected."""
@@ -293,6 +404,21 @@ CASES = (
     Case("torch-load-from-bytes", torch_load_from_bytes, "model.pt", "torch"),
     Case("runpy-run-code", runpy_run_code, "model.pkl", "pickle"),
     Case("legacy-tar", legacy_tar, "model.tar", "torch"),
+    Case(
+        "torchscript-save",
+        _torchscript_calling("torch.save"),
+        "scripted.pt",
+        "torchscript",
+        "unsafe-model-content",
+    ),
+    Case(
+        "torchscript-ops-save",
+        _torchscript_calling("ops.aten.save"),
+        "model.bin",
+        "torch",
+        "unsafe-model-content",
+    ),
+    Case("keras-lambda", keras_lambda, "model.keras", "keras", "unsafe-model-content"),
 )
 
 # The loaders, run in a subprocess: each opens the file as a victim would.
@@ -309,13 +435,24 @@ LOADERS = {
         "pickle.loads(z.read(name))\n"
     ),
     "torch": "import sys, torch\ntorch.load(sys.argv[1], weights_only=False)\n",
+    "torchscript": "import sys, torch\ntorch.jit.load(sys.argv[1])\n",
+    "keras": (
+        "import os, sys\nos.environ.setdefault('KERAS_BACKEND', 'torch')\nimport keras\n"
+        "keras.saving.load_model(sys.argv[1], safe_mode=False)\n"
+    ),
     "numpy": "import sys, numpy\nnumpy.load(sys.argv[1], allow_pickle=True)\n",
     "numpy-npz": (
         "import sys, numpy\nz = numpy.load(sys.argv[1], allow_pickle=True)\n"
         "[z[name] for name in z.files]\n"
     ),
 }
-LOADER_NEEDS = {"torch": "torch", "numpy": "numpy", "numpy-npz": "numpy"}
+LOADER_NEEDS: dict[str, str | tuple[str, ...]] = {
+    "keras": ("keras", "torch"),
+    "torch": "torch",
+    "torchscript": "torch",
+    "numpy": "numpy",
+    "numpy-npz": "numpy",
+}
 
 
 # --- formats beyond pickle -------------------------------------------------------------

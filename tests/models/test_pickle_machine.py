@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainward.models.pickle_vm import Ref, run_pickle
+from chainward.models.pickle_loaders import run_pickle
+from chainward.models.pickle_values import Ref
 
 LEAVES = (
     st.none()

@@ -1,6 +1,7 @@
 """Fast sha256 of model files: large streaming reads, files in parallel, a stat cache.
 
-hashlib releases the GIL while it hashes, so a thread per file runs on every core.
+hashlib releases the GIL while it hashes, so a thread per file runs on every core, and
+a large file is read by a second thread while the first hashes (three reused buffers).
 The stat cache maps (device, inode, size, mtime_ns, ctime_ns) to a digest, so a file
 that was not touched since it was last hashed is not read again. ctime is included
 because, unlike mtime, it cannot be set back with ``os.utime`` after a same-size
@@ -16,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,6 +31,8 @@ from chainward.core.jsonsafe import loads_json
 # 1 MiB reads: large enough that system calls cost nothing, small enough that the
 # buffer stays in the CPU cache between the copy from the page cache and the hash.
 CHUNK = 1 << 20
+# Files at least this large are read and hashed in two threads at once.
+PIPELINE_MIN = 8 << 20
 CACHE_VERSION = 2
 MAX_CACHE_BYTES = 64 << 20
 # A file changed less than this long before the pass started is not cached: a second
@@ -58,7 +62,60 @@ def sha256_file(path: Path, chunk: int = CHUNK) -> FileDigest:
         if hasattr(os, "posix_fadvise"):
             with contextlib.suppress(OSError):
                 os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        if _file_size(handle) >= PIPELINE_MIN:
+            return _sha256_pipelined(handle, chunk)
         return _sha256_stream(handle, chunk)
+
+
+def _file_size(handle: io.FileIO) -> int:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except OSError:
+        return 0
+
+
+def _sha256_pipelined(handle: io.FileIO, chunk: int) -> FileDigest:
+    """Read and hash at once: a reader thread fills one of three reused buffers while
+    this thread hashes the last one (``readinto`` and ``sha256.update`` both release
+    the GIL), so a large file costs max(read, hash) rather than their sum. Memory stays
+    at three buffers."""
+    digest = hashlib.sha256()
+    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+    full: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = queue.SimpleQueue()
+    for _ in range(3):
+        free.put(bytearray(chunk))
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                buffer = free.get()
+                count = handle.readinto(buffer) or 0
+                full.put((buffer, count))
+                if not count:
+                    return
+        except BaseException as exc:  # handed to the hashing thread, raised there
+            full.put(exc)
+
+    reader = threading.Thread(target=read, name="chainward-read", daemon=True)
+    reader.start()
+    size = 0
+    try:
+        while True:
+            item = full.get()
+            if isinstance(item, BaseException):
+                raise item
+            buffer, count = item
+            if not count:
+                break
+            digest.update(memoryview(buffer)[:count])
+            size += count
+            free.put(buffer)
+    finally:
+        stop.set()
+        free.put(bytearray(0))  # wake the reader if it waits for a buffer
+        reader.join()
+    return FileDigest(size, digest.hexdigest())
 
 
 def _sha256_stream(handle: io.FileIO, chunk: int) -> FileDigest:

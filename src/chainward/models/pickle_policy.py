@@ -8,7 +8,8 @@ through dotted names: ``tarfile.os.system`` and ``torch._utils.pickle.loads`` re
 ``os.system`` and ``pickle.loads`` through module attributes, ``builtins.__dict__.get``
 reaches every builtin through ``__dict__``. A short list of data-only classes (plain
 records whose loading cannot call anything but their own trivial ``__setstate__``, such
-as requests' ``Response`` in a cached-response pickle) is medium at most.
+as requests' ``Response`` in a cached-response pickle) is medium at most. The lists are
+data, in ``models/data/pickle-policy.txt``; this module holds the rules.
 """
 
 from __future__ import annotations
@@ -16,457 +17,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
-
-# Modules every attribute of which runs code, touches files or processes, or opens
-# connections when called (any prefix of the dotted path matches).
-DENIED_MODULES = frozenset(
-    {
-        "os",
-        "posix",
-        "nt",
-        "posixpath",
-        "ntpath",
-        "_posixsubprocess",
-        "_winapi",
-        "subprocess",
-        "sys",
-        "runpy",
-        "pydoc",
-        "timeit",
-        "cProfile",
-        "profile",
-        "_lsprof",
-        "trace",
-        "pdb",
-        "bdb",
-        "code",
-        "codeop",
-        "compileall",
-        "py_compile",
-        "doctest",
-        "importlib",
-        "imp",
-        "pkgutil",
-        "zipimport",
-        "site",
-        "ensurepip",
-        "venv",
-        "shutil",
-        "socket",
-        "_socket",
-        "socketserver",
-        "ssl",
-        "webbrowser",
-        "ctypes",
-        "_ctypes",
-        "cffi",
-        "pickle",
-        "_pickle",
-        "cPickle",
-        "pickletools",
-        "dill",
-        "cloudpickle",
-        "shelve",
-        "dbm",
-        "marshal",
-        "multiprocessing",
-        "concurrent",
-        "_thread",
-        "threading",
-        "asyncio",
-        "signal",
-        "atexit",
-        "gc",
-        "inspect",
-        "pty",
-        "tty",
-        "commands",
-        "popen2",
-        "platform",
-        "tempfile",
-        "io",
-        "_io",
-        "fileinput",
-        "glob",
-        "tarfile",
-        "zipfile",
-        "sqlite3",
-        "urllib",
-        "urllib2",
-        "urllib3",
-        "httplib",
-        "http.client",
-        "http.server",
-        "xmlrpc",
-        "ftplib",
-        "smtplib",
-        "poplib",
-        "imaplib",
-        "nntplib",
-        "telnetlib",
-        "requests",
-        "httpx",
-        "aiohttp",
-        "operator",
-        "_operator",
-        "functools",
-        "_functools",
-        "logging.config",
-        "distutils",
-        "setuptools",
-        "pip",
-        "builtins.__dict__",
-        "torch.hub",
-        "torch.jit",
-        "torch.package",
-        "torch.utils.cpp_extension",
-        "torch.ops",
-        "torch.library",
-        "torch._C",
-        "numpy.testing",
-        "numpy.f2py",
-        "numpy.distutils",
-        "numpy.ctypeslib",
-        "joblib.externals",
-        "joblib.parallel",
-        "pandas.io.pickle",
-        "yaml",
-        "jinja2",
-        "keras.utils",
-        "tensorflow.io",
-        "tensorflow.keras.utils",
-    }
-)
-# Exact code-execution callables in modules that also hold harmless names.
-DENIED_CALLABLES = frozenset(
-    {
-        "torch.load",
-        "torch.save",
-        "torch.from_file",
-        "torch.compile",
-        "torch.storage._load_from_bytes",
-        "torch.serialization.load",
-        "torch.serialization._load",
-        "torch.serialization._legacy_load",
-        "torch.serialization.save",
-        "numpy.load",
-        "numpy.save",
-        "numpy.savez",
-        "numpy.savetxt",
-        "numpy.loadtxt",
-        "numpy.genfromtxt",
-        "numpy.fromfile",
-        "numpy.memmap",
-        "numpy.lib.npyio.load",
-        "numpy.lib._npyio_impl.load",
-        "numpy.lib.format.read_array",
-        "joblib.load",
-        "joblib.dump",
-        "joblib.numpy_pickle.load",
-        "pandas.read_pickle",
-        "pandas.read_csv",
-        "keras.models.load_model",
-        "keras.saving.load_model",
-        "tensorflow.keras.models.load_model",
-        "types.FunctionType",
-        "types.LambdaType",
-        "types.CodeType",
-        "types.MethodType",
-        "types.ModuleType",
-        "logging.FileHandler",
-        "collections.namedtuple",
-    }
-)
-BUILTIN_MODULES = frozenset({"builtins", "__builtin__", "__builtins__", "exceptions"})
-DENIED_BUILTINS = frozenset(
-    {
-        "eval",
-        "exec",
-        "execfile",
-        "compile",
-        "__import__",
-        "__build_class__",
-        "open",
-        "file",
-        "getattr",
-        "setattr",
-        "delattr",
-        "globals",
-        "locals",
-        "vars",
-        "input",
-        "raw_input",
-        "breakpoint",
-        "help",
-        "exit",
-        "quit",
-        "reload",
-        "apply",
-        "__loader__",
-        "__spec__",
-    }
-)
-# Modules that other modules import and so expose as attributes: a hop through one of
-# them (``tarfile.os``, ``torch._utils.pickle``) reaches it.
-REEXPORTED = frozenset(
-    {
-        "os",
-        "sys",
-        "subprocess",
-        "builtins",
-        "__builtins__",
-        "posix",
-        "nt",
-        "pickle",
-        "_pickle",
-        "shutil",
-        "socket",
-        "importlib",
-        "runpy",
-        "io",
-        "pty",
-        "ctypes",
-        "marshal",
-        "dill",
-        "joblib",
-        "torch",
-        "numpy",
-        "np",
-        "pdb",
-        "code",
-        "operator",
-        "functools",
-        "webbrowser",
-        "tempfile",
-        "platform",
-        "multiprocessing",
-    }
-)
-# Attributes that lead from any object to code execution (globals, builtins, classes).
-DANGEROUS_DUNDERS = frozenset(
-    {
-        "__dict__",
-        "__globals__",
-        "__builtins__",
-        "__class__",
-        "__base__",
-        "__bases__",
-        "__mro__",
-        "__subclasses__",
-        "__getattribute__",
-        "__getattr__",
-        "__setattr__",
-        "__delattr__",
-        "__code__",
-        "__func__",
-        "__self__",
-        "__closure__",
-        "__loader__",
-        "__spec__",
-        "__import__",
-        "__reduce__",
-        "__reduce_ex__",
-        "__call__",
-        "__init__",
-        "__new__",
-    }
-)
-
-_COMMON = (
-    "builtins.set",
-    "builtins.frozenset",
-    "builtins.dict",
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.int",
-    "builtins.float",
-    "builtins.complex",
-    "builtins.bool",
-    "builtins.str",
-    "builtins.bytes",
-    "builtins.bytearray",
-    "builtins.slice",
-    "builtins.range",
-    "builtins.object",
-    "builtins.Ellipsis",
-    "builtins.NotImplemented",
-    "collections.OrderedDict",
-    "collections.defaultdict",
-    "collections.Counter",
-    "collections.deque",
-    "copyreg._reconstructor",
-    "_codecs.encode",
-    "datetime.datetime",
-    "datetime.date",
-    "datetime.time",
-    "datetime.timedelta",
-    "datetime.timezone",
-    "decimal.Decimal",
-    "fractions.Fraction",
-    "uuid.UUID",
-    "pathlib.Path",
-    "pathlib.PosixPath",
-    "pathlib.WindowsPath",
-    "pathlib.PurePath",
-    "pathlib.PurePosixPath",
-    "pathlib.PureWindowsPath",
-)
-_NUMPY_DTYPES = (
-    "Bool",
-    "Int8",
-    "Int16",
-    "Int32",
-    "Int64",
-    "UInt8",
-    "UInt16",
-    "UInt32",
-    "UInt64",
-    "Byte",
-    "UByte",
-    "Short",
-    "UShort",
-    "Int",
-    "UInt",
-    "Long",
-    "ULong",
-    "LongLong",
-    "ULongLong",
-    "Float16",
-    "Float32",
-    "Float64",
-    "Half",
-    "Float",
-    "Double",
-    "LongDouble",
-    "Complex64",
-    "Complex128",
-    "CFloat",
-    "CDouble",
-    "CLongDouble",
-    "Str",
-    "Bytes",
-    "Void",
-    "Object",
-    "DateTime64",
-    "TimeDelta64",
-    "String",
-)
-_NUMPY = (
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.core.multiarray._reconstruct",
-    "numpy.core.multiarray.scalar",
-    "numpy._core.multiarray._reconstruct",
-    "numpy._core.multiarray.scalar",
-    "numpy.core.numeric._frombuffer",
-    "numpy._core.numeric._frombuffer",
-    "numpy.ma.core._mareconstruct",
-    "numpy.random._pickle.__randomstate_ctor",
-    "numpy.random._pickle.__bit_generator_ctor",
-    "numpy.random._pickle.__generator_ctor",
-    "numpy.random.mtrand.RandomState",
-    "numpy.random._mt19937.MT19937",
-    "numpy.random._pcg64.PCG64",
-    *(f"numpy.dtypes.{name}DType" for name in _NUMPY_DTYPES),
-)
-_TORCH_STORAGES = (
-    "Float",
-    "Double",
-    "Half",
-    "BFloat16",
-    "Long",
-    "Int",
-    "Short",
-    "Char",
-    "Byte",
-    "Bool",
-    "ComplexFloat",
-    "ComplexDouble",
-    "QUInt8",
-    "QInt8",
-    "QInt32",
-    "QUInt4x2",
-    "QUInt2x4",
-)
-_TORCH_DTYPES = (
-    "float",
-    "float16",
-    "float32",
-    "float64",
-    "double",
-    "half",
-    "bfloat16",
-    "int",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "short",
-    "long",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "bool",
-    "complex32",
-    "complex64",
-    "complex128",
-    "cfloat",
-    "cdouble",
-    "chalf",
-    "qint8",
-    "quint8",
-    "qint32",
-    "quint4x2",
-    "quint2x4",
-    "float8_e4m3fn",
-    "float8_e5m2",
-    "float8_e4m3fnuz",
-    "float8_e5m2fnuz",
-    "strided",
-    "sparse_coo",
-    "sparse_csr",
-    "contiguous_format",
-    "channels_last",
-    "channels_last_3d",
-    "preserve_format",
-)
-_TORCH = (
-    "torch._utils._rebuild_tensor",
-    "torch._utils._rebuild_tensor_v2",
-    "torch._utils._rebuild_tensor_v3",
-    "torch._utils._rebuild_parameter",
-    "torch._utils._rebuild_parameter_with_state",
-    "torch._utils._rebuild_qtensor",
-    "torch._utils._rebuild_sparse_tensor",
-    "torch._utils._rebuild_nested_tensor",
-    "torch._utils._rebuild_meta_tensor_no_storage",
-    "torch._utils._rebuild_wrapper_subclass",
-    "torch._utils._rebuild_device_tensor_from_numpy",
-    "torch._utils._rebuild_device_tensor_from_cpu_tensor",
-    "torch._tensor._rebuild_from_type",
-    "torch._tensor._rebuild_from_type_v2",
-    "torch.serialization._get_layout",
-    "torch.Size",
-    "torch.device",
-    "torch.dtype",
-    "torch.Tensor",
-    "torch.storage.UntypedStorage",
-    "torch.storage.TypedStorage",
-    "torch.nn.parameter.Parameter",
-    "torch.nn.parameter.Buffer",
-    "torch.nn.parameter.UninitializedParameter",
-    "torch.per_tensor_affine",
-    "torch.per_channel_affine",
-    *(f"torch.{name}Storage" for name in _TORCH_STORAGES),
-    *(f"torch.cuda.{name}Storage" for name in _TORCH_STORAGES),
-    *(f"torch.{name}" for name in _TORCH_DTYPES),
-)
-_JOBLIB = (
-    "joblib.numpy_pickle.NumpyArrayWrapper",
-    "joblib.numpy_pickle_compat.NDArrayWrapper",
-    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
-)
 
 
 def _shipped(name: str) -> tuple[str, ...]:
@@ -477,48 +27,39 @@ def _shipped(name: str) -> tuple[str, ...]:
     return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
+def _sections(name: str) -> dict[str, tuple[str, ...]]:
+    """The ``[section]`` lists of a shipped file."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in _shipped(name):
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+        else:
+            current.append(line.strip())
+    return {key: tuple(values) for key, values in sections.items()}
+
+
+# The lists themselves are data (models/data/pickle-policy.txt), reviewed as such.
+_POLICY = _sections("pickle-policy.txt")
+DENIED_MODULES = frozenset(_POLICY["denied-modules"])
+DENIED_CALLABLES = frozenset(_POLICY["denied-callables"])
+BUILTIN_MODULES = frozenset({"builtins", "__builtin__", "__builtins__", "exceptions"})
+DENIED_BUILTINS = frozenset(_POLICY["denied-builtins"])
+REEXPORTED = frozenset(_POLICY["reexported"])
+DANGEROUS_DUNDERS = frozenset(_POLICY["dangerous-dunders"])
 # scikit-learn estimators and the classes they hold (scripts/gen_sklearn_globals.py).
 _SKLEARN = _shipped("sklearn-globals.txt")
-
+_COMMON = _POLICY["allow-common"]
+_NUMPY = _POLICY["allow-numpy"]
 ALLOWED_BY_FORMAT: dict[str, frozenset[str]] = {
-    "torch": frozenset((*_COMMON, *_NUMPY, *_TORCH)),
+    "torch": frozenset((*_COMMON, *_NUMPY, *_POLICY["allow-torch"])),
     "numpy": frozenset((*_COMMON, *_NUMPY)),
-    "joblib": frozenset((*_COMMON, *_NUMPY, *_JOBLIB, *_SKLEARN)),
+    "joblib": frozenset((*_COMMON, *_NUMPY, *_POLICY["allow-joblib"], *_SKLEARN)),
 }
-TORCHSCRIPT_ALLOWED = frozenset(
-    {
-        "torch.jit._pickle.build_intlist",
-        "torch.jit._pickle.build_tensorlist",
-        "torch.jit._pickle.build_doublelist",
-        "torch.jit._pickle.build_boollist",
-        "torch.jit._pickle.build_complexlist",
-        "torch.jit._pickle.build_tensor_from_id",
-        "torch.jit._pickle.restore_type_tag",
-    }
-)
+TORCHSCRIPT_ALLOWED = frozenset(_POLICY["allow-torchscript"])
 ALLOWED_BY_FORMAT["torchscript"] = ALLOWED_BY_FORMAT["torch"]
 ALLOWED_BY_FORMAT["pickle"] = frozenset().union(*ALLOWED_BY_FORMAT.values())
-
-# Plain records: loading them sets attributes and nothing else (medium at most).
-DATA_ONLY = frozenset(
-    {
-        "requests.models.Response",
-        "requests.models.PreparedRequest",
-        "requests.models.Request",
-        "requests.structures.CaseInsensitiveDict",
-        "requests.structures.LookupDict",
-        "requests.cookies.RequestsCookieJar",
-        "http.cookiejar.Cookie",
-        "http.cookiejar.CookieJar",
-        "http.cookiejar.DefaultCookiePolicy",
-        "urllib3._collections.HTTPHeaderDict",
-        "urllib3.response.HTTPResponse",
-        "openai.openai_object.OpenAIObject",
-        "argparse.Namespace",
-        "types.SimpleNamespace",
-        "enum.Enum",
-    }
-)
+DATA_ONLY = frozenset(_POLICY["data-only"])
 
 
 class Verdict(enum.IntEnum):

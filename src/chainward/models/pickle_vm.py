@@ -4,28 +4,34 @@ Every opcode of protocols 0 to 5 is decoded the way ``_pickle.c``'s ``load()`` d
 it (not the way :mod:`pickletools` does: the real unpickler reads ``INT`` with base 0,
 lets ``POP`` drop a MARK, accepts opcodes across FRAME boundaries, ...). The value stack,
 the mark stack (with its fence: nothing below the last MARK can be popped) and the memo
-are modelled exactly. Values are abstract: a string is kept (``STACK_GLOBAL`` takes its
-module and name from the stack), a global is a :class:`Ref` naming where it was
-imported, the result of a call is a :class:`Made` naming the global that made it, and
-everything else is :data:`OTHER`. Every opcode that calls something (REDUCE, BUILD,
-INST, OBJ, NEWOBJ, NEWOBJ_EX, and the container opcodes on non-container objects) is
-recorded with the origin of its callable, traced through stack and memo.
+are modelled exactly. Values are abstract (``pickle_values``): strings are kept
+(``STACK_GLOBAL`` takes module and name from the stack), globals are :class:`Ref`, call
+results :class:`Made`, the rest :data:`OTHER`. Every calling opcode (REDUCE, BUILD, INST,
+OBJ, NEWOBJ(_EX), container opcodes on objects) is recorded with its callable's origin.
 
-The walk is iterative and bounded by a byte budget; it stops at the first place where
-the real unpickler would raise (nothing after that runs) and says so, so the caller can
-tell "this pickle ended" from "this pickle could not be followed".
+The walk is iterative and bounded by a byte budget; it stops where the real unpickler
+would raise (nothing after that runs) and says so: "this pickle ended" is not "this
+pickle could not be followed". Line arguments are decoded by ``pickle_args``; joblib's
+stream extension is ``pickle_loaders``.
 """
 
 from __future__ import annotations
 
-import codecs
-import math
-import mmap
-import re
 import struct
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from chainward.models import pickle_args as line_args
+from chainward.models.pickle_values import (
+    OTHER,
+    Call,
+    Data,
+    Halt,
+    Made,
+    PickleRun,
+    Ref,
+    Value,
+    set_item,
+)
 
 HIGHEST_PROTOCOL = 5
 # Memo entries tracked per pickle. Real checkpoints hold tens of thousands; a flood of
@@ -33,156 +39,11 @@ HIGHEST_PROTOCOL = 5
 MEMO_LIMIT = 500_000
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A global imported by GLOBAL, STACK_GLOBAL, INST or EXTn (``module`` ``name``)."""
-
-    module: str
-    name: str
-    offset: int
-    opcode: str
-    resolved: bool = True
-
-    @property
-    def qualified(self) -> str:
-        """``module.name``, or ``<dynamic>`` when the opcodes build the name at run time."""
-        return f"{self.module}.{self.name}" if self.resolved else "<dynamic>"
-
-
-@dataclass(slots=True, eq=False)
-class Made:
-    """An object produced while loading: the result of calling ``origin`` (None when the
-    maker is not a global, e.g. ``persistent_load``)."""
-
-    origin: Ref | None
-    offset: int
-    args: object = None
-    state: object = None
-
-
-class _Other:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "OTHER"
-
-
-OTHER = _Other()
-# str, int, bool, None, tuple (of values), dict (str keys; built by SETITEM(S)),
-# Ref, Made or OTHER. Concrete values are kept where a loader's behaviour depends on
-# them (joblib reads raw array bytes whose size the BUILD state gives).
-Value = object
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """An opcode that calls something while loading: what, where, and how."""
-
-    opcode: str
-    offset: int
-    target: Value
-    """The callable (REDUCE, NEWOBJ, OBJ, INST) or the object acted on (BUILD, APPEND...)."""
-
-
-@dataclass
-class PickleRun:
-    """What one pickle (from its first opcode to STOP or the first error) does."""
-
-    start: int
-    end: int = 0
-    protocol: int = 0
-    stopped: bool = False
-    """True when STOP was reached: the real unpickler returns here."""
-    error: str | None = None
-    error_offset: int | None = None
-    over_budget: bool = False
-    imports: list[Ref] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    opcodes: int = 0
-    persistent: bool = False
-
-    @property
-    def effectful(self) -> bool:
-        """Whether anything was imported or called before the run ended."""
-        return bool(self.imports or self.calls)
-
-
-Data = bytes | bytearray | memoryview | mmap.mmap
-
-
-class _Stop(Exception):
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-
-
-_FLOAT = re.compile(
-    rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE
-)
-_STRTOL = re.compile(rb"[ \t\n\v\f\r]*[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 _INT_STRUCT = struct.Struct("<i")
 _UINT_STRUCT = struct.Struct("<I")
 _U64_STRUCT = struct.Struct("<Q")
 _U16_STRUCT = struct.Struct("<H")
 _SSIZE_MAX = (1 << 63) - 1
-
-
-def _cstring(data: bytes) -> bytes:
-    """What C sees of a line: everything up to the first NUL."""
-    nul = data.find(b"\0")
-    return data if nul < 0 else data[:nul]
-
-
-def _int_line_ok(line: bytes) -> bool:
-    """INT: ``strtol(s, &end, 0)`` must stop at the newline (or a NUL), else
-    ``PyLong_FromString(s, NULL, 0)`` must accept the C string."""
-    text = _cstring(line)
-    match = _STRTOL.match(text)
-    if match is not None and match.end() == len(text):
-        return True
-    if match is not None and text[match.end() :] == b"\n":
-        return True
-    return _pylong_ok(text)
-
-
-def _pylong_ok(text: bytes) -> bool:
-    try:
-        int(text.decode("ascii"), 0)
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return True
-
-
-def _float_line_ok(line: bytes) -> bool:
-    match = _FLOAT.match(line)
-    if match is None:
-        return False
-    rest = line[match.end() : match.end() + 1]
-    if rest not in (b"\n", b"\0"):
-        return False
-    try:
-        value = float(match.group().decode("ascii"))
-    except (ValueError, OverflowError):
-        return False
-    return value not in (float("inf"), float("-inf")) or b"inf" in match.group().lower()
-
-
-def _decode_string_opcode(line: bytes) -> str | None:
-    """STRING: strip trailing bytes <= ' ', require matching quotes, escape-decode."""
-    end = len(line)
-    while end > 0 and line[end - 1] <= 0x20:
-        end -= 1
-    body = line[:end]
-    if not (len(body) > 1 and body[0] == body[-1] and body[0] in b"'\""):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            raw = codecs.escape_decode(body[1:-1])[0]
-        except (ValueError, UnicodeDecodeError):
-            return None
-    return raw.decode("latin-1")
 
 
 class PickleMachine:
@@ -206,49 +67,60 @@ class PickleMachine:
         self.depth = 0
 
     # -- input -----------------------------------------------------------------------
-    def _read(self, size: int, at: int) -> bytes:
+    def read(self, size: int, at: int) -> bytes:
         if size < 0 or self.pos + size > self.end:
-            raise _Stop("pickle data was truncated", at)
+            raise Halt("pickle data was truncated", at)
         if self.pos + size > self.limit:
             self.run.over_budget = True
-            raise _Stop("byte budget exhausted", at)
+            raise Halt("byte budget exhausted", at)
         chunk = bytes(self.data[self.pos : self.pos + size])
         self.pos += size
         return chunk
 
-    def _skip(self, size: int, at: int) -> None:
+    def skip(self, size: int, at: int) -> None:
         if self.pos + size > self.end:
-            raise _Stop("pickle data was truncated", at)
+            raise Halt("pickle data was truncated", at)
         if self.pos + size > self.limit:
             self.run.over_budget = True
-            raise _Stop("byte budget exhausted", at)
+            raise Halt("byte budget exhausted", at)
         self.pos += size
 
     def _readline(self, at: int) -> bytes:
-        newline = _find(self.data, self.pos, self.limit)
+        newline = line_args.find_newline(self.data, self.pos, self.limit)
         if newline < 0:
             if self.limit < self.end:
                 self.run.over_budget = True
-                raise _Stop("byte budget exhausted", at)
-            raise _Stop("pickle data was truncated", at)
+                raise Halt("byte budget exhausted", at)
+            raise Halt("pickle data was truncated", at)
         line = bytes(self.data[self.pos : newline + 1])
         self.pos = newline + 1
         return line
 
+    def _count(self, four: bool, one: bool, wide: str, at: int) -> int:
+        """The byte count of BIN*/SHORT_BIN*/*8 opcodes: 4, 1 or 8 little-endian bytes."""
+        if four:
+            return int(_UINT_STRUCT.unpack(self.read(4, at))[0])
+        if one:
+            return self.read(1, at)[0]
+        size = int(_U64_STRUCT.unpack(self.read(8, at))[0])
+        if size > _SSIZE_MAX:
+            raise Halt(f"{wide} exceeds system's maximum size", at)
+        return size
+
     # -- stack -----------------------------------------------------------------------
     def _pop(self, at: int) -> Value:
         if len(self.stack) <= self.fence:
-            raise _Stop("unpickling stack underflow", at)
+            raise Halt("unpickling stack underflow", at)
         return self.stack.pop()
 
     def _top(self, at: int) -> Value:
         if len(self.stack) <= self.fence:
-            raise _Stop("unpickling stack underflow", at)
+            raise Halt("unpickling stack underflow", at)
         return self.stack[-1]
 
     def _marker(self, at: int) -> int:
         if not self.marks:
-            raise _Stop("could not find MARK", at)
+            raise Halt("could not find MARK", at)
         mark = self.marks.pop()
         self.fence = self.marks[-1] if self.marks else 0
         return mark
@@ -262,14 +134,14 @@ class PickleMachine:
     def _memo_put(self, index: int, value: Value, at: int) -> None:
         if index not in self.memo and len(self.memo) >= MEMO_LIMIT:
             self.run.over_budget = True
-            raise _Stop(f"memo has more than {MEMO_LIMIT} entries", at)
+            raise Halt(f"memo has more than {MEMO_LIMIT} entries", at)
         self.memo[index] = value
 
     def _memo_get(self, index: int, at: int) -> Value:
         try:
             return self.memo[index]
         except KeyError:
-            raise _Stop(f"memo value not found at index {index}", at) from None
+            raise Halt(f"memo value not found at index {index}", at) from None
 
     # -- effects ---------------------------------------------------------------------
     def _global(self, module: str, name: str, at: int, opcode: str) -> Ref:
@@ -292,7 +164,7 @@ class PickleMachine:
         run = self.run
         try:
             self._loop()
-        except _Stop as stop:
+        except Halt as stop:
             run.error = stop.message
             run.error_offset = stop.offset
         run.end = self.pos
@@ -305,10 +177,10 @@ class PickleMachine:
         while True:
             at = self.pos
             if at >= self.end:
-                raise _Stop("pickle data was truncated" if at > run.start else "empty", at)
+                raise Halt("pickle data was truncated" if at > run.start else "empty", at)
             if at >= self.limit:
                 run.over_budget = True
-                raise _Stop("byte budget exhausted", at)
+                raise Halt("byte budget exhausted", at)
             op = data[at]
             self.pos = at + 1
             run.opcodes += 1
@@ -331,39 +203,39 @@ class PickleMachine:
                 stack.append(self._top(at))
             elif op == 0x46:  # FLOAT
                 line = self._readline(at)
-                if len(line) < 2 or not _float_line_ok(line):
-                    raise _Stop("could not convert string to float", at)
+                if len(line) < 2 or not line_args.float_line_ok(line):
+                    raise Halt("could not convert string to float", at)
                 stack.append(OTHER)
             elif op == 0x47:  # BINFLOAT
-                self._read(8, at)
+                self.read(8, at)
                 stack.append(OTHER)
             elif op == 0x49:  # INT
                 line = self._readline(at)
-                if len(line) < 2 or not _int_line_ok(line):
-                    raise _Stop("could not convert string to int", at)
+                if len(line) < 2 or not line_args.int_line_ok(line):
+                    raise Halt("could not convert string to int", at)
                 stack.append(OTHER)
             elif op == 0x4A:  # BININT
-                stack.append(_INT_STRUCT.unpack(self._read(4, at))[0])
+                stack.append(_INT_STRUCT.unpack(self.read(4, at))[0])
             elif op == 0x4B:  # BININT1
-                stack.append(self._read(1, at)[0])
+                stack.append(self.read(1, at)[0])
             elif op == 0x4D:  # BININT2
-                stack.append(_U16_STRUCT.unpack(self._read(2, at))[0])
+                stack.append(_U16_STRUCT.unpack(self.read(2, at))[0])
             elif op == 0x4C:  # LONG
                 line = self._readline(at)
                 if len(line) < 2:
-                    raise _Stop("pickle data was truncated", at)
+                    raise Halt("pickle data was truncated", at)
                 text = line[:-2] if line[-2:-1] == b"L" else line
-                if not _pylong_ok(_cstring(text)):
-                    raise _Stop("invalid literal for int()", at)
+                if not line_args.pylong_ok(line_args.cstring(text)):
+                    raise Halt("invalid literal for int()", at)
                 stack.append(OTHER)
             elif op == 0x8A:  # LONG1
-                raw = self._read(self._read(1, at)[0], at)
+                raw = self.read(self.read(1, at)[0], at)
                 stack.append(int.from_bytes(raw, "little", signed=True) if len(raw) <= 8 else OTHER)
             elif op == 0x8B:  # LONG4
-                size = _INT_STRUCT.unpack(self._read(4, at))[0]
+                size = _INT_STRUCT.unpack(self.read(4, at))[0]
                 if size < 0:
-                    raise _Stop("LONG pickle has negative byte count", at)
-                self._read(size, at)
+                    raise Halt("LONG pickle has negative byte count", at)
+                self.read(size, at)
                 stack.append(OTHER)
             elif op == 0x4E:  # NONE
                 stack.append(None)
@@ -374,7 +246,7 @@ class PickleMachine:
                 try:
                     line[:-1].decode("ascii")
                 except UnicodeDecodeError:
-                    raise _Stop("persistent IDs in protocol 0 must be ASCII strings", at) from None
+                    raise Halt("persistent IDs in protocol 0 must be ASCII strings", at) from None
                 run.persistent = True
                 stack.append(Made(None, at))
             elif op == 0x51:  # BINPERSID
@@ -389,84 +261,69 @@ class PickleMachine:
             elif op == 0x53:  # STRING
                 line = self._readline(at)
                 if len(line) < 2:
-                    raise _Stop("pickle data was truncated", at)
-                value = _decode_string_opcode(line)
+                    raise Halt("pickle data was truncated", at)
+                value = line_args.decode_string_opcode(line)
                 if value is None:
-                    raise _Stop("the STRING opcode argument must be quoted", at)
+                    raise Halt("the STRING opcode argument must be quoted", at)
                 stack.append(value)
             elif op == 0x54:  # BINSTRING
-                size = _INT_STRUCT.unpack(self._read(4, at))[0]
+                size = _INT_STRUCT.unpack(self.read(4, at))[0]
                 if size < 0:
-                    raise _Stop("BINSTRING pickle has negative byte count", at)
-                stack.append(self._read(size, at).decode("latin-1"))
+                    raise Halt("BINSTRING pickle has negative byte count", at)
+                stack.append(self.read(size, at).decode("latin-1"))
             elif op == 0x55:  # SHORT_BINSTRING
-                stack.append(self._read(self._read(1, at)[0], at).decode("latin-1"))
+                stack.append(self.read(self.read(1, at)[0], at).decode("latin-1"))
             elif op == 0x56:  # UNICODE
                 line = self._readline(at)
                 try:
                     stack.append(line[:-1].decode("raw_unicode_escape"))
                 except UnicodeDecodeError:
-                    raise _Stop("cannot decode UNICODE argument", at) from None
+                    raise Halt("cannot decode UNICODE argument", at) from None
             elif op in (0x58, 0x8C, 0x8D):  # BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
-                if op == 0x58:
-                    size = _UINT_STRUCT.unpack(self._read(4, at))[0]
-                elif op == 0x8C:
-                    size = self._read(1, at)[0]
-                else:
-                    size = _U64_STRUCT.unpack(self._read(8, at))[0]
-                    if size > _SSIZE_MAX:
-                        raise _Stop("BINUNICODE8 exceeds system's maximum size", at)
+                size = self._count(op == 0x58, op == 0x8C, "BINUNICODE8", at)
                 try:
-                    stack.append(self._read(size, at).decode("utf-8", "surrogatepass"))
+                    stack.append(self.read(size, at).decode("utf-8", "surrogatepass"))
                 except UnicodeDecodeError:
-                    raise _Stop("cannot decode BINUNICODE argument", at) from None
+                    raise Halt("cannot decode BINUNICODE argument", at) from None
             elif op in (0x42, 0x43, 0x8E, 0x96):  # BINBYTES, SHORT_BINBYTES, *8, BYTEARRAY8
-                if op == 0x42:
-                    size = _UINT_STRUCT.unpack(self._read(4, at))[0]
-                elif op == 0x43:
-                    size = self._read(1, at)[0]
-                else:
-                    size = _U64_STRUCT.unpack(self._read(8, at))[0]
-                    if size > _SSIZE_MAX:
-                        raise _Stop("BINBYTES8 exceeds system's maximum size", at)
-                self._read(size, at)
+                self.read(self._count(op == 0x42, op == 0x43, "BINBYTES8", at), at)
                 stack.append(OTHER)
             elif op == 0x61:  # APPEND
                 if len(stack) - 1 <= self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 stack.pop()
                 self._container_op("APPEND", at, stack[-1])
             elif op == 0x65:  # APPENDS
                 mark = self._marker(at)
                 if mark > len(stack) or mark <= self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 target = stack[mark - 1]
                 del stack[mark:]
                 self._container_op("APPENDS", at, target)
             elif op == 0x73:  # SETITEM
                 if len(stack) - 2 <= self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 item_key, item_value = stack[-2], stack[-1]
                 del stack[-2:]
-                _set_item(stack[-1], item_key, item_value)
+                set_item(stack[-1], item_key, item_value)
                 self._container_op("SETITEM", at, stack[-1])
             elif op == 0x75:  # SETITEMS
                 mark = self._marker(at)
                 if mark > len(stack) or mark <= self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 if (len(stack) - mark) % 2:
-                    raise _Stop("odd number of items for SETITEMS", at)
+                    raise Halt("odd number of items for SETITEMS", at)
                 target = stack[mark - 1]
                 count = len(stack) - mark
                 for index in range(mark, len(stack), 2):
-                    _set_item(target, stack[index], stack[index + 1])
+                    set_item(target, stack[index], stack[index + 1])
                 del stack[mark:]
                 if count:
                     self._container_op("SETITEMS", at, target)
             elif op == 0x90:  # ADDITEMS
                 mark = self._marker(at)
                 if mark > len(stack) or mark <= self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 target = stack[mark - 1]
                 count = len(stack) - mark
                 del stack[mark:]
@@ -474,7 +331,7 @@ class PickleMachine:
                     self._container_op("ADDITEMS", at, target)
             elif op == 0x62:  # BUILD
                 if len(stack) - 2 < self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 state = self._pop(at)
                 target = self._top(at)
                 self._container_op("BUILD", at, target)
@@ -497,27 +354,27 @@ class PickleMachine:
                     run.imports.append(ref)
                     stack.append(ref)
                 else:
-                    raise _Stop("STACK_GLOBAL requires str", at)
+                    raise Halt("STACK_GLOBAL requires str", at)
             elif op in (0x82, 0x83, 0x84):  # EXT1, EXT2, EXT4
                 width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
-                raw = self._read(width, at)
+                raw = self.read(width, at)
                 code = (
                     raw[0]
                     if width == 1
                     else (_U16_STRUCT.unpack(raw)[0] if width == 2 else _INT_STRUCT.unpack(raw)[0])
                 )
                 if code <= 0:
-                    raise _Stop("EXT specifies code <= 0", at)
+                    raise Halt("EXT specifies code <= 0", at)
                 ref = Ref("?", f"extension {code}", at, "EXT", resolved=False)
                 run.imports.append(ref)
                 stack.append(ref)
             elif op == 0x64:  # DICT
                 items = self._pop_mark(at)
                 if len(items) % 2:
-                    raise _Stop("odd number of items for DICT", at)
+                    raise Halt("odd number of items for DICT", at)
                 built: dict[object, object] = {}
                 for index in range(0, len(items), 2):
-                    _set_item(built, items[index], items[index + 1])
+                    set_item(built, items[index], items[index + 1])
                 stack.append(built)
             elif op == 0x7D:  # EMPTY_DICT
                 stack.append({})
@@ -533,31 +390,31 @@ class PickleMachine:
             elif op in (0x85, 0x86, 0x87):  # TUPLE1, TUPLE2, TUPLE3
                 count = op - 0x84
                 if len(stack) - count < self.fence:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 items = stack[len(stack) - count :]
                 del stack[len(stack) - count :]
                 stack.append(tuple(items))
             elif op == 0x67:  # GET
                 line = self._readline(at)
-                stack.append(self._memo_get(self._index_line(line, at), at))
+                stack.append(self._memo_get(_memo_index(line, at), at))
             elif op == 0x68:  # BINGET
-                stack.append(self._memo_get(self._read(1, at)[0], at))
+                stack.append(self._memo_get(self.read(1, at)[0], at))
             elif op == 0x6A:  # LONG_BINGET
-                index = _UINT_STRUCT.unpack(self._read(4, at))[0]
+                index = _UINT_STRUCT.unpack(self.read(4, at))[0]
                 stack.append(self._memo_get(index, at))
             elif op == 0x70:  # PUT
                 line = self._readline(at)
-                index = self._index_line(line, at)
+                index = _memo_index(line, at)
                 if index < 0:
-                    raise _Stop("negative PUT argument", at)
+                    raise Halt("negative PUT argument", at)
                 self._memo_put(index, self._top(at), at)
             elif op == 0x71:  # BINPUT
-                index = self._read(1, at)[0]
+                index = self.read(1, at)[0]
                 self._memo_put(index, self._top(at), at)
             elif op == 0x72:  # LONG_BINPUT
-                index = _UINT_STRUCT.unpack(self._read(4, at))[0]
+                index = _UINT_STRUCT.unpack(self.read(4, at))[0]
                 if index > _SSIZE_MAX:
-                    raise _Stop("negative LONG_BINPUT argument", at)
+                    raise Halt("negative LONG_BINPUT argument", at)
                 self._memo_put(index, self._top(at), at)
             elif op == 0x94:  # MEMOIZE
                 self._memo_put(len(self.memo), self._top(at), at)
@@ -572,7 +429,7 @@ class PickleMachine:
             elif op == 0x6F:  # OBJ
                 items = self._pop_mark(at)
                 if not items:
-                    raise _Stop("unpickling stack underflow", at)
+                    raise Halt("unpickling stack underflow", at)
                 cls = items[0]
                 self._call("OBJ", at, cls)
                 stack.append(Made(cls if isinstance(cls, Ref) else None, at))
@@ -588,133 +445,52 @@ class PickleMachine:
                 self._call("NEWOBJ_EX", at, cls)
                 stack.append(Made(cls if isinstance(cls, Ref) else None, at))
             elif op == 0x80:  # PROTO
-                protocol = self._read(1, at)[0]
+                protocol = self.read(1, at)[0]
                 if protocol > HIGHEST_PROTOCOL:
-                    raise _Stop(f"unsupported pickle protocol: {protocol}", at)
+                    raise Halt(f"unsupported pickle protocol: {protocol}", at)
                 run.protocol = protocol
             elif op == 0x95:  # FRAME: the frame must be there; opcodes may cross it
-                size = _U64_STRUCT.unpack(self._read(8, at))[0]
+                size = _U64_STRUCT.unpack(self.read(8, at))[0]
                 if size > _SSIZE_MAX:
-                    raise _Stop("FRAME length exceeds system's maximum of bytes", at)
+                    raise Halt("FRAME length exceeds system's maximum of bytes", at)
                 if self.pos + size > self.end:
-                    raise _Stop("pickle data was truncated", at)
+                    raise Halt("pickle data was truncated", at)
             elif op == 0x97:  # NEXT_BUFFER: needs out-of-band buffers
-                raise _Stop(
-                    "pickle stream refers to out-of-band data but no buffers were given", at
-                )
+                raise Halt("pickle stream refers to out-of-band data but no buffers were given", at)
             elif op == 0x98:  # READONLY_BUFFER
                 self._top(at)
             else:
-                raise _Stop(f"invalid load key, {bytes([op])!r}", at)
+                raise Halt(f"invalid load key, {bytes([op])!r}", at)
 
     def _name_line(self, at: int) -> str:
         line = self._readline(at)
         if len(line) < 2:
-            raise _Stop("pickle data was truncated", at)
+            raise Halt("pickle data was truncated", at)
         try:
             return line[:-1].decode("utf-8")
         except UnicodeDecodeError:
-            raise _Stop("global name is not UTF-8", at) from None
-
-    @staticmethod
-    def _index_line(line: bytes, at: int) -> int:
-        # GET and PUT: PyLong_FromString(s, NULL, 10) over the C string.
-        try:
-            return int(_cstring(line).decode("ascii"), 10)
-        except (ValueError, UnicodeDecodeError):
-            raise _Stop("invalid memo index", at) from None
+            raise Halt("global name is not UTF-8", at) from None
 
 
-def _set_item(target: object, key: object, value: object) -> None:
-    # Only plain dicts with str keys are mirrored (BUILD states, joblib wrappers).
-    if isinstance(target, dict) and isinstance(key, str) and len(target) < 64:
-        target[key] = value
-
-
-def _find(data: memoryview, start: int, end: int) -> int:
-    """Index of the next newline in ``data[start:end]``, or -1."""
-    # memoryview has no find: search in bounded windows (pickle lines are short).
-    window = 1 << 16
-    pos = start
-    while pos < end:
-        stop = min(end, pos + window)
-        found = bytes(data[pos:stop]).find(b"\n")
-        if found >= 0:
-            return pos + found
-        pos = stop
-    return -1
-
-
-def run_pickle(data: Data, start: int, end: int, budget: int, *, depth: int = 0) -> PickleRun:
-    """Model one pickle starting at ``start``: see :class:`PickleMachine`."""
+def run_machine(
+    data: Data,
+    start: int,
+    end: int,
+    budget: int,
+    *,
+    depth: int = 0,
+    after_build: Callable[[PickleMachine, Made, int], None] | None = None,
+) -> PickleRun:
+    """Model one pickle starting at ``start``: see :class:`PickleMachine`. ``after_build``
+    lets a loader's stream extension (joblib's raw arrays) read after a BUILD."""
     machine = PickleMachine(data, start, end, budget)
-    machine.after_build = _joblib_array if depth < 4 else None
+    machine.after_build = after_build
     machine.depth = depth
     return machine.execute()
 
 
-JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
-
-
-def _itemsize(dtype: object) -> int | None:
-    """The item size of a pickled ``numpy.dtype(<code>, False, True)``; None if unknown,
-    0 for an object dtype (its array is a pickle of its own)."""
-    if not (isinstance(dtype, Made) and dtype.origin is not None):
-        return None
-    if dtype.origin.qualified not in ("numpy.dtype", "numpy.core.multiarray.dtype"):
-        return None
-    args = dtype.args
-    if not (isinstance(args, tuple) and args and isinstance(args[0], str)):
-        return None
-    code = args[0].lstrip("<>|=")
-    if code.startswith("O"):
-        return 0
-    state = dtype.state
-    if isinstance(state, tuple) and len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
-        if not (len(state) > 4 and state[4] is not None):  # structured dtypes: not modelled
-            return state[5]
-        return None
-    digits = code[1:]
-    if code[:1] in ("b", "i", "u", "f", "c", "M", "m", "S", "V") and digits.isdigit():
-        return int(digits)
-    if code == "?":
-        return 1
-    if code[:1] == "U" and digits.isdigit():
-        return 4 * int(digits)
-    return None
-
-
-def _joblib_array(machine: PickleMachine, made: Made, at: int) -> None:
-    """joblib's unpickler reads an array's bytes straight from the stream after the BUILD
-    of its ``NumpyArrayWrapper`` (a padding byte count and padding first, since joblib
-    1.2), or a whole pickle of its own for object arrays. Skip them as it reads them."""
-    if made.origin is None or made.origin.qualified != JOBLIB_WRAPPER:
-        return
-    state = made.state
-    if not isinstance(state, dict):
-        raise _Stop("joblib array wrapper without a readable state", at)
-    shape = state.get("shape")
-    size = _itemsize(state.get("dtype"))
-    if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
-        raise _Stop("joblib array wrapper with an unreadable shape", at)
-    if size is None:
-        raise _Stop("joblib array wrapper with a dtype this scanner does not model", at)
-    if size == 0:
-        # An object array: pickle.load on the same stream, a new pickle with its own memo.
-        inner = run_pickle(
-            machine.data,
-            machine.pos,
-            machine.end,
-            machine.limit - machine.pos,
-            depth=machine.depth + 1,
-        )
-        machine.run.imports.extend(inner.imports)
-        machine.run.calls.extend(inner.calls)
-        machine.pos = inner.end
-        if not inner.stopped:
-            raise _Stop(inner.error or "joblib object array", inner.error_offset or at)
-        return
-    if state.get("numpy_array_alignment_bytes") is not None:
-        padding = machine._read(1, at)[0]
-        machine._skip(padding, at)
-    machine._skip(math.prod(shape) * size, at)
+def _memo_index(line: bytes, at: int) -> int:
+    index = line_args.memo_index(line)
+    if index is None:
+        raise Halt("invalid memo index", at)
+    return index

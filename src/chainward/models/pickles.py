@@ -15,236 +15,52 @@ reported as unverifiable, never passed.
 from __future__ import annotations
 
 import ast
-import bz2
 import io
-import lzma
 import struct
-import tarfile
 import warnings
-import zipfile
-import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from chainward.core.findings import Confidence, Finding, Severity
-from chainward.models.meta import (
-    PICKLE_FORMAT,
-    PICKLE_UNKNOWN_GLOBAL,
-    UNSAFE_PICKLE,
-    UNVERIFIABLE_MODEL_FILE,
+from chainward.models.archives import MAX_DEPTH, scan_compressed, scan_tar, scan_zip
+from chainward.models.identify import (
+    MODEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    identify,
+    is_model_name,
 )
-from chainward.models.pickle_policy import Verdict, classify, denied_reason
-from chainward.models.pickle_vm import MEMO_LIMIT, Made, PickleRun, Ref, run_pickle
+from chainward.models.pickle_findings import classify_global, find_pickle_problems
+from chainward.models.pickle_loaders import run_pickle
+from chainward.models.pickle_report import PickleImport, PickleReport, ScanState, where
+from chainward.models.pickle_values import Made, PickleRun, Ref
+from chainward.models.pickle_vm import MEMO_LIMIT
 
 __all__ = [
     "MEMO_LIMIT",
+    "MODEL_SUFFIXES",
     "PickleImport",
     "PickleReport",
     "classify_global",
     "find_pickle_problems",
+    "identify",
+    "is_model_name",
     "scan_bytes",
     "scan_model_file",
     "scan_pickle_stream",
 ]
 
-MAX_MEMBERS = 100_000
-MAX_RATIO = 200
-MAX_DEPTH = 4
 # The head of a file read to scan its pickles; grown when a pickle runs past it.
 WINDOW = 64 << 10
-# The head of an archive member read to tell whether it holds something to scan.
-HEAD = 4096
-
-PICKLE_MEMBER_SUFFIXES = (".pkl", ".pickle")
-# Suffixes that say "this is a model file": their content is scanned even when it does
-# not open like a pickle, and a broken one is reported.
-MODEL_SUFFIXES = (
-    ".bin",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".npy",
-    ".npz",
-    ".model",
-    ".pth.tar",
-    ".dat",
-    ".h5",
-    ".hdf5",
-    ".keras",
-    ".onnx",
-    ".gguf",
-    ".safetensors",
-    ".sav",
-    ".mar",
-    ".nemo",
-)
-# Suffixes of text and source files: a protocol 0 pickle in one is not looked for.
-TEXT_SUFFIXES = (
-    ".py",
-    ".pyi",
-    ".md",
-    ".rst",
-    ".txt",
-    ".json",
-    ".jsonl",
-    ".yaml",
-    ".yml",
-    ".toml",
-    ".cfg",
-    ".ini",
-    ".html",
-    ".css",
-    ".js",
-    ".ts",
-    ".sh",
-    ".c",
-    ".h",
-    ".cc",
-    ".cpp",
-    ".cu",
-    ".ipynb",
-    ".csv",
-    ".tsv",
-    ".xml",
-    ".svg",
-    ".tex",
-    ".bib",
-    ".lock",
-    ".in",
-    ".j2",
-    ".jinja",
-    ".sql",
-)
 
 
-@dataclass(frozen=True, slots=True)
-class PickleImport:
-    """One global a pickle imports: ``module.name``, where, and what calls it."""
-
-    module: str
-    name: str
-    offset: int
-    member: str | None = None
-    resolved: bool = True
-    fmt: str = "pickle"
-    called_by: str | None = None
-    call_offset: int | None = None
-
-    @property
-    def qualified(self) -> str:
-        """``module.name``, or ``<dynamic>`` when the opcodes build it at run time."""
-        return f"{self.module}.{self.name}" if self.resolved else "<dynamic>"
-
-
-class Problem(str):
-    """A part of the file that could not be followed: the reason (the string itself),
-    the archive member and the byte offset where it happened."""
-
-    __slots__ = ("member", "offset")
-    member: str | None
-    offset: int | None
-
-    def __new__(cls, message: str, member: str | None = None, offset: int | None = None) -> Problem:
-        self = super().__new__(cls, message)
-        self.member = member
-        self.offset = offset
-        return self
-
-    @property
-    def message(self) -> str:
-        """The reason, as plain text."""
-        return str.__str__(self)
-
-
-@dataclass
-class PickleReport:
-    """What scanning one file found."""
-
-    is_pickle: bool = False
-    container: str = "pickle"
-    imports: list[PickleImport] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    """Parts that could not be followed: the file is unverifiable."""
-    pickles: int = 0
-    kinds: list[str] = field(default_factory=list)
-
-    def problem(self, message: str, member: str | None = None, offset: int | None = None) -> None:
-        """Record an unverifiable part."""
-        self.problems.append(Problem(message, member, offset))
-
-
-def classify_global(module: str, name: str, extra_allow: Sequence[str] = ()) -> str:
-    """``"dangerous"``, ``"safe"``, ``"data"`` or ``"unknown"`` for an imported global."""
-    verdict = classify(module, name, "pickle", extra_allow)
-    return {
-        Verdict.DENIED: "dangerous",
-        Verdict.ALLOWED: "safe",
-        Verdict.DATA_ONLY: "data",
-        Verdict.UNKNOWN: "unknown",
-    }[verdict]
-
-
-# --- identification ------------------------------------------------------------------
-
-_PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89")
-
-
-def identify(head: bytes) -> str | None:
-    """What the bytes are, from their first bytes alone (``None``: nothing we scan)."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
-    if head.startswith(b"\x93NUMPY"):
-        return "npy"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
-        return "bz2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "hdf5"
-    if head.startswith(b"GGUF"):
-        return "gguf"
-    if len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
-        return "zlib"
-    if len(head) >= 10 and head[8:10] == b'{"' and struct.unpack("<Q", head[:8])[0] < 1 << 32:
-        return "safetensors"
-    if head[:1] and head[0] in _PICKLE_HEADS:
-        return "pickle?"
-    return None
-
-
-def is_model_name(name: str) -> bool:
-    """Whether a file or member name says it holds a model (case-insensitive), also
-    under a compression suffix (``model.pkl.gz``)."""
-    lower = name.lower()
-    for suffix in (".gz", ".bz2", ".xz", ".z"):
-        lower = lower.removesuffix(suffix)
-    return lower.endswith(MODEL_SUFFIXES)
-
-
-# --- the scan ------------------------------------------------------------------------
-
-
-@dataclass
-class _Scan:
-    limit: int
-    report: PickleReport
-    budget: int = 0
-    window_end: int | None = None
-    """Length of the file's head in memory when it is shorter than the file."""
-    window_short: bool = False
-    """A pickle ran into the end of that window: read more and scan again."""
-
-    def __post_init__(self) -> None:
-        self.budget = self.limit
+def _state(limit: int, report: PickleReport, window_end: int | None = None) -> ScanState:
+    """A scan whose container readers call back into this module's scanners."""
+    return ScanState(
+        limit,
+        report,
+        window_end=window_end,
+        scan_data=_scan_data,
+        scan_pickles=_scan_pickles,
+    )
 
 
 def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> PickleReport:
@@ -264,26 +80,26 @@ def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> Pi
         text_name = path.name.lower().endswith(TEXT_SUFFIXES)
         if kind == "pickle?" and not force and text_name and not head.startswith(b"\x80"):
             return report
-        scan = _Scan(limit, report)
+        scan = _state(limit, report)
         if kind == "zip":
-            _scan_zip_source(scan, path, None, 0, force)
+            scan_zip(scan, path, None, 0, force)
             return report
         if kind == "tar":
-            _scan_tar_source(scan, path, None, 0, force)
+            scan_tar(scan, path, None, 0, force)
             return report
         # Pickles sit at the head of the file (a legacy torch.save's tensors follow
         # them): read a window, and a larger one only when a pickle runs past its end.
         # Never the whole file at once: peak memory stays bounded by what is scanned.
         if kind in ("gzip", "bz2", "xz", "zlib"):
             handle.seek(0)
-            _scan_compressed(scan, handle, None, 0, kind, force)
+            scan_compressed(scan, handle, None, 0, kind, force)
             return report
         cap = min(size, limit)
         window = min(cap, WINDOW)
         while True:
             handle.seek(0)
             data = handle.read(window)
-            scan = _Scan(limit, PickleReport(), window_end=window if window < size else None)
+            scan = _state(limit, PickleReport(), window_end=window if window < size else None)
             _scan_data(scan, data, None, 0, force, kind)
             if not scan.window_short or window >= cap:
                 break
@@ -294,23 +110,19 @@ def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> Pi
 def scan_bytes(data: bytes, limit: int, *, name: str = "", forced: bool = True) -> PickleReport:
     """Scan bytes held in memory (an archive member, a test's pickle)."""
     report = PickleReport()
-    _scan_data(_Scan(limit, report), data, name or None, 0, forced, identify(data[:512]))
+    _scan_data(_state(limit, report), data, name or None, 0, forced, identify(data[:512]))
     return report
 
 
 def scan_pickle_stream(stream: BinaryIO, member: str | None, report: PickleReport) -> bool:
     """Read ``stream`` (bounded by 64 MiB) and scan it as pickles; False if it is none."""
     data = stream.read(64 << 20)
-    scan = _Scan(64 << 20, report)
+    scan = _state(64 << 20, report)
     return _scan_pickles(scan, data, 0, member, "pickle", force=True)
 
 
-def _where(member: str | None) -> str:
-    return f" in {member}" if member else ""
-
-
 def _scan_data(
-    scan: _Scan,
+    scan: ScanState,
     data: bytes,
     member: str | None,
     depth: int,
@@ -323,20 +135,20 @@ def _scan_data(
             _scan_pickles(scan, data, 0, member, "pickle", force=False)
         return
     if depth > MAX_DEPTH:
-        report.problem(f"archives nested deeper than {MAX_DEPTH} levels{_where(member)}", member)
+        report.problem(f"archives nested deeper than {MAX_DEPTH} levels{where(member)}", member)
         return
     if kind == "pickle?":
         fmt = "torchscript" if report.container == "torchscript" else _format_of(member)
         _scan_pickles(scan, data, 0, member, fmt, force=force)
         return
     if kind == "zip":
-        _scan_zip_source(scan, io.BytesIO(bytes(data)), member, depth, force)
+        scan_zip(scan, io.BytesIO(bytes(data)), member, depth, force)
         return
     if kind == "tar":
-        _scan_tar_source(scan, io.BytesIO(bytes(data)), member, depth, force)
+        scan_tar(scan, io.BytesIO(bytes(data)), member, depth, force)
         return
     if kind in ("gzip", "bz2", "xz", "zlib"):
-        _scan_compressed(scan, io.BytesIO(data), member, depth, kind, force)
+        scan_compressed(scan, io.BytesIO(data), member, depth, kind, force)
         return
     if kind == "npy":
         _scan_npy(scan, data, member)
@@ -356,7 +168,7 @@ def _plausible(ref: Ref) -> bool:
     return all(part.isidentifier() for part in f"{ref.module}.{ref.name}".split("."))
 
 
-def _record(scan: _Scan, run: PickleRun, member: str | None, fmt: str) -> None:
+def _record(scan: ScanState, run: PickleRun, member: str | None, fmt: str) -> None:
     called: dict[int, tuple[str, int]] = {}
     report = scan.report
     for call in run.calls:
@@ -369,7 +181,7 @@ def _record(scan: _Scan, run: PickleRun, member: str | None, fmt: str) -> None:
             # data raises TypeError in the unpickler: nothing runs.)
             maker = f" (made by {target.origin.qualified})" if target.origin else ""
             report.problem(
-                f"{call.opcode} at byte {call.offset}{_where(member)} calls an object "
+                f"{call.opcode} at byte {call.offset}{where(member)} calls an object "
                 f"made at load time{maker}, not a global: what it runs cannot be read "
                 "statically",
                 member,
@@ -392,7 +204,7 @@ def _record(scan: _Scan, run: PickleRun, member: str | None, fmt: str) -> None:
 
 
 def _scan_pickles(
-    scan: _Scan,
+    scan: ScanState,
     data: bytes,
     start: int,
     member: str | None,
@@ -409,7 +221,7 @@ def _scan_pickles(
         if scan.budget <= 0:
             report.problem(
                 f"not fully scanned: the {scan.limit}-byte budget ran out at byte {pos}"
-                f"{_where(member)}",
+                f"{where(member)}",
                 member,
                 pos,
             )
@@ -450,7 +262,7 @@ def _scan_pickles(
         _record(scan, run, member, fmt)
         if run.over_budget:
             report.problem(
-                f"not fully scanned{_where(member)}: {run.error} at byte {run.error_offset} "
+                f"not fully scanned{where(member)}: {run.error} at byte {run.error_offset} "
                 f"(pickle {index + 1}, limit {scan.limit} bytes)",
                 member,
                 run.error_offset,
@@ -458,7 +270,7 @@ def _scan_pickles(
             return True
         if not run.stopped:
             report.problem(
-                f"malformed pickle{_where(member)} at byte {run.error_offset} "
+                f"malformed pickle{where(member)} at byte {run.error_offset} "
                 f"(pickle {index + 1}): {run.error}; the unpickler stops here, and this "
                 "scanner cannot prove what the file does",
                 member,
@@ -470,68 +282,7 @@ def _scan_pickles(
     return True
 
 
-def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
-    """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
-    (a bomb never expands past the bound; a large stream is never read whole first)."""
-    out = bytearray()
-    if kind in ("gzip", "zlib"):
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
-        pending = b""
-        while len(out) <= max_out and not inflater.eof:
-            if not pending:
-                pending = handle.read(1 << 20)
-                if not pending:
-                    break
-            out += inflater.decompress(pending, max_out + 1 - len(out))
-            pending = inflater.unconsumed_tail
-        return bytes(out)
-    other = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
-    while len(out) <= max_out and not other.eof:
-        data = handle.read(1 << 20) if other.needs_input else b""
-        if other.needs_input and not data:
-            break
-        out += other.decompress(data, max_out + 1 - len(out))
-    return bytes(out)
-
-
-_INFLATE_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
-
-
-def _scan_compressed(
-    scan: _Scan, handle: BinaryIO, member: str | None, depth: int, kind: str, force: bool
-) -> None:
-    name = f"{member or ''}[{kind}]"
-    try:
-        head = _inflate(handle, kind, HEAD)
-    except _INFLATE_ERRORS as exc:
-        if force:
-            scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}")
-        return
-    inner = identify(head)
-    if not force and (inner is None or (inner == "pickle?" and not _may_be_pickle(head))):
-        return  # a compressed dataset or text: nothing a loader unpickles
-    handle.seek(0)
-    try:
-        out = _inflate(handle, kind, scan.limit)
-    except _INFLATE_ERRORS as exc:
-        scan.report.problem(f"{kind} data{_where(member)} cannot be decompressed: {exc}", member)
-        return
-    if len(out) > scan.limit:
-        scan.report.problem(
-            f"{kind} data{_where(member)} expands past the {scan.limit}-byte limit; not scanned",
-            member,
-        )
-        return
-    _scan_data(scan, out, name, depth + 1, force, inner)
-
-
-def _may_be_pickle(head: bytes) -> bool:
-    """Whether the head of a stream is (the start of) a pickle that does something."""
-    run = run_pickle(head, 0, len(head), len(head))
-    return run.stopped or run.effectful or run.error == "pickle data was truncated"
-
-
-def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
+def _scan_npy(scan: ScanState, data: bytes, member: str | None) -> None:
     report = scan.report
     report.container = "numpy" if report.container == "pickle" else report.container
     try:
@@ -557,7 +308,7 @@ def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
         RecursionError,
         MemoryError,
     ) as exc:
-        report.problem(f"numpy header{_where(member)} cannot be read: {exc}", member, 0)
+        report.problem(f"numpy header{where(member)} cannot be read: {exc}", member, 0)
         return
     if "O" in repr(descr):
         # An object array is stored as a pickle after the header; numpy.load runs it
@@ -565,394 +316,7 @@ def _scan_npy(scan: _Scan, data: bytes, member: str | None) -> None:
         report.kinds.append("numpy-object-array")
         if not _scan_pickles(scan, data, start + size, member, "numpy", force=True):
             report.problem(
-                f"numpy object array{_where(member)} holds no readable pickle",
+                f"numpy object array{where(member)} holds no readable pickle",
                 member,
                 start + size,
             )
-
-
-# --- archives ------------------------------------------------------------------------
-
-_MEMBER_ERRORS = (
-    zipfile.BadZipFile,
-    OSError,
-    ValueError,
-    EOFError,
-    NotImplementedError,
-    RuntimeError,
-    zlib.error,
-    lzma.LZMAError,
-    struct.error,
-)
-
-
-def _member_name(parent: str | None, name: str) -> str:
-    return f"{parent}!{name}" if parent else name
-
-
-def _scan_member(
-    scan: _Scan, name: str, data: bytes, depth: int, force: bool, zipped: bool
-) -> None:
-    lower = name.lower()
-    kind = identify(data[:512])
-    member_forced = force and (lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower))
-    if kind is None and not member_forced:
-        return
-    if kind == "pickle?" and not member_forced and lower.endswith(TEXT_SUFFIXES):
-        return
-    if zipped and lower.endswith(PICKLE_MEMBER_SUFFIXES) and scan.report.container == "pickle":
-        scan.report.container = "pytorch-zip"
-    if kind is None:
-        kind = "pickle?"
-    _scan_data(scan, data, name, depth + 1, member_forced, kind)
-
-
-def _read_member(
-    scan: _Scan, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
-) -> bytes | None:
-    report = scan.report
-    if info.file_size > scan.limit:
-        report.problem(f"{name} is {info.file_size} bytes, over the {scan.limit}-byte limit", name)
-        return None
-    if info.file_size > max(1 << 20, MAX_RATIO * info.compress_size):
-        ratio = info.file_size // max(1, info.compress_size)
-        report.problem(f"{name} expands {ratio}x (a zip bomb?); not read", name)
-        return None
-    try:
-        with archive.open(info) as handle:
-            data = handle.read(scan.limit + 1)
-    except _MEMBER_ERRORS as exc:
-        # Python refuses it (a bad CRC, an odd method); a lenient loader may not. Read
-        # it from its local header as such a loader would, and scan that too.
-        report.problem(f"{name} is unreadable by zipfile: {exc}", name)
-        return _raw_member(archive, info, scan.limit)
-    if len(data) > scan.limit:
-        report.problem(f"{name} is larger than declared; not read", name)
-        return None
-    return data
-
-
-def _raw_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
-    """A member's bytes straight from its local header, CRC unchecked (stored or
-    deflated only), or None."""
-    handle = archive.fp
-    if handle is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
-    try:
-        handle.seek(info.header_offset)
-        header = handle.read(_LOCAL.size)
-        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-            return None
-        fields = _LOCAL.unpack(header)
-        handle.seek(info.header_offset + _LOCAL.size + fields[9] + fields[10])
-        body = handle.read(min(info.compress_size, limit + 1))
-        if info.compress_type == zipfile.ZIP_STORED:
-            return body[: limit + 1]
-        return zlib.decompressobj(-15).decompress(body, limit + 1)
-    except (OSError, zlib.error, struct.error):
-        return None
-
-
-def _needs_full_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, force: bool) -> bool:
-    """Whether a member must be read whole: a pickle or model by name, or content that
-    identifies as something we scan. A head that merely starts with an opcode byte
-    (raw tensor data often does) is run through the machine first: when it breaks
-    before importing or calling anything, it is no pickle."""
-    lower = info.filename.lower()
-    if lower.endswith(PICKLE_MEMBER_SUFFIXES) or (force and lower.endswith(MODEL_SUFFIXES)):
-        return True
-    try:
-        with archive.open(info) as handle:
-            head = handle.read(HEAD)
-    except _MEMBER_ERRORS:
-        return True
-    kind = identify(head)
-    if kind != "pickle?":
-        return kind is not None
-    return _may_be_pickle(head)
-
-
-def _scan_zip_source(
-    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int, force: bool
-) -> None:
-    report = scan.report
-    try:
-        archive = zipfile.ZipFile(source)
-    except _MEMBER_ERRORS as exc:
-        if isinstance(source, Path):
-            with source.open("rb") as handle:
-                _scan_zip_local_headers(scan, handle, parent, depth, force, str(exc))
-        else:
-            source.seek(0)
-            _scan_zip_local_headers(scan, source, parent, depth, force, str(exc))
-        return
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            report.problem(f"archive has {len(infos)} members (limit {MAX_MEMBERS})", parent)
-            return
-        names = [info.filename.lower() for info in infos]
-        if any(n.endswith("/code/") or "/code/__torch__" in n for n in names):
-            report.container = "torchscript"
-            report.kinds.append("torchscript")
-        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
-            report.kinds.append("keras")
-        is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
-        storages = _torch_storage_prefixes(names)
-        for info in infos:
-            if info.filename.endswith("/"):
-                continue
-            head, _, tail = info.filename.lower().rpartition("/")
-            if head in storages and tail.isdigit():
-                continue  # a torch storage: read as raw bytes, never unpickled
-            name = _member_name(parent, info.filename)
-            try:
-                full = _needs_full_read(archive, info, is_model)
-            except _MEMBER_ERRORS as exc:
-                report.problem(f"{name} is unreadable: {exc}", name)
-                continue
-            if not full:
-                continue
-            data = _read_member(scan, archive, info, name)
-            if data is not None:
-                _scan_member(scan, name, data, depth, is_model, zipped=True)
-
-
-def _torch_storage_prefixes(names: list[str]) -> frozenset[str]:
-    """``<prefix>/data`` folders of PyTorch zip archives (a ``<prefix>/data.pkl`` next to
-    them): torch reads their numbered members as tensor bytes, never as pickles."""
-    return frozenset(
-        name[: -len(".pkl")] for name in names if name.endswith("/data.pkl") and "/" in name
-    )
-
-
-_LOCAL = struct.Struct("<4sHHHHHIIIHH")
-
-
-def _scan_zip_local_headers(
-    scan: _Scan, handle: BinaryIO, parent: str | None, depth: int, force: bool, why: str
-) -> None:
-    """Read a zip Python's zipfile refuses by its local headers, as a lenient reader
-    (torch's miniz) might; the archive is unverifiable whatever is found. Reads are
-    bounded: a header at a time, and members up to the limit."""
-    report = scan.report
-    pos = 0
-    found = 0
-    for _ in range(MAX_MEMBERS):
-        handle.seek(pos)
-        header = handle.read(_LOCAL.size)
-        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-            break
-        (_, _, flags, method, _, _, _, csize, _, nlen, xlen) = _LOCAL.unpack(header)
-        name = _member_name(parent, handle.read(nlen).decode("utf-8", "replace"))
-        start = pos + _LOCAL.size + nlen + xlen
-        if flags & 0x08 and csize == 0:
-            report.problem(f"{name}: size given only after the data; cannot be walked", name)
-            break
-        data: bytes | None = None
-        if csize <= scan.limit:
-            handle.seek(start)
-            body = handle.read(csize)
-            try:
-                if method == 0:
-                    data = body
-                elif method == 8:
-                    data = zlib.decompressobj(-15).decompress(body, scan.limit + 1)
-            except zlib.error:
-                data = None
-        if data is None or len(data) > scan.limit:
-            report.problem(f"{name} cannot be read from its local header", name)
-        else:
-            found += 1
-            _scan_member(scan, name, data, depth, True, zipped=True)
-        pos = start + csize
-    if not (force or report.is_pickle):
-        return  # a broken zip that holds no model: not ours to judge
-    report.is_pickle = True
-    report.problem(
-        f"zip archive{_where(parent)} that Python's zipfile cannot open ({why}); "
-        f"{found} member(s) were read from local headers, but what a loader reads cannot be "
-        "proven",
-        parent,
-        0,
-    )
-
-
-def _scan_tar_source(
-    scan: _Scan, source: Path | io.BytesIO, parent: str | None, depth: int, force: bool
-) -> None:
-    report = scan.report
-    try:
-        archive = (
-            tarfile.open(source, "r:")  # noqa: SIM115 - closed by the `with` below
-            if isinstance(source, Path)
-            else tarfile.open(fileobj=source, mode="r:")  # noqa: SIM115 - the same
-        )
-    except (tarfile.TarError, OSError, ValueError, UnicodeError, EOFError) as exc:
-        if force:
-            report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
-        return
-    with archive:
-        try:
-            members = archive.getmembers()
-        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
-            if force:
-                report.problem(f"tar archive{_where(parent)} cannot be read: {exc}", parent, 0)
-            return
-        names = {m.name.lower() for m in members}
-        legacy = {"pickle", "storages", "sys_info"} <= names
-        if legacy:
-            report.container = "torch-legacy-tar"
-        for info in members[:MAX_MEMBERS]:
-            if not info.isfile():
-                continue
-            name = _member_name(parent, info.name)
-            lower = info.name.lower()
-            pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
-            try:
-                handle = archive.extractfile(info)
-            except (tarfile.TarError, OSError, ValueError) as exc:
-                report.problem(f"{name} is unreadable: {exc}", name)
-                continue
-            if handle is None:
-                continue
-            if not (pickled or lower.endswith(PICKLE_MEMBER_SUFFIXES) or is_model_name(lower)):
-                head = handle.read(HEAD)
-                kind = identify(head)
-                if kind is None or (kind == "pickle?" and not _may_be_pickle(head)):
-                    continue
-                handle.seek(0)
-            if info.size > scan.limit:
-                report.problem(f"{name} is over the {scan.limit}-byte limit", name)
-                continue
-            data = handle.read(scan.limit + 1)
-            if pickled:
-                _scan_pickles(scan, data, 0, name, "torch", force=True)
-                continue
-            _scan_member(scan, name, data, depth, True, zipped=False)
-
-
-# --- findings ------------------------------------------------------------------------
-
-
-def iter_dangerous(report: PickleReport, extra_allow: Sequence[str] = ()) -> Iterator[PickleImport]:
-    """The imports that run code, touch the system or open connections."""
-    for item in report.imports:
-        if item.resolved and classify(item.module, item.name, item.fmt, extra_allow) == (
-            Verdict.DENIED
-        ):
-            yield item
-
-
-def _location(item: PickleImport) -> str:
-    where = f" in {item.member}" if item.member else ""
-    if item.called_by is not None:
-        return (
-            f"{where}, {item.called_by} at byte {item.call_offset} (imported at byte {item.offset})"
-        )
-    return f"{where}, imported at byte {item.offset}"
-
-
-def find_pickle_problems(
-    rel: str, report: PickleReport, extra_allow: Sequence[str] = ()
-) -> Iterator[Finding]:
-    """Findings for one scanned file: denied globals (critical), unknown globals (high),
-    data-only classes (medium), unverifiable parts (high), the pickle format (info)."""
-    if not (report.is_pickle or report.problems or report.kinds):
-        return
-    seen: set[tuple[str, str | None]] = set()
-    data_only: dict[str, PickleImport] = {}
-    for item in report.imports:
-        key = (item.qualified, item.member)
-        if key in seen:
-            continue
-        seen.add(key)
-        props = {"global": item.qualified, "offset": str(item.call_offset or item.offset)}
-        if item.member:
-            props["member"] = item.member
-        if not item.resolved:
-            yield Finding(
-                UNVERIFIABLE_MODEL_FILE,
-                Severity.HIGH,
-                f"pickle imports a global whose name is built at load time{_location(item)}: "
-                "what it runs cannot be read statically",
-                path=rel,
-                fix="do not load this file; convert the weights to safetensors from a trusted copy",
-                properties=props,
-            )
-            continue
-        verdict = classify(item.module, item.name, item.fmt, extra_allow)
-        if verdict is Verdict.DENIED:
-            reason = denied_reason(item.module, item.name) or item.qualified
-            verb = "calls" if item.called_by else "imports"
-            yield Finding(
-                UNSAFE_PICKLE,
-                Severity.CRITICAL,
-                f"loading this pickle {verb} {item.qualified}{_location(item)}; it reaches "
-                f"{reason}, which can run commands, touch files or open connections",
-                path=rel,
-                fix="do not load this file; delete it and get the model as safetensors "
-                "from a trusted source",
-                properties=props,
-            )
-        elif verdict is Verdict.UNKNOWN:
-            yield Finding(
-                PICKLE_UNKNOWN_GLOBAL,
-                Severity.HIGH,
-                f"loading this pickle imports {item.qualified}{_location(item)}, which is not "
-                f"on the allow-list for {item.fmt} files (unknown callable: its code runs "
-                "on load)",
-                path=rel,
-                fix="review the class; save weights only (state_dict) as safetensors, or add "
-                "the exact global to [tool.chainward.models] pickle-allow-globals",
-                confidence=Confidence.MEDIUM,
-                properties=props,
-            )
-        elif verdict is Verdict.DATA_ONLY:
-            data_only.setdefault(item.qualified, item)
-    if data_only:
-        # One finding per file: a cache of HTTP responses is one thing to review.
-        first = min(data_only.values(), key=lambda i: (i.member or "", i.offset))
-        names = ", ".join(sorted(data_only))
-        yield Finding(
-            PICKLE_UNKNOWN_GLOBAL,
-            Severity.MEDIUM,
-            f"loading this pickle builds plain data classes that run no code on load: "
-            f"{names} (the first at byte {first.call_offset or first.offset}"
-            f"{_where(first.member)}); the file is still a pickle",
-            path=rel,
-            fix="store the data as JSON, or add the exact globals to "
-            "[tool.chainward.models] pickle-allow-globals",
-            confidence=Confidence.MEDIUM,
-            properties={"globals": names, "offset": str(first.offset)},
-        )
-    for problem in report.problems:
-        props = {}
-        if problem.member:
-            props["member"] = problem.member
-        if problem.offset is not None:
-            props["offset"] = str(problem.offset)
-        yield Finding(
-            UNVERIFIABLE_MODEL_FILE,
-            Severity.HIGH,
-            f"unverifiable: {problem.message}",
-            path=rel,
-            fix="do not load this file until it is re-exported from a trusted copy "
-            "(safetensors), or raise max-model-member-size if a limit was hit",
-            properties=props,
-        )
-    if report.is_pickle:
-        kind = {
-            "pytorch-zip": "a PyTorch zip archive holding a pickle",
-            "torchscript": "a TorchScript archive (pickles and code)",
-            "torch-legacy-tar": "a legacy PyTorch tar archive of pickles",
-            "numpy": "a numpy object array (a pickle)",
-        }.get(report.container, "a pickle")
-        yield Finding(
-            PICKLE_FORMAT,
-            Severity.INFO,
-            f"model stored as {kind}: loading a pickle can run arbitrary code",
-            path=rel,
-            fix="save it with safetensors (`safetensors.torch.save_file(model.state_dict(), ...)`)"
-            " and load with `torch.load(..., weights_only=True)` until then",
-        )

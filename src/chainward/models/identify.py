@@ -1,0 +1,110 @@
+"""What a file or archive member is, from its bytes (never its suffix), and which names
+say "this is a model file" (their content is scanned even when it does not open like a
+pickle) or "this is text" (a protocol 0 pickle is not looked for in it)."""
+
+from __future__ import annotations
+
+import struct
+
+PICKLE_MEMBER_SUFFIXES = (".pkl", ".pickle")
+# Suffixes that say "this is a model file": their content is scanned even when it does
+# not open like a pickle, and a broken one is reported.
+MODEL_SUFFIXES = (
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".npy",
+    ".npz",
+    ".model",
+    ".pth.tar",
+    ".dat",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".onnx",
+    ".gguf",
+    ".safetensors",
+    ".sav",
+    ".mar",
+    ".nemo",
+)
+# Suffixes of text and source files: a protocol 0 pickle in one is not looked for.
+TEXT_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".md",
+    ".rst",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".css",
+    ".js",
+    ".ts",
+    ".sh",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cu",
+    ".ipynb",
+    ".csv",
+    ".tsv",
+    ".xml",
+    ".svg",
+    ".tex",
+    ".bib",
+    ".lock",
+    ".in",
+    ".j2",
+    ".jinja",
+    ".sql",
+)
+
+
+_PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89")
+
+
+def identify(head: bytes) -> str | None:
+    """What the bytes are, from their first bytes alone (``None``: nothing we scan)."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
+        return "zlib"
+    if len(head) >= 10 and head[8:10] == b'{"' and struct.unpack("<Q", head[:8])[0] < 1 << 32:
+        return "safetensors"
+    if head[:1] and head[0] in _PICKLE_HEADS:
+        return "pickle?"
+    return None
+
+
+def is_model_name(name: str) -> bool:
+    """Whether a file or member name says it holds a model (case-insensitive), also
+    under a compression suffix (``model.pkl.gz``)."""
+    lower = name.lower()
+    for suffix in (".gz", ".bz2", ".xz", ".z"):
+        lower = lower.removesuffix(suffix)
+    return lower.endswith(MODEL_SUFFIXES)
