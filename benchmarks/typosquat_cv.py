@@ -130,10 +130,10 @@ class Raw:
 
 def load_raw() -> Raw:
     sys.path.insert(0, str(ROOT / "src"))
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
     from chainward.typosquats.vocab import affix_hosts
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     return Raw(
         [
             (r["name"], r["target"], r["technique"])
@@ -151,10 +151,10 @@ def load_raw() -> Raw:
 
 def evidence_from(raw: Raw, training: Iterable[tuple[str, str]]) -> Evidence:
     """The filler evidence learned from the popular list and these look-alikes only."""
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
     from chainward.typosquats.vocab import AFFIX_WORDS, attack_words
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     attack = attack_words(training, names)
     return {
         w: (raw.hosts.get(w, 0), attack.get(w, 0))
@@ -586,12 +586,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.double_top is not None or args.double_min_len is not None:
         if args.write:
-            parser.error("--double-top/--double-min-len are experiments: change detect.py")
+            parser.error("--double-top/--double-min-len are experiments: change scoring.py")
         sys.path.insert(0, str(ROOT / "src"))
-        from chainward.typosquats import detect
+        from chainward.typosquats import scoring
 
-        detect.DOUBLE_TOP = args.double_top or detect.DOUBLE_TOP
-        detect.DOUBLE_MIN_LEN = args.double_min_len or detect.DOUBLE_MIN_LEN
+        scoring.DOUBLE_TOP = args.double_top or scoring.DOUBLE_TOP
+        scoring.DOUBLE_MIN_LEN = args.double_min_len or scoring.DOUBLE_MIN_LEN
     popularity = not args.no_popularity
     learned, learned_every, _, _ = cross_validate(popularity=popularity, expert=False)
     lines, every, shipped, rows = cross_validate(popularity=popularity, expert=True)

@@ -47,7 +47,8 @@ def measure_load() -> tuple[float, float, float]:
     # machine do not inflate the figure; the wall-clock figure is printed beside it.
     code = (
         "import time; t0=time.process_time(); w0=time.perf_counter();"
-        "from chainward.typosquats.detect import load_reference, Detector;"
+        "from chainward.typosquats.trusted import load_reference;"
+        "from chainward.typosquats.detect import Detector;"
         "t1=time.process_time(); w1=time.perf_counter(); Detector(reference=load_reference());"
         "t2=time.process_time(); w2=time.perf_counter();"
         "print((t2-t0)*1000, (t2-t1)*1000, (w2-w1)*1000)"
@@ -213,7 +214,7 @@ def main() -> int:
         )
     # Batch mode (`chainward typosquats --names-file`): large batches are split across the
     # usable cores by forked workers that inherit the loaded index.
-    from chainward.typosquats.detect import check_batch, usable_cores
+    from chainward.typosquats.batch import check_batch, usable_cores
 
     for label, (found, names) in list(mixes.items())[:2]:
         batch = names * max(1, 20000 // max(len(names), 1))
@@ -233,7 +234,8 @@ def main() -> int:
     code = (
         "import json, sys, time;"
         "from chainward.cli.typosquats import read_names_file, _result;"
-        "from chainward.typosquats.detect import Detector, check_batch;"
+        "from chainward.typosquats.batch import check_batch;"
+        "from chainward.typosquats.detect import Detector;"
         "names = read_names_file(sys.argv[1]); found = Detector(trusted_top=int(sys.argv[2]));"
         "t0 = time.perf_counter(); verdicts = check_batch(found, names);"
         "t1 = time.perf_counter();"

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from chainward.typosquats import vocab
-from chainward.typosquats.detect import THRESHOLD, Detector, popularity_discount
+from chainward.typosquats.detect import THRESHOLD, Detector
 from chainward.typosquats.index import normalize
+from chainward.typosquats.scoring import popularity_discount
 from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
 from tests.typosquats.conftest import TS, dev_rows
 
@@ -323,10 +324,10 @@ def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
     """aiohttp-socks5 (a development row): fused digits are five times rarer after a
     name of several words than after one word among popular names; the figures in the
     detector are those of the shipped list."""
-    from chainward.typosquats.detect import _FUSED_VERSION_SHARE
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
+    from chainward.typosquats.techniques import FUSED_VERSION_SHARE
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     popular = set(names)
     shapes = {"one word": [0, 0], "several words": [0, 0]}
     for name in names:
@@ -335,7 +336,7 @@ def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
         stem = name.rstrip("0123456789")
         if stem != name and len(name) - len(stem) <= 2 and stem[-1:].isalpha():
             shape[0] += stem in popular
-    assert {k: tuple(v) for k, v in shapes.items()} == _FUSED_VERSION_SHARE
+    assert {k: tuple(v) for k, v in shapes.items()} == FUSED_VERSION_SHARE
     verdict = Detector().check("aiohttp-socks5")
     assert verdict.flagged and verdict.technique == "version-suffix"
     assert verdict.target == "aiohttp-socks"
