@@ -82,9 +82,16 @@ class Detector(NearbySearch):
         filler_evidence: Mapping[str, tuple[int, int]] | None = None,
         filler_min_hosts: int | None = None,
         expert_words: Iterable[str] | None = None,
+        plugin_per_mille: int | None = None,
     ) -> None:
         super().__init__(
-            trusted_top, allow, reference, filler_evidence, filler_min_hosts, expert_words
+            trusted_top,
+            allow,
+            reference,
+            filler_evidence,
+            filler_min_hosts,
+            expert_words,
+            plugin_per_mille,
         )
         self.thresholds: dict[str, float] = dict(THRESHOLDS if thresholds is None else thresholds)
         """The score at which each technique flags (:mod:`~chainward.typosquats.thresholds`)."""

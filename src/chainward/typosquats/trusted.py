@@ -19,7 +19,7 @@ from chainward.typosquats.datafiles import (
     parse_hallucinated,
 )
 from chainward.typosquats.index import HashIndex, load_index, normalize
-from chainward.typosquats.thresholds import FILLER_MIN_HOSTS
+from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, PLUGIN_PER_MILLE
 from chainward.typosquats.vocab import (
     fillers_from,
     lemma,
@@ -96,6 +96,7 @@ class TrustedNames:
         filler_evidence: Mapping[str, tuple[int, int]] | None = None,
         filler_min_hosts: int | None = None,
         expert_words: Iterable[str] | None = None,
+        plugin_per_mille: int | None = None,
     ) -> None:
         self.ref = reference or load_reference()
         ranks = self.ref.ranks
@@ -113,6 +114,9 @@ class TrustedNames:
         self.related: list[array[int]] | None = None
         """The precomputed look-ups of the name being checked, if it is a popular name
         (not trusted here): see :func:`chainward.typosquats.index.build_related`."""
+        self.plugin_per_mille = PLUGIN_PER_MILLE if plugin_per_mille is None else plugin_per_mille
+        """A first word shared by this many per thousand trusted names is a plugin
+        namespace (chosen by cross-validation: :mod:`~chainward.typosquats.thresholds`)."""
         self.hosts = self._plugin_hosts()
         evidence = self.ref.filler_evidence if filler_evidence is None else filler_evidence
         least = FILLER_MIN_HOSTS if filler_min_hosts is None else filler_min_hosts
@@ -156,8 +160,10 @@ class TrustedNames:
             head, sep, _ = name.partition("-")
             if sep:
                 counts[head] = counts.get(head, 0) + 1
-        # One plugin per thousand trusted names: django, pytest, flask, sphinx, types...
-        least = max(3, self.count // 1000)
+        # A few plugins per thousand trusted names: django, pytest, flask, sphinx, types...
+        # Fewer makes heavily attacked names with a few dozen extensions (requests,
+        # aiohttp, fastapi) namespaces whose compounds all pass as plugins.
+        least = max(3, self.count * self.plugin_per_mille // 1000)
         return frozenset(h for h, c in counts.items() if c >= least)
 
     def target(self, number: int) -> tuple[str, int, str] | None:
