@@ -149,11 +149,8 @@ def affixes(t: TrustedNames, name: str, found: list[Candidate]) -> None:
                 found.append(_affix_candidate(popular, 0.55, detail))
     # Fused affixes: pyX, pythonX, Xpy, Xpython3 ... against a popular X.
     for affix in _FUSED_AFFIXES:
-        if name.startswith(affix):
-            stem = name[len(affix) :]
-        elif name.endswith(affix):
-            stem = name[: -len(affix)]
-        else:
+        stem = _without_end(name, affix)
+        if stem is None:
             continue
         if len(stem) < 4 or stem[0] == "-" or stem[-1] == "-":
             continue
@@ -162,6 +159,15 @@ def affixes(t: TrustedNames, name: str, found: list[Candidate]) -> None:
             base = 0.5 if len(affix) > 3 else 0.4
             found.append(_affix_candidate(popular, base, f"{popular[0]!r} with {affix!r} attached"))
             break
+
+
+def _without_end(word: str, part: str) -> str | None:
+    """``word`` without ``part`` at its start (tried first) or at its end, or None."""
+    if word.startswith(part):
+        return word[len(part) :]
+    if word.endswith(part):
+        return word[: -len(part)]
+    return None
 
 
 def _affix_candidate(popular: tuple[str, int], base: float, detail: str) -> Candidate:
@@ -326,11 +332,8 @@ def brands(t: TrustedNames, name: str, found: list[Candidate]) -> None:
         for brand in t.ref.brands:
             if len(brand) < 3 or brand == word or "-" in brand:
                 continue
-            if word.startswith(brand):
-                rest = word[len(brand) :]
-            elif word.endswith(brand):
-                rest = word[: -len(brand)]
-            else:
+            rest = _without_end(word, brand)
+            if rest is None:
                 continue
             if rest in ("ai", "gpt") or rest in t.fillers:
                 found.append(
