@@ -39,13 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "typosquats"
 sys.path.insert(0, str(ROOT / "src"))
 
-from chainward.typosquats.detect import (  # noqa: E402 - after the path set-up
-    _VISUAL_PAIRS,
-    KEYBOARD,
-    Detector,
-    short_distance,
-)
+from chainward.typosquats.detect import Detector  # noqa: E402 - after the path set-up
+from chainward.typosquats.edits import short_distance  # noqa: E402
 from chainward.typosquats.index import normalize  # noqa: E402
+from chainward.typosquats.lookalikes import KEYBOARD, VISUAL_PAIRS  # noqa: E402
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -151,7 +148,7 @@ _ALLOWED = "abcdefghijklmnopqrstuvwxyz1234567890.-_"
 
 def _neighbours() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {c: sorted(near) for c, near in KEYBOARD.items()}
-    for pair in _VISUAL_PAIRS:
+    for pair in VISUAL_PAIRS:
         a, b = sorted(pair)
         table.setdefault(a, []).append(b)
         table.setdefault(b, []).append(a)

@@ -130,10 +130,10 @@ class Raw:
 
 def load_raw() -> Raw:
     sys.path.insert(0, str(ROOT / "src"))
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
     from chainward.typosquats.vocab import affix_hosts
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     return Raw(
         [
             (r["name"], r["target"], r["technique"])
@@ -151,10 +151,10 @@ def load_raw() -> Raw:
 
 def evidence_from(raw: Raw, training: Iterable[tuple[str, str]]) -> Evidence:
     """The filler evidence learned from the popular list and these look-alikes only."""
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
     from chainward.typosquats.vocab import AFFIX_WORDS, attack_words
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     attack = attack_words(training, names)
     return {
         w: (raw.hosts.get(w, 0), attack.get(w, 0))
@@ -164,7 +164,12 @@ def evidence_from(raw: Raw, training: Iterable[tuple[str, str]]) -> Evidence:
 
 
 def score_rows(
-    raw: Raw, evidence: Evidence, min_hosts: int, popularity: bool = True, expert: bool = True
+    raw: Raw,
+    evidence: Evidence,
+    min_hosts: int,
+    popularity: bool = True,
+    expert: bool = True,
+    plugin_per_mille: int = 1,
 ) -> tuple[list[Row], list[Row], list[Real]]:
     """Positives (PyPI rows, default list), hard negatives (``--trusted-top 5000``) and
     real dependency names (default list), each with its per-technique scores, by
@@ -177,6 +182,7 @@ def score_rows(
         "filler_evidence": evidence,
         "filler_min_hosts": min_hosts,
         "expert_words": None if expert else (),
+        "plugin_per_mille": plugin_per_mille,
     }
     full = Detector(popularity=popularity, **options)  # type: ignore[arg-type]
     limited = Detector(trusted_top=TRUSTED_TOP, popularity=popularity, **options)  # type: ignore[arg-type]
@@ -258,6 +264,10 @@ def target_folds(rows: Sequence[tuple[str, str, str]]) -> dict[str, int]:
 HOSTS_GRID = (2, 3, 5, 8, 13, 21, 10**6)
 """How many popular names a word must attach to to count as a filler (10**6: only the
 attacker words)."""
+PLUGIN_GRID = (1, 3, 5)
+"""How many per thousand trusted names must start with a word for it to be a plugin
+namespace (``pytest-``, ``django-``): under it, a popular name plus other words is
+judged as a possible combosquat."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +279,7 @@ class Model:
     evidence: Evidence
     min_hosts: int
     expert: bool = True
+    plugin_per_mille: int = 1
 
 
 @dataclass(frozen=True)
@@ -289,13 +300,15 @@ def fit_model(
 ) -> Fitted:
     """Learn the attacker words from the training positives, then for each host minimum
     of HOSTS_GRID score every row and fit the thresholds on the training rows; keep the
-    minimum with the best training objective (ties: the larger minimum, fewer fillers).
+    minimum and plugin share with the best training objective (ties: the larger minimum,
+    fewer fillers, then the smaller share, the prior).
     Returns the model and every row scored by it."""
     pairs = [(n, t) for i, (n, t, _) in enumerate(raw.positives) if train_pos(i)]
     evidence = evidence_from(raw, pairs)
     best: tuple[float, Fitted] | None = None
-    for least in sorted(HOSTS_GRID, reverse=True):
-        positives, negatives, real = score_rows(raw, evidence, least, popularity, expert)
+    grid = [(least, share) for least in sorted(HOSTS_GRID, reverse=True) for share in PLUGIN_GRID]
+    for least, share in grid:
+        positives, negatives, real = score_rows(raw, evidence, least, popularity, expert, share)
         tp = [r for i, r in enumerate(positives) if train_pos(i)]
         tn = [r for i, r in enumerate(negatives) if train_neg(i)]
         tr = [r for r in real if train_real(r)]
@@ -304,7 +317,7 @@ def fit_model(
         weights = [1 / math.sqrt(per_target[r.target]) for r in tp]
         gain = objective(thresholds, tp, weights, tn, tr)
         if best is None or gain > best[0] + 1e-12:
-            model = Model(thresholds, evidence, least, expert)
+            model = Model(thresholds, evidence, least, expert, share)
             best = (gain, Fitted(model, positives, negatives, real))
     assert best is not None
     return best[1]
@@ -320,11 +333,13 @@ def fit_all(raw: Raw, popularity: bool = True, expert: bool = True) -> Fitted:
 
 
 def hosts_text(models: Sequence[Model]) -> str:
-    """The host minimums chosen by these fits, e.g. ``none x5`` (none: attacker words
-    only, no word counts as a filler for its hosts alone)."""
-    counts = Counter(m.min_hosts for m in models)
+    """The filler host minimums and plugin namespace shares chosen by these fits, e.g.
+    ``none/3 x5`` (none: attacker words only, no word counts as a filler for its hosts
+    alone; 3: a namespace starts 3 per thousand trusted names)."""
+    counts = Counter((m.min_hosts, m.plugin_per_mille) for m in models)
     return ", ".join(
-        f"{'none' if least >= 10**6 else least} x{n}" for least, n in sorted(counts.items())
+        f"{'none' if least >= 10**6 else least}/{share} x{n}"
+        for (least, share), n in sorted(counts.items())
     )
 
 
@@ -482,53 +497,69 @@ def top_list_flagged(models: Sequence[Model]) -> int:
             filler_evidence=model.evidence,
             filler_min_hosts=model.min_hosts,
             expert_words=None if model.expert else (),
+            plugin_per_mille=model.plugin_per_mille,
         )
         bad.update(n for n in names if found.check(n).flagged)
     return len(bad)
 
 
-def cross_validate(
-    popularity: bool = True, expert: bool = True
-) -> tuple[list[str], bool, Model, list[Row]]:
-    """The cross-validated table (markdown lines), whether every goal is met there, the
-    model fitted on all rows, and the rows scored by it. ``expert``: the fillers are the
-    learned words and the expert list (what ships); otherwise the learned words only
-    (the clean cross-validation: every filler chosen without the held-out rows)."""
+@dataclass(frozen=True)
+class Validation:
+    """The out-of-fold columns of one filler source, the model fitted on all rows and
+    the rows it scored."""
+
+    columns: dict[str, Fold]
+    shipped: Model
+    positives: list[Row]
+    negatives: list[Row]
+    real: list[Real]
+
+
+def cross_validate(popularity: bool = True, expert: bool = True) -> Validation:
+    """Folds by target, by technique and by name, and the fit on every row. ``expert``:
+    the fillers are the learned words and the expert list (what ships); otherwise the
+    learned words only (the clean cross-validation: every filler chosen without the
+    held-out rows)."""
     raw = load_raw()
     fold_of = target_folds([*raw.positives, *raw.negatives])
-    by_target = out_of_fold(raw, lambda _n, t, _l: str(fold_of[t]), popularity, expert)
-    by_technique = out_of_fold(raw, lambda _n, _t, label: label.split("+")[0], popularity, expert)
-    by_name = out_of_fold(
-        raw, lambda n, _t, _l: str(zlib.crc32(n.encode()) % FOLDS), popularity, expert
-    )
+    columns = {
+        "CV by target": out_of_fold(raw, lambda _n, t, _l: str(fold_of[t]), popularity, expert),
+        "CV by technique": out_of_fold(
+            raw, lambda _n, _t, label: label.split("+")[0], popularity, expert
+        ),
+        "CV by name (info)": out_of_fold(
+            raw, lambda n, _t, _l: str(zlib.crc32(n.encode()) % FOLDS), popularity, expert
+        ),
+    }
     every_row = fit_all(raw, popularity, expert)
     shipped = every_row.model
-    positives, negatives, real = every_row.positives, every_row.negatives, every_row.real
-    rows = [*positives, *negatives]
-    in_sample = Fold(
+    rows = [*every_row.positives, *every_row.negatives]
+    columns["fitted on all rows (not a test)"] = Fold(
         {i: flagged(r.scores, shipped.thresholds) for i, r in enumerate(rows)},
-        {r.name for r in real if flagged(r.scores, shipped.thresholds)},
+        {r.name for r in every_row.real if flagged(r.scores, shipped.thresholds)},
         [shipped],
     )
-    columns = {
-        "CV, folds by target": by_target,
-        "CV, folds by technique": by_technique,
-        "CV, folds by name (info)": by_name,
-        "fitted on all rows (not a test)": in_sample,
-    }
+    return Validation(columns, shipped, every_row.positives, every_row.negatives, every_row.real)
+
+
+def combined_table(learned: Validation, both: Validation) -> tuple[list[str], bool, bool]:
+    """One table: the learned-only columns (the clean figures), then learned + expert
+    (what ships); whether every goal is met in the two cross-validated columns (by
+    target, by technique) of each."""
+    columns = {f"learned only, {k}": v for k, v in learned.columns.items() if "not a test" not in k}
+    columns |= {f"learned + expert, {k}": v for k, v in both.columns.items()}
     count = len((DATA / "top15000.txt").read_text().splitlines())
-    lines, every = table(positives, negatives, real, columns, top_list_flagged, count)
+    lines, _ = table(both.positives, both.negatives, both.real, columns, top_list_flagged, count)
     lines.append(
-        "| filler host minimum chosen (per fit) | | "
+        "| filler host minimum, plugin namespaces per mille (per fit) | | "
         + " | ".join(hosts_text(column.fitted) for column in columns.values())
         + " |"
     )
-    # Only the two cross-validated columns count for the goals.
-    cv_every = all(
-        "MISS" not in line.split("|")[3] and "MISS" not in line.split("|")[4] for line in lines[2:]
-    )
-    del every
-    return lines, cv_every, shipped, rows
+
+    def met(index: int) -> bool:
+        return all("MISS" not in line.split("|")[index] for line in lines[2:])
+
+    return lines, met(3) and met(4), met(6) and met(7)
 
 
 def write_thresholds(model: Model, lines: Sequence[str]) -> None:
@@ -552,6 +583,10 @@ from __future__ import annotations
 FILLER_MIN_HOSTS = {model.min_hosts}
 """A word attached to this many popular names is a combosquat filler (vocab.py)."""
 
+PLUGIN_PER_MILLE = {model.plugin_per_mille}
+"""A first word shared by this many per thousand trusted names (3 at least) is a plugin
+namespace (trusted.py)."""
+
 THRESHOLDS: dict[str, float] = {{
 {body}
 }}
@@ -561,10 +596,12 @@ THRESHOLDS: dict[str, float] = {{
 
 
 EXPERT_NOTE = (
-    "Learned fillers + the expert list data/squat-words.txt (what ships). The expert list "
-    "was curated by hand from public reports of attacker naming habits; it was not chosen "
-    "by cross-validation and may overlap the development set, so these figures are not "
-    "clean held-out figures (the learned part is still chosen per fold):"
+    "Columns 'learned only' are the clean cross-validation: every combosquat filler is "
+    "learned without the held-out rows. Columns 'learned + expert' add the expert list "
+    "data/squat-words.txt (what ships); it was curated by hand from public reports of "
+    "attacker naming habits, not chosen by cross-validation, and may overlap the "
+    "development set, so those figures are not clean held-out figures (the learned part "
+    "is still chosen per fold)."
 )
 
 
@@ -586,24 +623,18 @@ def main() -> int:
     args = parser.parse_args()
     if args.double_top is not None or args.double_min_len is not None:
         if args.write:
-            parser.error("--double-top/--double-min-len are experiments: change detect.py")
+            parser.error("--double-top/--double-min-len are experiments: change scoring.py")
         sys.path.insert(0, str(ROOT / "src"))
-        from chainward.typosquats import detect
+        from chainward.typosquats import scoring
 
-        detect.DOUBLE_TOP = args.double_top or detect.DOUBLE_TOP
-        detect.DOUBLE_MIN_LEN = args.double_min_len or detect.DOUBLE_MIN_LEN
+        scoring.DOUBLE_TOP = args.double_top or scoring.DOUBLE_TOP
+        scoring.DOUBLE_MIN_LEN = args.double_min_len or scoring.DOUBLE_MIN_LEN
     popularity = not args.no_popularity
-    learned, learned_every, _, _ = cross_validate(popularity=popularity, expert=False)
-    lines, every, shipped, rows = cross_validate(popularity=popularity, expert=True)
-    lines = [
-        f"Learned fillers only (the clean cross-validation):\n\n{learned[0]}",
-        *learned[1:],
-        "",
-        EXPERT_NOTE,
-        "",
-        lines[0],
-        *lines[1:],
-    ]
+    learned = cross_validate(popularity=popularity, expert=False)
+    both = cross_validate(popularity=popularity, expert=True)
+    shipped = both.shipped
+    lines, learned_every, every = combined_table(learned, both)
+    lines = [EXPERT_NOTE, "", *lines]
     print("\n".join(lines))
     print()
     print(
@@ -614,11 +645,13 @@ def main() -> int:
         "thresholds fitted on all rows: "
         + ", ".join(f"{t} {v:.2f}" for t, v in sorted(shipped.thresholds.items()))
         + f"; filler host minimum {shipped.min_hosts}"
+        + f"; plugin namespaces per mille {shipped.plugin_per_mille}"
     )
     print(
         "every goal met in both cross-validated columns, learned + expert: "
         + ("yes" if every else "NO")
     )
+    rows = [*both.positives, *both.negatives]
     if args.show_misses:
         for row in rows:
             hit = flagged(row.scores, shipped.thresholds)

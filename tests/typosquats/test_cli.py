@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chainward.typosquats.detect import load_reference
-from chainward.typosquats.index import DATA_ENV
+from chainward.typosquats.datafiles import DATA_ENV
+from chainward.typosquats.trusted import load_reference
 from tests.conftest import DATA, REPO_ROOT
 
 TS = DATA / "typosquats"

@@ -9,15 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainward.typosquats.detect import (
-    THRESHOLD,
-    Detector,
-    ascii_skeleton,
-    classify_edit,
-    osa_edits,
-    single_edit,
-)
+from chainward.typosquats.detect import THRESHOLD, Detector
+from chainward.typosquats.edits import osa_edits, single_edit
 from chainward.typosquats.index import normalize
+from chainward.typosquats.lookalikes import ascii_skeleton
+from chainward.typosquats.scoring import classify_edit
 from tests.typosquats.conftest import TS, dev_rows
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from chainward.typosquats import vocab
-from chainward.typosquats.detect import THRESHOLD, Detector, popularity_discount
+from chainward.typosquats.detect import THRESHOLD, Detector
 from chainward.typosquats.index import normalize
-from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, THRESHOLDS
+from chainward.typosquats.scoring import popularity_discount
+from chainward.typosquats.thresholds import FILLER_MIN_HOSTS, PLUGIN_PER_MILLE, THRESHOLDS
 from tests.typosquats.conftest import TS, dev_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,6 +216,7 @@ def test_shipped_thresholds_are_the_cross_validated_fit() -> None:
         k: v for k, v in THRESHOLDS.items() if v != cv.START
     }
     assert model.min_hosts == FILLER_MIN_HOSTS
+    assert model.plugin_per_mille == PLUGIN_PER_MILLE
     # The attacker words it learned on all rows are the shipped ones.
     shipped = vocab.load_filler_evidence()
     assert {w for w, (_, a) in model.evidence.items() if a} == {
@@ -323,10 +325,10 @@ def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
     """aiohttp-socks5 (a development row): fused digits are five times rarer after a
     name of several words than after one word among popular names; the figures in the
     detector are those of the shipped list."""
-    from chainward.typosquats.detect import _FUSED_VERSION_SHARE
-    from chainward.typosquats.index import _data_text, parse_top
+    from chainward.typosquats.datafiles import data_text, parse_top
+    from chainward.typosquats.techniques import FUSED_VERSION_SHARE
 
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     popular = set(names)
     shapes = {"one word": [0, 0], "several words": [0, 0]}
     for name in names:
@@ -335,9 +337,30 @@ def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
         stem = name.rstrip("0123456789")
         if stem != name and len(name) - len(stem) <= 2 and stem[-1:].isalpha():
             shape[0] += stem in popular
-    assert {k: tuple(v) for k, v in shapes.items()} == _FUSED_VERSION_SHARE
+    assert {k: tuple(v) for k, v in shapes.items()} == FUSED_VERSION_SHARE
     verdict = Detector().check("aiohttp-socks5")
     assert verdict.flagged and verdict.technique == "version-suffix"
     assert verdict.target == "aiohttp-socks"
     # One-word next-major forks stay unflagged (nose2-style names).
     assert not Detector().check("httpx2").flagged
+
+
+def test_plugin_namespaces_are_words_many_trusted_names_start_with() -> None:
+    """A first word is a plugin namespace when enough trusted names start with it (a
+    share per thousand trusted names, chosen by cross-validation): pytest and django
+    always are; requests, with a few dozen popular ``requests-*`` names, is one only at
+    the smallest share, where a look-alike like ``requests-httpx`` (two popular names
+    glued together, a development row) passes as a plugin."""
+    from chainward.typosquats.datafiles import data_text, parse_top
+
+    names, _ = parse_top(data_text("top-pypi.txt"))
+    starting = sum(n.startswith("requests-") for n in names)
+    assert 15 <= starting < 45  # a namespace at 1 per mille of 15,000, not at 3
+    narrow, wide = Detector(plugin_per_mille=1), Detector(plugin_per_mille=3)
+    assert {"pytest", "django", "flask", "types"} <= wide.hosts <= narrow.hosts
+    assert "requests" in narrow.hosts and "requests" not in wide.hosts
+    assert not narrow.check("requests-httpx").flagged
+    assert wide.check("requests-httpx").flagged
+    for found in (narrow, wide):
+        for name in ("pytest-cov", "flask-login", "requests-toolbelt", "types-requests"):
+            assert not found.check(name).flagged, name

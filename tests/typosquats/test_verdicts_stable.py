@@ -121,7 +121,7 @@ def _osa(a: str, b: str) -> int:
 def test_short_distance_is_the_distance(a: str, b: str) -> None:
     """The byte-level test gives the distance up to 2, and 3 beyond (a two-letter
     alphabet makes repeated letters, where alignments are ambiguous, common)."""
-    from chainward.typosquats.detect import short_distance
+    from chainward.typosquats.edits import short_distance
 
     assert short_distance(a.encode(), b.encode()) == min(_osa(a, b), 3)
 
@@ -135,7 +135,7 @@ def test_short_distance_is_the_distance(a: str, b: str) -> None:
 def test_alignment_is_optimal(a: str, b: str, prefer_indel: bool) -> None:
     """The banded table exists exactly within distance 2, and its backtracked edits
     are that many and turn the target into the name."""
-    from chainward.typosquats.detect import osa_backtrack, osa_table
+    from chainward.typosquats.edits import osa_backtrack, osa_table
 
     table = osa_table(a, b)
     distance = _osa(a, b)
@@ -185,37 +185,14 @@ def _reference_backtrack(
 ) -> list[tuple[str, int, str, str]]:
     """The backtrack cell by cell from the end, as before osa_backtrack skipped the
     common prefix and suffix."""
+    from chainward.typosquats.edits import backtrack_step
+
     edits = []
     i, j = len(name), len(target)
     while i > 0 or j > 0:
-        here = dist[i][j]
-        if (
-            i > 1
-            and j > 1
-            and name[i - 1] == target[j - 2]
-            and name[i - 2] == target[j - 1]
-            and name[i - 1] != target[j - 1]
-            and dist[i - 2][j - 2] + 1 == here
-        ):
-            edits.append(("transposition", i - 2, name[i - 2 : i], target[j - 2 : j]))
-            i, j = i - 2, j - 2
-        elif i > 0 and j > 0 and name[i - 1] == target[j - 1] and dist[i - 1][j - 1] == here:
-            i, j = i - 1, j - 1
-        elif prefer_indel and i > 0 and dist[i - 1][j] + 1 == here:
-            edits.append(("insertion", i - 1, name[i - 1], ""))
-            i -= 1
-        elif prefer_indel and j > 0 and dist[i][j - 1] + 1 == here:
-            edits.append(("omission", i, "", target[j - 1]))
-            j -= 1
-        elif i > 0 and j > 0 and dist[i - 1][j - 1] + 1 == here:
-            edits.append(("substitution", i - 1, name[i - 1], target[j - 1]))
-            i, j = i - 1, j - 1
-        elif i > 0 and dist[i - 1][j] + 1 == here:
-            edits.append(("insertion", i - 1, name[i - 1], ""))
-            i -= 1
-        else:
-            edits.append(("omission", i, "", target[j - 1]))
-            j -= 1
+        i, j, edit = backtrack_step(name, target, dist, i, j, prefer_indel)
+        if edit is not None:
+            edits.append(tuple(edit))
     edits.reverse()
     return edits
 
@@ -226,7 +203,7 @@ def _reference_backtrack(
 )
 @settings(max_examples=3000, deadline=None)
 def test_table_shortcuts_change_no_alignment(a: str, b: str) -> None:
-    from chainward.typosquats.detect import osa_backtrack, osa_table
+    from chainward.typosquats.edits import osa_backtrack, osa_table
 
     reference = _reference_table(a, b)
     table = osa_table(a, b)
@@ -239,7 +216,8 @@ def test_table_shortcuts_change_no_alignment(a: str, b: str) -> None:
 
 
 def test_short_distance_on_real_names() -> None:
-    from chainward.typosquats.detect import load_reference, short_distance
+    from chainward.typosquats.edits import short_distance
+    from chainward.typosquats.trusted import load_reference
 
     popular = load_reference().names[:400]
     names = _two_edit_variants(popular, 400)
@@ -254,20 +232,20 @@ def test_distance_two_targets_are_all_found() -> None:
     """The distance-2 targets (8+ letters, ranked up to DOUBLE_TOP) exactly two edits
     from a name and starting or ending with the same three letters are the candidates:
     the buckets lose nothing that a scan of every target would find, and add nothing."""
-    from chainward.typosquats import detect
+    from chainward.typosquats import detect, scoring
 
     found = detect.Detector(trusted_top=1000)
     names_ = found.ref.names
     targets = [
         number
         for number in range(found.count)
-        if len(names_[number]) >= 8 and found.ref.ranks[number] <= detect.DOUBLE_TOP
+        if len(names_[number]) >= 8 and found.ref.ranks[number] <= scoring.DOUBLE_TOP
     ]
     names = _two_edit_variants([names_[n] for n in targets], 400)
     hits = 0
     for name in names:
         found.check(name)  # sets the distance-1 candidates the search starts from
-        got = {n for n in found._double_targets(name) if n < found.count}
+        got = {n for n in found.double_targets(name) if n < found.count}
         expected = set()
         for number in targets:
             target = names_[number]
@@ -348,7 +326,8 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def test_parallel_batch_equals_sequential() -> None:
-    from chainward.typosquats.detect import PARALLEL_MIN_NAMES, Detector, check_batch
+    from chainward.typosquats.batch import PARALLEL_MIN_NAMES, check_batch
+    from chainward.typosquats.detect import Detector
 
     rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
     names = [r.split("\t")[0] for r in rows]
@@ -359,7 +338,8 @@ def test_parallel_batch_equals_sequential() -> None:
 
 def test_parallel_batch_uses_three_workers_in_order() -> None:
     """More workers than cores still give every verdict, in order."""
-    from chainward.typosquats.detect import PARALLEL_MIN_NAMES, Detector, check_batch
+    from chainward.typosquats.batch import PARALLEL_MIN_NAMES, check_batch
+    from chainward.typosquats.detect import Detector
 
     rows = (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
     names = [r.split("\t")[0] for r in rows]
@@ -372,24 +352,23 @@ def test_a_failing_worker_costs_time_not_verdicts(monkeypatch: pytest.MonkeyPatc
     """A child that dies (here: its checking raises) leaves its share to the parent."""
     import os
 
-    from chainward.typosquats import detect
+    from chainward.typosquats import batch
+    from chainward.typosquats.detect import Detector
 
     parent = os.getpid()
-    real_rows = detect._rows
+    real_rows = batch._rows
 
     def dying_rows(found: Any, names: Any) -> Any:
         if os.getpid() != parent:
             raise RuntimeError("worker failure")
         return real_rows(found, names)
 
-    monkeypatch.setattr(detect, "_rows", dying_rows)
+    monkeypatch.setattr(batch, "_rows", dying_rows)
     rows = (DATA / "dev_positives.tsv").read_text().splitlines()[1:]
     names = [r.split("\t")[0] for r in rows]
-    batch = (names * (detect.PARALLEL_MIN_NAMES // len(names) + 2))[
-        : detect.PARALLEL_MIN_NAMES + 900
-    ]
-    found = detect.Detector()
-    assert detect.check_batch(found, batch, workers=2) == [found.check(n) for n in batch]
+    many = (names * (batch.PARALLEL_MIN_NAMES // len(names) + 2))[: batch.PARALLEL_MIN_NAMES + 900]
+    found = Detector()
+    assert batch.check_batch(found, many, workers=2) == [found.check(n) for n in many]
 
 
 def test_technique_ceilings_hold() -> None:
@@ -397,8 +376,10 @@ def test_technique_ceilings_hold() -> None:
     evaluation name and thousands of random variants of popular names)."""
     from chainward.typosquats import detect
     from chainward.typosquats.index import normalize
+    from chainward.typosquats.scoring import Candidate
+    from chainward.typosquats.trusted import load_reference
 
-    reference = detect.load_reference()
+    reference = load_reference()
     names = [r.split("\t")[0] for r in (DATA / "dev_positives.tsv").read_text().splitlines()[1:]]
     names += [
         r.split("\t")[0] for r in (DATA / "dev_hard_negatives.tsv").read_text().splitlines()[1:]
@@ -409,24 +390,20 @@ def test_technique_ceilings_hold() -> None:
     for name in reference.names[:2000]:
         filler = rng.choice(fillers)
         names += [f"{name}-{filler}", f"{filler}-{name}", f"{name}{filler}", f"py{name}"]
-    ceilings = {
-        "_affixes": detect._CEILING_AFFIX,
-        "_version_suffix": detect._CEILING_VERSION,
-        "_word_order": detect._CEILING_WORD_ORDER,
-        "_combos": detect._CEILING_COMBO,
-        "_brands": detect._CEILING_BRAND,
-    }
+    from chainward.typosquats.techniques import STRUCTURAL
+
+    ceilings = {technique.name: technique.ceiling for technique in STRUCTURAL}
     highest = dict.fromkeys(ceilings, 0.0)
     for trusted_top in (None, 1000):
         found = detect.Detector(trusted_top=trusted_top)
         for raw in names:
             name = normalize(raw)
-            found._related = None
-            for method in ceilings:
-                candidates: list[detect.Candidate] = []
-                getattr(found, method)(name, candidates)
+            found.related = None
+            for technique in STRUCTURAL:
+                candidates: list[Candidate] = []
+                technique.find(found, name, candidates)
                 for candidate in candidates:
-                    highest[method] = max(highest[method], candidate.score)
+                    highest[technique.name] = max(highest[technique.name], candidate.score)
     for method, ceiling in ceilings.items():
         assert highest[method] <= ceiling, (method, highest[method])
     # The ceilings are reached (or nearly): they are not loose guesses.
@@ -436,16 +413,16 @@ def test_technique_ceilings_hold() -> None:
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of the share of each child check_batch forks (the forks still run)."""
-    from chainward.typosquats import detect
+    from chainward.typosquats import batch
 
     shares: list[int] = []
-    real_fork = detect._fork_worker
+    real_fork = batch._fork_worker
 
     def counting_fork(found: Any, names: Any) -> Any:
         shares.append(len(names))
         return real_fork(found, names)
 
-    monkeypatch.setattr(detect, "_fork_worker", counting_fork)
+    monkeypatch.setattr(batch, "_fork_worker", counting_fork)
     return shares
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chainward.typosquats.detect import classify_edit, single_edit
-from chainward.typosquats.index import _data_text as data_text
-from chainward.typosquats.index import _lines as data_lines
-from chainward.typosquats.index import fold
+from chainward.typosquats.datafiles import data_lines, data_text
+from chainward.typosquats.edits import single_edit
+from chainward.typosquats.lookalikes import fold
+from chainward.typosquats.scoring import classify_edit
 
 MIN_LENGTH = 5
 

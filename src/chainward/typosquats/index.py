@@ -26,8 +26,6 @@ A test fails when the index is stale (its header records a digest of the inputs)
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 import zlib
 from array import array
@@ -37,15 +35,19 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
-MAGIC = b"CWTSIDX1"
-DATA_FILES = (
-    "top-pypi.txt",
-    "aliases.txt",
-    "hallucinated.txt",
-    "brands.txt",
-    "hf-orgs.txt",
-    "images.txt",
+from chainward.typosquats.datafiles import (
+    DATA_FILES,
+    RawData,
+    data_bytes,
+    data_dir,
+    data_text,
+    load_raw,
 )
+from chainward.typosquats.keys import affix_core, deletions, deletions2, word_key
+from chainward.typosquats.keys import normalize as normalize  # noqa: PLC0414 - re-exported (scan.py)
+from chainward.typosquats.lookalikes import fold
+
+MAGIC = b"CWTSIDX1"
 INDEX_FILE = "index.bin"
 INDEX_VERSION = 9
 
@@ -63,184 +65,10 @@ NS_FOLD = "f"
 NS_CORE = "c"
 NS_WORDS = "w"
 
-_SEPARATORS = re.compile(r"[-_.]+")
-_AFFIX_PREFIX = re.compile(r"^(?:python3|python2|python|py3|py)-")
-_AFFIX_SUFFIX = re.compile(r"-(?:python3|python2|python|py3|py)$")
-
-# Look-alike characters folded to one representative. Digits and letters that read
-# alike in a package list (l/I/1, o/0, e/3, s/5, a/4, ...) and multi-letter look-alikes.
-_FOLD_CHARS = str.maketrans(
-    {
-        "0": "o",
-        "1": "l",
-        "i": "l",
-        "!": "l",
-        "|": "l",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "$": "s",
-        "7": "t",
-        "@": "a",
-        "-": None,
-        "_": None,
-        ".": None,
-    }
-)
-_FOLD_MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalisation: lower case, runs of ``-_.`` collapsed to ``-``."""
-    if "_" in name or "." in name or "--" in name:
-        return _SEPARATORS.sub("-", name).lower()
-    return name.lower()  # the common case, without the regular expression
-
-
-def fold(name: str) -> str:
-    """The confusable fold of a normalised ASCII name (no separators, look-alikes merged)."""
-    out = name.translate(_FOLD_CHARS)
-    for multi, single in _FOLD_MULTI:
-        if multi in out:
-            out = out.replace(multi, single)
-    return out
-
-
-def affix_core(name: str) -> str | None:
-    """The name without a separated py/python/python3 prefix or suffix, or None."""
-    core = _AFFIX_PREFIX.sub("", name, count=1)
-    core = _AFFIX_SUFFIX.sub("", core, count=1)
-    if core == name or not core:
-        return None
-    return core
-
-
-def word_key(name: str) -> str | None:
-    """The hyphen-separated words sorted (word-reorder key), or None for one word."""
-    words = name.split("-")
-    if len(words) < 2:
-        return None
-    return "-".join(sorted(words))
-
-
-def deletions(name: str) -> set[str]:
-    """Every string made by deleting one character."""
-    return {name[:i] + name[i + 1 :] for i in range(len(name))}
-
-
-def deletions2(name: str) -> set[str]:
-    """Every string made by deleting two characters."""
-    singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
-    # singles[i] lacks character i; deleting j >= i from it covers each pair once.
-    return {s[:j] + s[j + 1 :] for i, s in enumerate(singles) for j in range(i, len(s))}
-
 
 def key_hash(namespace: str, key: str) -> int:
     """The stable 32-bit hash of a namespaced key (CRC-32 of ``namespace NUL key``)."""
     return zlib.crc32(f"{namespace}\0{key}".encode())
-
-
-@dataclass(frozen=True, slots=True)
-class Alias:
-    """An alias (a name people type) for a canonical project."""
-
-    alias: str
-    canonical: str
-
-
-@dataclass
-class RawData:
-    """The shipped lists, parsed from text."""
-
-    names: list[str]
-    ranks: list[int]
-    aliases: list[Alias]
-    hallucinated: dict[str, str]
-    brands: list[str]
-    hf_orgs: list[str]
-    images: list[str]
-    sources: dict[str, object] = field(default_factory=dict)
-
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-DATA_ENV = "CHAINWARD_TYPOSQUAT_DATA"
-"""A folder with refreshed lists (``chainward data refresh --data-dir``) used instead."""
-
-
-def data_dir() -> Path:
-    """The folder the lists and the index are read from."""
-    override = os.environ.get(DATA_ENV)
-    return Path(override) if override else DATA_DIR
-
-
-def _data_bytes(name: str) -> bytes:
-    """A data file (from the data folder; importlib.resources if the package is zipped)."""
-    folder = data_dir()
-    try:
-        return (folder / name).read_bytes()
-    except OSError:
-        if folder != DATA_DIR:
-            raise
-        from importlib import resources
-
-        item = resources.files("chainward.typosquats").joinpath("data").joinpath(name)
-        return bytes(item.read_bytes())
-
-
-def _data_text(name: str) -> str:
-    return _data_bytes(name).decode("utf-8")
-
-
-def _lines(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            yield stripped
-
-
-def parse_top(text: str) -> tuple[list[str], list[int]]:
-    """Parse ``rank<TAB>name`` lines (or bare names, ranked by order)."""
-    names: list[str] = []
-    ranks: list[int] = []
-    seen: set[str] = set()
-    for number, line in enumerate(_lines(text), start=1):
-        rank_text, tab, name = line.partition("\t")
-        if not tab:
-            rank_text, name = str(number), line
-        if rank_text.lower() == "rank":
-            continue
-        canonical = normalize(name.strip())
-        if not canonical or canonical in seen:
-            continue
-        seen.add(canonical)
-        names.append(canonical)
-        ranks.append(int(rank_text))
-    order = sorted(range(len(names)), key=lambda i: ranks[i])
-    return [names[i] for i in order], [ranks[i] for i in order]
-
-
-def load_raw() -> RawData:
-    """Parse every shipped list from ``data/`` (slow path; used to build the index)."""
-    names, ranks = parse_top(_data_text("top-pypi.txt"))
-    aliases = []
-    for line in _lines(_data_text("aliases.txt")):
-        alias, _, canonical = line.partition("\t")
-        a, c = normalize(alias), normalize(canonical.strip())
-        if a and c and a != c:
-            aliases.append(Alias(a, c))
-    hallucinated = {}
-    for line in _lines(_data_text("hallucinated.txt")):
-        name, _, rest = line.partition("\t")
-        hallucinated[normalize(name)] = rest.split("\t", 1)[0]
-    return RawData(
-        names=names,
-        ranks=ranks,
-        aliases=aliases,
-        hallucinated=hallucinated,
-        brands=[normalize(b) for b in _lines(_data_text("brands.txt"))],
-        hf_orgs=list(_lines(_data_text("hf-orgs.txt"))),
-        images=list(_lines(_data_text("images.txt"))),
-    )
 
 
 def data_digest() -> str:
@@ -249,7 +77,7 @@ def data_digest() -> str:
 
     digest = hashlib.sha256(f"{INDEX_VERSION}:{DEL2_TOP}:{DEL2_MIN_LEN}:{FAST_TOP}".encode())
     for name in DATA_FILES:
-        digest.update(name.encode() + b"\0" + _data_text(name).encode("utf-8") + b"\0")
+        digest.update(name.encode() + b"\0" + data_text(name).encode("utf-8") + b"\0")
     return digest.hexdigest()
 
 
@@ -597,7 +425,7 @@ def parse_index(data: bytes) -> HashIndex:
 def load_index() -> HashIndex:
     """Load the shipped index; rebuild it in memory if it is missing or damaged."""
     try:
-        return parse_index(_data_bytes(INDEX_FILE))
+        return parse_index(data_bytes(INDEX_FILE))
     except (OSError, StaleIndexError, ValueError, KeyError):
         return parse_index(build_index_bytes())
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from chainward.core.jsonsafe import loads_json
-from chainward.typosquats.detect import Verdict
-from chainward.typosquats.index import normalize
+from chainward.typosquats.keys import normalize
+from chainward.typosquats.scoring import Verdict
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
 MAX_BODY = 64 * 1024 * 1024

@@ -23,13 +23,9 @@ from pathlib import Path
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import InputError
 from chainward.core.jsonsafe import loads_json
-from chainward.typosquats.index import (
-    DATA_DIR,
-    DATA_FILES,
-    INDEX_FILE,
-    build_index_bytes,
-    normalize,
-)
+from chainward.typosquats.datafiles import DATA_DIR, DATA_FILES
+from chainward.typosquats.index import INDEX_FILE, build_index_bytes
+from chainward.typosquats.keys import normalize
 
 MAX_SOURCE = 64 * 1024 * 1024
 MIN_NAMES = 100
@@ -187,7 +183,7 @@ def refresh(kind: str, source: str, *, target_dir: Path | None = None, offline: 
     write_atomic(path, body)
     import os
 
-    from chainward.typosquats.index import DATA_ENV
+    from chainward.typosquats.datafiles import DATA_ENV
 
     previous = os.environ.get(DATA_ENV)
     os.environ[DATA_ENV] = str(folder)

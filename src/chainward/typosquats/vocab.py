@@ -44,7 +44,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from chainward.typosquats.index import _data_text, parse_top
+from chainward.typosquats.datafiles import data_lines, data_text, parse_top
+from chainward.typosquats.keys import normalize
 
 VOCABULARY_FILE = "vocabulary.txt"
 MIN_NAMES = 3
@@ -197,27 +198,25 @@ EXPERT_FILE = "squat-words.txt"
 
 def load_expert_words() -> frozenset[str]:
     """The expert filler words (PEP 503 normalised)."""
-    from chainward.typosquats.index import _lines, normalize
-
     text = (Path(__file__).parent / "data" / EXPERT_FILE).read_text(encoding="utf-8")
-    return frozenset(normalize(w) for w in _lines(text))
+    return frozenset(normalize(w) for w in data_lines(text))
 
 
 def load_filler_evidence() -> dict[str, tuple[int, int]]:
     """The shipped filler evidence."""
-    return parse_fillers(_data_text(FILLER_FILE))
+    return parse_fillers(data_text(FILLER_FILE))
 
 
 def build_fillers_text(rows_path: Path = ATTACK_ROWS) -> str:
     """The filler file for the shipped popular list and the development look-alikes."""
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     return render_fillers(affix_hosts(names), attack_words(read_attack_rows(rows_path), names))
 
 
 def refreshed_fillers_text() -> str:
     """The filler file for the current popular list (``chainward data refresh``): the
     hosts counted again, the attacker words of the shipped file kept."""
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     try:
         evidence = load_filler_evidence()
     except FileNotFoundError:  # a new data folder: the attacker words that ship
@@ -253,12 +252,12 @@ def parse(text: str) -> dict[str, int]:
 
 def load_vocabulary() -> dict[str, int]:
     """The shipped word counts."""
-    return parse(_data_text(VOCABULARY_FILE))
+    return parse(data_text(VOCABULARY_FILE))
 
 
 def build_text() -> str:
     """The vocabulary file for the shipped popular list."""
-    names, _ = parse_top(_data_text("top-pypi.txt"))
+    names, _ = parse_top(data_text("top-pypi.txt"))
     return render(word_counts(names))
 
 
