@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
 from chainward.models.download_scan import scan_downloads
-from chainward.models.lock import LockError, ModelLock, parse_lock
 from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME
+
+if TYPE_CHECKING:
+    from chainward.models.lock import ModelLock
 
 
 def load_project_lock(ctx: ScanContext) -> tuple[str, str | None, ModelLock | None, Finding | None]:
@@ -21,6 +24,8 @@ def load_project_lock(ctx: ScanContext) -> tuple[str, str | None, ModelLock | No
     text = ctx.read_text(rel)
     if text is None:
         return rel, None, None, None
+    from chainward.models.lock import LockError, parse_lock  # only when a lock exists
+
     try:
         return rel, text, parse_lock(text, rel), None
     except LockError as exc:
