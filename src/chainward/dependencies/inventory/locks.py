@@ -10,8 +10,6 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import canonicalize_name
-
 from chainward.core.context import ScanContext
 from chainward.core.jsonsafe import loads_json
 from chainward.dependencies.inventory.model import Dependency, InstallOption
@@ -42,6 +40,8 @@ def _locked(
     url: str | None = None,
     marker: str | None = None,
 ) -> Dependency:
+    from packaging.utils import canonicalize_name  # only when a package is read
+
     return Dependency(
         path=rel,
         line=line,

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import canonicalize_name
-
 from chainward.core.context import ScanContext
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
 from chainward.dependencies.inventory.model import Dependency, InstallOption
@@ -119,6 +117,8 @@ def poetry_dependency(
     else:
         specifier = spec_text
     version = exact_version(specifier) if source == "index" and specifier else None
+    from packaging.utils import canonicalize_name  # only when a package is read
+
     return Dependency(
         path=rel,
         line=line,
