@@ -10,9 +10,10 @@ median over ``--runs`` rounds (after one warm-up round) and its ratio to check-y
 The entry is read from ``.pre-commit-hooks.yaml`` (the ``chainward`` hook), as
 pre-commit would run it. Bytecode is compiled first, as pip does when it installs a
 hook environment (an editable install under ``PYTHONDONTWRITEBYTECODE`` would otherwise
-compile every module on every run). Other rows, for reference: ``python -c pass``, the
-per-check ``unpinned-action`` hook's entry, and a mixed change (a workflow, a
-requirements file, a Python file, a Dockerfile) that check-yaml cannot read.
+compile every module on every run). Other rows, for reference: ``python -c pass``, a mixed
+change (a workflow, a requirements file, a Python file, a Dockerfile) that check-yaml
+cannot read, and each per-check commit-time hook of the base install on the same files
+(their sum is what a repository listing them all pays for one commit).
 
 Exit code 1 when the ratio is above ``--goal``.
 """
@@ -68,13 +69,31 @@ def make_repo(root: Path) -> tuple[list[str], list[str]]:
     return files, list(MIXED)
 
 
+def manifest() -> list[dict[str, object]]:
+    """The hooks of .pre-commit-hooks.yaml."""
+    hooks: list[dict[str, object]] = yaml.safe_load(
+        (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
+    return hooks
+
+
 def hook_entry(hook_id: str) -> list[str]:
     """The manifest's entry of a hook, split as pre-commit splits it."""
-    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    for hook in hooks:
+    for hook in manifest():
         if hook["id"] == hook_id:
-            return shlex.split(hook["entry"])
+            return shlex.split(str(hook["entry"]))
     raise SystemExit(f"no hook {hook_id!r} in .pre-commit-hooks.yaml")
+
+
+def per_check_hooks() -> list[tuple[str, list[str], bool]]:
+    """(id, entry, pass_filenames) of each per-check commit-time hook of the base install."""
+    return [
+        (str(h["id"]), shlex.split(str(h["entry"])), bool(h.get("pass_filenames", True)))
+        for h in manifest()
+        if h["id"] != "chainward"
+        and "pre-commit" in h["stages"]  # type: ignore[operator]
+        and not h.get("additional_dependencies")
+    ]
 
 
 def compile_bytecode(env: dict[str, str]) -> None:
@@ -121,7 +140,6 @@ def main() -> int:
         return [found, *entry[1:]]
 
     hook = chainward(hook_entry("chainward"))
-    per_check = chainward(hook_entry("unpinned-action"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         files, mixed = make_repo(root)
@@ -129,15 +147,18 @@ def main() -> int:
             "python -c pass": [sys.executable, "-c", "pass"],
             "check-yaml FILES (pre-commit-hooks)": [check_yaml, *files],
             "chainward hook FILES (all checks)": [*hook, *files],
-            "unpinned-action hook FILES": [*per_check, *files],
             "chainward hook, mixed change": [*hook, *mixed],
         }
+        for hook_id, entry, pass_filenames in per_check_hooks():
+            rows[f"{hook_id} hook FILES"] = [*chainward(entry), *(files if pass_filenames else ())]
         results = median_times(rows, root, args.runs, env)
     base = results["check-yaml FILES (pre-commit-hooks)"]
     print(f"median of {args.runs} interleaved rounds; entry: {shlex.join(hook_entry('chainward'))}")
     print(f"{'command':<40} {'median ms':>10} {'x check-yaml':>13}")
     for name, seconds in results.items():
         print(f"{name:<40} {seconds * 1000:>10.1f} {seconds / base:>13.2f}")
+    per_check = sum(v for k, v in results.items() if k.endswith(" hook FILES"))
+    print(f"{'per-check hooks FILES, sum':<40} {per_check * 1000:>10.1f} {per_check / base:>13.2f}")
     ratio = results["chainward hook FILES (all checks)"] / base
     verdict = "meets" if ratio <= args.goal else "misses"
     print(f"chainward hook / check-yaml = {ratio:.2f} ({verdict} the goal of {args.goal})")
