@@ -75,6 +75,8 @@ class Expect:
 # One entry per hook id in .pre-commit-hooks.yaml (test_every_hook_has_a_case keeps
 # them in step). Messages are the checks' own words.
 EXPECT: Mapping[str, Expect] = {
+    # The all-in-one hook: every offline family over the staged files, one process.
+    "chainward": Expect(1, "action 'actions/checkout@v4' uses @v4"),
     "unpinned-action": Expect(1, "action 'actions/checkout@v4' uses @v4"),
     "verify-signed-commits": Expect(
         1, '"add everything" by Ada Tester <ada@example.com> is not signed'

@@ -43,19 +43,35 @@ def test_readme_action_quickstart_is_the_example_workflow() -> None:
     assert readme_block("action") == example
 
 
-def test_readme_precommit_sample_lists_every_commit_time_hook() -> None:
+def test_readme_precommit_sample_covers_every_commit_time_hook() -> None:
+    from chainward.catalog import load_registry
+
     config = yaml.safe_load(readme_block("pre-commit-config"))
     assert config["default_install_hook_types"] == ["pre-commit", "pre-push"]
     (repo,) = config["repos"]
     listed = [h["id"] for h in repo["hooks"]]
     manifest = {h["id"]: h for h in manifest_hooks()}
     assert set(listed) <= set(manifest)
-    not_manual_only = {i for i, h in manifest.items() if set(h["stages"]) != {"manual"}}
-    assert set(listed) == not_manual_only
-    # Every manual-only hook is named in README's prose.
+    assert "chainward" in listed
+    # One environment at commit time: no listed commit-time hook needs extra packages.
+    for hook_id in listed:
+        if "pre-commit" in manifest[hook_id]["stages"]:
+            assert not manifest[hook_id].get("additional_dependencies"), hook_id
+    # Every other hook that is not manual-only is covered by the all-in-one hook (each
+    # of its checks belongs to a family `chainward check` runs) or named in the prose.
+    registry = load_registry()
+    in_check = {f.name for f in registry.families.values() if f.in_check}
     text = README.read_text()
-    for hook_id in set(manifest) - not_manual_only:
-        assert f"`{hook_id}`" in text
+    for hook_id, hook in manifest.items():
+        if hook_id in listed or set(hook["stages"]) == {"manual"}:
+            continue
+        checks = [c for c in registry if (c.hook or c.id) == hook_id]
+        covered = bool(checks) and all(c.family in in_check for c in checks)
+        assert covered or f"`{hook_id}`" in text, hook_id
+    # Every manual-only hook is named in README's prose.
+    for hook_id, hook in manifest.items():
+        if set(hook["stages"]) == {"manual"}:
+            assert f"`{hook_id}`" in text
 
 
 def _git(repo: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
@@ -102,7 +118,7 @@ def test_precommit_quickstart_commit_and_push(
         check=False,
     )
     assert commit.returncode == 0, commit.stdout + commit.stderr
-    assert re.search(r"chainward signing-setup.*\.Passed", commit.stderr), commit.stderr
+    assert re.search(r"chainward \(every offline check.*\.Passed", commit.stderr), commit.stderr
     push = subprocess.run(
         ("git", "push", "-q", "origin", "main"),
         cwd=work,
@@ -157,6 +173,50 @@ def test_precommit_quickstart_commit_and_push(
     assert "failed to push some refs" in rejected.stderr
     assert _git(remote, env, "rev-parse", "main") == head
     assert _git(remote, env, "branch", "--list", "feature") == ""
+
+
+def _readme_config_at(snapshot: Path, rev: str, work: Path) -> str:
+    config = readme_block("pre-commit-config")
+    config = config.replace("https://github.com/chainward/chainward", str(snapshot))
+    return re.sub(r"rev: \S+.*", f"rev: {rev}", config)
+
+
+@pytest.mark.slow
+def test_first_precommit_run_builds_one_environment(
+    tmp_path: Path, chainward_snapshot: tuple[Path, str], pre_commit_env: dict[str, str]
+) -> None:
+    # A fresh store, as on a developer's first `pre-commit run` with README's config.
+    snapshot, rev = chainward_snapshot
+    env = dict(pre_commit_env)
+    store = tmp_path / "store"
+    env["PRE_COMMIT_HOME"] = str(store)
+    work = tmp_path / "work"
+    work.mkdir()
+    _git(work, env, "init", "-q", "-b", "main")
+    (work / ".pre-commit-config.yaml").write_text(_readme_config_at(snapshot, rev, work))
+    (work / ".github" / "workflows").mkdir(parents=True)
+    (work / ".github" / "workflows" / "train.yml").write_text(UNPINNED_WORKFLOW)
+    (work / "requirements.txt").write_text("torch>=2\n")
+    _git(work, env, "add", "-A")
+    proc = subprocess.run(
+        (sys.executable, "-m", "pre_commit", "run", "--color", "never", "--verbose"),
+        cwd=work, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    # The all-in-one hook ran every family over the staged files, in one process.
+    assert proc.returncode == 1, output
+    assert "- hook id: chainward\n" in output
+    assert output.count("- hook id: ") == 1, output
+    assert "action 'actions/checkout@v4' uses @v4" in output
+    assert "requirements.txt:1: unpinned-ai-dependency [high]" in output
+    assert "Traceback" not in output
+    # And pre-commit built exactly one hook environment for it.
+    environments = sorted(store.glob("repo*/py_env-*"))
+    assert len(environments) == 1, environments
+    site = next(environments[0].glob("lib/python*/site-packages"))
+    installed = {p.name.split("-")[0].lower() for p in site.glob("*.dist-info")}
+    for heavy in ("sigstore", "cryptography", "pysequoia", "model_signing", "pip_audit"):
+        assert heavy not in installed, heavy
 
 
 def _readme_fenced(after_heading: str) -> str:

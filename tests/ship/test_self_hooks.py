@@ -27,15 +27,22 @@ def _local_hooks() -> list[dict[str, object]]:
 
 
 def test_local_hooks_are_the_manifests() -> None:
+    from chainward.catalog import load_registry
+
     manifest = {h["id"]: h for h in manifest_hooks()}
     local = _local_hooks()
-    # Every offline commit-time hook of the manifest guards this repository too.
-    offline = {
-        h["id"]
-        for h in manifest.values()
-        if "pre-commit" in h["stages"] and not h.get("additional_dependencies")
-    }
-    assert offline == {h["id"] for h in local}
+    # The all-in-one hook guards this repository, and it covers every offline
+    # commit-time hook of the manifest (each of their checks is in a family it runs).
+    assert [h["id"] for h in local] == ["chainward"]
+    registry = load_registry()
+    in_check = {f.name for f in registry.families.values() if f.in_check}
+    for hook_id, hook in manifest.items():
+        if "pre-commit" not in hook["stages"] or hook.get("additional_dependencies"):
+            continue
+        checks = [c for c in registry if (c.hook or c.id) == hook_id]
+        if hook_id != "chainward":
+            assert checks, hook_id
+        assert all(c.family in in_check for c in checks), hook_id
     for hook in local:
         assert hook["language"] == "unsupported"
         for key in SAME:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.catalog import load_registry
 from chainward.cli.common import emit, load
-from chainward.core.atomic import write_atomic
 from chainward.core.context import ScanContext
 from chainward.core.errors import UsageError
 from chainward.core.files import select_files
-from chainward.core.schema import KeySpec, suggest
+from chainward.core.schema import suggest
+
+if TYPE_CHECKING:
+    from chainward.core.schema import KeySpec
 
 
 def register(
@@ -111,6 +113,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def check_doc(check_id: str) -> str:
     """The Markdown documentation page of a check, shipped inside the package."""
+    from importlib import resources
+
     page = (
         resources.files("chainward").joinpath("docs").joinpath("checks").joinpath(f"{check_id}.md")
     )
@@ -194,6 +198,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             "file exists; not overwritten", where=str(target), hint="pass --force to replace it"
         )
     from chainward.cli.init_policy import reference_without, render, summary, survey
+    from chainward.core.atomic import write_atomic
 
     loaded = load(args, Path())
     found = survey(Path(), loaded.policy.exclude)

@@ -12,7 +12,6 @@ from typing import Any
 
 from chainward import __version__
 from chainward.catalog import load_registry
-from chainward.core.atomic import write_atomic
 from chainward.core.errors import UsageError
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy, load_policy
@@ -163,6 +162,8 @@ def emit(
             stream.write(text)
             stream.flush()
         else:
+            from chainward.core.atomic import write_atomic
+
             try:
                 write_atomic(Path(target), text)
             except OSError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import NewType
@@ -93,6 +92,8 @@ class Finding:
         subject = self.subject
         if subject:
             return f"{self.check_id}:{subject}"
+        import hashlib  # only fingerprints need it (the hook path starts without it)
+
         digest = hashlib.sha256(self.message.encode("utf-8")).hexdigest()[:12]
         return f"{self.check_id}:{self.path or '-'}#{digest}"
 

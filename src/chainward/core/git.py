@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.core.errors import InputError
+
+if TYPE_CHECKING:
+    import subprocess
 
 # Variables that git sets for hooks and that would redirect our own git calls
 # (pre-commit strips them for the same reason).
@@ -42,6 +45,8 @@ def run_git(
     timeout: float = 120.0,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` in ``cwd`` and return the completed process (bytes)."""
+    import subprocess  # the commit-time hook often needs no git at all
+
     try:
         proc = subprocess.run(
             ("git", *args),

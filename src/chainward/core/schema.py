@@ -11,7 +11,6 @@ builds the object from a validated table, so scanners read attributes, not strin
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
@@ -61,6 +60,8 @@ def _type_name(value: object) -> str:
 
 def suggest(word: str, choices: Any) -> str:
     """A ``did you mean`` clause for a near-miss, or an empty string."""
+    import difflib  # only a misspelt key or id pays for it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "MappingNode",
@@ -27,7 +29,21 @@ __all__ = [
     "scalar",
 ]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NODE_CLASSES = ("MappingNode", "Node", "ScalarNode", "SequenceNode")
+
+
+def _yaml() -> ModuleType:
+    """PyYAML, imported on first use: a commit that stages no YAML file never pays for it."""
+    import yaml
+
+    return yaml
+
+
+def __getattr__(name: str) -> Any:
+    # The node classes re-exported above, resolved (and PyYAML imported) when first asked.
+    if name in _NODE_CLASSES:
+        return getattr(_yaml().nodes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,7 @@ def _reject_cycles(root: Node) -> None:
     recursive walker into endless recursion. Shared (non-cyclic) aliases are fine
     and are visited once, so this is linear in the number of distinct nodes.
     """
+    nodes = _yaml().nodes
     done: set[int] = set()
     on_path: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -70,9 +87,9 @@ def _reject_cycles(root: Node) -> None:
         on_path.add(key)
         stack.append((node, True))
         children: list[Node] = []
-        if isinstance(node, SequenceNode):
+        if isinstance(node, nodes.SequenceNode):
             children = list(node.value)
-        elif isinstance(node, MappingNode):
+        elif isinstance(node, nodes.MappingNode):
             for pair_key, pair_value in node.value:
                 children += (pair_key, pair_value)
         for child in reversed(children):
@@ -91,8 +108,10 @@ def compose_yaml(text: str) -> Node | None:
 
     Recursive aliases are refused (a YamlError), so the tree is acyclic.
     """
+    yaml = _yaml()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root: Node | None = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -129,14 +148,14 @@ def column_of(node: Node) -> int:
 
 def scalar(node: Node | None) -> str | None:
     """The text of a scalar node, or None for any other node."""
-    if isinstance(node, ScalarNode):
+    if node is not None and isinstance(node, _yaml().nodes.ScalarNode):
         return str(node.value)
     return None
 
 
 def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
     """(key text, key node, value node) of a mapping; duplicate keys all appear."""
-    if not isinstance(node, MappingNode):
+    if node is None or not isinstance(node, _yaml().nodes.MappingNode):
         return
     for key, value in node.value:
         text = scalar(key)
@@ -155,6 +174,6 @@ def get(node: Node | None, key: str) -> Node | None:
 
 def elements(node: Node | None) -> list[Node]:
     """The elements of a sequence node (empty for any other node)."""
-    if isinstance(node, SequenceNode):
+    if node is not None and isinstance(node, _yaml().nodes.SequenceNode):
         return list(node.value)
     return []

@@ -24,10 +24,10 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from chainward.core.atomic import write_atomic
+from chainward.core.distfiles import distribution_key
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
 from chainward.dependencies.index import CachedClient, fetch, read_cache
-from chainward.inventory.pep508 import dist_name_version
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 PYPI_INTEGRITY = "https://pypi.org/integrity"
@@ -99,7 +99,7 @@ def parse_simple(payload: Any) -> SimpleProject:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("filename"), str):
             continue
         filename = entry["filename"]
-        key = dist_name_version(filename)
+        key = distribution_key(filename)
         version = key[1] if key else None
         if version is None:
             continue  # eggs, .exe installers and other legacy files are never pinned

@@ -12,13 +12,15 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from packaging.utils import canonicalize_name
+# packaging.utils (7 ms: it imports packaging.tags, logging, platform) loads only when a
+# name is canonicalised: a commit that stages no dependency never needs it.
 
 
 def _parse_list(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    from packaging.utils import canonicalize_name
+
     exact: set[str] = set()
     globs: list[str] = []
     for raw in text.splitlines():
@@ -35,6 +37,8 @@ def _parse_list(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def shipped_ai_packages() -> tuple[frozenset[str], tuple[str, ...]]:
     """The shipped list: (exact canonical names, family globs)."""
+    from importlib import resources
+
     text = resources.files("chainward.inventory").joinpath("data/ai-packages.txt")
     return _parse_list(text.read_text("utf-8"))
 
@@ -43,6 +47,8 @@ class _NameSet:
     """Exact canonical names plus ``family-*`` globs, compiled into one regular expression."""
 
     def __init__(self, entries: Iterable[str]) -> None:
+        from packaging.utils import canonicalize_name
+
         items = [str(e) for e in entries]
         self.exact = frozenset(canonicalize_name(e) for e in items if "*" not in e)
         globs = [e.lower() for e in items if "*" in e]
@@ -64,6 +70,8 @@ def _scope(
 
 @lru_cache(maxsize=4096)
 def _canonical(name: str) -> str:
+    from packaging.utils import canonicalize_name
+
     return canonicalize_name(name)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from chainward.inventory.model import Dependency
 from chainward.inventory.positions import LineFinder
 
@@ -31,6 +29,8 @@ def locked_dependency(
     url: str | None = None,
     marker: str | None = None,
 ) -> Dependency:
+    from packaging.utils import canonicalize_name  # only when a package is read
+
     return Dependency(
         path=rel,
         line=line,

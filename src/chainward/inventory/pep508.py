@@ -8,19 +8,15 @@ are taken apart here, with ``urllib.parse`` and ``packaging.utils``.
 from __future__ import annotations
 
 import posixpath
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-
 from chainward.inventory.model import Dependency
+
+# packaging is imported inside the functions that parse (about 15 ms of start-up that a
+# commit staging no requirement never needs).
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
 HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "md5", "sha1", "sha224", "blake2b")
@@ -32,6 +28,8 @@ class RequirementError(ValueError):
 
 def exact_version(specifier: SpecifierSet | str) -> str | None:
     """The version a specifier pins exactly (``==X`` without ``*``, or ``===X``), else None."""
+    from packaging.specifiers import SpecifierSet
+
     try:
         parsed = specifier if isinstance(specifier, SpecifierSet) else SpecifierSet(specifier)
     except ValueError:
@@ -86,6 +84,13 @@ def vcs_ref(url: str) -> str | None:
 
 
 def _name_from_url(url: str) -> str | None:
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
     parts = _split(url)
     egg = parse_qs(parts.fragment).get("egg")
     if egg:
@@ -153,6 +158,9 @@ def parse_requirement(
     if editable or is_direct_reference(text):
         return _direct(text, path=path, line=line, manifest=manifest, hashes=hashes, locked=locked)
     parse_text, has_variable = _expand_placeholders(text) if "${" in text else (text, False)
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         req = Requirement(parse_text)
     except InvalidRequirement as exc:
@@ -214,6 +222,9 @@ def _direct(
     hashes: tuple[str, ...],
     locked: bool,
 ) -> Dependency:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     url, sep, marker_text = text.partition(";")
     url = url.strip()
     marker: str | None = None
@@ -245,16 +256,3 @@ def _direct(
         manifest=manifest,
         locked=locked,
     )
-
-
-def dist_name_version(filename: str) -> tuple[str, str] | None:
-    """(normalised name, version) of a wheel or sdist file name, or None when the name
-    is neither (what an index lists and what a PEP 740 attestation names)."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-        else:
-            name, version = parse_sdist_filename(filename)
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return str(name), str(version)

@@ -8,8 +8,6 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from chainward.inventory.model import Dependency, InstallOption, ManifestScan, malformed_line
 from chainward.inventory.pep508 import (
     RequirementError,
@@ -83,6 +81,8 @@ def poetry_dependency(
     else:
         specifier = spec_text
     version = exact_version(specifier) if source == "index" and specifier else None
+    from packaging.utils import canonicalize_name  # only when a package is read
+
     return Dependency(
         path=rel,
         line=line,

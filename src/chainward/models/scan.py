@@ -7,12 +7,15 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.inventory.model_lock import LockError, ModelLock, parse_lock
 from chainward.models.download_scan import scan_downloads
 from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME
+
+if TYPE_CHECKING:
+    from chainward.inventory.model_lock import ModelLock
 
 
 def load_project_lock(ctx: ScanContext) -> tuple[str, str | None, ModelLock | None, Finding | None]:
@@ -23,6 +26,8 @@ def load_project_lock(ctx: ScanContext) -> tuple[str, str | None, ModelLock | No
     text = ctx.read_text(rel)
     if text is None:
         return rel, None, None, None
+    from chainward.inventory.model_lock import LockError, parse_lock  # only with a lock
+
     try:
         return rel, text, parse_lock(text, rel), None
     except LockError as exc:

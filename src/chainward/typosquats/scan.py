@@ -10,14 +10,11 @@ images. The checks themselves are pure functions over those records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import CheckId, Confidence, Finding, Severity
 from chainward.core.registry import CheckInfo
-from chainward.typosquats.detect import Detector, Verdict, detector
-from chainward.typosquats.hub import NearMiss, check_hf_repo, check_image
-from chainward.typosquats.index import normalize
 from chainward.typosquats.meta import (
     DEFAULT_TRUSTED_TOP,
     FAMILY,
@@ -28,6 +25,12 @@ from chainward.typosquats.meta import (
 )
 
 _INFO: dict[CheckId, CheckInfo] = {info.id: info for info in FAMILY.checks}
+
+# The detector, its index and the hub tables load only when there is a name to judge
+# (the all-in-one commit hook often stages none).
+if TYPE_CHECKING:
+    from chainward.typosquats.detect import Detector, Verdict
+    from chainward.typosquats.hub import NearMiss
 
 
 def allow_fix(name: str) -> str:
@@ -42,6 +45,9 @@ def settings_of(ctx: ScanContext) -> Mapping[str, Any]:
 
 def detector_for(settings: Mapping[str, Any]) -> Detector:
     """The detector configured by the policy (cached per settings)."""
+    from chainward.typosquats.detect import detector
+    from chainward.typosquats.index import normalize
+
     top = int(settings.get("trusted-top", DEFAULT_TRUSTED_TOP))
     allow = tuple(sorted(normalize(a) for a in settings.get("allow", [])))
     return detector(top, allow)
@@ -145,6 +151,8 @@ def find_model_typosquats(calls: Iterable[Any], allow: frozenset[str]) -> Iterat
         repo_id = getattr(call, "repo_id", None)
         if not repo_id or getattr(call, "repo_state", "hub") not in ("hub", "unresolved"):
             continue
+        from chainward.typosquats.hub import check_hf_repo
+
         miss = check_hf_repo(str(repo_id), allow)
         if miss is not None:
             yield _near_miss_finding(
@@ -155,6 +163,8 @@ def find_model_typosquats(calls: Iterable[Any], allow: frozenset[str]) -> Iterat
 def find_image_typosquats(images: Iterable[Any], allow: frozenset[str]) -> Iterator[Finding]:
     """``typosquat-image`` findings for container images."""
     for image in images:
+        from chainward.typosquats.hub import check_image
+
         miss = check_image(image.image, allow)
         if miss is not None:
             yield _near_miss_finding(
@@ -170,7 +180,8 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     allow = frozenset(a.lower() for a in settings.get("allow", []))
     inventory = collect_inventory(ctx)
     yield from inventory.problems
-    yield from find_package_typosquats(inventory.dependencies, detector_for(settings))
+    if inventory.dependencies:  # building the detector costs more than the whole scan
+        yield from find_package_typosquats(inventory.dependencies, detector_for(settings))
     if settings.get("models", True):
         from chainward.inventory.model_refs.collect import collect_model_refs
 
