@@ -12,9 +12,8 @@ arrow a reader follows). The rules (issue 19, docs/architecture.md):
 (d) no module over 500 lines without a sentence in its docstring, with the word
     "lines", that says why.
 
-Each rule is asserted twice: strictly for the modules already rebuilt (``REBUILT``),
-and for the whole package in a test marked ``xfail(strict=False)`` until the other
-parts of issue 19 are merged (the lead removes the mark then).
+(e) the floors import upwards never: ``core`` imports no other part of the package,
+    ``inventory`` only ``core``.
 """
 
 from __future__ import annotations
@@ -26,43 +25,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = "chainward"
 DOMAINS = ("actions", "commits", "dependencies", "models", "typosquats", "provenance")
 MAX_LINES = 500
-
-# The modules whose owners have rebuilt them for issue 19: the rules hold for them now.
-REBUILT = (
-    "chainward.engine",
-    "chainward.catalog",
-    "chainward.core.registry",
-    "chainward.core.findings",
-    "chainward.core.schema",
-    "chainward.core.policy",
-    "chainward.core.suppress",
-    "chainward.core.errors",
-    "chainward.core.http",
-    "chainward.report",
-    "chainward.commits",
-    "chainward.actions",
-    "chainward.cli.commits",
-    "chainward.cli.models",
-    "chainward.cli.typosquats",
-    "chainward.cli.install",
-)
-
-PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="issue 19 is rebuilt in parts by several engineers; the whole package holds "
-    "once every part is merged (the lead removes this mark then)",
-)
-
-
-def rebuilt(module: str) -> bool:
-    """Whether ``module`` is one of (or inside one of) the rebuilt modules."""
-    return any(module == r or module.startswith(r + ".") for r in REBUILT)
 
 
 @dataclass
@@ -284,12 +250,6 @@ def test_size_reason_needs_lines_and_why() -> None:
 # -- (a) cycles ----------------------------------------------------------------------
 
 
-def test_no_import_cycle_touches_the_rebuilt_modules() -> None:
-    touching = [c for c in cycles() if any(rebuilt(m) for m in c)]
-    assert not touching, "import cycles (break them):\n" + "\n".join(map(" -> ".join, touching))
-
-
-@PENDING
 def test_no_import_cycle_anywhere() -> None:
     found = cycles()
     assert not found, "import cycles (break them):\n" + "\n".join(map(" -> ".join, found))
@@ -298,14 +258,6 @@ def test_no_import_cycle_anywhere() -> None:
 # -- (b) domains -----------------------------------------------------------------------
 
 
-def test_rebuilt_domains_import_no_other_domain() -> None:
-    found = [line for line in cross_domain_imports() if rebuilt(line.split(":")[0])]
-    assert not found, "move what they share to chainward.core or chainward.inventory:\n" + (
-        "\n".join(found)
-    )
-
-
-@PENDING
 def test_no_domain_imports_another() -> None:
     found = cross_domain_imports()
     assert not found, "move what they share to chainward.core or chainward.inventory:\n" + (
@@ -316,16 +268,6 @@ def test_no_domain_imports_another() -> None:
 # -- (c) private names -----------------------------------------------------------------
 
 
-def test_rebuilt_modules_take_no_private_name_across() -> None:
-    found = [
-        line
-        for line in private_imports()
-        if rebuilt(line.split(":")[0]) or rebuilt(line.rsplit(" from ", 1)[1])
-    ]
-    assert not found, "make the name public or move it:\n" + "\n".join(found)
-
-
-@PENDING
 def test_no_private_name_is_imported_across_modules() -> None:
     found = private_imports()
     assert not found, "make the name public or move it:\n" + "\n".join(found)
@@ -334,18 +276,35 @@ def test_no_private_name_is_imported_across_modules() -> None:
 # -- (d) size ------------------------------------------------------------------------------
 
 
-def test_rebuilt_modules_are_small_or_say_why() -> None:
-    found = [m for m in oversized_modules() if rebuilt(m.split(" ")[0])]
-    assert not found, (
-        f"over {MAX_LINES} lines: split by responsibility, or say why in a docstring "
-        "sentence with the word 'lines':\n" + "\n".join(found)
-    )
-
-
-@PENDING
 def test_every_module_is_small_or_says_why() -> None:
     found = oversized_modules()
     assert not found, (
         f"over {MAX_LINES} lines: split by responsibility, or say why in a docstring "
         "sentence with the word 'lines':\n" + "\n".join(found)
     )
+
+
+# -- (e) floors ----------------------------------------------------------------------------
+
+
+def upward_imports() -> list[str]:
+    """``module:line imports target`` for every arrow from a floor to a part above it."""
+    # "" is the package itself (its __version__).
+    allowed = {"core": {"", "core"}, "inventory": {"", "core", "inventory"}}
+    out = []
+    for name, module in modules().items():
+        parts = name.split(".")
+        floor = parts[1] if len(parts) > 1 else ""
+        if floor not in allowed:
+            continue
+        for target, line in module.imports:
+            tparts = target.split(".")
+            above = tparts[1] if len(tparts) > 1 else ""
+            if above not in allowed[floor]:
+                out.append(f"{name}:{line} imports {target}")
+    return sorted(set(out))
+
+
+def test_floors_import_nothing_above_them() -> None:
+    found = upward_imports()
+    assert not found, "a floor imports upwards (move the shared part down):\n" + "\n".join(found)
