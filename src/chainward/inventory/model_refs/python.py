@@ -268,10 +268,17 @@ class _CallFinder:
             style=api.style,
             revision_keyword=api.rev_kw[0],
         )
-        if api.style == "timm":
-            return self._timm(base, repo, args, scope)
-        if api.style == "open_clip":
-            return self._open_clip(base, repo, args, scope)
+        if api.style in ("timm", "open_clip"):
+            if not isinstance(repo, str):
+                return _unresolved(base)
+            hub = self._hf_hub_name(repo)
+            if hub is None:
+                own = self._timm if api.style == "timm" else self._open_clip
+                return own(base, repo, args, scope)
+            if api.style == "timm":
+                return _hf_hub_call(base, *hub)
+            note = "open_clip fetches hf-hub: models at the hub's current revision"
+            return replace(_hf_hub_call(base, *hub), pinnable=False, note=note)
         if api.style == "torch_hub":
             return self._torch_hub(base, repo, args, scope)
         if api.style == "hf_url":
@@ -345,14 +352,8 @@ class _CallFinder:
             revision_state=state,
         )
 
-    def _timm(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
-    ) -> ModelCall | None:
-        if not isinstance(repo, str):
-            return _unresolved(base)
-        hub = self._hf_hub_name(repo)
-        if hub is not None:
-            return _hf_hub_call(base, *hub)
+    def _timm(self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope) -> ModelCall | None:
+        """A timm architecture name (``hf-hub:`` ids are handled by the caller)."""
         pretrained_node = args.get(1, ("pretrained",))
         pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
         overlay = args.keywords.get("pretrained_cfg_overlay")
@@ -367,14 +368,9 @@ class _CallFinder:
         )
 
     def _open_clip(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
+        self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope
     ) -> ModelCall | None:
-        if not isinstance(repo, str):
-            return _unresolved(base)
-        hub = self._hf_hub_name(repo)
-        if hub is not None:
-            note = "open_clip fetches hf-hub: models at the hub's current revision"
-            return replace(_hf_hub_call(base, *hub), pinnable=False, note=note)
+        """An open_clip architecture and pretrained tag (``hf-hub:`` ids: the caller)."""
         if base.api.endswith("get_tokenizer"):
             return None
         pretrained_node = args.get(1, ("pretrained",))
