@@ -57,6 +57,9 @@ class Dependency:
     """``pypi`` (pip, uv, Poetry, …) or ``conda`` (a conda match spec from a channel:
     ``environment.yml`` dependencies outside its ``pip:`` section, ``conda install``).
     Conda names are not PyPI names (``pytorch`` is ``torch``): never look them up there."""
+    compiled_from: tuple[str, ...] = ()
+    """In a compiled requirements file (uv pip compile, pip-compile): the manifests its
+    ``# via`` comment names for this pin (``pyproject.toml``, ``setup.cfg``), as written."""
 
 
 @dataclass(frozen=True, slots=True)

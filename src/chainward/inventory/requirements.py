@@ -9,9 +9,10 @@ The file format follows pip's own reader: backslash continuations are joined,
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chainward.inventory.model import InstallOption, ManifestScan, malformed_line
 from chainward.inventory.pep508 import RequirementError, parse_requirement
@@ -202,9 +203,24 @@ def _add_requirement(
     return True
 
 
+# ``# via chainward (pyproject.toml)``: the manifest a compiler read the pin from.
+_VIA_SOURCE = re.compile(r"\(([^()\s]*(?:pyproject\.toml|setup\.cfg|setup\.py))\)")
+
+
+def _via_sources(physical: list[str], end: int) -> tuple[str, ...]:
+    """The manifests named in the ``# via`` comment block after line ``end`` (1-based)."""
+    found: list[str] = []
+    index = end  # the 0-based index of the line after the requirement
+    while index < len(physical) and physical[index].lstrip().startswith("#"):
+        found.extend(_VIA_SOURCE.findall(physical[index]))
+        index += 1
+    return tuple(dict.fromkeys(found))
+
+
 def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -> RequirementsFile:
     """Parse a requirements file's text. Problems become findings, never exceptions."""
     result = RequirementsFile(path=rel)
+    physical = text.splitlines() if "# via" in text or "#   " in text else []
     for logical in logical_lines(text):
         result.lines[logical.start] = logical
         args, options_text = split_args_options(logical.text)
@@ -223,6 +239,10 @@ def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -
                 continue
             if not _add_requirement(result, args, logical.start, manifest, hashes=hashes):
                 continue
+            sources = _via_sources(physical, logical.end) if physical else ()
+            if sources:
+                last = result.dependencies[-1]
+                result.dependencies[-1] = replace(last, compiled_from=sources)
         elif hashes:
             result.problems.append(
                 malformed_line(rel, logical.start, "--hash must follow a requirement on its line")

@@ -27,6 +27,9 @@ class Coverage:
     """Constraint pins by constraints file."""
     links: dict[str, list[str]] = field(default_factory=dict)
     """Constraints files that apply to each requirements file."""
+    compiled: dict[tuple[str, str], Dependency] = field(default_factory=dict)
+    """Hash-pinned entries of compiled requirements files by (the manifest their
+    ``# via`` comment names, name): ``uv pip compile pyproject.toml --generate-hashes``."""
 
     def lock_for(self, dependency: Dependency) -> Dependency | None:
         """The locked entry that covers ``dependency``, if any."""
@@ -36,6 +39,9 @@ class Coverage:
         lock_kinds = _LOCKED_BY.get(kind)
         if not lock_kinds or not dependency.name:
             return None
+        compiled = self.compiled.get((dependency.path, dependency.name))
+        if compiled is not None:
+            return compiled
         folder = posixpath.dirname(dependency.path)
         while True:
             for lock_kind in lock_kinds:
@@ -68,6 +74,13 @@ def build_coverage(
         if dependency.locked:
             key = (posixpath.dirname(dependency.path), dependency.manifest)
             coverage.locks.setdefault(key, {})[dependency.name] = dependency
+        elif dependency.compiled_from and dependency.version and dependency.hashes:
+            folder = posixpath.dirname(dependency.path)
+            for source in dependency.compiled_from:
+                # As written (compilers run at the project root), or beside the file.
+                here = posixpath.normpath(posixpath.join(folder, source))
+                for manifest in {posixpath.normpath(source), here}:
+                    coverage.compiled.setdefault((manifest, dependency.name), dependency)
     for constraint in constraints:
         if constraint.version is not None:
             coverage.constraints.setdefault(constraint.path, {})[constraint.name] = constraint

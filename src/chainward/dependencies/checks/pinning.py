@@ -49,7 +49,8 @@ def _pin_fix(dependency: Dependency) -> str:
     # pyproject.toml, setup.cfg, Pipfile: the lock file is where pins and hashes live (a
     # library keeps its range; an application may also pin ==<version>).
     return (
-        "commit a lock file with hashes beside it (uv lock, poetry lock, pipenv lock) and "
+        "commit a lock file with hashes beside it (uv lock, poetry lock, pipenv lock, or a "
+        "requirements file compiled from it with hashes) and "
         "install from it; a library keeps its range here"
     )
 
