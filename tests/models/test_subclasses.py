@@ -124,3 +124,43 @@ def test_assumed_calls_settle_on_the_hierarchy() -> None:
     settled = assumed.settle(frozenset({"TinyForCausalLM"}))
     assert [(c.line, c.repo_id) for c in settled.calls] == [(15, "org/tiny-base")]
     assert assumed.settle(frozenset()).calls == []
+
+
+def _all_findings(root: Path) -> list[tuple[str, str, int]]:
+    out = root / "out.json"
+    main(["check", "--offline", "--exit-zero", "--format", "json", "--output", str(out), str(root)])
+    found = json.loads(out.read_text())["findings"]
+    return sorted((f["check_id"], f["path"], f["line"]) for f in found)
+
+
+def test_workers_started_early_give_the_whole_scan_the_serial_result(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a large repository the models family starts the workers first and checks load
+    # calls and model files meanwhile: every finding is the same as in a serial scan,
+    # and the other families that read the references (typosquats) get them too.
+    git_repo.write("pkg/modeling.py", MODELING)
+    git_repo.write("pkg/train.py", TRAIN)
+    git_repo.write(
+        "pkg/load.py",
+        "import torch\nfrom transformers import AutoModel\n\n"
+        "def restore(path):\n    return torch.load(path)\n\n"
+        "m = AutoModel.from_pretrained('huggingface/bert-base-uncasd')\n",
+    )
+    git_repo.commit_all()
+    serial = _all_findings(git_repo.path)
+    monkeypatch.setattr(collect, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(collect, "_workers", lambda: 2)
+    started: list[bool] = []
+    real_start = collect.start_model_refs
+
+    def spy(ctx: object) -> bool:
+        started.append(real_start(ctx))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(collect, "start_model_refs", spy)
+    parallel = _all_findings(git_repo.path)
+    assert started == [True]
+    assert parallel == serial
+    ids = {check for check, _, _ in serial}
+    assert {"unpinned-model-download", "unsafe-model-load"} <= ids

@@ -53,6 +53,18 @@ class ScanContext:
         value: T = self._memo[key]
         return value
 
+    def holds(self, key: str) -> bool:
+        """Whether something is kept under ``key`` (:meth:`memo` or :meth:`put`)."""
+        return key in self._memo
+
+    def put(self, key: str, value: object) -> None:
+        """Keep ``value`` under ``key`` for a later :meth:`take` (work started early)."""
+        self._memo[key] = value
+
+    def take(self, key: str) -> Any:
+        """What :meth:`put` kept under ``key`` (None if nothing), removed."""
+        return self._memo.pop(key, None)
+
     def python_source(self, rel: str) -> str | None:
         """:meth:`read_text` of a Python file, read once per scan (the families that read
         Python share it, and pre-filter on it before asking for the parsed module)."""

@@ -3,9 +3,11 @@ and the model lock (hashes, paths, signatures)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,22 +61,44 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     limit = int(settings.get("max-model-member-size", 1 << 30))
     declared = _declared_model_patterns(ctx)
 
-    yield from scan_downloads(
+    downloads = partial(
+        scan_downloads,
         ctx,
         locked=locked,
         allow=allow,
         report_unresolved=report_unresolved,
         online_revisions=bool(settings.get("online-revisions", False)),
     )
-    for rel in ctx.files:
-        lower = rel.lower()
-        if lower.endswith((".py", ".pyi")):
-            # Read and parsed once per scan, shared with the model references.
-            from chainward.models.load_calls import scan_unsafe_loads
+    # On a large repository the model references are analysed by forked workers: start
+    # them first, check the load calls and model files here meanwhile, then collect.
+    # Otherwise the references come first: their collection parses each Python file
+    # once with the cyclic collector paused, and the load-call check reuses the trees.
+    from chainward.inventory.model_refs.collect import start_model_refs
 
-            yield from scan_unsafe_loads(ctx, rel)
-        elif rel != lock_rel:
-            yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
+    started = start_model_refs(ctx)
+    if not started:
+        yield from downloads()
+    # The parsed trees live until ctx.release_python(): the cyclic collector would walk
+    # their millions of nodes again and again (a third of the wall time on a large
+    # repository) and they hold no cycles to free. Pause it; freeze what was made.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for rel in ctx.files:
+            lower = rel.lower()
+            if lower.endswith((".py", ".pyi")):
+                # Read and parsed once per scan, shared with the model references.
+                from chainward.models.load_calls import scan_unsafe_loads
+
+                yield from scan_unsafe_loads(ctx, rel)
+            elif rel != lock_rel:
+                yield from _scan_model(ctx, rel, limit, pickle_allow, declared)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+    if started:
+        yield from downloads()
     ctx.release_python()  # the trees are no longer needed: keep later collections cheap
     if not ctx.explicit:
         yield from _scan_symlinks(ctx, limit, pickle_allow, declared)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chainward.core.context import ScanContext
 from chainward.core.files import list_tree
@@ -70,6 +71,25 @@ def _other_python_files(ctx: ScanContext, scanned: set[str]) -> list[str]:
 def collect_model_refs(ctx: ScanContext) -> ModelRefs:
     """The scan's model references (computed on the first call, then shared)."""
     return ctx.memo(MEMO_KEY, lambda: _collect(ctx))
+
+
+def start_model_refs(ctx: ScanContext) -> bool:
+    """Start the analysis of a large repository's Python in forked workers and return
+    at once (True), so that the caller's own work (another check over the same files)
+    runs while they work; :func:`collect_model_refs` then waits for them. False when
+    nothing was started: a small scan is analysed in this process, when collected."""
+    if ctx.holds(MEMO_KEY) or ctx.holds(_PENDING_KEY):
+        return False
+    candidates = [
+        rel
+        for rel in ctx.files
+        if rel.lower().endswith(PYTHON_SUFFIXES) and might_download(ctx.python_source(rel) or "")
+    ]
+    pending = _start_workers(ctx, candidates)
+    if pending is None:
+        return False
+    ctx.put(_PENDING_KEY, pending)
+    return True
 
 
 def _collect(ctx: ScanContext) -> ModelRefs:
@@ -200,21 +220,51 @@ def _analyse_in_worker(rel: str) -> _Analysed:
     return _analyse(_WORKER_CTX[0], rel, keep_tree=False)
 
 
+_PENDING_KEY = "inventory.model_refs.pending"
+
+
+@dataclass
+class _Pending:
+    """Workers analysing ``rels`` (started by :func:`start_model_refs`)."""
+
+    rels: list[str]
+    pool: Any
+    result: Any
+
+
+def _start_workers(ctx: ScanContext, rels: list[str]) -> _Pending | None:
+    """Forked workers analysing ``rels`` when there is enough Python to be worth it."""
+    size = sum(len(ctx.python_source(rel) or "") for rel in rels)
+    workers = _workers() if size >= PARALLEL_BYTES else 1
+    if workers <= 1:
+        return None
+    import multiprocessing
+
+    _WORKER_CTX[:] = [ctx]
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    except OSError:
+        return None  # no processes to be had: analyse here
+    finally:
+        # The workers are forked by now and hold their own copy.
+        _WORKER_CTX.clear()
+    return _Pending(rels, pool, pool.map_async(_analyse_in_worker, rels, chunksize=4))
+
+
 def _analyse_all(ctx: ScanContext, rels: list[str]) -> list[_Analysed]:
     """Every candidate file analysed, in order: in forked workers when there is enough
     Python to be worth it (the parsed trees then stay in the workers), else here (the
     trees stay in the scan's cache for the other families that read Python)."""
-    size = sum(len(ctx.python_source(rel) or "") for rel in rels)
-    workers = _workers() if size >= PARALLEL_BYTES else 1
-    if workers > 1:
-        import multiprocessing
-
-        _WORKER_CTX[:] = [ctx]
+    pending = ctx.take(_PENDING_KEY)
+    if pending is None or pending.rels != rels:
+        if pending is not None:
+            pending.pool.terminate()
+        pending = _start_workers(ctx, rels)
+    if pending is not None:
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return list(pool.imap(_analyse_in_worker, rels, chunksize=4))
-        except OSError:
-            pass  # no processes to be had: analyse here
+            found: list[_Analysed] = pending.result.get()
+            return found
         finally:
-            _WORKER_CTX.clear()
+            pending.pool.close()
+            pending.pool.join()
     return [_analyse(ctx, rel, keep_tree=True) for rel in rels]
