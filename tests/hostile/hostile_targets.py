@@ -11,8 +11,10 @@ reported as unavailable instead of failing, so the table can list them all.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import io
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,7 +48,11 @@ def _text(data: bytes) -> str:
 def _scratch() -> Path:
     # One scratch folder per process (each fuzz run is a forked child).
     if not _SCRATCH:
-        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="chainward-fuzz-")))
+        path = Path(tempfile.mkdtemp(prefix="chainward-fuzz-"))
+        _SCRATCH.append(path)
+        # Removed when the process that made it exits (forked children leave by
+        # os._exit and run no exit handlers, so they never remove their parent's).
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
     return _SCRATCH[0]
 
 
