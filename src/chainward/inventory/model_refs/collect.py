@@ -16,15 +16,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.files import list_tree
 from chainward.core.findings import Finding
-from chainward.core.pyflow.parse import parse_module
-from chainward.inventory.model_refs.loaders import might_download
-from chainward.inventory.model_refs.python import analyse_file, find_calls, project_hub_classes
-from chainward.inventory.model_refs.records import ModelCall, SourceScan
-from chainward.inventory.model_refs.text import is_text_download_path, scan_text
+from chainward.inventory.model_refs.prefilter import is_text_download_path, might_reference
+
+if TYPE_CHECKING:
+    from chainward.inventory.model_refs.records import ModelCall, SourceScan
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 _CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
@@ -90,6 +90,10 @@ def _collect(ctx: ScanContext) -> ModelRefs:
 
 
 def _collect_refs(ctx: ScanContext) -> ModelRefs:
+    # Each reader is imported only when the scan holds a file of its kind that can hold
+    # a reference: the hub-loader table with the first Python file, the Python reader
+    # with the first file that names a loader, the text reader with the first
+    # non-Python file its pre-filter lets through (issue 19, start-up).
     refs = ModelRefs()
     candidates: list[str] = []
     scanned: set[str] = set()
@@ -100,6 +104,8 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
             if text is None:
                 continue
             scanned.add(rel)
+            from chainward.inventory.model_refs.loaders import might_download
+
             if might_download(text):
                 candidates.append(rel)
             else:
@@ -107,8 +113,15 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
                 classes.append(regex_classes(text))
         elif is_text_download_path(rel):
             text = ctx.read_text(rel)
-            if text is not None:
+            if text is not None and might_reference(rel, text):
+                from chainward.inventory.model_refs.text import scan_text
+
                 refs.text.append(scan_text(rel, text))
+    if not candidates:
+        # No Python file names a hub loader: no call to settle against the hierarchy.
+        return refs
+    from chainward.inventory.model_refs.python import project_hub_classes
+
     analysed = _analyse_all(ctx, candidates)
     for one in analysed:
         refs.problems.extend(one.problems)
@@ -145,6 +158,9 @@ def _analyse(ctx: ScanContext, rel: str, *, keep_tree: bool) -> _Analysed:
     """Parse (through the scan's cache when ``keep_tree``), analyse and find the calls of
     one file, taking every ``X.from_pretrained`` under the condition that ``X`` derives
     from a hub class (settled by the caller once the hierarchy is known)."""
+    from chainward.core.pyflow.parse import parse_module
+    from chainward.inventory.model_refs.python import analyse_file, find_calls
+
     text = ctx.python_source(rel)
     if text is None:
         return _Analysed()
