@@ -7,7 +7,6 @@ Standard library and ``core`` only; sigstore is imported inside :func:`load_root
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +85,8 @@ class Artifact:
         if algorithm not in self._digests:
             if self._data is None and self._path is None:
                 return None
+            import hashlib  # not at import: provenance.meta (every check) reads this module
+
             hasher = hashlib.new(algorithm)
             if self._data is not None:
                 hasher.update(self._data)
