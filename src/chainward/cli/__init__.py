@@ -10,8 +10,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from chainward import __version__
+from chainward.cli.startup import HelpFormatter
 from chainward.core.errors import Error
 
 # Each module has ``register(subparsers, common)``. Only the module of the command
@@ -46,6 +48,10 @@ def _modules_for(argv: Sequence[str] | None) -> list[str]:
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"chainward: error: {message}\n")
@@ -75,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     verbose = bool(getattr(args, "verbose", False))
+    _collect_from_here()
     try:
         code: int = args.func(args)
     except Error as exc:
@@ -102,6 +109,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _collect_from_here() -> None:
+    """The objects made so far (start-up's) are left out of every later collection
+    (``gc.freeze``), and the collector is on for the command (``run`` turned it off)."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def run() -> None:
     """Console-script entry point."""
+    import gc
+
+    from chainward.cli.startup import defer
+
+    defer()  # standard-library modules the hook path never uses load on first use
+    # Start-up makes objects that live as long as the process (modules, classes, the
+    # parser): the cyclic collector would walk them again and again for nothing. It
+    # is off until the command starts; main() then freezes them and turns it on.
+    gc.disable()
     raise SystemExit(main())

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.errors import InputError
+from chainward.core.intoto import INTOTO_PAYLOAD_TYPE, SLSA_PROVENANCE_V1
+
+# The type names live in core.intoto (light); re-exported here for the verifiers.
+__all__ = ["INTOTO_PAYLOAD_TYPE", "SLSA_PROVENANCE_V1"]
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
 
-INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
-SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 DIGESTS = ("sha256", "sha384", "sha512")
 
 
