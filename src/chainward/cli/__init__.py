@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chainward import __version__
-from chainward.cli.startup import HelpFormatter
+from chainward.cli.startup import HelpFormatter, OnlyCommands
 from chainward.core.errors import Error
 
 # Each module has ``register(subparsers, common)``. Only the module of the command
@@ -36,14 +36,20 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-def _modules_for(argv: Sequence[str] | None) -> list[str]:
-    """The command modules to import: the one named by the first positional argument."""
+def _command_for(argv: Sequence[str] | None) -> str | None:
+    """The command named by the first positional argument, if it is one."""
     for token in argv or ():
         if token.startswith("-"):
             continue
-        if token in COMMAND_MODULES:
-            return [COMMAND_MODULES[token]]
-        break
+        return token if token in COMMAND_MODULES else None
+    return None
+
+
+def _modules_for(argv: Sequence[str] | None) -> list[str]:
+    """The command modules to import: the one named by the first positional argument."""
+    command = _command_for(argv)
+    if command is not None:
+        return [COMMAND_MODULES[command]]
     return list(dict.fromkeys(COMMAND_MODULES.values()))
 
 
@@ -64,7 +70,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     parser = _Parser(prog="chainward", description="Guards the AI software supply chain.")
     parser.add_argument("--version", action="version", version=f"chainward {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=OnlyCommands
+    )
+    # A module registers all its commands; only the one argv names is built (its
+    # siblings cannot be reached from this argv).
+    sub.wanted = _command_for(argv)  # type: ignore[attr-defined]
     common = common_parser()
     for name in _modules_for(argv):
         importlib.import_module(name).register(sub, common)
@@ -81,7 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     verbose = bool(getattr(args, "verbose", False))
-    _collect_from_here()
     try:
         code: int = args.func(args)
     except Error as exc:
@@ -109,25 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _collect_from_here() -> None:
-    """The objects made so far (start-up's) are left out of every later collection
-    (``gc.freeze``), and the collector is on for the command (``run`` turned it off)."""
-    import gc
-
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
 def run() -> None:
     """Console-script entry point."""
-    import gc
-
-    from chainward.cli.startup import defer
+    from chainward.cli.startup import defer, pace_collector
 
     defer()  # standard-library modules the hook path never uses load on first use
-    # Start-up makes objects that live as long as the process (modules, classes, the
-    # parser): the cyclic collector would walk them again and again for nothing. It
-    # is off until the command starts; main() then freezes them and turns it on.
-    gc.disable()
+    pace_collector()
     raise SystemExit(main())

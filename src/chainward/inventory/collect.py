@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
 from chainward.inventory.model import (
     Dependency,
     Inventory,
@@ -78,6 +77,8 @@ class InventoryBuilder(ManifestScan):
 
 
 def _include_problem(inc: Include, message: str, fix: str) -> Finding:
+    from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE  # only with a problem
+
     return Finding(
         BROKEN_REQUIREMENTS_INCLUDE,
         Severity.MEDIUM,

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from chainward.inventory.model_refs.records import ModelCall, SourceScan
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-_CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+# Compiled on first use (re's cache): a scan without Python never needs it.
+_CLASS_PATTERN = r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"
 MAX_INDEX_FILES = 20_000
 MEMO_KEY = "inventory.model_refs"
 
@@ -51,7 +52,7 @@ def regex_classes(text: str) -> dict[str, list[str]]:
     """Class bases read with a regular expression (files that name no hub loader, and
     files outside the scan)."""
     out: dict[str, list[str]] = {}
-    for match in _CLASS_RE.finditer(text):
+    for match in re.finditer(_CLASS_PATTERN, text, re.MULTILINE):
         bases = [b.strip() for b in match.group(2).split(",")]
         out.setdefault(match.group(1), []).extend(
             b for b in bases if b and "=" not in b and not b.startswith("*")

@@ -22,7 +22,6 @@ Standard library and ``inventory.paths`` only.
 from __future__ import annotations
 
 import posixpath
-import re
 
 from chainward.inventory.paths import is_dockerfile_path, is_workflow_path
 
@@ -55,7 +54,10 @@ CONFIG_WORDS = (*sorted(MODEL_KEYS), *sorted(DATASET_LIST_KEYS), "run")
 
 SHELL_HUB_WORDS = ("huggingface", "hf", "modelscope")
 """A logical shell line is matched only when it holds one of these."""
-SHELL_HUB_RE = re.compile("|".join(SHELL_HUB_WORDS))
+
+
+def _hub_words(text: str) -> bool:
+    return any(word in text for word in SHELL_HUB_WORDS)
 
 
 def is_text_download_path(rel: str) -> bool:
@@ -75,9 +77,9 @@ def might_reference(rel: str, text: str) -> bool:
     reports nothing for it either)."""
     lower = posixpath.basename(rel).lower()
     if is_dockerfile_path(rel) or not lower.endswith(YAML_SUFFIXES):
-        return SHELL_HUB_RE.search(text) is not None
+        return _hub_words(text)
     if is_workflow_path(rel):
-        if SHELL_HUB_RE.search(text) is not None:
+        if _hub_words(text):
             return True
         from chainward.core.yamlsafe import YamlError
         from chainward.inventory.workflows import parse_workflow
@@ -86,5 +88,5 @@ def might_reference(rel: str, text: str) -> bool:
             runs = parse_workflow(rel, text).runs
         except YamlError:
             return False  # the reader reports nothing for YAML that does not parse
-        return any(SHELL_HUB_RE.search(run.text) is not None for run in runs)
+        return any(_hub_words(run.text) for run in runs)
     return any(word in text for word in CONFIG_WORDS)
