@@ -19,7 +19,6 @@ from chainward.core.files import matches_any, select_files
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
 from chainward.core.registry import Family, Scanner
-from chainward.core.suppress import apply_suppressions
 
 
 def apply_policy(
@@ -57,6 +56,10 @@ def apply_policy(
             except OSError:
                 cache[rel] = None
         return cache[rel]
+
+    if not kept:
+        return []  # nothing to suppress (the suppression reader is not even imported)
+    from chainward.core.suppress import apply_suppressions
 
     result = apply_suppressions(kept, lines_of)
     # The same problem reached through two paths (e.g. an include) is reported once.

@@ -21,10 +21,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from chainward.models.hashing import RACY_NS
 
 REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "src" / "chainward"
@@ -131,6 +134,10 @@ def _models_cache(root: Path) -> tuple[list[str], Path]:
     cache = root / ".git" / "chainward" / "hash-cache.json"
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text('{"version": 0, "entries": {}}')
+    # Files changed within RACY_NS before a hashing pass are not cached (models.hashing):
+    # with a fast start-up the verify would begin inside that window and, rightly,
+    # write no cache. Let the model files age past it.
+    time.sleep(RACY_NS / 1e9 + 0.05)
     return ["models", "verify", "--offline"], cache
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from chainward.cli import main
 from chainward.core.pyflow.parse import parse_source
-from chainward.inventory.model_refs import collect
+from chainward.inventory.model_refs import analyse, collect
 from chainward.inventory.model_refs.python import analyse_file, find_calls, scan_source_full
 from tests.conftest import GitRepo
 
@@ -107,8 +107,8 @@ def test_forked_analysis_finds_the_same_calls_as_the_serial_one(
     )
     git_repo.commit_all()
     serial = _lines(git_repo.path)
-    monkeypatch.setattr(collect, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(collect, "_workers", lambda: 2)
+    monkeypatch.setattr(analyse, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(analyse, "workers", lambda: 2)
     parallel = _lines(git_repo.path)
     # broken.py:2 is its unparsable-file note, reported by both paths.
     expected = {("pkg/train.py", 15), ("pkg/revision.py", 3), ("pkg/broken.py", 2)}
@@ -149,8 +149,8 @@ def test_workers_started_early_give_the_whole_scan_the_serial_result(
     )
     git_repo.commit_all()
     serial = _all_findings(git_repo.path)
-    monkeypatch.setattr(collect, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(collect, "_workers", lambda: 2)
+    monkeypatch.setattr(analyse, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(analyse, "workers", lambda: 2)
     started: list[bool] = []
     real_start = collect.start_model_refs
 

@@ -10,8 +10,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from chainward import __version__
+from chainward.cli.startup import HelpFormatter, OnlyCommands
 from chainward.core.errors import Error
 
 # Each module has ``register(subparsers, common)``. Only the module of the command
@@ -34,18 +36,28 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-def _modules_for(argv: Sequence[str] | None) -> list[str]:
-    """The command modules to import: the one named by the first positional argument."""
+def _command_for(argv: Sequence[str] | None) -> str | None:
+    """The command named by the first positional argument, if it is one."""
     for token in argv or ():
         if token.startswith("-"):
             continue
-        if token in COMMAND_MODULES:
-            return [COMMAND_MODULES[token]]
-        break
+        return token if token in COMMAND_MODULES else None
+    return None
+
+
+def _modules_for(argv: Sequence[str] | None) -> list[str]:
+    """The command modules to import: the one named by the first positional argument."""
+    command = _command_for(argv)
+    if command is not None:
+        return [COMMAND_MODULES[command]]
     return list(dict.fromkeys(COMMAND_MODULES.values()))
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"chainward: error: {message}\n")
@@ -58,7 +70,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     parser = _Parser(prog="chainward", description="Guards the AI software supply chain.")
     parser.add_argument("--version", action="version", version=f"chainward {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=OnlyCommands
+    )
+    # A module registers all its commands; only the one argv names is built (its
+    # siblings cannot be reached from this argv).
+    sub.wanted = _command_for(argv)  # type: ignore[attr-defined]
     common = common_parser()
     for name in _modules_for(argv):
         importlib.import_module(name).register(sub, common)
@@ -104,4 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    from chainward.cli.startup import defer, pace_collector
+
+    defer()  # standard-library modules the hook path never uses load on first use
+    pace_collector()
     raise SystemExit(main())

@@ -12,6 +12,7 @@ from typing import Any
 
 from chainward import __version__
 from chainward.catalog import load_registry
+from chainward.cli.startup import HelpFormatter
 from chainward.core.errors import UsageError
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy, load_policy
@@ -46,7 +47,7 @@ class _FormatAction(argparse.Action):
 
 def common_parser() -> argparse.ArgumentParser:
     """The parent parser with the global options of every subcommand."""
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     group = parser.add_argument_group("common options")
     group.add_argument(
         "--config",

@@ -7,19 +7,20 @@ Standard library and ``core`` only; sigstore is imported inside :func:`load_root
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.core.errors import InputError
+from chainward.core.intoto import INTOTO_PAYLOAD_TYPE, SLSA_PROVENANCE_V1
+
+# The type names live in core.intoto (light); re-exported here for the verifiers.
+__all__ = ["INTOTO_PAYLOAD_TYPE", "SLSA_PROVENANCE_V1"]
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
 
-INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
-SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 DIGESTS = ("sha256", "sha384", "sha512")
 
 
@@ -86,6 +87,8 @@ class Artifact:
         if algorithm not in self._digests:
             if self._data is None and self._path is None:
                 return None
+            import hashlib  # not at import: provenance.meta (every check) reads this module
+
             hasher = hashlib.new(algorithm)
             if self._data is not None:
                 hasher.update(self._data)

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from chainward.core.errors import InputError
-from chainward.core.git import run_git
 
 # Folders a walk outside git never enters: tool caches and virtual environments.
 SKIP_DIRS = frozenset(
@@ -63,6 +62,8 @@ def _regular_file(path: Path) -> bool:
 
 def list_tree(root: Path) -> list[str]:
     """Every file below ``root``: git's tracked and untracked-not-ignored files, or a walk."""
+    from chainward.core.git import run_git  # not for named files (the hooks' case)
+
     proc = run_git(
         ("ls-files", "-z", "--cached", "--others", "--exclude-standard"), root, check=False
     )

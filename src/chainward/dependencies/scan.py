@@ -9,23 +9,10 @@ for: ``chainward deps --verify``, the ``audit-dependencies`` hook, or
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding
-from chainward.dependencies.checks.coverage import build_coverage
-from chainward.dependencies.checks.hashmode import find_hash_mode_refusals
-from chainward.dependencies.checks.pinning import (
-    find_missing_hashes,
-    find_unhashed_urls,
-    find_unpinned_ai_dependencies,
-    find_unpinned_vcs,
-)
-from chainward.dependencies.checks.sources import (
-    find_extra_indexes,
-    find_pipes_to_shell,
-    find_unpinned_images,
-    find_untrusted_images,
-)
 from chainward.inventory import Inventory, collect_inventory
 
 
@@ -33,6 +20,25 @@ def check_inventory(
     inventory: Inventory, policy: dict[str, object] | None = None
 ) -> Iterator[Finding]:
     """Every offline check over an inventory (``policy``: the dependencies table)."""
+    if not any(getattr(inventory, field.name) for field in fields(inventory)):
+        # Every check reads these records and nothing else: with none, there is nothing
+        # to find, and the checks are not even imported (a change without manifests).
+        return
+    from chainward.dependencies.checks.coverage import build_coverage
+    from chainward.dependencies.checks.hashmode import find_hash_mode_refusals
+    from chainward.dependencies.checks.pinning import (
+        find_missing_hashes,
+        find_unhashed_urls,
+        find_unpinned_ai_dependencies,
+        find_unpinned_vcs,
+    )
+    from chainward.dependencies.checks.sources import (
+        find_extra_indexes,
+        find_pipes_to_shell,
+        find_unpinned_images,
+        find_untrusted_images,
+    )
+
     table = policy or {}
     coverage = build_coverage(
         (*inventory.dependencies, *inventory.context_locks),

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.inventory import (
-    conda,
-    dockerfile,
-    pipfile,
-    pipfilelock,
-    poetrylock,
-    pylock,
-    pyproject,
-    scripts,
-    setupcfg,
-    uvlock,
-    workflow_installs,
-)
-from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
-from chainward.inventory.locks import LOCK_NAMES
 from chainward.inventory.model import (
     Dependency,
     Inventory,
@@ -32,12 +18,15 @@ from chainward.inventory.model import (
     include_groups,
     location,
 )
-from chainward.inventory.requirements import (
-    Include,
-    RequirementsFile,
+from chainward.inventory.paths import (
+    LOCK_NAMES,
+    PARSER_PATHS,
     is_requirements_path,
-    parse_requirements,
+    parser_module,
 )
+
+if TYPE_CHECKING:
+    from chainward.inventory.requirements import Include, RequirementsFile
 
 
 class Parser(Protocol):
@@ -48,21 +37,19 @@ class Parser(Protocol):
     def parse(self, rel: str, text: str) -> ManifestScan: ...
 
 
-# Every manifest kind but requirements files (their -r/-c includes are followed below),
-# in the order a path is tried: the first parser that matches reads the file.
-PARSERS: tuple[Parser, ...] = (
-    pyproject,
-    setupcfg,
-    pipfile,
-    pipfilelock,
-    uvlock,
-    poetrylock,
-    pylock,
-    conda,
-    dockerfile,
-    workflow_installs,
-    scripts,
-)
+def load_parser(module: str) -> Parser:
+    """The parser module named by a row of :data:`chainward.inventory.paths.PARSER_PATHS`,
+    imported on first use: a change that holds no manifest of a kind never loads its
+    parser (issue 19, start-up)."""
+    return cast("Parser", importlib.import_module(module))
+
+
+def __getattr__(name: str) -> Any:
+    # ``PARSERS``: every parser module, in the order a path is tried (the table of
+    # ``inventory.paths``, imported in full only when asked for).
+    if name == "PARSERS":
+        return tuple(load_parser(module) for module, _ in PARSER_PATHS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -90,6 +77,8 @@ class InventoryBuilder(ManifestScan):
 
 
 def _include_problem(inc: Include, message: str, fix: str) -> Finding:
+    from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE  # only with a problem
+
     return Finding(
         BROKEN_REQUIREMENTS_INCLUDE,
         Severity.MEDIUM,
@@ -126,6 +115,8 @@ def _collect_requirements(ctx: ScanContext, out: InventoryBuilder) -> None:
         text = ctx.read_text(rel)
         if text is None:
             continue
+        from chainward.inventory.requirements import parse_requirements  # only with one
+
         result = parse_requirements(rel, text)
         parsed[rel] = result
         for inc in result.includes:
@@ -236,8 +227,10 @@ def _cycles(parsed: dict[str, RequirementsFile]) -> list[Finding]:
 
 
 def parser_for(rel: str) -> Parser | None:
-    """The parser that reads ``rel`` (requirements files aside), or None."""
-    return next((parser for parser in PARSERS if parser.matches(rel)), None)
+    """The parser that reads ``rel`` (requirements files aside), or None; matched by
+    name in :mod:`chainward.inventory.paths`, the module imported only then."""
+    module = parser_module(rel)
+    return None if module is None else load_parser(module)
 
 
 # One inventory per scan: `chainward check` runs the dependency and typosquat families

@@ -5,30 +5,18 @@ The YAML is composed (never constructed) through :mod:`chainward.core.yamlsafe`.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import replace
 
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
 from chainward.inventory.commands import conda_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.paths import is_conda_path
 from chainward.inventory.requirements import parse_requirements
-
-_NAMES = frozenset(
-    {"environment.yml", "environment.yaml", "env.yml", "env.yaml", "conda.yml", "conda.yaml"}
-)
 
 
 def matches(rel: str) -> bool:
     """``environment.yml`` and friends (``environment-gpu.yml``, ``conda-env.yaml``)."""
-    name = posixpath.basename(rel).lower()
-    if name in _NAMES:
-        return True
-    stem, dot, ext = name.rpartition(".")
-    return (
-        bool(dot)
-        and ext in ("yml", "yaml")
-        and (stem.startswith("environment") or stem.endswith(("-environment", "_environment")))
-    )
+    return is_conda_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

@@ -3,57 +3,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from chainward.core.jsonsafe import loads_json
 from chainward.inventory.commands import scan_commands
 from chainward.inventory.model import BaseImage, ManifestScan
-
-# Suffixes that make "dockerfile.<suffix>" some other kind of file.
-_NOT_DOCKERFILE = frozenset(
-    {
-        "py",
-        "pyc",
-        "pyi",
-        "md",
-        "rst",
-        "txt",
-        "json",
-        "yml",
-        "yaml",
-        "toml",
-        "sh",
-        "go",
-        "rs",
-        "js",
-        "ts",
-        "html",
-        "cfg",
-        "ini",
-        "lock",
-        "bak",
-        "orig",
-        "swp",
-        "png",
-        "svg",
-        "pdf",
-    }
-)
-
-
-def is_dockerfile_path(rel: str) -> bool:
-    """``Dockerfile``, ``Containerfile`` and their ``.suffix``/``prefix.`` variants."""
-    name = posixpath.basename(rel)
-    lower = name.lower()
-    for base in ("dockerfile", "containerfile"):
-        if lower == base or lower.endswith("." + base):
-            return True
-        # Dockerfile.gpu, Dockerfile.cuda12 — but not dockerfile.py, the parser's own module.
-        if lower.startswith(base + ".") and lower.rsplit(".", 1)[1] not in _NOT_DOCKERFILE:
-            return True
-    return False
+from chainward.inventory.paths import is_dockerfile_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from chainward.inventory.model import Dependency
 from chainward.inventory.positions import LineFinder
 
 # The lock files a manifest's folder (or a parent) may hold.
-LOCK_NAMES = ("uv.lock", "poetry.lock", "pylock.toml", "Pipfile.lock")
 
 
 def locked_dependency(

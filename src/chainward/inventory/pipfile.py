@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 
 from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.paths import is_pipfile_path
 from chainward.inventory.positions import LineFinder
 from chainward.inventory.pyproject import poetry_dependency
 from chainward.inventory.tomldoc import load_toml_document
@@ -13,7 +13,7 @@ from chainward.inventory.tomldoc import load_toml_document
 
 def matches(rel: str) -> bool:
     """``Pipfile`` in any folder."""
-    return posixpath.basename(rel) == "Pipfile"
+    return is_pipfile_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

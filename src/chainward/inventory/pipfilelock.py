@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Mapping
 
 from chainward.core.jsonsafe import loads_json
 from chainward.inventory.locks import locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.paths import is_pipfilelock_path
 from chainward.inventory.pep508 import exact_version
 from chainward.inventory.positions import LineFinder
 
 
 def matches(rel: str) -> bool:
     """``Pipfile.lock`` in any folder."""
-    return posixpath.basename(rel) == "Pipfile.lock"
+    return is_pipfilelock_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

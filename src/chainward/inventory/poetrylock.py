@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from functools import partial
 
 from chainward.inventory.locks import lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.paths import is_poetrylock_path
 from chainward.inventory.tomldoc import load_toml_document
 
 
 def matches(rel: str) -> bool:
     """``poetry.lock`` in any folder."""
-    return posixpath.basename(rel) == "poetry.lock"
+    return is_poetrylock_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from functools import partial
 
 from chainward.inventory.locks import file_hashes, hash_table, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
+from chainward.inventory.paths import is_pylock_path
 from chainward.inventory.tomldoc import load_toml_document
 
 
 def matches(rel: str) -> bool:
     """``pylock.toml`` or ``pylock.<name>.toml`` (PEP 751)."""
-    name = posixpath.basename(rel)
-    return name == "pylock.toml" or (
-        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
-    )
+    return is_pylock_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

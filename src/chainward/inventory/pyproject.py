@@ -4,11 +4,11 @@ indexes."""
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from typing import Any
 
 from chainward.inventory.model import Dependency, InstallOption, ManifestScan, malformed_line
+from chainward.inventory.paths import is_pyproject_path
 from chainward.inventory.pep508 import (
     RequirementError,
     exact_version,
@@ -115,7 +115,7 @@ def _poetry_table(rel: str, table: Any, header: str, finder: LineFinder, out: Ma
 
 def matches(rel: str) -> bool:
     """``pyproject.toml`` in any folder."""
-    return posixpath.basename(rel) == "pyproject.toml"
+    return is_pyproject_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

@@ -15,7 +15,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from chainward.inventory.model import InstallOption, ManifestScan, malformed_line
+from chainward.inventory.paths import is_requirements_path
 from chainward.inventory.pep508 import RequirementError, parse_requirement
+
+__all__ = [
+    "FLAG_OPTIONS",
+    "SOURCE_OPTIONS",
+    "VALUE_OPTIONS",
+    "Include",
+    "LogicalLine",
+    "RequirementsFile",
+    "is_requirements_path",
+    "logical_lines",
+    "parse_options",
+    "parse_requirements",
+    "resolve_include",
+    "split_args_options",
+]
 
 # Options that take a value, by every spelling pip accepts, to their canonical name.
 VALUE_OPTIONS = {
@@ -79,21 +95,6 @@ class RequirementsFile(ManifestScan):
     includes: list[Include] = field(default_factory=list)
     lines: dict[int, LogicalLine] = field(default_factory=dict)
     """Logical line by its first physical line, for the fixer."""
-
-
-def is_requirements_path(rel: str) -> bool:
-    """Whether a path looks like a pip requirements (or pip-tools ``.in``) file."""
-    name = posixpath.basename(rel).lower()
-    parent = posixpath.basename(posixpath.dirname(rel)).lower()
-    if name.endswith(".in"):
-        return name != "manifest.in" and ("requirements" in name or parent == "requirements")
-    if not name.endswith(".txt"):
-        return False
-    return (
-        name.startswith(("requirements", "constraints"))
-        or name.endswith(("-requirements.txt", "_requirements.txt"))
-        or parent in ("requirements", "reqs")
-    )
 
 
 def _strip_comment(text: str) -> str:

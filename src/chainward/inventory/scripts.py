@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from chainward.inventory.commands import scan_commands
 from chainward.inventory.model import ManifestScan
+from chainward.inventory.paths import is_script_path
 
 
 def matches(rel: str) -> bool:
     """Shell scripts whose install commands are inventoried."""
-    return rel.endswith((".sh", ".bash"))
+    return is_script_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import configparser
-import posixpath
 
 from chainward.inventory.model import ManifestScan, malformed_line
+from chainward.inventory.paths import is_setupcfg_path
 from chainward.inventory.pep508 import RequirementError, parse_requirement
 
 _REQUIREMENT_KEYS = frozenset({"install_requires", "setup_requires", "tests_require"})
@@ -37,7 +37,7 @@ def _ini_values(text: str) -> list[tuple[str, str, int, str]]:
 
 def matches(rel: str) -> bool:
     """``setup.cfg`` in any folder."""
-    return posixpath.basename(rel) == "setup.cfg"
+    return is_setupcfg_path(rel)
 
 
 def parse(rel: str, text: str) -> ManifestScan:

@@ -6,8 +6,8 @@ never constructed, and nothing in it is run.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chainward.core.yamlsafe import (
     Node,
@@ -20,6 +20,16 @@ from chainward.core.yamlsafe import (
     line_of,
     scalar,
 )
+from chainward.inventory.paths import is_workflow_path
+
+__all__ = [
+    "ImageRef",
+    "RunStep",
+    "UsesRef",
+    "WorkflowFile",
+    "is_workflow_path",
+    "parse_workflow",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +71,6 @@ class WorkflowFile:
     uses: tuple[UsesRef, ...]
     runs: tuple[RunStep, ...]
     images: tuple[ImageRef, ...]
-
-
-def is_workflow_path(rel: str) -> bool:
-    """Whether a root-relative path is a workflow or an action metadata file."""
-    name = posixpath.basename(rel)
-    if name in ("action.yml", "action.yaml"):
-        return True
-    parent = posixpath.dirname(rel)
-    return (
-        parent == ".github/workflows" or parent.endswith("/.github/workflows")
-    ) and name.endswith((".yml", ".yaml"))
 
 
 def _run_line(node: Node) -> int:
@@ -118,6 +117,13 @@ def _image(path: str, node: Node | None, images: list[ImageRef]) -> None:
         images.append(ImageRef(path, line_of(node), column_of(node), text.strip()))
 
 
+# A workflow is read by several families of one scan (action pinning, the installs of
+# its ``run:`` steps, the model downloads in them): parsed once per process for each
+# (path, text), whichever asks first. The result is frozen, so sharing it is safe; the
+# cache is large enough that a scan's families, which each walk every workflow in
+# turn, never evict one another's entries (an LRU smaller than the workflows of a
+# repository would miss on every look-up).
+@lru_cache(maxsize=1024)
 def parse_workflow(path: str, text: str) -> WorkflowFile:
     """Parse a workflow or ``action.yml``; raises YamlError on invalid YAML."""
     root = compose_yaml(text)

@@ -4,12 +4,14 @@ by ``chainward.inventory.model_refs``) judged by ``download_checks``."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding
 from chainward.inventory.model_refs.collect import collect_model_refs
-from chainward.inventory.model_refs.records import ModelCall
-from chainward.models.download_checks import find_download_problems
+
+if TYPE_CHECKING:
+    from chainward.inventory.model_refs.records import ModelCall
 
 
 def scan_downloads(
@@ -23,6 +25,10 @@ def scan_downloads(
     """Findings for downloads in every scanned file (Python and the other forms)."""
     refs = collect_model_refs(ctx)
     yield from refs.problems
+    if not refs.text and not refs.python:
+        return  # no reference to judge: the checks are not even imported
+    from chainward.models.download_checks import find_download_problems
+
     for calls in refs.text:
         yield from find_download_problems(
             calls, (), locked_revisions=locked, allow=allow, report_unresolved=report_unresolved

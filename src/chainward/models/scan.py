@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.findings import Finding, Severity
-from chainward.models.download_scan import scan_downloads
+from chainward.models.identify import TEXT_SUFFIXES, identify, is_model_name
 from chainward.models.meta import INVALID_MODEL_LOCK, LOCK_NAME
 
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ def scan(ctx: ScanContext) -> Iterator[Finding]:
     pickle_allow = list(settings.get("pickle-allow-globals", []))
     limit = int(settings.get("max-model-member-size", 1 << 30))
     declared = _declared_model_patterns(ctx)
+
+    # The download scan reads model references: its readers load only for the kinds of
+    # file the scan holds (a YAML-only change loads no Python reader).
+    from chainward.models.download_scan import scan_downloads
 
     downloads = partial(
         scan_downloads,
@@ -162,14 +166,13 @@ def _scan_model(
     target: Path | None = None,
     forced: bool = False,
 ) -> Iterator[Finding]:
-    """Identify ``rel`` by content and scan it (``target``: the file a symlink names)."""
-    from chainward.models.pickles import (
-        find_pickle_problems,
-        identify,
-        is_model_name,
-        scan_model_file,
-    )
+    """Identify ``rel`` by content and scan it (``target``: the file a symlink names).
 
+    The pickle and format machinery is imported only for a file that is a model by its
+    name, by ``.gitattributes`` (LFS) or by its first bytes: every other file is judged
+    here by :mod:`chainward.models.identify` alone, with the same early exits as
+    :func:`chainward.models.pickles.scan_model_file` (it would find nothing in them).
+    """
     # This runs for every file of the repository (15k on lm-evaluation-harness): one
     # lstat and, for files whose name does not say "model", one read of the first bytes,
     # which decide by content whether the full scan can find anything (issue 16, speed).
@@ -189,8 +192,14 @@ def _scan_model(
                 head = handle.read(512)
         except OSError:
             return
-        if identify(head) is None:
+        kind = identify(head)
+        if kind is None:
             return  # the full scan identifies by these same bytes and would stop here
+        text_name = os.path.basename(name).lower().endswith(TEXT_SUFFIXES)  # noqa: PTH119 (speed)
+        if kind == "pickle?" and text_name and not head.startswith(b"\x80"):
+            return  # a text file that opens like protocol 0: the full scan stops here too
+    from chainward.models.pickles import find_pickle_problems, scan_model_file
+
     path = Path(name)
     try:
         report = scan_model_file(Path(path), limit, forced=force)
@@ -224,7 +233,6 @@ def _scan_symlinks(
     reported when a model-looking link leaves it."""
     from chainward.core.files import matches_any
     from chainward.models.meta import UNVERIFIABLE_MODEL_FILE
-    from chainward.models.pickles import is_model_name
 
     root = ctx.root.resolve()
     exclude = ctx.policy.exclude

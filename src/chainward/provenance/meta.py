@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chainward.core.attestation import SLSA_PROVENANCE_V1
 from chainward.core.findings import CheckId, Severity
+from chainward.core.intoto import SLSA_PROVENANCE_V1
 from chainward.core.registry import CheckInfo, Family
 from chainward.core.schema import KeySpec
 

@@ -11,24 +11,21 @@ looks their ids up, and provenance lists them: all read the same
 from __future__ import annotations
 
 import gc
-import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chainward.core.context import ScanContext
 from chainward.core.files import list_tree
 from chainward.core.findings import Finding
-from chainward.core.pyflow.parse import parse_module
-from chainward.inventory.model_refs.loaders import might_download
-from chainward.inventory.model_refs.python import analyse_file, find_calls, project_hub_classes
-from chainward.inventory.model_refs.records import ModelCall, SourceScan
-from chainward.inventory.model_refs.text import is_text_download_path, scan_text
+from chainward.inventory.model_refs.prefilter import is_text_download_path, might_reference
+
+if TYPE_CHECKING:
+    from chainward.inventory.model_refs.records import ModelCall, SourceScan
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-_CLASS_RE = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+# Compiled on first use (re's cache): a scan without Python never needs it.
+_CLASS_PATTERN = r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"
 MAX_INDEX_FILES = 20_000
 MEMO_KEY = "inventory.model_refs"
 
@@ -52,7 +49,7 @@ def regex_classes(text: str) -> dict[str, list[str]]:
     """Class bases read with a regular expression (files that name no hub loader, and
     files outside the scan)."""
     out: dict[str, list[str]] = {}
-    for match in _CLASS_RE.finditer(text):
+    for match in re.finditer(_CLASS_PATTERN, text, re.MULTILINE):
         bases = [b.strip() for b in match.group(2).split(",")]
         out.setdefault(match.group(1), []).extend(
             b for b in bases if b and "=" not in b and not b.startswith("*")
@@ -78,17 +75,20 @@ def start_model_refs(ctx: ScanContext) -> bool:
     at once (True), so that the caller's own work (another check over the same files)
     runs while they work; :func:`collect_model_refs` then waits for them. False when
     nothing was started: a small scan is analysed in this process, when collected."""
-    if ctx.holds(MEMO_KEY) or ctx.holds(_PENDING_KEY):
+    python = [rel for rel in ctx.files if rel.lower().endswith(PYTHON_SUFFIXES)]
+    if not python or ctx.holds(MEMO_KEY):
         return False
-    candidates = [
-        rel
-        for rel in ctx.files
-        if rel.lower().endswith(PYTHON_SUFFIXES) and might_download(ctx.python_source(rel) or "")
-    ]
-    pending = _start_workers(ctx, candidates)
+    from chainward.inventory.model_refs.analyse import PENDING_KEY, start_workers
+    from chainward.inventory.model_refs.loaders import might_download
+
+    if ctx.holds(PENDING_KEY):
+        return False
+
+    candidates = [rel for rel in python if might_download(ctx.python_source(rel) or "")]
+    pending = start_workers(ctx, candidates)
     if pending is None:
         return False
-    ctx.put(_PENDING_KEY, pending)
+    ctx.put(PENDING_KEY, pending)
     return True
 
 
@@ -110,6 +110,10 @@ def _collect(ctx: ScanContext) -> ModelRefs:
 
 
 def _collect_refs(ctx: ScanContext) -> ModelRefs:
+    # Each reader is imported only when the scan holds a file of its kind that can hold
+    # a reference: the hub-loader table with the first Python file, the Python reader
+    # with the first file that names a loader, the text reader with the first
+    # non-Python file its pre-filter lets through (issue 19, start-up).
     refs = ModelRefs()
     candidates: list[str] = []
     scanned: set[str] = set()
@@ -120,6 +124,8 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
             if text is None:
                 continue
             scanned.add(rel)
+            from chainward.inventory.model_refs.loaders import might_download
+
             if might_download(text):
                 candidates.append(rel)
             else:
@@ -127,9 +133,17 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
                 classes.append(regex_classes(text))
         elif is_text_download_path(rel):
             text = ctx.read_text(rel)
-            if text is not None:
+            if text is not None and might_reference(rel, text):
+                from chainward.inventory.model_refs.text import scan_text
+
                 refs.text.append(scan_text(rel, text))
-    analysed = _analyse_all(ctx, candidates)
+    if not candidates:
+        # No Python file names a hub loader: no call to settle against the hierarchy.
+        return refs
+    from chainward.inventory.model_refs.analyse import analyse_all
+    from chainward.inventory.model_refs.python import project_hub_classes
+
+    analysed = analyse_all(ctx, candidates)
     for one in analysed:
         refs.problems.extend(one.problems)
         if one.classes is not None:
@@ -149,122 +163,3 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
         if one.scan is not None:
             refs.python.append(one.scan.settle(hub_classes))
     return refs
-
-
-@dataclass
-class _Analysed:
-    """One Python file's calls (found before the hierarchy is known), its classes, and
-    why it could not be analysed."""
-
-    scan: SourceScan | None = None
-    classes: dict[str, list[str]] | None = None
-    problems: list[Finding] = field(default_factory=list)
-
-
-def _analyse(ctx: ScanContext, rel: str, *, keep_tree: bool) -> _Analysed:
-    """Parse (through the scan's cache when ``keep_tree``), analyse and find the calls of
-    one file, taking every ``X.from_pretrained`` under the condition that ``X`` derives
-    from a hub class (settled by the caller once the hierarchy is known)."""
-    text = ctx.python_source(rel)
-    if text is None:
-        return _Analysed()
-    parsed = ctx.python_module(rel) if keep_tree else parse_module(rel, text)
-    if parsed is None:
-        return _Analysed()
-    if parsed.tree is None:
-        return _Analysed(problems=[ctx.unparsable(rel, parsed.error, parsed.line, parsed.column)])
-    try:
-        values = analyse_file(parsed.tree)
-    except RecursionError as exc:
-        return _Analysed(problems=[ctx.unparsable(rel, f"too deeply nested or invalid: {exc}")])
-    classes = values.env.local_classes
-    try:
-        found = find_calls(rel, values, exists=_exists_under(ctx.root), assume_subclasses=True)
-    except RecursionError as exc:
-        problem = ctx.unparsable(rel, f"too deeply nested or invalid: {exc}")
-        return _Analysed(classes=classes, problems=[problem])
-    return _Analysed(found, classes)
-
-
-def _exists_under(root: Path) -> Callable[[str], bool]:
-    def exists(value: str) -> bool:
-        try:
-            return (root / value).exists()
-        except (OSError, ValueError):
-            return False
-
-    return exists
-
-
-# Above this much Python to analyse, the files are shared out to forked workers (one per
-# core): parsing and the data flow are pure CPU, and each file's result is small. The
-# workers cost about 0.5 s of CPU more in all (start, results sent back), which pays only
-# on an idle machine and on the largest repositories (microsoft/LoRA's 11 MB of candidate
-# files; peft's 5 MB are analysed here, under 2 s already).
-PARALLEL_BYTES = 8 << 20
-_WORKER_CTX: list[ScanContext] = []
-
-
-def _workers() -> int:
-    import multiprocessing  # only for large repositories: not on the hooks' start-up path
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    try:
-        return min(len(os.sched_getaffinity(0)), 4)
-    except (AttributeError, OSError):
-        return min(os.cpu_count() or 1, 4)
-
-
-def _analyse_in_worker(rel: str) -> _Analysed:
-    return _analyse(_WORKER_CTX[0], rel, keep_tree=False)
-
-
-_PENDING_KEY = "inventory.model_refs.pending"
-
-
-@dataclass
-class _Pending:
-    """Workers analysing ``rels`` (started by :func:`start_model_refs`)."""
-
-    rels: list[str]
-    pool: Any
-    result: Any
-
-
-def _start_workers(ctx: ScanContext, rels: list[str]) -> _Pending | None:
-    """Forked workers analysing ``rels`` when there is enough Python to be worth it."""
-    size = sum(len(ctx.python_source(rel) or "") for rel in rels)
-    workers = _workers() if size >= PARALLEL_BYTES else 1
-    if workers <= 1:
-        return None
-    import multiprocessing
-
-    _WORKER_CTX[:] = [ctx]
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
-    except OSError:
-        return None  # no processes to be had: analyse here
-    finally:
-        # The workers are forked by now and hold their own copy.
-        _WORKER_CTX.clear()
-    return _Pending(rels, pool, pool.map_async(_analyse_in_worker, rels, chunksize=4))
-
-
-def _analyse_all(ctx: ScanContext, rels: list[str]) -> list[_Analysed]:
-    """Every candidate file analysed, in order: in forked workers when there is enough
-    Python to be worth it (the parsed trees then stay in the workers), else here (the
-    trees stay in the scan's cache for the other families that read Python)."""
-    pending = ctx.take(_PENDING_KEY)
-    if pending is None or pending.rels != rels:
-        if pending is not None:
-            pending.pool.terminate()
-        pending = _start_workers(ctx, rels)
-    if pending is not None:
-        try:
-            found: list[_Analysed] = pending.result.get()
-            return found
-        finally:
-            pending.pool.close()
-            pending.pool.join()
-    return [_analyse(ctx, rel, keep_tree=True) for rel in rels]

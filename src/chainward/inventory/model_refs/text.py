@@ -26,18 +26,25 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, items, line_of, scalar
-from chainward.inventory.dockerfile import instructions, is_dockerfile_path
+from chainward.inventory.dockerfile import instructions
+from chainward.inventory.model_refs.prefilter import (
+    CONFIG_WORDS,
+    DATASET_LIST_KEYS,
+    MODEL_KEYS,
+    SHELL_HUB_WORDS,
+    YAML_SUFFIXES,
+    is_text_download_path,
+)
 from chainward.inventory.model_refs.records import (
     FULL_SHA_RE,
     ModelCall,
     RevisionState,
     is_local_path,
 )
-from chainward.inventory.workflows import is_workflow_path, parse_workflow
+from chainward.inventory.paths import is_dockerfile_path, is_workflow_path
+from chainward.inventory.workflows import parse_workflow
 
-SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".mk")
-MAKEFILE_NAMES = frozenset({"makefile", "gnumakefile"})
-YAML_SUFFIXES = (".yaml", ".yml")
+__all__ = ["is_text_download_path", "scan_shell", "scan_text"]
 
 _HUB_HOSTS = r"(?:https?://)?(?:[^@/\s]+@)?(?:www\.)?(?:huggingface\.co|hf\.co)"
 CLONE_URL_RE = re.compile(
@@ -54,39 +61,7 @@ _CHECKOUT_RE = re.compile(
 _VARIABLE_RE = re.compile(r"\$|\{\{|%\(")
 _WRAPPERS = frozenset({"sudo", "env", "time", "nohup", "exec", "command", "RUN", "run"})
 
-# Config keys that name a model (or tokenizer/adapter) to fetch, and their revision keys.
-MODEL_KEYS = frozenset(
-    {
-        "model_name_or_path",
-        "pretrained_model_name_or_path",
-        "base_model",
-        "base_model_config",
-        "base_model_name_or_path",
-        "tokenizer_name_or_path",
-        "tokenizer_name",
-        "adapter_name_or_path",
-        "ref_model",
-        "reward_model",
-        "teacher_model",
-        "draft_model",
-    }
-)
 REVISION_KEYS = ("revision", "model_revision", "revision_of_model", "base_model_revision")
-DATASET_LIST_KEYS = frozenset(
-    {"datasets", "test_datasets", "pretraining_dataset", "eval_datasets", "rl_datasets"}
-)
-
-
-def is_text_download_path(rel: str) -> bool:
-    """Whether a file is one of the non-Python forms this module reads."""
-    name = posixpath.basename(rel)
-    lower = name.lower()
-    return (
-        lower.endswith(SHELL_SUFFIXES)
-        or lower in MAKEFILE_NAMES
-        or is_dockerfile_path(rel)
-        or lower.endswith(YAML_SUFFIXES)
-    )
 
 
 def scan_text(rel: str, text: str) -> list[ModelCall]:
@@ -256,7 +231,7 @@ def scan_shell(rel: str, lines: list[tuple[int, str]]) -> Iterator[ModelCall]:
     """Hub downloads in shell text given as (line number, physical line) pairs."""
     logical = list(_logical_lines(lines))
     for position, (_, text, pieces) in enumerate(logical):
-        if "huggingface" not in text and "hf" not in text and "modelscope" not in text:
+        if not any(word in text for word in SHELL_HUB_WORDS):
             continue
         commands = [_strip_prefix(words) for words in _commands(_words(text))]
         for index, command in enumerate(commands):
@@ -384,7 +359,7 @@ def _workflow(rel: str, text: str) -> Iterator[ModelCall]:
 
 
 def _yaml(rel: str, text: str, *, cog: bool) -> Iterator[ModelCall]:
-    if not any(k in text for k in (*MODEL_KEYS, *DATASET_LIST_KEYS, "run")):
+    if not any(word in text for word in CONFIG_WORDS):
         return
     root = compose_yaml(text)
     if root is None:
