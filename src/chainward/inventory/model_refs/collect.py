@@ -28,6 +28,7 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 _CLASS_PATTERN = r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"
 MAX_INDEX_FILES = 20_000
 MEMO_KEY = "inventory.model_refs"
+_CANDIDATES_KEY = "inventory.model_refs.candidates"
 
 
 @dataclass
@@ -85,6 +86,8 @@ def start_model_refs(ctx: ScanContext) -> bool:
         return False
 
     candidates = [rel for rel in python if might_download(ctx.python_source(rel) or "")]
+    # The collection reuses this pre-filter's verdicts instead of reading every file again.
+    ctx.put(_CANDIDATES_KEY, frozenset(candidates))
     pending = start_workers(ctx, candidates)
     if pending is None:
         return False
@@ -118,15 +121,16 @@ def _collect_refs(ctx: ScanContext) -> ModelRefs:
     candidates: list[str] = []
     scanned: set[str] = set()
     classes: list[dict[str, list[str]]] = []
+    known: frozenset[str] | None = ctx.take(_CANDIDATES_KEY)
     for rel in ctx.files:
         if rel.lower().endswith(PYTHON_SUFFIXES):
+            from chainward.inventory.model_refs.loaders import might_download
+
             text = ctx.python_source(rel)
             if text is None:
                 continue
             scanned.add(rel)
-            from chainward.inventory.model_refs.loaders import might_download
-
-            if might_download(text):
+            if (rel in known) if known is not None else might_download(text):
                 candidates.append(rel)
             else:
                 # No hub library and no from_pretrained: only its classes matter.
