@@ -11,6 +11,9 @@ Reads only ``tests/data/typosquats/`` (copies of the evaluation data, see its RE
 - recall on the PyPI rows of ``dev_positives.tsv`` (default trusted list), per technique;
 - flagged share of ``dev_hard_negatives.tsv`` with ``--trusted-top`` (default 5000);
 - flagged names of the top-15,000 list itself with the default trusted list;
+- flagged share of the popular names below the ``--trusted-top`` rank, judged as untrusted
+  (with and without the popularity prior; each half on its own): a large set of
+  legitimate names that no word list or threshold was chosen by;
 - flagged share of ``real_dependencies.txt`` (dependency names of real projects);
 - data load time and throughput (names per second after loading).
 
@@ -156,6 +159,27 @@ def main() -> int:
     top_flagged = [n for n in top_names if full.check(n).flagged]
     print()
     print(f"# top list ({args.top.name}), defaults: {len(top_flagged)} of {len(top_names)} flagged")
+
+    # Legitimate names nobody chose words or thresholds by: the popular names ranked
+    # below the trusted top, judged as untrusted, each half on its own (with the
+    # popularity prior, as the hard negatives; and without it, as a legitimate project
+    # outside the shipped list would be judged).
+    print()
+    print(f"# popular names ranked below {args.trusted_top:,}, --trusted-top {args.trusted_top}")
+    unranked = Detector(trusted_top=args.trusted_top, popularity=False)
+    rest = top_names[args.trusted_top :]
+    middle = len(rest) // 2
+    for label, part in (("first half", rest[:middle]), ("second half", rest[middle:])):
+        for prior, found in (("with the popularity prior", limited), ("without", unranked)):
+            verdicts = [found.check(n) for n in part]
+            hits = [v for v in verdicts if v.flagged]
+            techniques = Counter(v.technique for v in hits)
+            print(
+                f"{label} ({len(part)} names), {prior}: {len(hits)} flagged = "
+                f"{len(hits) / max(len(part), 1):.1%} ("
+                + ", ".join(f"{t} {c}" for t, c in techniques.most_common(4))
+                + ")"
+            )
 
     if args.real.is_file():
         real = [

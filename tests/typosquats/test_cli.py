@@ -241,6 +241,16 @@ def test_names_file_with_byte_order_mark_and_crlf(cli: Any, tmp_path: Path) -> N
     assert [(r["name"], r["flagged"]) for r in rows] == [("reqeusts", True), ("numpy", False)]
 
 
+def test_names_file_skips_comment_lines(cli: Any, tmp_path: Path) -> None:
+    # A commented list (as tests/data/typosquats/real_dependencies.txt) judges names only.
+    names = tmp_path / "names.txt"
+    names.write_text("# -- transformers (setup.py)\nreqeusts\n  # indented\nnumpy\n")
+    rows = json.loads(
+        cli("typosquats", "--names-file", str(names), "--format", "json", cwd=tmp_path).out
+    )["results"]
+    assert [(r["name"], r["flagged"]) for r in rows] == [("reqeusts", True), ("numpy", False)]
+
+
 @pytest.mark.parametrize(
     "name", ["tensorfow", "matplotib", "tiketoken", "huggingface-hubs", "pytorch-lighting"]
 )

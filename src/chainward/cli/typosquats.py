@@ -37,8 +37,9 @@ def register(
     parser.add_argument(
         "--names-file",
         metavar="FILE",
-        help="one name per line ('-' for standard input); a header line 'name' is skipped, "
-        "and of tab-separated lines only the first field is read",
+        help="one name per line ('-' for standard input); a header line 'name', blank lines "
+        "and '#' comment lines are skipped, and of tab-separated lines only the first field "
+        "is read",
     )
     parser.add_argument(
         "--trusted-top",
@@ -92,7 +93,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def read_names_file(source: str) -> list[str]:
-    """Names from a file: one per line, header ``name`` and blank lines skipped."""
+    """Names from a file: one per line; header ``name``, blank and ``#`` comment lines skipped.
+
+    No package name starts with ``#``, so a comment line is never a name to judge.
+    """
     if source == "-":
         data = sys.stdin.buffer.read(MAX_NAMES_FILE + 1)
         if len(data) > MAX_NAMES_FILE:
@@ -103,7 +107,7 @@ def read_names_file(source: str) -> list[str]:
     names: list[str] = []
     for number, raw_line in enumerate(text.split("\n"), start=1):
         line = raw_line.removesuffix("\r")
-        if not line:
+        if not line or line.lstrip().startswith("#"):
             continue
         first = line.split("\t", 1)[0]
         if number == 1 and first.strip().lower() == "name":

@@ -197,9 +197,9 @@ EXPERT_FILE = "squat-words.txt"
 
 
 def load_expert_words() -> frozenset[str]:
-    """The expert filler words (PEP 503 normalised)."""
+    """The expert filler words (PEP 503 normalised; a line holds one class of words)."""
     text = (Path(__file__).parent / "data" / EXPERT_FILE).read_text(encoding="utf-8")
-    return frozenset(normalize(w) for w in data_lines(text))
+    return frozenset(normalize(word) for line in data_lines(text) for word in line.split())
 
 
 def load_filler_evidence() -> dict[str, tuple[int, int]]:
