@@ -201,18 +201,15 @@ class PickleMachine:
                 self._pop_mark(at)
             elif op == 0x32:  # DUP
                 stack.append(self._top(at))
-            elif op == 0x46:  # FLOAT
+            elif op in (0x46, 0x49):  # FLOAT, INT: a decimal line, checked as CPython does
                 line = self._readline(at)
-                if len(line) < 2 or not line_args.float_line_ok(line):
-                    raise Halt("could not convert string to float", at)
+                is_float = op == 0x46
+                ok = line_args.float_line_ok if is_float else line_args.int_line_ok
+                if len(line) < 2 or not ok(line):
+                    raise Halt(f"could not convert string to {'float' if is_float else 'int'}", at)
                 stack.append(OTHER)
             elif op == 0x47:  # BINFLOAT
                 self.read(8, at)
-                stack.append(OTHER)
-            elif op == 0x49:  # INT
-                line = self._readline(at)
-                if len(line) < 2 or not line_args.int_line_ok(line):
-                    raise Halt("could not convert string to int", at)
                 stack.append(OTHER)
             elif op == 0x4A:  # BININT
                 stack.append(_INT_STRUCT.unpack(self.read(4, at))[0])
