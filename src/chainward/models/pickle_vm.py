@@ -152,6 +152,11 @@ class PickleMachine:
     def _call(self, opcode: str, at: int, target: Value) -> None:
         self.run.calls.append(Call(opcode, at, target))
 
+    def _made(self, opcode: str, at: int, maker: Value, args: object = None) -> Made:
+        """The object that calling ``maker`` makes (the call recorded)."""
+        self._call(opcode, at, maker)
+        return Made(maker if isinstance(maker, Ref) else None, at, args)
+
     def _container_op(self, opcode: str, at: int, target: Value) -> None:
         # list.append, dict.__setitem__, set.add on plain containers run nothing; on an
         # object made by a global (or a global itself) they call its methods.
@@ -253,8 +258,7 @@ class PickleMachine:
             elif op == 0x52:  # REDUCE
                 args = self._pop(at)
                 func = self._pop(at)
-                self._call("REDUCE", at, func)
-                stack.append(Made(func if isinstance(func, Ref) else None, at, args))
+                stack.append(self._made("REDUCE", at, func, args))
             elif op == 0x53:  # STRING
                 line = self._readline(at)
                 if len(line) < 2:
@@ -421,26 +425,21 @@ class PickleMachine:
                 name = self._name_line(at)
                 ref = self._global(module, name, at, "INST")
                 del stack[mark:]
-                self._call("INST", at, ref)
-                stack.append(Made(ref, at))
+                stack.append(self._made("INST", at, ref))
             elif op == 0x6F:  # OBJ
                 items = self._pop_mark(at)
                 if not items:
                     raise Halt("unpickling stack underflow", at)
-                cls = items[0]
-                self._call("OBJ", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at))
+                stack.append(self._made("OBJ", at, items[0]))
             elif op == 0x81:  # NEWOBJ
                 args = self._pop(at)
                 cls = self._pop(at)
-                self._call("NEWOBJ", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at, args))
+                stack.append(self._made("NEWOBJ", at, cls, args))
             elif op == 0x92:  # NEWOBJ_EX
                 self._pop(at)
                 self._pop(at)
                 cls = self._pop(at)
-                self._call("NEWOBJ_EX", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at))
+                stack.append(self._made("NEWOBJ_EX", at, cls))
             elif op == 0x80:  # PROTO
                 protocol = self.read(1, at)[0]
                 if protocol > HIGHEST_PROTOCOL:
