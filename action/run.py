@@ -56,15 +56,20 @@ def split_checks(text: str) -> list[str]:
     return [item for item in re.split(r"[\s,]+", text) if item]
 
 
+def read_event(event_path: str) -> Any:
+    """The decoded event payload (``GITHUB_EVENT_PATH``)."""
+    try:
+        with Path(event_path).open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ActionError(f"cannot read the event payload: {exc}") from None
+
+
 def pull_request_range(event_name: str, event_path: str) -> tuple[str, str] | None:
     """``(base_sha, head_sha)`` of a pull request event, validated; None for other events."""
     if event_name not in PR_EVENTS or not event_path:
         return None
-    try:
-        with Path(event_path).open(encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise ActionError(f"cannot read the event payload: {exc}") from None
+    event = read_event(event_path)
     pull = event.get("pull_request") if isinstance(event, dict) else None
     if not isinstance(pull, dict):
         raise ActionError("the event payload has no pull_request object")
@@ -85,11 +90,7 @@ def push_is_checkable(event_name: str, event_path: str) -> bool:
     """
     if event_name != "push" or not event_path:
         return False
-    try:
-        with Path(event_path).open(encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise ActionError(f"cannot read the event payload: {exc}") from None
+    event = read_event(event_path)
     if not isinstance(event, dict):
         raise ActionError("the push event payload is not an object")
     for key in ("before", "after"):

@@ -8,13 +8,13 @@ verify`` on the findings they build), so a policy setting means the same everywh
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
 from chainward.core.context import ScanContext
+from chainward.core.environ import environment_set
 from chainward.core.files import matches_any, select_files
 from chainward.core.findings import Finding, Severity
 from chainward.core.policy import Policy
@@ -129,7 +129,7 @@ def scan_findings(ctx: ScanContext, scanners: Iterable[Scanner]) -> list[Finding
     # An offline scan opens no socket, whichever scanner asks: core.http refuses (and
     # so do chainward processes a scanner starts). The variable, not core.http's
     # switch, so that a scan that fetches nothing does not import the client.
-    with _offline_environment() if ctx.offline else nullcontext():
+    with environment_set(OFFLINE_ENV, "1") if ctx.offline else nullcontext():
         for scanner in scanners:
             raw.extend(scanner(ctx))
     raw.extend(ctx.notes)
@@ -138,19 +138,6 @@ def scan_findings(ctx: ScanContext, scanners: Iterable[Scanner]) -> list[Finding
 
 OFFLINE_ENV = "CHAINWARD_OFFLINE"
 """The variable ``chainward.core.http`` reads (its ``OFFLINE_ENV``)."""
-
-
-@contextmanager
-def _offline_environment() -> Iterator[None]:
-    previous = os.environ.get(OFFLINE_ENV)
-    os.environ[OFFLINE_ENV] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(OFFLINE_ENV, None)
-        else:
-            os.environ[OFFLINE_ENV] = previous
 
 
 def run_scanners(

@@ -26,9 +26,10 @@ import chainward.provenance.sign, chainward.provenance.statement, chainward.prov
 import chainward.provenance.pep740, chainward.provenance.documents, chainward.provenance.key_bundle
 import chainward.core.attestation, chainward.core.statement_checks, chainward.core.pep740
 import chainward.cli.release, chainward.provenance.bom, chainward.provenance.bom_inputs
+from chainward.cli.commands import Commands
 from chainward.cli.common import common_parser
 parser = argparse.ArgumentParser()
-chainward.cli.provenance.register(parser.add_subparsers(), common_parser())
+chainward.cli.provenance.register(Commands(parser.add_subparsers(), common_parser()))
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 

@@ -16,7 +16,7 @@ from chainward import __version__
 from chainward.cli.startup import HelpFormatter, OnlyCommands
 from chainward.core.errors import Error
 
-# Each module has ``register(subparsers, common)``. Only the module of the command
+# Each module has ``register(commands)`` (``cli.commands.Commands``). Only the module of the command
 # being run is imported (hooks start faster); help and unknown commands import all.
 COMMAND_MODULES: dict[str, str] = {
     "check": "chainward.cli.check",
@@ -66,6 +66,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser, with the subcommands that ``argv`` can need (all by default)."""
+    from chainward.cli.commands import Commands
     from chainward.cli.common import common_parser
 
     parser = _Parser(prog="chainward", description="Guards the AI software supply chain.")
@@ -76,9 +77,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     # A module registers all its commands; only the one argv names is built (its
     # siblings cannot be reached from this argv).
     sub.wanted = _command_for(argv)  # type: ignore[attr-defined]
-    common = common_parser()
+    commands = Commands(sub, common_parser())
     for name in _modules_for(argv):
-        importlib.import_module(name).register(sub, common)
+        importlib.import_module(name).register(commands)
     return parser
 
 

@@ -8,28 +8,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainward.catalog import load_registry
-from chainward.cli.common import emit, load
-from chainward.core.context import ScanContext
+from chainward.cli.common import emit, load, scan_paths
 from chainward.core.errors import UsageError
-from chainward.core.files import select_files
 from chainward.core.schema import suggest
 
 if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
     from chainward.core.schema import KeySpec
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the check, explain and init subcommands."""
-    check = sub.add_parser(
+    check = commands.add(
         "check",
-        parents=[common],
-        help="run every enabled check over a repository or files",
-        description=(
-            "Run every enabled check over the repository (the current folder, or the one "
-            "folder given) or over the given files."
-        ),
+        cmd_check,
+        "run every enabled check over a repository or files",
+        "Run every enabled check over the repository (the current folder, or the one "
+        "folder given) or over the given files.",
     )
     check.add_argument(
         "paths",
@@ -45,23 +40,19 @@ def register(
         metavar="CHECK_ID",
         help="run only these checks (repeatable or comma-separated)",
     )
-    check.set_defaults(func=cmd_check)
 
-    explain = sub.add_parser("explain", parents=[common], help="print a check's documentation")
+    explain = commands.add("explain", cmd_explain, "print a check's documentation")
     explain.add_argument("check_id", nargs="?", metavar="CHECK_ID")
     explain.add_argument("--list", action="store_true", help="list every check id with its summary")
-    explain.set_defaults(func=cmd_explain)
 
-    init = sub.add_parser(
+    init = commands.add(
         "init",
-        parents=[common],
-        help="write a policy fitted to this repository (chainward.toml) and say why",
-        description=(
-            "Look at the repository (manifests, CI, model files, hub ids, signing keys, "
-            "the commit history) and write a policy that passes today's state where that "
-            "is the honest default (a commit baseline, GitHub's web-flow commits, "
-            "well-known hub organisations) and flags the rest; print each decision."
-        ),
+        cmd_init,
+        "write a policy fitted to this repository (chainward.toml) and say why",
+        "Look at the repository (manifests, CI, model files, hub ids, signing keys, "
+        "the commit history) and write a policy that passes today's state where that "
+        "is the honest default (a commit baseline, GitHub's web-flow commits, "
+        "well-known hub organisations) and flags the rest; print each decision.",
     )
     init.add_argument(
         "--path",
@@ -70,21 +61,11 @@ def register(
         help="where to write it (default: chainward.toml)",
     )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
-    init.set_defaults(func=cmd_init)
-
-
-def _root_and_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
-    if len(paths) == 1 and paths[0].is_dir():
-        return paths[0], []
-    return Path(), paths
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the selected (or all default) families and report."""
-    root, paths = _root_and_paths(list(args.paths))
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
-    loaded = load(args, root)
+    loaded, paths = scan_paths(args)
     registry = loaded.registry
     selected = {s.strip() for item in args.select for s in item.split(",") if s.strip()}
     for check_id in selected:
@@ -98,17 +79,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in registry.families.values()
         if (f.in_check and not selected) or any(c.id in selected for c in f.checks)
     ]
-    files = select_files(root, paths, loaded.policy.exclude)
-    ctx = ScanContext(
-        root=root, files=files, policy=loaded.policy, offline=args.offline, explicit=bool(paths)
-    )
-    from chainward.engine import run_scan
+    from chainward.engine import run_scan, scan_context
 
+    ctx = scan_context(loaded.root, paths, loaded.policy, args.offline)
     findings = run_scan(ctx, families)
     if selected:
         core = {c.id for c in registry.families["core"].checks}
         findings = [f for f in findings if f.check_id in selected or f.check_id in core]
-    return emit(findings, args, loaded, scanned=len(files))
+    return emit(findings, args, loaded, scanned=len(ctx.files))
 
 
 def check_doc(check_id: str) -> str:

@@ -6,28 +6,29 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from chainward.cli.commands import folder
 from chainward.cli.common import emit, load
 from chainward.core.errors import UsageError
 from chainward.core.git import repo_toplevel
 
+if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
+
 MAX_STDIN_BYTES = 1 << 20
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the ``commits`` subcommand."""
-    parser = sub.add_parser(
+    parser = commands.add(
         "commits",
-        parents=[common],
-        help="verify commit signatures (GPG, SSH, gitsign) against the trusted-signer policy",
-        description=(
-            "Verify the signatures of a set of commits against [tool.chainward.commits]. "
-            "Without a selection: the pushed commits in pre-commit's pre-push stage, the "
-            "pull request or push in GitHub Actions ($GITHUB_EVENT_PATH), else HEAD "
-            "(post-commit)."
-        ),
+        cmd_commits,
+        "verify commit signatures (GPG, SSH, gitsign) against the trusted-signer policy",
+        "Verify the signatures of a set of commits against [tool.chainward.commits]. "
+        "Without a selection: the pushed commits in pre-commit's pre-push stage, the "
+        "pull request or push in GitHub Actions ($GITHUB_EVENT_PATH), else HEAD "
+        "(post-commit).",
     )
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--range", metavar="A..B", help="the commits reachable from B, not A")
@@ -46,13 +47,10 @@ def register(
         "--repo", type=Path, default=None, help="the repository (default: the current one)"
     )
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)  # pre-commit may pass some
-    parser.set_defaults(func=cmd_commits)
 
 
 def _repo(args: argparse.Namespace) -> Path:
-    start = args.repo or Path()
-    if not start.is_dir():
-        raise UsageError("no such folder", where=str(start))
+    start = folder(args.repo or Path())
     root = repo_toplevel(start)
     if root is None:
         bare = start.resolve()

@@ -111,6 +111,17 @@ def load(args: argparse.Namespace, root: Path) -> Loaded:
     return Loaded(registry, policy, root)
 
 
+def scan_paths(args: argparse.Namespace) -> tuple[Loaded, list[Path]]:
+    """A scanning verb's ``PATH`` arguments (``engine.scan_root``: one folder is the
+    root, else the current folder is) with the policy loaded for the root: (loaded,
+    the paths to scan in ``loaded.root``, none for all of it)."""
+    from chainward.cli.commands import folder
+    from chainward.engine import scan_root
+
+    root, paths = scan_root(list(args.paths))
+    return load(args, folder(root)), paths
+
+
 def _use_color(args: argparse.Namespace, stream: Any) -> bool:
     if args.color == "always":
         return True

@@ -11,13 +11,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainward.cli.common import emit, load
+from chainward.cli.commands import add_switches
+from chainward.cli.common import emit, scan_paths
 from chainward.core.atomic import write_atomic
 from chainward.core.context import ScanContext
 from chainward.core.errors import InputError, UsageError
 from chainward.core.findings import Finding
 
 if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
     from chainward.cli.common import Loaded
     from chainward.core.registry import Scanner
     from chainward.inventory import Inventory
@@ -26,15 +28,13 @@ if TYPE_CHECKING:
 _IMAGE_CHECKS = frozenset({"unpinned-base-image", "untrusted-base-image"})
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the ``deps`` and ``pin`` subcommands."""
-    deps = sub.add_parser(
+    deps = commands.add(
         "deps",
-        parents=[common],
-        help="check dependency pins, hashes, indexes and base images; verify against PyPI",
-        description="Inventory every manifest (requirements, pyproject, setup.cfg, Pipfile, "
+        cmd_deps,
+        "check dependency pins, hashes, indexes and base images; verify against PyPI",
+        "Inventory every manifest (requirements, pyproject, setup.cfg, Pipfile, "
         "conda, lock files, Dockerfiles, workflows, scripts) and run the dependency checks. "
         "--verify compares pinned hashes with PyPI's published digests and --audit asks for "
         "known vulnerabilities (both need the network; --offline skips them with a notice).",
@@ -42,14 +42,16 @@ def register(
     deps.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)"
     )
-    deps.add_argument(
-        "--verify",
-        action="store_true",
-        help="check pinned hashes against PyPI, and the publisher lock and release cooldown "
-        "of [release-trust] (network)",
-    )
-    deps.add_argument(
-        "--audit", action="store_true", help="report known vulnerabilities of pins (network)"
+    add_switches(
+        deps,
+        (
+            (
+                "--verify",
+                "check pinned hashes against PyPI, and the publisher lock and release "
+                "cooldown of [release-trust] (network)",
+            ),
+            ("--audit", "report known vulnerabilities of pins (network)"),
+        ),
     )
     deps.add_argument(
         "--only",
@@ -57,22 +59,23 @@ def register(
         help="run one group of checks: pins (offline manifest checks), images (base "
         "images), index (--verify and --audit only)",
     )
-    deps.add_argument(
-        "--list", action="store_true", help="print the inventory instead of checking it"
+    add_switches(
+        deps,
+        (
+            ("--list", "print the inventory instead of checking it"),
+            (
+                "--lock-publishers",
+                "record each pinned AI dependency's PEP 740 publisher (repository, "
+                "workflow, environment) in pylock.toml or the publisher lock (network)",
+            ),
+        ),
     )
-    deps.add_argument(
-        "--lock-publishers",
-        action="store_true",
-        help="record each pinned AI dependency's PEP 740 publisher (repository, workflow, "
-        "environment) in pylock.toml or the publisher lock (network)",
-    )
-    deps.set_defaults(func=cmd_deps)
 
-    pin = sub.add_parser(
+    pin = commands.add(
         "pin",
-        parents=[common],
-        help="pin AI requirements exactly, with --hash lines (prints a diff; --write applies)",
-        description="Turn AI dependency ranges in requirements files into exact pins with "
+        cmd_pin,
+        "pin AI requirements exactly, with --hash lines (prints a diff; --write applies)",
+        "Turn AI dependency ranges in requirements files into exact pins with "
         "--hash lines. The version comes from a lock file, else the current environment, "
         "else PyPI's newest release inside the range on the range's own major version; a "
         "pin on another major version is marked in the table of changes. A hashed file "
@@ -87,11 +90,15 @@ def register(
         metavar="PATH",
         help="requirements files or folders (default: every requirements file under .)",
     )
-    pin.add_argument("--write", action="store_true", help="rewrite the files (atomically)")
-    pin.add_argument(
-        "--publishers",
-        action="store_true",
-        help="also record the PEP 740 publisher of each pin in the publisher lock (network)",
+    add_switches(
+        pin,
+        (
+            ("--write", "rewrite the files (atomically)"),
+            (
+                "--publishers",
+                "also record the PEP 740 publisher of each pin in the publisher lock (network)",
+            ),
+        ),
     )
     pin.add_argument(
         "--find-links",
@@ -106,17 +113,13 @@ def register(
         help='pin hub downloads in Python code instead: write revision="<40-hex>" into '
         "the calls and the matching entries into chainward.lock (asks the hub)",
     )
-    pin.set_defaults(func=cmd_pin)
 
 
 def _context(args: argparse.Namespace) -> tuple[ScanContext, Loaded]:
-    from chainward.engine import scan_context, scan_root
+    from chainward.engine import scan_context
 
-    root, paths = scan_root(list(args.paths))
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
-    loaded = load(args, root)
-    return scan_context(root, paths, loaded.policy, args.offline), loaded
+    loaded, paths = scan_paths(args)
+    return scan_context(loaded.root, paths, loaded.policy, args.offline), loaded
 
 
 def cmd_deps(args: argparse.Namespace) -> int:

@@ -14,29 +14,29 @@ import argparse
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.core.atomic import write_atomic
 from chainward.core.errors import UsageError
 from chainward.core.git import repo_toplevel, run_git
+
+if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
 
 HOOK_TYPES: tuple[str, ...] = ("pre-commit", "pre-push", "post-commit")
 DEFAULT_TYPES: tuple[str, ...] = ("pre-commit", "pre-push")
 MARKER = "# chainward-hook:"
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the install-hooks subcommand."""
-    parser = sub.add_parser(
+    parser = commands.add(
         "install-hooks",
-        parents=[common],
-        help="install chainward's plain git hooks (without the pre-commit framework)",
-        description=(
-            "Install chainward's git hook scripts into the repository's hooks folder, or "
-            "into a folder set as core.hooksPath. Hooks chainward did not write are not "
-            "replaced without --force."
-        ),
+        cmd_install_hooks,
+        "install chainward's plain git hooks (without the pre-commit framework)",
+        "Install chainward's git hook scripts into the repository's hooks folder, or "
+        "into a folder set as core.hooksPath. Hooks chainward did not write are not "
+        "replaced without --force.",
     )
     parser.add_argument(
         "--hook-type",
@@ -68,7 +68,6 @@ def register(
         help="replace hooks chainward did not write (the old file is kept as "
         "<name>.chainward-backup) and an existing different core.hooksPath",
     )
-    parser.set_defaults(func=cmd_install_hooks)
 
 
 def hook_script(hook_type: str) -> str:

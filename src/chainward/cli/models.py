@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chainward.cli.commands import add_switches, folder
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
 from chainward.core.bounded import read_bounded
@@ -15,25 +16,21 @@ from chainward.core.errors import InputError, UsageError
 from chainward.core.files import to_relative
 
 if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
     from chainward.inventory.model_lock import ModelSignature
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add ``models`` with its ``lock``, ``verify`` and ``sign`` subcommands."""
-    models = sub.add_parser(
+    verbs = commands.group(
         "models",
-        help="lock, verify and sign model files",
-        description="Pin models to sizes and sha256 digests in chainward.lock, verify the "
+        "lock, verify and sign model files",
+        "Pin models to sizes and sha256 digests in chainward.lock, verify the "
         "working tree against it, and sign models with OpenSSF model signing.",
+        dest="models_command",
     )
-    verbs = models.add_subparsers(dest="models_command", metavar="VERB")
-    models.set_defaults(func=lambda _args: _usage(models))
 
-    lock = verbs.add_parser(
-        "lock", parents=[common], help="hash model files or directories into chainward.lock"
-    )
+    lock = verbs.add("lock", cmd_lock, "hash model files or directories into chainward.lock")
     lock.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="model file or folder")
     lock.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     lock.add_argument("--name", help="model name (default: the folder or file name)")
@@ -53,20 +50,19 @@ def register(
     lock.add_argument("--signature-identity", help="Sigstore identity that signed BUNDLE")
     lock.add_argument("--signature-issuer", help="OIDC issuer of that identity")
     lock.add_argument("--no-cache", action="store_true", help="hash every file again")
-    lock.set_defaults(func=cmd_lock)
 
-    verify = verbs.add_parser(
-        "verify", parents=[common], help="check model files against chainward.lock"
-    )
+    verify = verbs.add("verify", cmd_verify, "check model files against chainward.lock")
     verify.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
-    verify.add_argument("--no-cache", action="store_true", help="hash every file again")
-    verify.add_argument(
-        "--missing-ok",
-        action="store_true",
-        help="exit 0 when there is no lock (for hooks in repositories without models)",
-    )
-    verify.add_argument(
-        "--no-signatures", action="store_true", help="skip OpenSSF model signature checks"
+    add_switches(
+        verify,
+        (
+            ("--no-cache", "hash every file again"),
+            (
+                "--missing-ok",
+                "exit 0 when there is no lock (for hooks in repositories without models)",
+            ),
+            ("--no-signatures", "skip OpenSSF model signature checks"),
+        ),
     )
     verify.add_argument(
         "--trust-config",
@@ -74,23 +70,14 @@ def register(
         metavar="FILE",
         help="a Sigstore ClientTrustConfig to use instead of the trusted root shipped in chainward",
     )
-    verify.set_defaults(func=cmd_verify)
 
-    sign = verbs.add_parser(
-        "sign", parents=[common], help="sign a model with a local key (OpenSSF model signing)"
-    )
+    sign = verbs.add("sign", cmd_sign, "sign a model with a local key (OpenSSF model signing)")
     sign.add_argument("path", type=Path, metavar="MODEL", help="model file or folder")
     sign.add_argument("--key", type=Path, required=True, help="PEM elliptic-curve private key")
     sign.add_argument(
         "--bundle", type=Path, help="where to write the signature (default: MODEL.sig)"
     )
     sign.add_argument("--ignore", action="append", default=[], help="path inside MODEL not to sign")
-    sign.set_defaults(func=cmd_sign)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _lock_path(args: argparse.Namespace, root: Path) -> tuple[Path, str]:
@@ -144,9 +131,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     )
     from chainward.models.lock import merge_models
 
-    root: Path = args.root
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
+    root = folder(args.root)
     lock_file, _ = _lock_path(args, root)
     if args.name and len(args.paths) > 1:
         raise UsageError("--name needs exactly one PATH")
@@ -245,9 +230,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from chainward.models.hashing import StatCache, default_cache_path, tty_progress
     from chainward.models.verify import signature_verifier, verify_lock
 
-    root: Path = args.root
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
+    root = folder(args.root)
     loaded = load(args, root)
     lock_file, lock_rel = _lock_path(args, root)
     if not lock_file.is_file():

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chainward.cli.commands import folder
 from chainward.cli.common import emit, load
 from chainward.cli.signing import (
     BUNDLE_SUFFIXES,
@@ -22,22 +23,21 @@ from chainward.cli.signing import (
 from chainward.core.errors import InputError, UsageError
 from chainward.core.findings import Finding
 
+if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+
+def register(commands: Commands) -> None:
     """Add the attest and verify-attestation subcommands."""
-    attest = sub.add_parser(
+    attest = commands.add(
         "attest",
-        parents=[common],
-        help="emit and sign SLSA v1 provenance for release artifacts",
-        description=(
-            "Write an in-toto Statement v1 with a SLSA Provenance v1 predicate over the "
-            "SUBJECT files (globs such as 'dist/*' allowed), recording the source commit, "
-            "every pinned AI dependency, every model file in chainward.lock and base images "
-            "by digest; sign it keylessly with Sigstore in GitHub Actions (bundle "
-            "<subject>.sigstore.json) or with --key (DSSE envelope <subject>.intoto.jsonl)."
-        ),
+        cmd_attest,
+        "emit and sign SLSA v1 provenance for release artifacts",
+        "Write an in-toto Statement v1 with a SLSA Provenance v1 predicate over the "
+        "SUBJECT files (globs such as 'dist/*' allowed), recording the source commit, "
+        "every pinned AI dependency, every model file in chainward.lock and base images "
+        "by digest; sign it keylessly with Sigstore in GitHub Actions (bundle "
+        "<subject>.sigstore.json) or with --key (DSSE envelope <subject>.intoto.jsonl).",
     )
     attest.add_argument("subjects", nargs="+", metavar="SUBJECT", help="files or globs")
     how = attest.add_mutually_exclusive_group()
@@ -89,18 +89,15 @@ def register(
             ),
         ),
     )
-    attest.set_defaults(func=cmd_attest)
 
-    verify = sub.add_parser(
+    verify = commands.add(
         "verify-attestation",
-        parents=[common],
-        help="verify attestations offline (Sigstore bundles, DSSE envelopes, PEP 740)",
-        description=(
-            "Verify the attestation of each ARTIFACT offline against the pinned Sigstore "
-            "trusted root: signature, certificate chain, transparency-log inclusion, signer "
-            "identity, then the statement (subject digest, predicate type, builder, source "
-            "repository). Exit 0 verified, 1 not verified, 2 bad input."
-        ),
+        cmd_verify_attestation,
+        "verify attestations offline (Sigstore bundles, DSSE envelopes, PEP 740)",
+        "Verify the attestation of each ARTIFACT offline against the pinned Sigstore "
+        "trusted root: signature, certificate chain, transparency-log inclusion, signer "
+        "identity, then the statement (subject digest, predicate type, builder, source "
+        "repository). Exit 0 verified, 1 not verified, 2 bad input.",
     )
     verify.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
     add_path_options(
@@ -178,7 +175,6 @@ def register(
             ),
         ),
     )
-    verify.set_defaults(func=cmd_verify_attestation)
 
 
 # --- attest --------------------------------------------------------------------------
@@ -186,9 +182,7 @@ def register(
 
 def _repo_root(given: Path | None) -> Path:
     if given is not None:
-        if not given.is_dir():
-            raise UsageError("no such folder", where=str(given))
-        return given
+        return folder(given)
     from chainward.core.git import repo_toplevel
 
     return repo_toplevel(Path.cwd()) or Path.cwd()

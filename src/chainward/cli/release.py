@@ -7,31 +7,33 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainward.cli import signing
+from chainward.cli.commands import folder
 from chainward.cli.common import emit, load
 from chainward.core.errors import InputError, UsageError
 from chainward.core.findings import Finding
 
+if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
+
 Signer = Callable[[Mapping[str, Any]], tuple[str, str]]
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the bom and verify-release subcommands."""
-    bom = sub.add_parser(
+    bom = commands.add(
         "bom",
-        help="write the AI bill of materials (CycloneDX JSON)",
-        description=(
-            "Write a CycloneDX 1.7 JSON BOM of the repository: AI packages (purl, version, "
-            "hashes from the locks), models from chainward.lock (hub id, revision, every "
-            "file's sha256, licence, model card facts from the model folder's README front "
-            "matter and config.json), the datasets the model cards name, base images and "
-            "GitHub Actions, and the dependency graph as far as it is known. The document "
-            "is validated against the official CycloneDX schema before it is written."
-        ),
+        cmd_bom,
+        "write the AI bill of materials (CycloneDX JSON)",
+        "Write a CycloneDX 1.7 JSON BOM of the repository: AI packages (purl, version, "
+        "hashes from the locks), models from chainward.lock (hub id, revision, every "
+        "file's sha256, licence, model card facts from the model folder's README front "
+        "matter and config.json), the datasets the model cards name, base images and "
+        "GitHub Actions, and the dependency graph as far as it is known. The document "
+        "is validated against the official CycloneDX schema before it is written.",
+        common=False,
     )
     bom.add_argument(
         "--format",
@@ -44,20 +46,17 @@ def register(
     bom.add_argument("--config", type=Path, metavar="FILE", help="policy file")
     bom.add_argument("-q", "--quiet", action="store_true", help="no notes on standard error")
     bom.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
-    bom.set_defaults(func=cmd_bom)
 
-    release = sub.add_parser(
+    release = commands.add(
         "verify-release",
-        parents=[common],
-        help="check release artifacts against [tool.chainward.release]; write a signed VSA",
-        description=(
-            "Verify each ARTIFACT's provenance (and BOM) attestation against the release "
-            "policy [tool.chainward.release]: builder identity, allowed models and hub "
-            "organisations, required attestations, SLSA build level, and that the BOM's "
-            "model files still match. Write a SLSA Verification Summary Attestation "
-            "(https://slsa.dev/verification_summary/v1), PASSED or FAILED, signed with "
-            "--sign-key or keylessly in GitHub Actions. Exit 0 passed, 1 failed, 2 bad input."
-        ),
+        cmd_verify_release,
+        "check release artifacts against [tool.chainward.release]; write a signed VSA",
+        "Verify each ARTIFACT's provenance (and BOM) attestation against the release "
+        "policy [tool.chainward.release]: builder identity, allowed models and hub "
+        "organisations, required attestations, SLSA build level, and that the BOM's "
+        "model files still match. Write a SLSA Verification Summary Attestation "
+        "(https://slsa.dev/verification_summary/v1), PASSED or FAILED, signed with "
+        "--sign-key or keylessly in GitHub Actions. Exit 0 passed, 1 failed, 2 bad input.",
     )
     release.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
     signing.add_path_options(
@@ -102,7 +101,6 @@ def register(
         metavar="URI",
         help="the VSA's resourceUri (default: the artifact's file name)",
     )
-    release.set_defaults(func=cmd_verify_release)
 
 
 # --- bom -------------------------------------------------------------------------------
@@ -128,9 +126,7 @@ def cmd_bom(args: argparse.Namespace) -> int:
             "chainward bom needs cyclonedx-python-lib, from chainward's bom extra",
             hint="pip install 'chainward[bom]'",
         ) from None
-    root = args.root or Path()
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
+    root = folder(args.root or Path())
     loaded = load(args, root)
     lock = signing.model_lock_path(root, loaded.policy)
     document = signing.valid_bom(build_bom(collect_bom_inputs(root, loaded.policy, lock)))

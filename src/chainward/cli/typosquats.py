@@ -9,29 +9,27 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainward.cli.commands import folder
 from chainward.cli.common import emit, load
 from chainward.core.atomic import write_atomic
 from chainward.core.bounded import read_bounded
 from chainward.core.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from chainward.cli.commands import Commands
     from chainward.core.findings import Finding
 
 MAX_NAMES_FILE = 256 * 1024 * 1024
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def register(commands: Commands) -> None:
     """Add the ``typosquats`` and ``data`` subcommands."""
-    parser = sub.add_parser(
+    parser = commands.add(
         "typosquats",
-        parents=[common],
-        help="check package names (or the repository) for typosquats",
-        description=(
-            "Check the given package names, a file of names (--names-file), or, with "
-            "neither, every dependency, Hugging Face id and image in the repository."
-        ),
+        cmd_typosquats,
+        "check package names (or the repository) for typosquats",
+        "Check the given package names, a file of names (--names-file), or, with "
+        "neither, every dependency, Hugging Face id and image in the repository.",
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="package names to check")
     parser.add_argument(
@@ -54,15 +52,12 @@ def register(
         help="ask PyPI whether names exist, their age and releases (never in hooks)",
     )
     parser.add_argument("--root", type=Path, default=Path(), help="repository to scan (default: .)")
-    parser.set_defaults(func=cmd_typosquats)
 
-    data = sub.add_parser("data", help="manage chainward's shipped reference data")
-    verbs = data.add_subparsers(dest="data_command", metavar="VERB")
-    data.set_defaults(func=lambda _args: _usage(data))
-    refresh = verbs.add_parser(
+    verbs = commands.group("data", "manage chainward's shipped reference data", dest="data_command")
+    refresh = verbs.add(
         "refresh",
-        parents=[common],
-        help="replace a reference list (PyPI popularity, aliases, ...) and rebuild the index",
+        cmd_data_refresh,
+        "replace a reference list (PyPI popularity, aliases, ...) and rebuild the index",
     )
     refresh.add_argument(
         "--from",
@@ -84,12 +79,6 @@ def register(
         help="write a full copy of the data here instead of into the package "
         "(use it with CHAINWARD_TYPOSQUAT_DATA=DIR)",
     )
-    refresh.set_defaults(func=cmd_data_refresh)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def read_names_file(source: str) -> list[str]:
@@ -224,24 +213,19 @@ def cmd_typosquats(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from chainward.core.context import ScanContext
-    from chainward.core.files import select_files
-    from chainward.engine import run_scan
+    from chainward.engine import run_scan, scan_context
 
-    root: Path = args.root
-    if not root.is_dir():
-        raise UsageError("no such folder", where=str(root))
+    root = folder(args.root)
     loaded = load(args, root)
     family = loaded.registry.families["typosquats"]
-    files = select_files(root, [], loaded.policy.exclude)
-    ctx = ScanContext(root=root, files=files, policy=loaded.policy, offline=not args.online)
+    ctx = scan_context(root, [], loaded.policy, offline=not args.online)
     extra: Iterable[Finding] = ()
     if args.online:
         from chainward.typosquats.scan import find_nonexistent
 
         extra = find_nonexistent(ctx)  # a generator: it runs after the scan
     findings = run_scan(ctx, [family], extra)
-    return emit(findings, args, loaded, scanned=len(files))
+    return emit(findings, args, loaded, scanned=len(ctx.files))
 
 
 def cmd_data_refresh(args: argparse.Namespace) -> int:

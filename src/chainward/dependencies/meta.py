@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family
+from chainward.core.registry import CheckInfo, Family, check_maker
 from chainward.core.schema import KeySpec
 from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
 
@@ -21,32 +21,14 @@ VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
 DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")
 INCOMPLETE_HASH_PINNING = CheckId("incomplete-hash-pinning")
 
-_MANIFEST_STAGES = ("pre-commit", "ci")
-
-
-def _check(
-    check_id: CheckId,
-    summary: str,
-    severity: Severity,
-    hook: str,
-    *,
-    network: bool = False,
-    stages: tuple[str, ...] = _MANIFEST_STAGES,
-) -> CheckInfo:
-    return CheckInfo(
-        check_id,
-        summary,
-        severity,
-        family="dependencies",
-        needs_network=network,
-        stages=stages,
-        hook=hook,
-    )
-
-
 PIN_HOOK = "pin-ai-dependencies"
 IMAGES_HOOK = "pin-images"
 AUDIT_HOOK = "audit-dependencies"
+
+_check = check_maker("dependencies")
+_audit_check = check_maker(
+    "dependencies", stages=("ci", "manual"), hook=AUDIT_HOOK, needs_network=True
+)
 
 FAMILY = Family(
     name="dependencies",
@@ -57,65 +39,65 @@ FAMILY = Family(
             "An AI dependency is not pinned to one exact version (== or ===) and no lock "
             "file covers it.",
             Severity.HIGH,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             MISSING_DEPENDENCY_HASH,
             "An AI dependency is pinned but carries no --hash and no lock file covers it.",
             Severity.MEDIUM,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             UNPINNED_VCS_DEPENDENCY,
             "A VCS (git+…) dependency is not pinned to a full commit SHA.",
             Severity.HIGH,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             INCOMPLETE_HASH_PINNING,
             "A requirements file is in pip's hash-checking mode, but a line lacks a hash, "
             "an exact pin, or is a VCS or local requirement: pip refuses the install.",
             Severity.MEDIUM,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             UNHASHED_URL_DEPENDENCY,
             "A dependency installed from a direct URL carries no hash.",
             Severity.MEDIUM,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             EXTRA_INDEX_URL,
             "A file that installs AI packages draws from more than one index or an extra "
             "index (dependency confusion).",
             Severity.HIGH,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             PIPE_TO_SHELL,
             "A Dockerfile, workflow or script pipes a download straight into a shell or "
             "interpreter (curl … | sh).",
             Severity.HIGH,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             BROKEN_REQUIREMENTS_INCLUDE,
             "A requirements file includes (-r/-c) a file that is missing, outside the "
             "repository, or part of an include cycle.",
             Severity.MEDIUM,
-            PIN_HOOK,
+            hook=PIN_HOOK,
         ),
         _check(
             UNPINNED_BASE_IMAGE,
             "A container base image (FROM, workflow container or service) has no @sha256 digest.",
             Severity.HIGH,
-            IMAGES_HOOK,
+            hook=IMAGES_HOOK,
         ),
         _check(
             UNTRUSTED_BASE_IMAGE,
             "A container base image comes from outside the policy's allowed registries.",
             Severity.MEDIUM,
-            IMAGES_HOOK,
+            hook=IMAGES_HOOK,
         ),
     ),
     scanner="chainward.dependencies.scan:scan",
@@ -185,32 +167,23 @@ AUDIT_FAMILY = Family(
     name="dependencies-audit",
     summary="Pinned dependencies verified against PyPI: published hashes, known vulnerabilities",
     checks=(
-        _check(
+        _audit_check(
             UNPUBLISHED_HASH,
             "A pinned dependency's hash is not among the digests the index published for "
             "that version (a poisoned lock or requirements file).",
             Severity.CRITICAL,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
         ),
-        _check(
+        _audit_check(
             VULNERABLE_DEPENDENCY,
             "A pinned dependency version has a known vulnerability (PyPI advisory database "
             "through pip-audit).",
             Severity.HIGH,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
         ),
-        _check(
+        _audit_check(
             DEPENDENCY_NOT_VERIFIED,
             "A pinned dependency could not be verified against the index (offline, network "
             "failure, or an index other than PyPI); this is not a pass.",
             Severity.LOW,
-            AUDIT_HOOK,
-            network=True,
-            stages=("ci", "manual"),
         ),
     ),
     scanner="chainward.dependencies.scan:scan_index",

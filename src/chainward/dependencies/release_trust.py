@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from chainward.core.context import ScanContext
 from chainward.core.errors import NetworkError
 from chainward.core.findings import Finding, Severity
+from chainward.core.times import parse_rfc3339
 from chainward.dependencies.checks.sources import PYPI
 from chainward.dependencies.cooldown import (
     CooldownPolicy,
@@ -52,7 +53,6 @@ from chainward.dependencies.simple import (
     SimpleClient,
     SimpleFile,
     cache_dir_from,
-    parse_upload_time,
 )
 from chainward.dependencies.trust_meta import (
     DEFAULT_PUBLISHER_LOCK,
@@ -243,7 +243,7 @@ def _cooldown_of(
         and record.version is not None
         and normalize_version(record.version) == version
     ):
-        recorded = parse_upload_time(record.upload_time)
+        recorded = parse_rfc3339(record.upload_time)
     if offline:
         if recorded is not None:
             finding = _too_new(

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from chainward.core.errors import InputError, NetworkError
 from chainward.core.jsonsafe import loads_json
+from chainward.core.times import parse_rfc3339
 from chainward.dependencies.index import fetch
 from chainward.dependencies.publishers import (
     FileAttestations,
     Identity,
     ReleaseAttestations,
 )
-from chainward.dependencies.simple import SimpleClient, SimpleFile, parse_upload_time
+from chainward.dependencies.simple import SimpleClient, SimpleFile
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -94,7 +95,7 @@ class HubClient:
         sha = info.get("sha")
         if isinstance(sha, str) and sha != revision:
             raise NetworkError(f"the Hub answered for commit {sha}, not {revision}")
-        when = parse_upload_time(info.get("lastModified"))
+        when = parse_rfc3339(info.get("lastModified"))
         if when is None:
             raise NetworkError("the Hub's answer has no lastModified date")
         return when

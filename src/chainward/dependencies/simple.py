@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from chainward.core.atomic import write_atomic
 from chainward.core.distfiles import distribution_key
 from chainward.core.errors import NetworkError
 from chainward.core.jsonsafe import loads_json
+from chainward.core.times import parse_rfc3339
 from chainward.dependencies.index import CachedClient, fetch, read_cache
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -79,17 +80,6 @@ class SimpleProject:
         return sorted({f.version for f in self.files})
 
 
-def parse_upload_time(text: object) -> datetime | None:
-    """An RFC 3339 ``upload-time`` (``2024-07-17T13:56:07.869434Z``) as an aware datetime."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def parse_simple(payload: Any) -> SimpleProject:
     """Build a SimpleProject from a decoded JSON simple API page; ValueError if it is not one."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("files"), list):
@@ -111,7 +101,7 @@ def parse_simple(payload: Any) -> SimpleProject:
                 filename=filename,
                 version=version,
                 sha256=sha256.lower() if isinstance(sha256, str) else None,
-                upload_time=parse_upload_time(entry.get("upload-time")),
+                upload_time=parse_rfc3339(entry.get("upload-time")),
                 yanked=bool(entry.get("yanked")),
                 provenance_known="provenance" in entry,
                 provenance_url=provenance if isinstance(provenance, str) else None,

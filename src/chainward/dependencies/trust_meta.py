@@ -7,7 +7,7 @@ holds both defences for Python packages and Hugging Face models (issue 18).
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family
+from chainward.core.registry import CheckInfo, Family, check_maker
 from chainward.core.schema import KeySpec
 
 PUBLISHER_CHANGED = CheckId("publisher-changed")
@@ -20,16 +20,7 @@ TRUST_HOOK = "audit-dependencies"
 DEFAULT_PUBLISHER_LOCK = "chainward.publishers.toml"
 
 
-def _check(check_id: CheckId, summary: str, severity: Severity) -> CheckInfo:
-    return CheckInfo(
-        check_id,
-        summary,
-        severity,
-        family="release-trust",
-        needs_network=True,
-        stages=("ci", "manual"),
-        hook=TRUST_HOOK,
-    )
+_check = check_maker("release-trust", stages=("ci", "manual"), hook=TRUST_HOOK, needs_network=True)
 
 
 FAMILY = Family(

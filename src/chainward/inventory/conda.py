@@ -6,12 +6,17 @@ The YAML is composed (never constructed) through :mod:`chainward.core.yamlsafe`.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
 from chainward.inventory.commands import conda_dependency
+from chainward.inventory.documents import document_parser
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_conda_path
 from chainward.inventory.requirements import parse_requirements
+
+if TYPE_CHECKING:
+    from chainward.core.yamlsafe import Node
 
 
 def matches(rel: str) -> bool:
@@ -19,14 +24,18 @@ def matches(rel: str) -> bool:
     return is_conda_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
-    """Inventory a conda environment file."""
-    out = ManifestScan()
+def _load_yaml(rel: str, text: str, out: ManifestScan) -> Node | None:
+    """The composed YAML (None when empty), or None with a finding at the error."""
     try:
-        root = compose_yaml(text)
+        return compose_yaml(text)
     except YamlError as exc:
         out.unparsable(rel, f"invalid YAML: {exc.message}", exc.line, exc.column)
-        return out
+        return None
+
+
+@document_parser(_load_yaml)
+def parse(rel: str, _text: str, root: Node, out: ManifestScan) -> None:
+    """Inventory a conda environment file."""
     for node in elements(get(root, "channels")):
         if (channel := scalar(node)) is not None:
             out.options.append(InstallOption(rel, line_of(node), "channel", channel))
@@ -52,4 +61,3 @@ def parse(rel: str, text: str) -> ManifestScan:
                     out.options.append(InstallOption(rel, line, option.option, option.value))
                 for problem in parsed.problems:
                     out.problems.append(replace(problem, line=line))
-    return out

@@ -259,9 +259,10 @@ def _toml_string_list(values: Iterable[str]) -> str:
     return "[" + ", ".join(toml_string(v) for v in values) + "]"
 
 
-def _assignments(*pairs: tuple[str, str | None]) -> list[str]:
-    """``key = value`` lines for the pairs whose (already TOML-encoded) value is set."""
-    return [f"{key} = {value}" for key, value in pairs if value is not None]
+def _table(header: str, *pairs: tuple[str, str | None]) -> list[str]:
+    """A blank line, the table's ``header`` and a ``key = value`` line for each pair whose
+    (already TOML-encoded) value is set."""
+    return ["", header, *(f"{key} = {value}" for key, value in pairs if value is not None)]
 
 
 def _optional(value: str | None) -> str | None:
@@ -276,8 +277,8 @@ def dump_lock(lock: ModelLock) -> str:
         f"version = {LOCK_VERSION}",
     ]
     for model in sorted(lock.models, key=lambda m: m.name):
-        lines += ["", "[[model]]"]
-        lines += _assignments(
+        lines += _table(
+            "[[model]]",
             ("name", toml_string(model.name)),
             ("source", toml_string(model.source)),
             ("revision", _optional(model.revision)),
@@ -285,8 +286,8 @@ def dump_lock(lock: ModelLock) -> str:
         )
         sig = model.signature
         if sig is not None:
-            lines += ["", "[model.signature]"]
-            lines += _assignments(
+            lines += _table(
+                "[model.signature]",
                 ("bundle", toml_string(sig.bundle)),
                 ("method", toml_string(sig.method)),
                 ("key", _optional(sig.key)),
@@ -299,8 +300,8 @@ def dump_lock(lock: ModelLock) -> str:
                 ("ignore", _toml_string_list(sorted(sig.ignore)) if sig.ignore else None),
             )
         for item in sorted(model.files, key=lambda f: f.path):
-            lines += ["", "[[model.file]]"]
-            lines += _assignments(
+            lines += _table(
+                "[[model.file]]",
                 ("path", toml_string(item.path)),
                 ("size", str(item.size)),
                 ("sha256", toml_string(item.sha256)),

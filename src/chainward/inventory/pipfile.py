@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_pipfile_path
 from chainward.inventory.positions import LineFinder
 from chainward.inventory.pyproject import poetry_dependency
-from chainward.inventory.tomldoc import load_toml_document
+from chainward.inventory.tomldoc import toml_parser
 
 
 def matches(rel: str) -> bool:
@@ -16,12 +17,9 @@ def matches(rel: str) -> bool:
     return is_pipfile_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
+@toml_parser
+def parse(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     """Inventory a ``Pipfile``: every package category and every ``[[source]]``."""
-    out = ManifestScan()
-    document = load_toml_document(rel, text, out)
-    if document is None:
-        return out
     finder = LineFinder(text)
     for category, table in document.items():
         if category in ("source", "requires", "scripts", "pipenv") or not isinstance(
@@ -41,4 +39,3 @@ def parse(rel: str, text: str) -> ManifestScan:
                 url = source["url"]
                 option = "index-url" if index == 0 else "extra-index-url"
                 out.options.append(InstallOption(rel, finder.string(url), option, url))
-    return out

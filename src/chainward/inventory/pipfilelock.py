@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from chainward.core.jsonsafe import loads_json
+from chainward.inventory.documents import document_parser
 from chainward.inventory.locks import locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_pipfilelock_path
@@ -18,17 +20,22 @@ def matches(rel: str) -> bool:
     return is_pipfilelock_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
-    """Inventory a ``Pipfile.lock`` (JSON)."""
-    out = ManifestScan()
+def _load_object(rel: str, text: str, out: ManifestScan) -> Mapping[str, Any] | None:
+    """The JSON object, or None with a finding (invalid JSON, or not an object)."""
     try:
         document = loads_json(text)
     except json.JSONDecodeError as exc:
         out.unparsable(rel, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
-        return out
+        return None
     if not isinstance(document, Mapping):
         out.unparsable(rel, "expected a JSON object")
-        return out
+        return None
+    return document
+
+
+@document_parser(_load_object)
+def parse(rel: str, text: str, document: Mapping[str, Any], out: ManifestScan) -> None:
+    """Inventory a ``Pipfile.lock`` (JSON)."""
     finder = LineFinder(text)
     for category, table in document.items():
         if category == "_meta" or not isinstance(table, Mapping):
@@ -75,4 +82,3 @@ def parse(rel: str, text: str) -> ManifestScan:
                 out.options.append(
                     InstallOption(rel, finder.string(source["url"]), option, source["url"])
                 )
-    return out

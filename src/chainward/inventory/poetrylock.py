@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from chainward.inventory.locks import lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_poetrylock_path
-from chainward.inventory.tomldoc import load_toml_document
+from chainward.inventory.tomldoc import toml_parser
 
 
 def matches(rel: str) -> bool:
@@ -16,12 +17,9 @@ def matches(rel: str) -> bool:
     return is_poetrylock_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
+@toml_parser
+def parse(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     """Inventory a ``poetry.lock`` (``files`` per package, or the old ``metadata.files``)."""
-    out = ManifestScan()
-    document = load_toml_document(rel, text, out)
-    if document is None:
-        return out
     metadata = document.get("metadata", {})
     old_files = metadata.get("files", {}) if isinstance(metadata, Mapping) else {}
     for package, line, name, version in lock_packages(document, text, "package"):
@@ -58,4 +56,3 @@ def parse(rel: str, text: str) -> ManifestScan:
                 InstallOption(rel, line, "index-url", str(source["url"]), f"lock:{name}")
             )
         out.dependencies.append(locked(hashes, "poetry.lock"))
-    return out

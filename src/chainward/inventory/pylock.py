@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from chainward.inventory.locks import file_hashes, hash_table, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_pylock_path
-from chainward.inventory.tomldoc import load_toml_document
+from chainward.inventory.tomldoc import toml_parser
 
 
 def matches(rel: str) -> bool:
@@ -16,10 +17,9 @@ def matches(rel: str) -> bool:
     return is_pylock_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
+@toml_parser
+def parse(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     """Inventory a PEP 751 ``pylock.toml``."""
-    out = ManifestScan()
-    document = load_toml_document(rel, text, out)
     for package, line, name, version in lock_packages(document, text, "packages"):
         locked = partial(locked_dependency, rel, line, name, version)
         marker = package.get("marker") if isinstance(package.get("marker"), str) else None
@@ -49,4 +49,3 @@ def parse(rel: str, text: str) -> ManifestScan:
         if isinstance(index, str):
             out.options.append(InstallOption(rel, line, "index-url", index, f"lock:{name}"))
         out.dependencies.append(locked(hashes, "pylock", marker=marker))
-    return out

@@ -16,7 +16,7 @@ from chainward.inventory.pep508 import (
     source_of,
 )
 from chainward.inventory.positions import LineFinder
-from chainward.inventory.tomldoc import load_toml_document
+from chainward.inventory.tomldoc import toml_parser
 
 
 def _strings(
@@ -118,16 +118,9 @@ def matches(rel: str) -> bool:
     return is_pyproject_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
+@toml_parser
+def parse(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     """Inventory a ``pyproject.toml``."""
-    out = ManifestScan()
-    document = load_toml_document(rel, text, out)
-    if document is not None:
-        _declarations(rel, text, document, out)
-    return out
-
-
-def _declarations(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     finder = LineFinder(text)
     project = document.get("project")
     if isinstance(project, Mapping):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainward.core.tomlread import TOMLDecodeError, loads_toml
+from chainward.inventory.documents import document_parser
 from chainward.inventory.model import ManifestScan
 
 
@@ -36,3 +37,7 @@ def load_toml_document(rel: str, text: str, out: ManifestScan) -> dict[str, Any]
         message, line, column = toml_error_position(exc, text)
         out.unparsable(rel, f"invalid TOML: {message}", line, column)
         return None
+
+
+toml_parser = document_parser(load_toml_document)
+"""``@toml_parser`` on ``parse(rel, text, document, out)``: a TOML manifest's parser."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from chainward.inventory.locks import file_hashes, lock_packages, locked_dependency
 from chainward.inventory.model import InstallOption, ManifestScan
 from chainward.inventory.paths import is_uvlock_path
-from chainward.inventory.tomldoc import load_toml_document
+from chainward.inventory.tomldoc import toml_parser
 
 
 def matches(rel: str) -> bool:
@@ -16,10 +17,9 @@ def matches(rel: str) -> bool:
     return is_uvlock_path(rel)
 
 
-def parse(rel: str, text: str) -> ManifestScan:
+@toml_parser
+def parse(rel: str, text: str, document: dict[str, Any], out: ManifestScan) -> None:
     """Inventory a ``uv.lock``."""
-    out = ManifestScan()
-    document = load_toml_document(rel, text, out)
     for package, line, name, version in lock_packages(document, text, "package"):
         locked = partial(locked_dependency, rel, line, name, version)
         source = package.get("source", {})
@@ -38,7 +38,6 @@ def parse(rel: str, text: str) -> ManifestScan:
             if isinstance(registry, str):
                 out.options.append(InstallOption(rel, line, "index-url", registry, f"lock:{name}"))
             out.dependencies.append(locked(hashes, "uv.lock"))
-    return out
 
 
 def _uv_git_url(value: str) -> str:

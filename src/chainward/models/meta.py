@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family
+from chainward.core.registry import Family, check_maker
 from chainward.core.schema import KeySpec
 
 MODEL_HASH_MISMATCH = CheckId("model-hash-mismatch")
@@ -35,18 +35,7 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib")
 _STAGES = ("pre-commit", "ci")
 
 
-def _check(
-    check_id: CheckId, summary: str, severity: Severity, hook: str, *, network: bool = False
-) -> CheckInfo:
-    return CheckInfo(
-        check_id,
-        summary,
-        severity,
-        family="models",
-        needs_network=network,
-        stages=_STAGES,
-        hook=hook,
-    )
+_check = check_maker("models", stages=_STAGES)
 
 
 FAMILY = Family(
@@ -57,71 +46,71 @@ FAMILY = Family(
             MODEL_HASH_MISMATCH,
             "A model file's size or sha256 differs from the one recorded in chainward.lock.",
             Severity.HIGH,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
         _check(
             MODEL_FILE_MISSING,
             "A model file recorded in chainward.lock is missing from the repository.",
             Severity.HIGH,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
         _check(
             UNLOCKED_MODEL_FILE,
             "A file inside a locked model directory is not recorded in chainward.lock.",
             Severity.MEDIUM,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
         _check(
             MODEL_PATH_ESCAPE,
             "A path in chainward.lock is absolute, contains `..`, or is a symlink pointing "
             "outside the repository, so it is refused.",
             Severity.HIGH,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
         _check(
             INVALID_MODEL_LOCK,
             "chainward.lock does not follow the documented schema.",
             Severity.HIGH,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
         _check(
             UNPINNED_MODEL_DOWNLOAD,
             "Code downloads a model or dataset without pinning a full 40-hex commit revision.",
             Severity.HIGH,
-            DOWNLOAD_HOOK,
+            hook=DOWNLOAD_HOOK,
         ),
         _check(
             UNRESOLVED_MODEL_DOWNLOAD,
             "A model download whose model or revision cannot be resolved statically "
             "(reported only when `report-unresolved` is on).",
             Severity.LOW,
-            DOWNLOAD_HOOK,
+            hook=DOWNLOAD_HOOK,
         ),
         _check(
             MODEL_REVISION_MISMATCH,
             "Code pins a revision of a model that differs from the revision in chainward.lock.",
             Severity.HIGH,
-            DOWNLOAD_HOOK,
+            hook=DOWNLOAD_HOOK,
         ),
         _check(
             TRUST_REMOTE_CODE,
             "A model is loaded with `trust_remote_code=True`, which runs Python from the hub.",
             Severity.HIGH,
-            DOWNLOAD_HOOK,
+            hook=DOWNLOAD_HOOK,
         ),
         _check(
             UNSAFE_PICKLE,
             "A pickle-based model file imports a dangerous global (os, subprocess, eval, ...) "
             "that runs when the file is loaded.",
             Severity.CRITICAL,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             PICKLE_UNKNOWN_GLOBAL,
             "A pickle-based model file imports a global outside the exact allow-list of its "
             "format (high), or a plain data class that runs no code on load (medium).",
             Severity.HIGH,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             UNVERIFIABLE_MODEL_FILE,
@@ -129,7 +118,7 @@ FAMILY = Family(
             "pickle, a global built at load time, an archive Python cannot open, a scan "
             "budget hit, or a symlink leaving the repository.",
             Severity.HIGH,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             UNSAFE_MODEL_CONTENT,
@@ -137,7 +126,7 @@ FAMILY = Family(
             "vector: a Keras Lambda layer or custom object, a GGUF chat template reaching "
             "Python internals, ONNX external data leaving the model folder or custom ops.",
             Severity.CRITICAL,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             UNSAFE_MODEL_LOAD,
@@ -145,20 +134,20 @@ FAMILY = Family(
             "`torch.load` without `weights_only=True`, `pickle.load(s)`, `joblib.load`, "
             "`numpy.load(allow_pickle=True)`, Keras `load_model(safe_mode=False)`.",
             Severity.HIGH,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             PICKLE_FORMAT,
             "A model is stored in a pickle-based format; safetensors cannot run code.",
             Severity.INFO,
-            PICKLE_HOOK,
+            hook=PICKLE_HOOK,
         ),
         _check(
             BAD_MODEL_SIGNATURE,
             "An OpenSSF model signature does not verify against the model files and the "
             "expected signer.",
             Severity.HIGH,
-            VERIFY_HOOK,
+            hook=VERIFY_HOOK,
         ),
     ),
     scanner="chainward.models.scan:scan",

@@ -152,6 +152,11 @@ class PickleMachine:
     def _call(self, opcode: str, at: int, target: Value) -> None:
         self.run.calls.append(Call(opcode, at, target))
 
+    def _made(self, opcode: str, at: int, maker: Value, args: object = None) -> Made:
+        """The object that calling ``maker`` makes (the call recorded)."""
+        self._call(opcode, at, maker)
+        return Made(maker if isinstance(maker, Ref) else None, at, args)
+
     def _container_op(self, opcode: str, at: int, target: Value) -> None:
         # list.append, dict.__setitem__, set.add on plain containers run nothing; on an
         # object made by a global (or a global itself) they call its methods.
@@ -201,18 +206,15 @@ class PickleMachine:
                 self._pop_mark(at)
             elif op == 0x32:  # DUP
                 stack.append(self._top(at))
-            elif op == 0x46:  # FLOAT
+            elif op in (0x46, 0x49):  # FLOAT, INT: a decimal line, checked as CPython does
                 line = self._readline(at)
-                if len(line) < 2 or not line_args.float_line_ok(line):
-                    raise Halt("could not convert string to float", at)
+                is_float = op == 0x46
+                ok = line_args.float_line_ok if is_float else line_args.int_line_ok
+                if len(line) < 2 or not ok(line):
+                    raise Halt(f"could not convert string to {'float' if is_float else 'int'}", at)
                 stack.append(OTHER)
             elif op == 0x47:  # BINFLOAT
                 self.read(8, at)
-                stack.append(OTHER)
-            elif op == 0x49:  # INT
-                line = self._readline(at)
-                if len(line) < 2 or not line_args.int_line_ok(line):
-                    raise Halt("could not convert string to int", at)
                 stack.append(OTHER)
             elif op == 0x4A:  # BININT
                 stack.append(_INT_STRUCT.unpack(self.read(4, at))[0])
@@ -256,8 +258,7 @@ class PickleMachine:
             elif op == 0x52:  # REDUCE
                 args = self._pop(at)
                 func = self._pop(at)
-                self._call("REDUCE", at, func)
-                stack.append(Made(func if isinstance(func, Ref) else None, at, args))
+                stack.append(self._made("REDUCE", at, func, args))
             elif op == 0x53:  # STRING
                 line = self._readline(at)
                 if len(line) < 2:
@@ -424,26 +425,21 @@ class PickleMachine:
                 name = self._name_line(at)
                 ref = self._global(module, name, at, "INST")
                 del stack[mark:]
-                self._call("INST", at, ref)
-                stack.append(Made(ref, at))
+                stack.append(self._made("INST", at, ref))
             elif op == 0x6F:  # OBJ
                 items = self._pop_mark(at)
                 if not items:
                     raise Halt("unpickling stack underflow", at)
-                cls = items[0]
-                self._call("OBJ", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at))
+                stack.append(self._made("OBJ", at, items[0]))
             elif op == 0x81:  # NEWOBJ
                 args = self._pop(at)
                 cls = self._pop(at)
-                self._call("NEWOBJ", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at, args))
+                stack.append(self._made("NEWOBJ", at, cls, args))
             elif op == 0x92:  # NEWOBJ_EX
                 self._pop(at)
                 self._pop(at)
                 cls = self._pop(at)
-                self._call("NEWOBJ_EX", at, cls)
-                stack.append(Made(cls if isinstance(cls, Ref) else None, at))
+                stack.append(self._made("NEWOBJ_EX", at, cls))
             elif op == 0x80:  # PROTO
                 protocol = self.read(1, at)[0]
                 if protocol > HIGHEST_PROTOCOL:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainward.core.files import to_relative
 from chainward.provenance.modelcard import ModelCard, read_model_card
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def collect_bom_inputs(root: Path, policy: Policy, lock_path: Path | None = None
     if lock.is_file():
         from chainward.inventory.model_lock import load_lock
 
-        lock_rel = _relative(lock, root)
+        lock_rel = to_relative(lock, root)
         for model in load_lock(lock).models:
             folder = model.path or _common_folder([f.path for f in model.files])
             card = read_model_card(root / folder, folder) if folder else ModelCard()
@@ -134,13 +135,6 @@ def _scan_downloads(ctx: Any, files: Sequence[str], notes: list[str]) -> list[Mo
             continue
         found.extend(c for c in calls if c.repo_state == "hub" and c.repo_id)
     return found
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _common_folder(paths: Sequence[str]) -> str:

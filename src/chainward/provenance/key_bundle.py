@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chainward.core.attestation import Artifact, Policy, Result, error_reason, failure
 from chainward.core.jsonsafe import loads_json
 from chainward.core.statement_checks import check_statement
-from chainward.provenance.keys import parse_envelope, verify_envelope
+from chainward.provenance.keys import parse_envelope, public_key_der, verify_envelope
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -71,16 +71,14 @@ def _pem_key_der(pem_b64: object) -> bytes | None:
         loaded = serialization.load_pem_public_key(pem)
     except (binascii.Error, ValueError, TypeError):
         return None
-    return loaded.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return public_key_der(loaded)
 
 
 def verify_keyed_bundle(
     inner: Any, artifact: Artifact, key: PublicKey, root: TrustedRoot, policy: Policy
 ) -> Result:
     """A bundle signed with a managed key: the key, the log entry, and the content."""
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
     from sigstore._internal.trust import KeyringPurpose
@@ -131,9 +129,7 @@ def verify_keyed_bundle(
     timestamp_problem = _check_timestamps(inner, signature_bytes, root)
     if timestamp_problem:
         return failure(timestamp_problem, "key")
-    key_der = key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    key_der = public_key_der(key)
 
     if inner.message_signature is not None:
         signature = inner.message_signature.signature
@@ -234,9 +230,7 @@ def _v2_verifier_der(verifier: Any) -> bytes | None:
             return None
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
-    return loaded.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return public_key_der(loaded)
 
 
 def _v2_entry_matches(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
     PublicKey = EllipticCurvePublicKey | Ed25519PublicKey
     PrivateKey = EllipticCurvePrivateKey | Ed25519PrivateKey
@@ -124,14 +125,18 @@ def load_private_key(path: Path, password: bytes | None = None) -> PrivateKey:
     return key  # type: ignore[return-value]
 
 
-def public_key_id(key: PublicKey) -> str:
-    """Hex SHA-256 of the DER SubjectPublicKeyInfo."""
+def public_key_der(key: PublicKeyTypes) -> bytes:
+    """The public key as DER SubjectPublicKeyInfo, the form keys are compared in."""
     from cryptography.hazmat.primitives import serialization
 
-    der = key.public_bytes(
+    return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return hashlib.sha256(der).hexdigest()
+
+
+def public_key_id(key: PublicKey) -> str:
+    """Hex SHA-256 of the DER SubjectPublicKeyInfo."""
+    return hashlib.sha256(public_key_der(key)).hexdigest()
 
 
 def public_key_pem(key: PublicKey) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family
+from chainward.core.registry import Family, check_maker
 from chainward.core.schema import KeySpec
 
 TYPOSQUAT = CheckId("typosquat")
@@ -15,39 +15,34 @@ HOOK = "check-typosquats"
 ONLINE_HOOK = "check-typosquats-online"
 DEFAULT_TRUSTED_TOP = 15000
 
+_check = check_maker("typosquats", hook=HOOK)
+
 FAMILY = Family(
     name="typosquats",
     summary="Look-alike names of popular packages, Hugging Face organisations and images",
     checks=(
-        CheckInfo(
+        _check(
             TYPOSQUAT,
             "A dependency's name looks like a typo, affix or combination of a popular PyPI "
             "project's name (or is a name AI assistants invent).",
             Severity.HIGH,
-            family="typosquats",
-            hook=HOOK,
         ),
-        CheckInfo(
+        _check(
             TYPOSQUAT_MODEL,
             "A Hugging Face model or dataset id in code names an organisation one typo away "
             "from a popular one.",
             Severity.HIGH,
-            family="typosquats",
-            hook=HOOK,
         ),
-        CheckInfo(
+        _check(
             TYPOSQUAT_IMAGE,
             "A container image name is one typo away from a popular AI or base image.",
             Severity.HIGH,
-            family="typosquats",
-            hook=HOOK,
         ),
-        CheckInfo(
+        _check(
             NONEXISTENT_PACKAGE,
             "A dependency does not exist on PyPI at all: likely a hallucinated name that "
             "anyone could register (`chainward typosquats --online`).",
             Severity.HIGH,
-            family="typosquats",
             needs_network=True,
             stages=("ci",),
             hook=ONLINE_HOOK,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from chainward.core.jsonsafe import loads_json
+from chainward.core.times import parse_rfc3339
 from chainward.typosquats.keys import normalize
 from chainward.typosquats.scoring import Verdict
 
@@ -64,16 +65,6 @@ class ProjectInfo:
         return max(0, (now - self.first_release).days)
 
 
-def _parse_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def parse_project(name: str, status: int, body: bytes) -> ProjectInfo:
     """Interpret one PyPI JSON API response."""
     if status == 404:
@@ -96,7 +87,9 @@ def parse_project(name: str, status: int, body: bytes) -> ProjectInfo:
             count += 1
             for item in files:
                 if isinstance(item, dict):
-                    when = _parse_time(item.get("upload_time_iso_8601") or item.get("upload_time"))
+                    when = parse_rfc3339(
+                        item.get("upload_time_iso_8601") or item.get("upload_time")
+                    )
                     if when is not None and (first is None or when < first):
                         first = when
     info = data.get("info") if isinstance(data.get("info"), dict) else {}

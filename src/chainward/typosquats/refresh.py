@@ -181,32 +181,24 @@ def refresh(kind: str, source: str, *, target_dir: Path | None = None, offline: 
     path = folder / KIND_FILES[kind]
     old = path.read_bytes() if path.exists() else None
     write_atomic(path, body)
-    import os
-
+    from chainward.core.environ import environment_set
     from chainward.typosquats.datafiles import DATA_ENV
+    from chainward.typosquats.vocab import (
+        FILLER_FILE,
+        VOCABULARY_FILE,
+        build_text,
+        refreshed_fillers_text,
+    )
 
-    previous = os.environ.get(DATA_ENV)
-    os.environ[DATA_ENV] = str(folder)
-    try:
-        index = build_index_bytes()
-        from chainward.typosquats.vocab import (
-            FILLER_FILE,
-            VOCABULARY_FILE,
-            build_text,
-            refreshed_fillers_text,
-        )
-
-        vocabulary = build_text()  # learned from the popular list, like the index
-        fillers = refreshed_fillers_text()  # hosts from the new list, attacker words kept
-    except Exception:
-        if old is not None:
-            write_atomic(path, old)
-        raise
-    finally:
-        if previous is None:
-            os.environ.pop(DATA_ENV, None)
-        else:
-            os.environ[DATA_ENV] = previous
+    with environment_set(DATA_ENV, str(folder)):
+        try:
+            index = build_index_bytes()
+            vocabulary = build_text()  # learned from the popular list, like the index
+            fillers = refreshed_fillers_text()  # hosts from the new list, attacker words kept
+        except Exception:
+            if old is not None:
+                write_atomic(path, old)
+            raise
     write_atomic(folder / INDEX_FILE, index)
     write_atomic(folder / VOCABULARY_FILE, vocabulary)
     write_atomic(folder / FILLER_FILE, fillers)
