@@ -12,6 +12,11 @@ from pathlib import Path
 import pytest
 
 from chainward.cli import main
+from chainward.cli.startup import compile_patterns_on_first_use
+
+# The console script has PyYAML compile its import-time patterns on first use; every
+# test that reads YAML does too (tests/ship/test_cli_startup.py checks it took effect).
+compile_patterns_on_first_use()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

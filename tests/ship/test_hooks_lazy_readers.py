@@ -55,9 +55,10 @@ NOT_FOR_YAML = (
 WATCHED = (*NOT_FOR_YAML, "yaml", "chainward.inventory.scripts")
 
 _PROBE = """
-import json, sys
+import atexit, json, sys
 from chainward import cli
 sys.argv = ["chainward", *sys.argv[1:]]
+atexit.register(int)  # an exit callback: cli.startup.finish returns instead of os._exit
 try:
     cli.run()
 except SystemExit as stop:

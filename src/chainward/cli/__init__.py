@@ -122,8 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    from chainward.cli.startup import defer, pace_collector
+    from chainward.cli.startup import compile_patterns_on_first_use, defer, finish, pace_collector
 
     defer()  # standard-library modules the hook path never uses load on first use
+    compile_patterns_on_first_use()
     pace_collector()
-    raise SystemExit(main())
+    raise SystemExit(finish(main()))  # no teardown unless a thread, pool or tracer needs it

@@ -19,18 +19,31 @@ modules it brings).
 
 :func:`pace_collector` spaces out the cyclic collector's passes over young objects.
 
-Only the console script calls :func:`defer` and :func:`pace_collector`
-(``chainward.cli.run``), before anything else is imported: a program that imports
-chainward as a library keeps its own import order and collector.
+:func:`compile_patterns_on_first_use` makes the ``re.compile`` calls that the packages
+of :data:`LAZY_PATTERN_PACKAGES` make while they are imported return a
+:class:`LazyPattern`, compiled when first used: PyYAML compiles about 4 ms of patterns
+at import, most of which a run never uses.
+
+:func:`finish` ends the process without the interpreter's teardown when nothing needs
+it (see :func:`teardown_needed`): no code may rely on a finaliser or ``__del__`` to
+flush a file (use ``with`` or ``core.atomic``).
+
+Only the console script calls :func:`defer`, :func:`pace_collector`,
+:func:`compile_patterns_on_first_use` and :func:`finish` (``chainward.cli.run``),
+before anything else is imported and after the command returned: a program that
+imports chainward as a library keeps its own import order, collector, patterns and
+exit.
 """
 
 from __future__ import annotations
 
 import _thread
 import argparse
+import atexit
 import gc
 import importlib
 import os
+import re
 import sys
 import types
 from typing import Any
@@ -144,3 +157,174 @@ def pace_collector() -> None:
     older generations keep their thresholds."""
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_OBJECTS, middle, old)
+
+
+LAZY_PATTERN_PACKAGES = ("yaml",)
+"""Top-level packages whose import-time ``re.compile`` calls return a
+:class:`LazyPattern`. PyYAML compiles, at import: its pure-Python reader's
+``NON_PRINTABLE`` class (3 ms, and the libyaml loader we use never builds that reader),
+the resolver's implicit types (each needed only when a plain scalar starts with one of
+its first characters) and the constructor's timestamp."""
+
+_PATTERN_ATTRIBUTES = (
+    "match",
+    "search",
+    "fullmatch",
+    "findall",
+    "finditer",
+    "sub",
+    "subn",
+    "split",
+    "scanner",
+    "pattern",
+    "flags",
+    "groups",
+    "groupindex",
+)
+_REAL_COMPILE = re.compile
+_PATTERNS_LOCK = _thread.RLock()
+_patching = [0]  # imports of LAZY_PATTERN_PACKAGES under way (re.compile patched while > 0)
+
+
+class LazyPattern:
+    """``re.compile(pattern, flags)``, compiled on the first attribute asked of it; the
+    compiled pattern's methods and attributes are then copied onto the stand-in, so
+    later calls reach them without going through it."""
+
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+
+    def compiled(self) -> re.Pattern[Any]:
+        """The compiled pattern (compiled now if it was not yet)."""
+        pattern: re.Pattern[Any] = _REAL_COMPILE(*self._args)
+        vars(self).update({name: getattr(pattern, name) for name in _PATTERN_ATTRIBUTES})
+        return pattern
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names the stand-in does not have yet: every public name of a
+        # pattern until the first use. Private and special names are not forwarded
+        # (copy, pickle and repr see the stand-in).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.compiled(), name)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self._args[0]!r}, {self._args[1]!r})"
+
+
+def _compile_lazily(pattern: Any, flags: Any = 0) -> Any:
+    """``re.compile`` while a package of :data:`LAZY_PATTERN_PACKAGES` is imported: a
+    :class:`LazyPattern` for that package's own calls, the real thing for any other
+    caller (another thread, or a module the package imports)."""
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if isinstance(caller, str) and caller.partition(".")[0] in LAZY_PATTERN_PACKAGES:
+        return LazyPattern(pattern, flags)
+    return _REAL_COMPILE(pattern, flags)
+
+
+class _LoaderWithLazyPatterns:
+    """A package's own loader, executing the package with ``re.compile`` patched."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        """The loader's own module, if it makes one."""
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Run the package (and the submodules it imports) with lazy patterns; then give
+        the module back its own loader."""
+        with _PATTERNS_LOCK:
+            if not _patching[0]:
+                re.compile = _compile_lazily
+            _patching[0] += 1
+        try:
+            self.loader.exec_module(module)
+        finally:
+            with _PATTERNS_LOCK:
+                _patching[0] -= 1
+                if not _patching[0]:
+                    re.compile = _REAL_COMPILE
+            module.__loader__ = self.loader
+            if module.__spec__ is not None:
+                module.__spec__.loader = self.loader
+
+
+class _LazyPatternFinder:
+    """A meta-path finder for the packages of :data:`LAZY_PATTERN_PACKAGES`: the spec the
+    other finders give, its loader wrapped. Leaves ``sys.meta_path`` once every package
+    is imported."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        """The package's spec with a wrapped loader; None for any other module."""
+        if name not in LAZY_PATTERN_PACKAGES:
+            return None
+        spec = None
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        if all(package in sys.modules or package == name for package in LAZY_PATTERN_PACKAGES):
+            with _PATTERNS_LOCK:
+                if self in sys.meta_path:
+                    sys.meta_path.remove(self)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _LoaderWithLazyPatterns(spec.loader)
+        return spec
+
+
+def compile_patterns_on_first_use() -> None:
+    """Have the packages of :data:`LAZY_PATTERN_PACKAGES` not imported yet compile their
+    import-time patterns on first use."""
+    if all(package in sys.modules for package in LAZY_PATTERN_PACKAGES):
+        return
+    with _PATTERNS_LOCK:
+        if not any(isinstance(finder, _LazyPatternFinder) for finder in sys.meta_path):
+            sys.meta_path.insert(0, _LazyPatternFinder())
+
+
+def teardown_needed() -> bool:
+    """Whether ending the process must go through the interpreter's teardown: a
+    profiler, tracer or coverage is active (they write their data at exit), a non-daemon
+    thread other than the main one is alive (the interpreter waits for it), a process or
+    thread pool was used (its workers are joined or ended at exit), or an ``atexit``
+    callback is registered (``logging``, ``weakref.finalize``, ``tempfile``)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None or "coverage" in sys.modules:
+        return True
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        if getattr(threading, "_profile_hook", None) or getattr(threading, "_trace_hook", None):
+            return True
+        main = threading.main_thread()
+        if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+            return True
+    if "multiprocessing" in sys.modules or "concurrent.futures.process" in sys.modules:
+        return True
+    pool = sys.modules.get("concurrent.futures.thread")
+    if pool is not None and len(getattr(pool, "_threads_queues", ())):
+        return True
+    return atexit._ncallbacks() > 0
+
+
+def finish(code: int) -> int:
+    """End the console script with ``code``: standard output and error are flushed, then
+    the process exits at once (``os._exit``), skipping the interpreter's teardown (a few
+    milliseconds of freeing modules and objects that the operating system reclaims
+    anyway) unless :func:`teardown_needed`. Returns ``code`` when the teardown must run
+    or a stream cannot be flushed (the interpreter reports that, as before)."""
+    try:
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return code
+    if teardown_needed():
+        return code
+    os._exit(code)

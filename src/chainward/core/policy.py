@@ -8,9 +8,9 @@ and what was expected.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 from chainward.core.bounded import read_bounded
 from chainward.core.errors import ConfigError
@@ -53,8 +53,10 @@ CHECK_KEYS: Mapping[str, KeySpec] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CheckPolicy:
+# CheckPolicy and Policy are named tuples, not frozen dataclasses: the hook defines them
+# on every run, and a named tuple costs a sixth of a dataclass to define (issue 19,
+# start-up). They are read by attribute, never copied with ``replace``.
+class CheckPolicy(NamedTuple):
     """Per-check settings from ``[tool.chainward.checks.<id>]``."""
 
     enabled: bool = True
@@ -62,14 +64,13 @@ class CheckPolicy:
     exclude: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """A validated policy: top-level settings, one table per domain, per-check settings."""
 
     source: Path | None
     settings: Mapping[str, Any]
     domains: Mapping[str, Mapping[str, Any]]
-    checks: Mapping[str, CheckPolicy] = field(default_factory=dict)
+    checks: Mapping[str, CheckPolicy] = MappingProxyType({})
 
     def domain(self, name: str) -> Mapping[str, Any]:
         """The validated table of one domain (defaults filled in)."""

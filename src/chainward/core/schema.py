@@ -12,8 +12,9 @@ builds the object from a validated table, so scanners read attributes, not strin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal, TypeVar
+from dataclasses import field, fields
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from chainward.core.errors import ConfigError
 
@@ -23,15 +24,16 @@ _SEVERITIES = ("info", "low", "medium", "high", "critical")
 _SettingsT = TypeVar("_SettingsT")
 
 
-@dataclass(frozen=True, slots=True)
-class KeySpec:
-    """One policy key: its kind, default, documentation and, for tables, sub-keys."""
+class KeySpec(NamedTuple):
+    """One policy key: its kind, default, documentation and, for tables, sub-keys. (A
+    named tuple: the hook defines it on every run, at a sixth of a frozen dataclass's
+    cost; issue 19, start-up.)"""
 
     kind: Kind
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
-    keys: Mapping[str, KeySpec] = field(default_factory=dict)
+    keys: Mapping[str, KeySpec] = MappingProxyType({})
     """Sub-keys, for ``table`` and ``list[table]`` kinds."""
 
 

@@ -6,8 +6,8 @@ never constructed, and nothing in it is run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from chainward.core.yamlsafe import (
     Node,
@@ -22,6 +22,10 @@ from chainward.core.yamlsafe import (
 )
 from chainward.inventory.paths import is_workflow_path
 
+# The records are named tuples, not frozen dataclasses: they are defined on every run of
+# the all-in-one hook, and a named tuple costs a sixth of a slotted dataclass to define
+# (issue 19, start-up). They are built, compared and read by attribute only.
+
 __all__ = [
     "ImageRef",
     "RunStep",
@@ -32,8 +36,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class UsesRef:
+class UsesRef(NamedTuple):
     """One ``uses:`` value: a step's action or a job's reusable workflow."""
 
     path: str
@@ -44,8 +47,7 @@ class UsesRef:
     """``step`` or ``job``."""
 
 
-@dataclass(frozen=True, slots=True)
-class RunStep:
+class RunStep(NamedTuple):
     """One ``run:`` script; ``line`` is the line of its first script line."""
 
     path: str
@@ -53,8 +55,7 @@ class RunStep:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """A container image named by a job's ``container`` or ``services``."""
 
     path: str
@@ -63,8 +64,7 @@ class ImageRef:
     image: str
 
 
-@dataclass(frozen=True, slots=True)
-class WorkflowFile:
+class WorkflowFile(NamedTuple):
     """What a workflow or action file declares."""
 
     path: str
