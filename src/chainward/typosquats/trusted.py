@@ -80,6 +80,9 @@ def load_reference() -> ReferenceData:
     )
 
 
+FILLER_MEMO_SIZE = 1 << 16
+"""Words whose :meth:`TrustedNames.is_filler` answer is kept (then the memo starts over)."""
+
 Target = tuple[str, int, str]
 """A target as the techniques see it: (name as written, effective rank, canonical name)."""
 
@@ -130,6 +133,9 @@ class TrustedNames:
         """Long filler words with one letter deleted, to recognise misspelt fillers."""
         self._filler_lemmas = frozenset(lemma(w) for w in self.fillers if len(lemma(w)) >= 3)
         """The base forms of the fillers (``updated`` is a filler when ``update`` is)."""
+        self._filler_memo: dict[str, bool] = {}
+        """:meth:`is_filler` by word: the combosquat look-up asks about every word and
+        run of words of a name, and words recur across names (``python``, ``client``)."""
         self.prepare()
 
     def prepare(self) -> None:
@@ -230,6 +236,16 @@ class TrustedNames:
         """A squat filler word, also with digits after it or misspelt (upggrade); never a
         name of the top 1,000 (``packaging`` is not the filler ``package`` inflected: a
         target of its own, like the fillers :meth:`_usable_fillers` leaves out)."""
+        memo = self._filler_memo
+        known = memo.get(word)
+        if known is None:
+            if len(memo) >= FILLER_MEMO_SIZE:
+                memo.clear()  # bounded: a batch of odd names cannot grow it without end
+            known = memo[word] = self._judge_filler(word)
+        return known
+
+    def _judge_filler(self, word: str) -> bool:
+        """:meth:`is_filler` without the memo."""
         words = self.fillers
         if word in words:
             return True
