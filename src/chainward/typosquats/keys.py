@@ -19,6 +19,8 @@ def normalize(name: str) -> str:
 
 def affix_core(name: str) -> str | None:
     """The name without a separated py/python/python3 prefix or suffix, or None."""
+    if "py" not in name:
+        return None  # every affix holds "py": most names are done without a regex
     core = _AFFIX_PREFIX.sub("", name, count=1)
     core = _AFFIX_SUFFIX.sub("", core, count=1)
     if core == name or not core:

@@ -147,8 +147,9 @@ def affixes(t: TrustedNames, name: str, found: list[Candidate]) -> None:
             if popular is not None:
                 detail = f"{popular[0]!r} with its 'py' spelled out differently"
                 found.append(_affix_candidate(popular, 0.55, detail))
-    # Fused affixes: pyX, pythonX, Xpy, Xpython3 ... against a popular X.
-    for affix in _FUSED_AFFIXES:
+    # Fused affixes: pyX, pythonX, Xpy, Xpython3 ... against a popular X (each holds
+    # "py", which most names lack).
+    for affix in _FUSED_AFFIXES if "py" in name else ():
         stem = _without_end(name, affix)
         if stem is None:
             continue
