@@ -250,18 +250,19 @@ class Detector(NearbySearch):
         if self.fast_edit_distance_one(name, singles, found):
             return strongest(found, thresholds)
         self.edit_distance_one(name, singles, found)
-        if any(c.score >= STRONG for c in found):
+        # (Most names have no candidate at all: the tests on ``found`` come first.)
+        if found and any(c.score >= STRONG for c in found):
             # A clear one-letter typo of a popular name: the other techniques cannot
             # change the outcome, only cost time.
             return strongest(found, thresholds)
         folded(self, name, found)
         # Each remaining technique scores at most its ceiling: one whose ceiling is below
         # the best flagged score so far cannot change the outcome, and is skipped.
-        top = max([c.score for c in found if self._flags(c)], default=0.0)
+        top = max([c.score for c in found if self._flags(c)], default=0.0) if found else 0.0
         for technique in STRUCTURAL:
             if top <= technique.ceiling:
                 technique.find(self, name, found)
-        if len(name) >= 6 and not any(self._flags(c) for c in found):
+        if len(name) >= 6 and not (found and any(self._flags(c) for c in found)):
             self.edit_distance_two(name, found)
         if not found:
             return None
