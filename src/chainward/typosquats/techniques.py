@@ -180,6 +180,8 @@ def _affix_candidate(popular: tuple[str, int], base: float, detail: str) -> Cand
 
 def version_suffix(t: TrustedNames, name: str, found: list[Candidate]) -> None:
     """A popular name plus a version, a number or a year (requests-2, numpy-2024)."""
+    if not name[-1:].isdigit():
+        return  # the suffix ends with a digit: most names are done without the regex
     match = _VERSION_SUFFIX.match(name)
     if match is None:
         return
