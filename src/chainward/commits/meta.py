@@ -5,26 +5,68 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import Family, check_maker
+from chainward.core.findings import Severity
+from chainward.core.registry import CheckList, Family
 from chainward.core.schema import KeySpec, policy_keys, setting
-
-UNSIGNED_COMMIT = CheckId("unsigned-commit")
-BAD_COMMIT_SIGNATURE = CheckId("bad-commit-signature")
-UNVERIFIABLE_COMMIT_SIGNATURE = CheckId("unverifiable-commit-signature")
-UNKNOWN_COMMIT_KEY = CheckId("unknown-commit-key")
-UNTRUSTED_COMMIT_SIGNER = CheckId("untrusted-commit-signer")
-EXPIRED_COMMIT_SIGNATURE = CheckId("expired-commit-signature")
-REVOKED_COMMIT_KEY = CheckId("revoked-commit-key")
-COMMIT_SIGNER_MISMATCH = CheckId("commit-signer-mismatch")
-COMMIT_TLOG_UNVERIFIED = CheckId("commit-tlog-unverified")
-SIGNING_SETUP = CheckId("signing-setup")
 
 HOOK = "verify-signed-commits"
 _STAGES = ("pre-push", "post-commit", "manual", "ci")
 
 
-_check = check_maker("commits", stages=_STAGES, hook=HOOK)
+_check = CheckList("commits", stages=_STAGES, hook=HOOK)
+
+UNSIGNED_COMMIT = _check("unsigned-commit", "A commit carries no signature.", Severity.HIGH)
+BAD_COMMIT_SIGNATURE = _check(
+    "bad-commit-signature",
+    "A commit's signature was read and does not verify over the commit: the commit "
+    "was altered after signing.",
+    Severity.CRITICAL,
+)
+UNVERIFIABLE_COMMIT_SIGNATURE = _check(
+    "unverifiable-commit-signature",
+    "A commit carries a signature chainward cannot check: no verifier reads it, or "
+    "its key is not available (e.g. GitHub's current web-flow key); neither good "
+    "nor bad.",
+    Severity.MEDIUM,
+)
+UNKNOWN_COMMIT_KEY = _check(
+    "unknown-commit-key",
+    "A commit is signed by a key the policy does not have, so it cannot be checked.",
+    Severity.HIGH,
+)
+UNTRUSTED_COMMIT_SIGNER = _check(
+    "untrusted-commit-signer",
+    "A commit's signature is valid but its signer is not trusted by the policy.",
+    Severity.HIGH,
+)
+EXPIRED_COMMIT_SIGNATURE = _check(
+    "expired-commit-signature",
+    "A commit is signed by an expired key, or its signature has expired, or the key "
+    "was not valid at the commit's time.",
+    Severity.MEDIUM,
+)
+REVOKED_COMMIT_KEY = _check(
+    "revoked-commit-key",
+    "A commit is signed by a revoked key.",
+    Severity.CRITICAL,
+)
+COMMIT_SIGNER_MISMATCH = _check(
+    "commit-signer-mismatch",
+    "A commit's signer identity does not match its committer's e-mail.",
+    Severity.HIGH,
+)
+COMMIT_TLOG_UNVERIFIED = _check(
+    "commit-tlog-unverified",
+    "A gitsign commit's transparency-log entry could not be verified offline.",
+    Severity.LOW,
+)
+SIGNING_SETUP = _check(
+    "signing-setup",
+    "This committer's git signing set-up would not produce commits that pass the policy.",
+    Severity.HIGH,
+    stages=("pre-commit",),
+    hook=None,
+)
 
 
 IDENTITY_KEYS = {
@@ -141,60 +183,7 @@ class CommitsSettings:
 FAMILY = Family(
     name="commits",
     summary="Signed commits: who may sign, checked for every pushed and pull-request commit",
-    checks=(
-        _check(UNSIGNED_COMMIT, "A commit carries no signature.", Severity.HIGH),
-        _check(
-            BAD_COMMIT_SIGNATURE,
-            "A commit's signature was read and does not verify over the commit: the commit "
-            "was altered after signing.",
-            Severity.CRITICAL,
-        ),
-        _check(
-            UNVERIFIABLE_COMMIT_SIGNATURE,
-            "A commit carries a signature chainward cannot check: no verifier reads it, or "
-            "its key is not available (e.g. GitHub's current web-flow key); neither good "
-            "nor bad.",
-            Severity.MEDIUM,
-        ),
-        _check(
-            UNKNOWN_COMMIT_KEY,
-            "A commit is signed by a key the policy does not have, so it cannot be checked.",
-            Severity.HIGH,
-        ),
-        _check(
-            UNTRUSTED_COMMIT_SIGNER,
-            "A commit's signature is valid but its signer is not trusted by the policy.",
-            Severity.HIGH,
-        ),
-        _check(
-            EXPIRED_COMMIT_SIGNATURE,
-            "A commit is signed by an expired key, or its signature has expired, or the key "
-            "was not valid at the commit's time.",
-            Severity.MEDIUM,
-        ),
-        _check(
-            REVOKED_COMMIT_KEY,
-            "A commit is signed by a revoked key.",
-            Severity.CRITICAL,
-        ),
-        _check(
-            COMMIT_SIGNER_MISMATCH,
-            "A commit's signer identity does not match its committer's e-mail.",
-            Severity.HIGH,
-        ),
-        _check(
-            COMMIT_TLOG_UNVERIFIED,
-            "A gitsign commit's transparency-log entry could not be verified offline.",
-            Severity.LOW,
-        ),
-        _check(
-            SIGNING_SETUP,
-            "This committer's git signing set-up would not produce commits that pass the policy.",
-            Severity.HIGH,
-            stages=("pre-commit",),
-            hook=None,
-        ),
-    ),
+    checks=_check.infos,
     scanner=None,
     in_check=False,
     policy=policy_keys(CommitsSettings),

@@ -94,6 +94,40 @@ def check_maker(
     return make
 
 
+class CheckList:
+    """A family's checks, each declared in one statement that also names its id.
+
+    ``UNSIGNED_COMMIT = _check("unsigned-commit", summary, Severity.HIGH, **overrides)``
+    records the :class:`CheckInfo` (the family's common fields filled in, as with
+    :func:`check_maker`) and returns its :data:`CheckId`, so that the constant the
+    scanners import, the id and the metadata stand together; ``Family(checks=_check.infos)``
+    takes the checks in the order they were declared.
+    """
+
+    def __init__(
+        self,
+        family: str,
+        *,
+        stages: tuple[str, ...] = ("pre-commit", "ci"),
+        hook: str | None = None,
+        needs_network: bool = False,
+    ) -> None:
+        self._make = check_maker(family, stages=stages, hook=hook, needs_network=needs_network)
+        self._infos: list[CheckInfo] = []
+
+    def __call__(
+        self, check_id: str, summary: str, severity: Severity, **overrides: Any
+    ) -> CheckId:
+        info = self._make(CheckId(check_id), summary, severity, **overrides)
+        self._infos.append(info)
+        return info.id
+
+    @property
+    def infos(self) -> tuple[CheckInfo, ...]:
+        """Every check declared so far, in declaration order."""
+        return tuple(self._infos)
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     """A domain's checks, its policy table and the scanner that ``check`` runs.

@@ -4,102 +4,110 @@
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family, check_maker
+from chainward.core.registry import CheckInfo, CheckList, Family
 from chainward.core.schema import KeySpec
 from chainward.inventory.ids import BROKEN_REQUIREMENTS_INCLUDE
-
-UNPINNED_AI_DEPENDENCY = CheckId("unpinned-ai-dependency")
-MISSING_DEPENDENCY_HASH = CheckId("missing-dependency-hash")
-UNPINNED_VCS_DEPENDENCY = CheckId("unpinned-vcs-dependency")
-UNHASHED_URL_DEPENDENCY = CheckId("unhashed-url-dependency")
-EXTRA_INDEX_URL = CheckId("extra-index-url")
-UNPINNED_BASE_IMAGE = CheckId("unpinned-base-image")
-UNTRUSTED_BASE_IMAGE = CheckId("untrusted-base-image")
-PIPE_TO_SHELL = CheckId("pipe-to-shell")
-UNPUBLISHED_HASH = CheckId("unpublished-hash")
-VULNERABLE_DEPENDENCY = CheckId("vulnerable-dependency")
-DEPENDENCY_NOT_VERIFIED = CheckId("dependency-not-verified")
-INCOMPLETE_HASH_PINNING = CheckId("incomplete-hash-pinning")
 
 PIN_HOOK = "pin-ai-dependencies"
 IMAGES_HOOK = "pin-images"
 AUDIT_HOOK = "audit-dependencies"
 
-_check = check_maker("dependencies")
-_audit_check = check_maker(
+_check = CheckList("dependencies")
+
+UNPINNED_AI_DEPENDENCY = _check(
+    "unpinned-ai-dependency",
+    "An AI dependency is not pinned to one exact version (== or ===) and no lock file covers it.",
+    Severity.HIGH,
+    hook=PIN_HOOK,
+)
+MISSING_DEPENDENCY_HASH = _check(
+    "missing-dependency-hash",
+    "An AI dependency is pinned but carries no --hash and no lock file covers it.",
+    Severity.MEDIUM,
+    hook=PIN_HOOK,
+)
+UNPINNED_VCS_DEPENDENCY = _check(
+    "unpinned-vcs-dependency",
+    "A VCS (git+…) dependency is not pinned to a full commit SHA.",
+    Severity.HIGH,
+    hook=PIN_HOOK,
+)
+INCOMPLETE_HASH_PINNING = _check(
+    "incomplete-hash-pinning",
+    "A requirements file is in pip's hash-checking mode, but a line lacks a hash, "
+    "an exact pin, or is a VCS or local requirement: pip refuses the install.",
+    Severity.MEDIUM,
+    hook=PIN_HOOK,
+)
+UNHASHED_URL_DEPENDENCY = _check(
+    "unhashed-url-dependency",
+    "A dependency installed from a direct URL carries no hash.",
+    Severity.MEDIUM,
+    hook=PIN_HOOK,
+)
+EXTRA_INDEX_URL = _check(
+    "extra-index-url",
+    "A file that installs AI packages draws from more than one index or an extra "
+    "index (dependency confusion).",
+    Severity.HIGH,
+    hook=PIN_HOOK,
+)
+PIPE_TO_SHELL = _check(
+    "pipe-to-shell",
+    "A Dockerfile, workflow or script pipes a download straight into a shell or "
+    "interpreter (curl … | sh).",
+    Severity.HIGH,
+    hook=PIN_HOOK,
+)
+_check(  # its id is the inventory's, which reports the include problems
+    BROKEN_REQUIREMENTS_INCLUDE,
+    "A requirements file includes (-r/-c) a file that is missing, outside the "
+    "repository, or part of an include cycle.",
+    Severity.MEDIUM,
+    hook=PIN_HOOK,
+)
+UNPINNED_BASE_IMAGE = _check(
+    "unpinned-base-image",
+    "A container base image (FROM, workflow container or service) has no @sha256 digest.",
+    Severity.HIGH,
+    hook=IMAGES_HOOK,
+)
+UNTRUSTED_BASE_IMAGE = _check(
+    "untrusted-base-image",
+    "A container base image comes from outside the policy's allowed registries.",
+    Severity.MEDIUM,
+    hook=IMAGES_HOOK,
+)
+
+# The network checks are a family of their own, so that `chainward check` never runs
+# them by surprise (in_check=False). They read the same [dependencies] policy table.
+_audit_check = CheckList(
     "dependencies", stages=("ci", "manual"), hook=AUDIT_HOOK, needs_network=True
+)
+
+UNPUBLISHED_HASH = _audit_check(
+    "unpublished-hash",
+    "A pinned dependency's hash is not among the digests the index published for "
+    "that version (a poisoned lock or requirements file).",
+    Severity.CRITICAL,
+)
+VULNERABLE_DEPENDENCY = _audit_check(
+    "vulnerable-dependency",
+    "A pinned dependency version has a known vulnerability (PyPI advisory database "
+    "through pip-audit).",
+    Severity.HIGH,
+)
+DEPENDENCY_NOT_VERIFIED = _audit_check(
+    "dependency-not-verified",
+    "A pinned dependency could not be verified against the index (offline, network "
+    "failure, or an index other than PyPI); this is not a pass.",
+    Severity.LOW,
 )
 
 FAMILY = Family(
     name="dependencies",
     summary="AI dependencies pinned, hash-locked and verified; base images pinned",
-    checks=(
-        _check(
-            UNPINNED_AI_DEPENDENCY,
-            "An AI dependency is not pinned to one exact version (== or ===) and no lock "
-            "file covers it.",
-            Severity.HIGH,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            MISSING_DEPENDENCY_HASH,
-            "An AI dependency is pinned but carries no --hash and no lock file covers it.",
-            Severity.MEDIUM,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            UNPINNED_VCS_DEPENDENCY,
-            "A VCS (git+…) dependency is not pinned to a full commit SHA.",
-            Severity.HIGH,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            INCOMPLETE_HASH_PINNING,
-            "A requirements file is in pip's hash-checking mode, but a line lacks a hash, "
-            "an exact pin, or is a VCS or local requirement: pip refuses the install.",
-            Severity.MEDIUM,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            UNHASHED_URL_DEPENDENCY,
-            "A dependency installed from a direct URL carries no hash.",
-            Severity.MEDIUM,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            EXTRA_INDEX_URL,
-            "A file that installs AI packages draws from more than one index or an extra "
-            "index (dependency confusion).",
-            Severity.HIGH,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            PIPE_TO_SHELL,
-            "A Dockerfile, workflow or script pipes a download straight into a shell or "
-            "interpreter (curl … | sh).",
-            Severity.HIGH,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            BROKEN_REQUIREMENTS_INCLUDE,
-            "A requirements file includes (-r/-c) a file that is missing, outside the "
-            "repository, or part of an include cycle.",
-            Severity.MEDIUM,
-            hook=PIN_HOOK,
-        ),
-        _check(
-            UNPINNED_BASE_IMAGE,
-            "A container base image (FROM, workflow container or service) has no @sha256 digest.",
-            Severity.HIGH,
-            hook=IMAGES_HOOK,
-        ),
-        _check(
-            UNTRUSTED_BASE_IMAGE,
-            "A container base image comes from outside the policy's allowed registries.",
-            Severity.MEDIUM,
-            hook=IMAGES_HOOK,
-        ),
-    ),
+    checks=_check.infos,
     scanner="chainward.dependencies.scan:scan",
     policy={
         "scope": KeySpec(
@@ -161,31 +169,10 @@ FAMILY = Family(
     },
 )
 
-# The network checks are a family of their own, so that `chainward check` never runs
-# them by surprise (in_check=False). They read the same [dependencies] policy table.
 AUDIT_FAMILY = Family(
     name="dependencies-audit",
     summary="Pinned dependencies verified against PyPI: published hashes, known vulnerabilities",
-    checks=(
-        _audit_check(
-            UNPUBLISHED_HASH,
-            "A pinned dependency's hash is not among the digests the index published for "
-            "that version (a poisoned lock or requirements file).",
-            Severity.CRITICAL,
-        ),
-        _audit_check(
-            VULNERABLE_DEPENDENCY,
-            "A pinned dependency version has a known vulnerability (PyPI advisory database "
-            "through pip-audit).",
-            Severity.HIGH,
-        ),
-        _audit_check(
-            DEPENDENCY_NOT_VERIFIED,
-            "A pinned dependency could not be verified against the index (offline, network "
-            "failure, or an index other than PyPI); this is not a pass.",
-            Severity.LOW,
-        ),
-    ),
+    checks=_audit_check.infos,
     scanner="chainward.dependencies.scan:scan_index",
     in_check=False,
 )

@@ -7,58 +7,52 @@ holds both defences for Python packages and Hugging Face models (issue 18).
 from __future__ import annotations
 
 from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import CheckInfo, Family, check_maker
+from chainward.core.registry import CheckInfo, CheckList, Family
 from chainward.core.schema import KeySpec
-
-PUBLISHER_CHANGED = CheckId("publisher-changed")
-MISSING_ATTESTATION = CheckId("missing-attestation")
-INVALID_ATTESTATION = CheckId("invalid-attestation")
-RELEASE_TOO_NEW = CheckId("release-too-new")
-RELEASE_NOT_VERIFIED = CheckId("release-not-verified")
 
 TRUST_HOOK = "audit-dependencies"
 DEFAULT_PUBLISHER_LOCK = "chainward.publishers.toml"
 
 
-_check = check_maker("release-trust", stages=("ci", "manual"), hook=TRUST_HOOK, needs_network=True)
+_check = CheckList("release-trust", stages=("ci", "manual"), hook=TRUST_HOOK, needs_network=True)
+
+PUBLISHER_CHANGED = _check(
+    "publisher-changed",
+    "A pinned release was published by another Trusted Publisher (repository, "
+    "workflow or environment) than the one the publisher lock records.",
+    Severity.HIGH,
+)
+MISSING_ATTESTATION = _check(
+    "missing-attestation",
+    "A pinned release has no PEP 740 attestations although the publisher lock "
+    "records a Trusted Publisher for the package.",
+    Severity.HIGH,
+)
+INVALID_ATTESTATION = _check(
+    "invalid-attestation",
+    "A PEP 740 attestation of a pinned release does not verify (signature, "
+    "certificate, transparency log entry or subject digest): tampered or forged.",
+    Severity.CRITICAL,
+)
+RELEASE_TOO_NEW = _check(
+    "release-too-new",
+    "A pinned release (or Hugging Face model revision) is younger than the "
+    "policy's min-release-age.",
+    Severity.MEDIUM,
+)
+RELEASE_NOT_VERIFIED = _check(
+    "release-not-verified",
+    "The publisher or the age of a pinned release could not be established "
+    "(offline, network failure, an index without PEP 740 data); this is not a pass.",
+    Severity.LOW,
+)
 
 
 FAMILY = Family(
     name="release-trust",
     summary="Who published each pinned AI dependency (PEP 740 publisher lock) and how old "
     "each pinned release or model revision is (cooldown)",
-    checks=(
-        _check(
-            PUBLISHER_CHANGED,
-            "A pinned release was published by another Trusted Publisher (repository, "
-            "workflow or environment) than the one the publisher lock records.",
-            Severity.HIGH,
-        ),
-        _check(
-            MISSING_ATTESTATION,
-            "A pinned release has no PEP 740 attestations although the publisher lock "
-            "records a Trusted Publisher for the package.",
-            Severity.HIGH,
-        ),
-        _check(
-            INVALID_ATTESTATION,
-            "A PEP 740 attestation of a pinned release does not verify (signature, "
-            "certificate, transparency log entry or subject digest): tampered or forged.",
-            Severity.CRITICAL,
-        ),
-        _check(
-            RELEASE_TOO_NEW,
-            "A pinned release (or Hugging Face model revision) is younger than the "
-            "policy's min-release-age.",
-            Severity.MEDIUM,
-        ),
-        _check(
-            RELEASE_NOT_VERIFIED,
-            "The publisher or the age of a pinned release could not be established "
-            "(offline, network failure, an index without PEP 740 data); this is not a pass.",
-            Severity.LOW,
-        ),
-    ),
+    checks=_check.infos,
     scanner="chainward.dependencies.release_trust:scan",
     in_check=False,
     policy={

@@ -2,52 +2,47 @@
 
 from __future__ import annotations
 
-from chainward.core.findings import CheckId, Severity
-from chainward.core.registry import Family, check_maker
+from chainward.core.findings import Severity
+from chainward.core.registry import CheckList, Family
 from chainward.core.schema import KeySpec
-
-TYPOSQUAT = CheckId("typosquat")
-TYPOSQUAT_MODEL = CheckId("typosquat-model")
-TYPOSQUAT_IMAGE = CheckId("typosquat-image")
-NONEXISTENT_PACKAGE = CheckId("nonexistent-package")
 
 HOOK = "check-typosquats"
 ONLINE_HOOK = "check-typosquats-online"
 DEFAULT_TRUSTED_TOP = 15000
 
-_check = check_maker("typosquats", hook=HOOK)
+_check = CheckList("typosquats", hook=HOOK)
+
+TYPOSQUAT = _check(
+    "typosquat",
+    "A dependency's name looks like a typo, affix or combination of a popular PyPI "
+    "project's name (or is a name AI assistants invent).",
+    Severity.HIGH,
+)
+TYPOSQUAT_MODEL = _check(
+    "typosquat-model",
+    "A Hugging Face model or dataset id in code names an organisation one typo away "
+    "from a popular one.",
+    Severity.HIGH,
+)
+TYPOSQUAT_IMAGE = _check(
+    "typosquat-image",
+    "A container image name is one typo away from a popular AI or base image.",
+    Severity.HIGH,
+)
+NONEXISTENT_PACKAGE = _check(
+    "nonexistent-package",
+    "A dependency does not exist on PyPI at all: likely a hallucinated name that "
+    "anyone could register (`chainward typosquats --online`).",
+    Severity.HIGH,
+    needs_network=True,
+    stages=("ci",),
+    hook=ONLINE_HOOK,
+)
 
 FAMILY = Family(
     name="typosquats",
     summary="Look-alike names of popular packages, Hugging Face organisations and images",
-    checks=(
-        _check(
-            TYPOSQUAT,
-            "A dependency's name looks like a typo, affix or combination of a popular PyPI "
-            "project's name (or is a name AI assistants invent).",
-            Severity.HIGH,
-        ),
-        _check(
-            TYPOSQUAT_MODEL,
-            "A Hugging Face model or dataset id in code names an organisation one typo away "
-            "from a popular one.",
-            Severity.HIGH,
-        ),
-        _check(
-            TYPOSQUAT_IMAGE,
-            "A container image name is one typo away from a popular AI or base image.",
-            Severity.HIGH,
-        ),
-        _check(
-            NONEXISTENT_PACKAGE,
-            "A dependency does not exist on PyPI at all: likely a hallucinated name that "
-            "anyone could register (`chainward typosquats --online`).",
-            Severity.HIGH,
-            needs_network=True,
-            stages=("ci",),
-            hook=ONLINE_HOOK,
-        ),
-    ),
+    checks=_check.infos,
     scanner="chainward.typosquats.scan:scan",
     policy={
         "allow": KeySpec(
