@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chainward.core.findings import CheckId, Severity
 from chainward.core.intoto import SLSA_PROVENANCE_V1
 from chainward.core.registry import CheckInfo, Family
@@ -10,26 +12,33 @@ from chainward.core.schema import KeySpec
 UNVERIFIED_ATTESTATION = CheckId("unverified-attestation")
 
 
-def ci_verification_check(check_id: CheckId, summary: str, family: str, hook: str) -> CheckInfo:
-    """A high-severity check that a CI verification command runs (its hook id)."""
-    return CheckInfo(check_id, summary, Severity.HIGH, family=family, stages=("ci",), hook=hook)
+def ci_verification_family(
+    name: str,
+    summary: str,
+    *,
+    check_id: CheckId,
+    check_summary: str,
+    hook: str,
+    policy: Mapping[str, KeySpec],
+) -> Family:
+    """The family of a CI verification command (its hook id): one high-severity check
+    that the command reports, no scanner, not run by ``chainward check``."""
+    check = CheckInfo(
+        check_id, check_summary, Severity.HIGH, family=name, stages=("ci",), hook=hook
+    )
+    return Family(
+        name=name, summary=summary, checks=(check,), scanner=None, in_check=False, policy=policy
+    )
 
 
-UNVERIFIED_ATTESTATION_CHECK = ci_verification_check(
-    UNVERIFIED_ATTESTATION,
-    "An artifact's attestation (Sigstore bundle, DSSE envelope or PEP 740 "
+FAMILY = ci_verification_family(
+    "provenance",
+    "SLSA provenance: emit, sign and verify attestations offline",
+    check_id=UNVERIFIED_ATTESTATION,
+    check_summary="An artifact's attestation (Sigstore bundle, DSSE envelope or PEP 740 "
     "provenance) does not verify: bad signature, certificate, log entry, signer "
     "identity, subject digest, predicate type, builder or source repository.",
-    family="provenance",
     hook="verify-attestation",
-)
-
-FAMILY = Family(
-    name="provenance",
-    summary="SLSA provenance: emit, sign and verify attestations offline",
-    checks=(UNVERIFIED_ATTESTATION_CHECK,),
-    scanner=None,
-    in_check=False,
     policy={
         "cert-identity-regexp": KeySpec(
             "str",
@@ -62,3 +71,5 @@ FAMILY = Family(
         ),
     },
 )
+
+UNVERIFIED_ATTESTATION_CHECK = FAMILY.info(UNVERIFIED_ATTESTATION)

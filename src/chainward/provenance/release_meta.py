@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from chainward.core.findings import CheckId
-from chainward.core.registry import Family
 from chainward.core.schema import KeySpec
-from chainward.provenance.meta import ci_verification_check
+from chainward.provenance.meta import ci_verification_family
 
 RELEASE_POLICY_VIOLATION = CheckId("release-policy-violation")
 
-RELEASE_POLICY_VIOLATION_CHECK = ci_verification_check(
-    RELEASE_POLICY_VIOLATION,
-    "A release artifact does not satisfy [tool.chainward.release]: its provenance "
-    "or BOM does not verify, its builder identity, models or SLSA level are not "
-    "the ones the policy allows, or a BOM's model hash no longer matches the files.",
-    family="release",
-    hook="verify-release",
-)
-
-FAMILY = Family(
-    name="release",
-    summary="Release policy: builder identity, allowed models, required attestations, "
+FAMILY = ci_verification_family(
+    "release",
+    "Release policy: builder identity, allowed models, required attestations, "
     "SLSA level; a signed SLSA Verification Summary Attestation",
-    checks=(RELEASE_POLICY_VIOLATION_CHECK,),
-    scanner=None,
-    in_check=False,
+    check_id=RELEASE_POLICY_VIOLATION,
+    check_summary="A release artifact does not satisfy [tool.chainward.release]: its "
+    "provenance or BOM does not verify, its builder identity, models or SLSA level are not "
+    "the ones the policy allows, or a BOM's model hash no longer matches the files.",
+    hook="verify-release",
     policy={
         "repository": KeySpec(
             "str",
@@ -89,3 +81,5 @@ FAMILY = Family(
         ),
     },
 )
+
+RELEASE_POLICY_VIOLATION_CHECK = FAMILY.info(RELEASE_POLICY_VIOLATION)
