@@ -130,6 +130,7 @@ def verify_keyed_bundle(
     if timestamp_problem:
         return failure(timestamp_problem, "key")
     key_der = public_key_der(key)
+    log = "Rekor v2 log entry" if rekor_v2 else "log entry"
 
     if inner.message_signature is not None:
         signature = inner.message_signature.signature
@@ -146,69 +147,56 @@ def verify_keyed_bundle(
         except InvalidSignature:
             return failure("the signature does not verify with the given key", "key")
         if rekor_v2:
-            ok = _v2_entry_matches(spec, kind, bytes.fromhex(digest), signature, key_der)
-            if not ok:
-                return failure(
-                    "the Rekor v2 log entry does not match the artifact, signature and key",
-                    "key",
+            # A message signature is logged as a hashedrekord, never as a dsse entry.
+            ok = kind == ("hashedrekord", "0.0.2") and _v2_entry_matches(
+                spec, kind, bytes.fromhex(digest), signature, key_der
+            )
+        else:
+            try:
+                ok = (
+                    kind == ("hashedrekord", "0.0.1")
+                    and spec["data"]["hash"]["algorithm"] == "sha256"
+                    and spec["data"]["hash"]["value"] == digest
+                    and base64.b64decode(spec["signature"]["content"]) == signature
+                    and _pem_key_der(spec["signature"]["publicKey"]["content"]) == key_der
                 )
-            return Result(
-                True, "signature and Rekor v2 log entry verified with the key", "message-signature"
-            )
-        try:
-            ok = (
-                kind == ("hashedrekord", "0.0.1")
-                and spec["data"]["hash"]["algorithm"] == "sha256"
-                and spec["data"]["hash"]["value"] == digest
-                and base64.b64decode(spec["signature"]["content"]) == signature
-                and _pem_key_der(spec["signature"]["publicKey"]["content"]) == key_der
-            )
-        except (KeyError, TypeError, binascii.Error):
-            ok = False
+            except (KeyError, TypeError, binascii.Error):
+                ok = False
         if not ok:
-            return failure("the log entry does not match the artifact, signature and key", "key")
-        return Result(True, "signature and log entry verified with the key", "message-signature")
+            return failure(f"the {log} does not match the artifact, signature and key", "key")
+        return Result(True, f"signature and {log} verified with the key", "message-signature")
 
     envelope = inner.dsse_envelope
     if envelope is None or len(envelope.signatures) != 1:
         return failure("the bundle has neither a message signature nor a DSSE envelope", "key")
     signature = envelope.signatures[0].sig
-    if not verify_bytes(key, signature, pae(envelope.payload_type, envelope.payload)):
+    message = pae(envelope.payload_type, envelope.payload)
+    if not verify_bytes(key, signature, message):
         return failure("the envelope signature does not verify with the given key", "key")
     if rekor_v2:
-        message = pae(envelope.payload_type, envelope.payload)
-        if kind == ("hashedrekord", "0.0.2"):
-            # Rekor v2 logs a DSSE envelope as a hashedrekord of its PAE (spec §6.1.4).
-            ok = _v2_entry_matches(spec, kind, hashlib.sha256(message).digest(), signature, key_der)
-        else:
-            ok = _v2_dsse_entry_matches(spec, kind, envelope.payload, signature, key_der)
-        if not ok:
-            return failure("the Rekor v2 log entry does not match the envelope and key", "key")
-        return statement_result(
-            envelope.payload_type,
-            envelope.payload,
-            artifact,
-            policy,
-            "signature, Rekor v2 log entry and statement verified with the key",
-        )
-    try:
-        if kind != ("dsse", "0.0.1"):
-            raise KeyError(kind)
-        ok = spec["payloadHash"]["value"] == hashlib.sha256(envelope.payload).hexdigest()
-        logged = spec["signatures"]
-        ok = ok and len(logged) == 1
-        ok = ok and base64.b64decode(logged[0]["signature"]) == signature
-        ok = ok and _pem_key_der(logged[0]["verifier"]) == key_der
-    except (KeyError, TypeError, binascii.Error, IndexError):
-        ok = False
+        # Rekor v2 logs a DSSE envelope as a dsse entry of its payload, or as a hashedrekord
+        # of its PAE (spec §6.1.4).
+        hashed = envelope.payload if kind == ("dsse", "0.0.2") else message
+        ok = _v2_entry_matches(spec, kind, hashlib.sha256(hashed).digest(), signature, key_der)
+    else:
+        try:
+            if kind != ("dsse", "0.0.1"):
+                raise KeyError(kind)
+            ok = spec["payloadHash"]["value"] == hashlib.sha256(envelope.payload).hexdigest()
+            logged = spec["signatures"]
+            ok = ok and len(logged) == 1
+            ok = ok and base64.b64decode(logged[0]["signature"]) == signature
+            ok = ok and _pem_key_der(logged[0]["verifier"]) == key_der
+        except (KeyError, TypeError, binascii.Error, IndexError):
+            ok = False
     if not ok:
-        return failure("the log entry does not match the envelope and key", "key")
+        return failure(f"the {log} does not match the envelope and key", "key")
     return statement_result(
         envelope.payload_type,
         envelope.payload,
         artifact,
         policy,
-        "signature, log entry and statement verified with the key",
+        f"signature, {log} and statement verified with the key",
     )
 
 
@@ -236,35 +224,20 @@ def _v2_verifier_der(verifier: Any) -> bytes | None:
 def _v2_entry_matches(
     spec: Any, kind: tuple[str, str], digest: bytes, signature: bytes, key_der: bytes
 ) -> bool:
-    """A Rekor v2 ``hashedrekord`` 0.0.2 body records this SHA-256 digest, signature, key."""
-    if kind != ("hashedrekord", "0.0.2"):
-        return False
+    """A Rekor v2 ``hashedrekord`` or ``dsse`` 0.0.2 body records this SHA-256 digest (of
+    the signed message, or of the DSSE payload) and one signature by the key."""
     try:
-        body = spec["hashedRekordV002"]
-        data, logged = body["data"], body["signature"]
+        if kind == ("hashedrekord", "0.0.2"):
+            body = spec["hashedRekordV002"]
+            hashed, logged = body["data"], [body["signature"]]
+        elif kind == ("dsse", "0.0.2"):
+            body = spec["dsseV002"]
+            hashed, logged = body["payloadHash"], body["signatures"]
+        else:
+            return False
         return bool(
-            data["algorithm"] == "SHA2_256"
-            and base64.b64decode(data["digest"], validate=True) == digest
-            and base64.b64decode(logged["content"], validate=True) == signature
-            and _v2_verifier_der(logged["verifier"]) == key_der
-        )
-    except (KeyError, TypeError, binascii.Error):
-        return False
-
-
-def _v2_dsse_entry_matches(
-    spec: Any, kind: tuple[str, str], payload: bytes, signature: bytes, key_der: bytes
-) -> bool:
-    """A Rekor v2 ``dsse`` 0.0.2 body records this payload hash, one signature, the key."""
-    if kind != ("dsse", "0.0.2"):
-        return False
-    try:
-        body = spec["dsseV002"]
-        logged = body["signatures"]
-        return bool(
-            body["payloadHash"]["algorithm"] == "SHA2_256"
-            and base64.b64decode(body["payloadHash"]["digest"], validate=True)
-            == hashlib.sha256(payload).digest()
+            hashed["algorithm"] == "SHA2_256"
+            and base64.b64decode(hashed["digest"], validate=True) == digest
             and len(logged) == 1
             and base64.b64decode(logged[0]["content"], validate=True) == signature
             and _v2_verifier_der(logged[0]["verifier"]) == key_der
