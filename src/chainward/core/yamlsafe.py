@@ -163,13 +163,17 @@ def items(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
             yield text, key, value
 
 
-def get(node: Node | None, key: str) -> Node | None:
-    """The value of the last ``key`` in a mapping node (YAML loaders keep the last)."""
-    found: Node | None = None
+def values(node: Node | None, key: str) -> Iterator[Node]:
+    """Every value of ``key`` in a mapping node, duplicate keys included, in order."""
     for text, _, value in items(node):
         if text == key:
-            found = value
-    return found
+            yield value
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value of the last ``key`` in a mapping node (YAML loaders keep the last)."""
+    found = list(values(node, key))
+    return found[-1] if found else None
 
 
 def elements(node: Node | None) -> list[Node]:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from chainward.core.yamlsafe import YamlError, compose_yaml, elements, get, items, line_of, scalar
+from chainward.core.yamlsafe import (
+    YamlError,
+    compose_yaml,
+    elements,
+    get,
+    line_of,
+    scalar,
+    values,
+)
 from chainward.inventory.commands import conda_dependency
 from chainward.inventory.documents import document_parser
 from chainward.inventory.model import InstallOption, ManifestScan
@@ -46,9 +54,7 @@ def parse(rel: str, _text: str, root: Node, out: ManifestScan) -> None:
             if dependency is not None and dependency.name != "pip":
                 out.dependencies.append(dependency)
             continue
-        for key, _, value in items(node):
-            if key != "pip":
-                continue
+        for value in values(node, "pip"):
             for entry in elements(value):
                 pip_line = scalar(entry)
                 if pip_line is None:

@@ -25,7 +25,15 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import replace
 
-from chainward.core.yamlsafe import YamlError, compose_yaml, elements, items, line_of, scalar
+from chainward.core.yamlsafe import (
+    YamlError,
+    compose_yaml,
+    elements,
+    items,
+    line_of,
+    scalar,
+    values,
+)
 from chainward.inventory.dockerfile import instructions
 from chainward.inventory.model_refs.prefilter import (
     CONFIG_WORDS,
@@ -366,9 +374,7 @@ def _yaml(rel: str, text: str, *, cog: bool) -> Iterator[ModelCall]:
         return
     if cog:
         for _, _, build in items(root):
-            for key, _, value in items(build):
-                if key != "run":
-                    continue
+            for value in values(build, "run"):
                 for step in elements(value):
                     command = scalar(step)
                     if command is None:
