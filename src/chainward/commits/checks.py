@@ -9,6 +9,7 @@ from chainward.commits import meta
 from chainward.commits.meta import CommitsSettings
 from chainward.commits.objects import CommitRecord
 from chainward.commits.verdict import Status, Verdict
+from chainward.commits.webflow import GITHUB_WEB_FLOW_EMAIL
 from chainward.core.findings import CheckId, Finding
 from chainward.core.schema import read_settings
 
@@ -16,7 +17,6 @@ from chainward.core.schema import read_settings
 # (https://github.com/web-flow.gpg); these are the long key ids of its keys (their
 # fingerprints, validity dates and the 2017 key ship in data/web-flow-keys.json).
 GITHUB_WEB_FLOW_KEY_IDS = ("4AEE18F83AFDEB23", "B5690EEEBB952194")
-GITHUB_WEB_FLOW_EMAIL = "noreply@github.com"
 
 _STATUS_CHECK: Mapping[Status, CheckId] = {
     Status.UNSIGNED: meta.UNSIGNED_COMMIT,
