@@ -11,7 +11,7 @@ import posixpath
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
-from chainward.inventory.model import Dependency
+from chainward.inventory.model import Dependency, ManifestScan, malformed_line
 
 # packaging is imported inside the functions that parse (about 15 ms of start-up that a
 # commit staging no requirement never needs).
@@ -211,6 +211,29 @@ def parse_requirement(
         manifest=manifest,
         locked=locked,
     )
+
+
+def add_requirement(
+    out: ManifestScan,
+    text: str,
+    *,
+    path: str,
+    line: int,
+    manifest: str,
+    hashes: tuple[str, ...] = (),
+    editable: bool = False,
+) -> bool:
+    """Append the dependency ``text`` declares to ``out``, or a malformed-line problem
+    when it does not parse; True if it parsed."""
+    try:
+        dependency = parse_requirement(
+            text, path=path, line=line, manifest=manifest, hashes=hashes, editable=editable
+        )
+    except RequirementError as exc:
+        out.problems.append(malformed_line(path, line, str(exc)))
+        return False
+    out.dependencies.append(dependency)
+    return True
 
 
 def _direct(

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chainward.inventory.model import Dependency, InstallOption, ManifestScan, malformed_line
+from chainward.inventory.model import Dependency, InstallOption, ManifestScan
 from chainward.inventory.paths import is_pyproject_path
 from chainward.inventory.pep508 import (
-    RequirementError,
+    add_requirement,
     exact_version,
-    parse_requirement,
     source_of,
 )
 from chainward.inventory.positions import LineFinder
@@ -32,12 +31,7 @@ def _strings(
         if not isinstance(value, str):
             continue
         line = finder.string(value, after)
-        try:
-            out.dependencies.append(
-                parse_requirement(value, path=rel, line=line, manifest="pyproject")
-            )
-        except RequirementError as exc:
-            out.problems.append(malformed_line(rel, line, str(exc)))
+        add_requirement(out, value, path=rel, line=line, manifest="pyproject")
 
 
 def poetry_dependency(

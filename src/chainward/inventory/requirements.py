@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from chainward.inventory.model import InstallOption, ManifestScan, malformed_line
 from chainward.inventory.paths import is_requirements_path
-from chainward.inventory.pep508 import RequirementError, parse_requirement
+from chainward.inventory.pep508 import add_requirement
 
 __all__ = [
     "FLAG_OPTIONS",
@@ -183,27 +183,6 @@ def resolve_include(rel: str, target: str) -> str | None:
     return joined
 
 
-def _add_requirement(
-    result: RequirementsFile,
-    text: str,
-    line: int,
-    manifest: str,
-    *,
-    hashes: tuple[str, ...] = (),
-    editable: bool = False,
-) -> bool:
-    """Append the requirement ``text`` (or a malformed-line problem); True if it parsed."""
-    try:
-        dependency = parse_requirement(
-            text, path=result.path, line=line, manifest=manifest, hashes=hashes, editable=editable
-        )
-    except RequirementError as exc:
-        result.problems.append(malformed_line(result.path, line, str(exc)))
-        return False
-    result.dependencies.append(dependency)
-    return True
-
-
 # ``# via chainward (pyproject.toml)``: the manifest a compiler read the pin from.
 _VIA_SOURCE = re.compile(r"\(([^()\s]*(?:pyproject\.toml|setup\.cfg|setup\.py))\)")
 
@@ -238,7 +217,9 @@ def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -
                     malformed_line(rel, logical.start, "a requirement and -e on one line")
                 )
                 continue
-            if not _add_requirement(result, args, logical.start, manifest, hashes=hashes):
+            if not add_requirement(
+                result, args, path=rel, line=logical.start, manifest=manifest, hashes=hashes
+            ):
                 continue
             sources = _via_sources(physical, logical.end) if physical else ()
             if sources:
@@ -250,7 +231,9 @@ def parse_requirements(rel: str, text: str, *, manifest: str = "requirements") -
             )
             continue
         for value in editable:
-            _add_requirement(result, value, logical.start, manifest, editable=True)
+            add_requirement(
+                result, value, path=rel, line=logical.start, manifest=manifest, editable=True
+            )
         for key, value in options:
             if key in ("requirement", "constraint"):
                 target = resolve_include(rel, value) or value

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import configparser
 
-from chainward.inventory.model import ManifestScan, malformed_line
+from chainward.inventory.model import ManifestScan
 from chainward.inventory.paths import is_setupcfg_path
-from chainward.inventory.pep508 import RequirementError, parse_requirement
+from chainward.inventory.pep508 import add_requirement
 
 _REQUIREMENT_KEYS = frozenset({"install_requires", "setup_requires", "tests_require"})
 
@@ -60,10 +60,5 @@ def parse(rel: str, text: str) -> ManifestScan:
         requirement = value.split(" #", 1)[0].strip()
         if not requirement or requirement.startswith("#"):
             continue
-        try:
-            out.dependencies.append(
-                parse_requirement(requirement, path=rel, line=line, manifest="setup.cfg")
-            )
-        except RequirementError as exc:
-            out.problems.append(malformed_line(rel, line, str(exc)))
+        add_requirement(out, requirement, path=rel, line=line, manifest="setup.cfg")
     return out
