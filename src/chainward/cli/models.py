@@ -22,15 +22,9 @@ if TYPE_CHECKING:
 
 def register(commands: Commands) -> None:
     """Add ``models`` with its ``lock``, ``verify`` and ``sign`` subcommands."""
-    verbs = commands.group(
-        "models",
-        "lock, verify and sign model files",
-        "Pin models to sizes and sha256 digests in chainward.lock, verify the "
-        "working tree against it, and sign models with OpenSSF model signing.",
-        dest="models_command",
-    )
+    verbs = commands.group("models", dest="models_command")
 
-    lock = verbs.add("lock", cmd_lock, "hash model files or directories into chainward.lock")
+    lock = verbs.add("lock", cmd_lock)
     lock.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="model file or folder")
     lock.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     lock.add_argument("--name", help="model name (default: the folder or file name)")
@@ -51,7 +45,7 @@ def register(commands: Commands) -> None:
     lock.add_argument("--signature-issuer", help="OIDC issuer of that identity")
     lock.add_argument("--no-cache", action="store_true", help="hash every file again")
 
-    verify = verbs.add("verify", cmd_verify, "check model files against chainward.lock")
+    verify = verbs.add("verify", cmd_verify)
     verify.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     add_switches(
         verify,
@@ -71,7 +65,7 @@ def register(commands: Commands) -> None:
         help="a Sigstore ClientTrustConfig to use instead of the trusted root shipped in chainward",
     )
 
-    sign = verbs.add("sign", cmd_sign, "sign a model with a local key (OpenSSF model signing)")
+    sign = verbs.add("sign", cmd_sign)
     sign.add_argument("path", type=Path, metavar="MODEL", help="model file or folder")
     sign.add_argument("--key", type=Path, required=True, help="PEM elliptic-curve private key")
     sign.add_argument(

@@ -29,16 +29,7 @@ if TYPE_CHECKING:
 
 def register(commands: Commands) -> None:
     """Add the attest and verify-attestation subcommands."""
-    attest = commands.add(
-        "attest",
-        cmd_attest,
-        "emit and sign SLSA v1 provenance for release artifacts",
-        "Write an in-toto Statement v1 with a SLSA Provenance v1 predicate over the "
-        "SUBJECT files (globs such as 'dist/*' allowed), recording the source commit, "
-        "every pinned AI dependency, every model file in chainward.lock and base images "
-        "by digest; sign it keylessly with Sigstore in GitHub Actions (bundle "
-        "<subject>.sigstore.json) or with --key (DSSE envelope <subject>.intoto.jsonl).",
-    )
+    attest = commands.add("attest", cmd_attest)
     attest.add_argument("subjects", nargs="+", metavar="SUBJECT", help="files or globs")
     how = attest.add_mutually_exclusive_group()
     how.add_argument(
@@ -90,15 +81,7 @@ def register(commands: Commands) -> None:
         ),
     )
 
-    verify = commands.add(
-        "verify-attestation",
-        cmd_verify_attestation,
-        "verify attestations offline (Sigstore bundles, DSSE envelopes, PEP 740)",
-        "Verify the attestation of each ARTIFACT offline against the pinned Sigstore "
-        "trusted root: signature, certificate chain, transparency-log inclusion, signer "
-        "identity, then the statement (subject digest, predicate type, builder, source "
-        "repository). Exit 0 verified, 1 not verified, 2 bad input.",
-    )
+    verify = commands.add("verify-attestation", cmd_verify_attestation)
     verify.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
     add_path_options(
         verify,
