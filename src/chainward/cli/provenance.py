@@ -25,6 +25,7 @@ from chainward.core.findings import Finding
 
 if TYPE_CHECKING:
     from chainward.cli.commands import Commands
+    from chainward.core.attestation import Artifact
 
 
 def register(commands: Commands) -> None:
@@ -339,15 +340,21 @@ def _policy(args: argparse.Namespace, table: Any) -> Any:
 
 
 def _verify_companions(
-    args: argparse.Namespace, artifact: Path, policy: Any, key: Any, results: list[Any]
+    args: argparse.Namespace,
+    artifact: Path,
+    subject: Artifact,
+    policy: Any,
+    key: Any,
+    results: list[Any],
 ) -> Any:
     """A failed Result when the BOM beside the artifact, or a verified VSA, says no.
 
     The BOM attestation (``--bom-bundle``, or ``ARTIFACT.cdx.*`` beside it) must verify
     with the same signer policy, and its model files must match the files under
-    ``--model-root``. A verified VSA must say PASSED.
+    ``--model-root``. A verified VSA must say PASSED. ``subject`` is the artifact as
+    the provenance was verified against it: its digests are not computed again.
     """
-    from chainward.core.attestation import Artifact, Result
+    from chainward.core.attestation import Result
     from chainward.provenance.release import (
         BOM_INFIX,
         VSA_PREDICATE_TYPE,
@@ -369,7 +376,7 @@ def _verify_companions(
         return None
     bom = verify_bom(
         bom_bundle,
-        Artifact.from_path(artifact),
+        subject,
         policy,
         key=key,
         trusted_root_path=args.trusted_root,
@@ -420,9 +427,10 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             source = str(args.pypi_provenance)
         else:
             bundle = _bundle_for(artifact, args.bundle)
+            subject = Artifact.from_path(artifact)  # hashed once, for its bundle and its BOM
             results = verify_file(
                 bundle,
-                Artifact.from_path(artifact),
+                subject,
                 policy,
                 key=key,
                 trusted_root_path=args.trusted_root,
@@ -431,10 +439,10 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             # that verifies against the policy is enough.
             ok = any(r.verified for r in results)
             source = str(bundle)
-        if ok and args.pypi_provenance is None:
-            extra = _verify_companions(args, artifact, policy, key, results)
-            if extra is not None:
-                ok, results = False, [extra]
+            if ok:
+                extra = _verify_companions(args, artifact, subject, policy, key, results)
+                if extra is not None:
+                    ok, results = False, [extra]
         if ok:
             verified[rel] = [r.statement for r in results if r.verified and r.statement]
             if not args.quiet:
