@@ -32,10 +32,15 @@ def register(commands: Commands) -> None:
         "--source", help="where the model comes from: hf://org/name, an https URL or a path"
     )
     lock.add_argument("--revision", help="immutable revision (a 40-hex commit for hf://)")
-    lock.add_argument("--signature", metavar="BUNDLE", help="an OpenSSF model-signing bundle")
-    lock.add_argument("--signature-key", metavar="PEM", help="public key that signed BUNDLE")
+    lock.add_argument(
+        "--signature", type=Path, metavar="BUNDLE", help="an OpenSSF model-signing bundle"
+    )
+    lock.add_argument(
+        "--signature-key", type=Path, metavar="PEM", help="public key that signed BUNDLE"
+    )
     lock.add_argument(
         "--signature-certificate-chain",
+        type=Path,
         metavar="PEM",
         action="append",
         default=[],
@@ -206,12 +211,10 @@ def _signature_from_args(args: argparse.Namespace, root: Path) -> ModelSignature
     if method == "sigstore" and not (args.signature_identity and args.signature_issuer):
         raise UsageError("--signature-identity and --signature-issuer go together")
     return ModelSignature(
-        bundle=to_relative(Path(args.signature), root),
+        bundle=to_relative(args.signature, root),
         method=method,
-        key=to_relative(Path(args.signature_key), root) if args.signature_key else None,
-        certificate_chain=tuple(
-            to_relative(Path(c), root) for c in args.signature_certificate_chain
-        ),
+        key=to_relative(args.signature_key, root) if args.signature_key else None,
+        certificate_chain=tuple(to_relative(c, root) for c in args.signature_certificate_chain),
         identity=args.signature_identity,
         issuer=args.signature_issuer,
     )
