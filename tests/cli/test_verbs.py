@@ -24,11 +24,11 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, st
 def test_every_command_has_its_declared_help_and_every_declaration_a_command() -> None:
     commands = _commands(build_parser())
     assert list(commands) == list(VERBS)
-    assert commands == {name: verb.summary for name, verb in VERBS.items()}
+    assert commands == {name: summary for name, (summary, _) in VERBS.items()}
 
 
 def test_descriptions_head_each_commands_own_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name in ("check", "models"):
-        assert sub.choices[name].description == VERBS[name].description
+        assert sub.choices[name].description == VERBS[name][1]
