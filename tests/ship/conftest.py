@@ -301,17 +301,24 @@ UNPINNED_WORKFLOW = (
 
 
 @dataclass
-class ActRun:
-    """What the session's act run left behind."""
+class ActLaunch:
+    """act started in the background: its process, its folders, the pull request's commits."""
 
-    code: int
-    log: list[dict[str, Any]]
-    outputs: dict[str, str]
+    proc: subprocess.Popen[str]
     top: Path
     repo: Path
     out: Path
     base: str
     head: str
+
+
+@dataclass
+class ActRun(ActLaunch):
+    """What the session's act run left behind: the launch, finished."""
+
+    code: int
+    log: list[dict[str, Any]]
+    outputs: dict[str, str]
     raw: str
 
     def commands(self, job: str, command: str, step: str) -> list[dict[str, Any]]:
@@ -328,16 +335,6 @@ class ActRun:
         """success or failure, as act reports the job."""
         results = [e["jobResult"] for e in self.log if e.get("jobID") == job and "jobResult" in e]
         return results[-1] if results else None
-
-
-@dataclass
-class ActLaunch:
-    proc: subprocess.Popen[str]
-    top: Path
-    repo: Path
-    out: Path
-    base: str
-    head: str
 
 
 def _pr_repository(repo: Path, env: dict[str, str], keys: Path) -> tuple[str, str]:
@@ -441,15 +438,7 @@ def act_run(act_launch: ActLaunch) -> ActRun:
             key, _, value = line.partition("=")
             outputs[key] = value
     return ActRun(
-        code=act_launch.proc.returncode,
-        log=log,
-        outputs=outputs,
-        top=act_launch.top,
-        repo=act_launch.repo,
-        out=act_launch.out,
-        base=act_launch.base,
-        head=act_launch.head,
-        raw=raw,
+        **vars(act_launch), code=act_launch.proc.returncode, log=log, outputs=outputs, raw=raw
     )
 
 

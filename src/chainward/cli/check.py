@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainward.catalog import load_registry
-from chainward.cli.common import emit, load, scan_paths
+from chainward.cli.common import add_scan_paths, emit, load, scan_paths
 from chainward.core.errors import UsageError
 from chainward.core.schema import suggest
 
@@ -19,20 +19,8 @@ if TYPE_CHECKING:
 
 def register(commands: Commands) -> None:
     """Add the check, explain and init subcommands."""
-    check = commands.add(
-        "check",
-        cmd_check,
-        "run every enabled check over a repository or files",
-        "Run every enabled check over the repository (the current folder, or the one "
-        "folder given) or over the given files.",
-    )
-    check.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="files or folders (default: the current folder)",
-    )
+    check = commands.add("check", cmd_check)
+    add_scan_paths(check, "files or folders (default: the current folder)")
     check.add_argument(
         "--select",
         action="append",
@@ -41,19 +29,11 @@ def register(commands: Commands) -> None:
         help="run only these checks (repeatable or comma-separated)",
     )
 
-    explain = commands.add("explain", cmd_explain, "print a check's documentation")
+    explain = commands.add("explain", cmd_explain)
     explain.add_argument("check_id", nargs="?", metavar="CHECK_ID")
     explain.add_argument("--list", action="store_true", help="list every check id with its summary")
 
-    init = commands.add(
-        "init",
-        cmd_init,
-        "write a policy fitted to this repository (chainward.toml) and say why",
-        "Look at the repository (manifests, CI, model files, hub ids, signing keys, "
-        "the commit history) and write a policy that passes today's state where that "
-        "is the honest default (a commit baseline, GitHub's web-flow commits, "
-        "well-known hub organisations) and flags the rest; print each decision.",
-    )
+    init = commands.add("init", cmd_init)
     init.add_argument(
         "--path",
         type=Path,

@@ -21,15 +21,7 @@ MAX_STDIN_BYTES = 1 << 20
 
 def register(commands: Commands) -> None:
     """Add the ``commits`` subcommand."""
-    parser = commands.add(
-        "commits",
-        cmd_commits,
-        "verify commit signatures (GPG, SSH, gitsign) against the trusted-signer policy",
-        "Verify the signatures of a set of commits against [tool.chainward.commits]. "
-        "Without a selection: the pushed commits in pre-commit's pre-push stage, the "
-        "pull request or push in GitHub Actions ($GITHUB_EVENT_PATH), else HEAD "
-        "(post-commit).",
-    )
+    parser = commands.add("commits", cmd_commits)
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--range", metavar="A..B", help="the commits reachable from B, not A")
     chosen.add_argument("--all", action="store_true", help="every commit reachable from any ref")

@@ -111,6 +111,12 @@ def load(args: argparse.Namespace, root: Path) -> Loaded:
     return Loaded(registry, policy, root)
 
 
+def add_scan_paths(parser: argparse.ArgumentParser, text: str) -> None:
+    """Add a scanning verb's ``PATH`` arguments, which :func:`scan_paths` reads; ``text``
+    is their help (what they may be, and what is scanned without them)."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=text)
+
+
 def scan_paths(args: argparse.Namespace) -> tuple[Loaded, list[Path]]:
     """A scanning verb's ``PATH`` arguments (``engine.scan_root``: one folder is the
     root, else the current folder is) with the policy loaded for the root: (loaded,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chainward.cli.commands import add_switches
-from chainward.cli.common import emit, scan_paths
+from chainward.cli.common import add_scan_paths, emit, scan_paths
 from chainward.core.atomic import write_atomic
 from chainward.core.context import ScanContext
 from chainward.core.errors import InputError, UsageError
@@ -30,18 +30,8 @@ _IMAGE_CHECKS = frozenset({"unpinned-base-image", "untrusted-base-image"})
 
 def register(commands: Commands) -> None:
     """Add the ``deps`` and ``pin`` subcommands."""
-    deps = commands.add(
-        "deps",
-        cmd_deps,
-        "check dependency pins, hashes, indexes and base images; verify against PyPI",
-        "Inventory every manifest (requirements, pyproject, setup.cfg, Pipfile, "
-        "conda, lock files, Dockerfiles, workflows, scripts) and run the dependency checks. "
-        "--verify compares pinned hashes with PyPI's published digests and --audit asks for "
-        "known vulnerabilities (both need the network; --offline skips them with a notice).",
-    )
-    deps.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)"
-    )
+    deps = commands.add("deps", cmd_deps)
+    add_scan_paths(deps, "files or folders (default: .)")
     add_switches(
         deps,
         (
@@ -71,25 +61,8 @@ def register(commands: Commands) -> None:
         ),
     )
 
-    pin = commands.add(
-        "pin",
-        cmd_pin,
-        "pin AI requirements exactly, with --hash lines (prints a diff; --write applies)",
-        "Turn AI dependency ranges in requirements files into exact pins with "
-        "--hash lines. The version comes from a lock file, else the current environment, "
-        "else PyPI's newest release inside the range on the range's own major version; a "
-        "pin on another major version is marked in the table of changes. A hashed file "
-        "lists every dependency pip's resolver finds (pip refuses anything less); VCS and "
-        "local lines, which pip cannot hash, move into a comment saying how to install "
-        "them. Without --write, print a diff.",
-    )
-    pin.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="requirements files or folders (default: every requirements file under .)",
-    )
+    pin = commands.add("pin", cmd_pin)
+    add_scan_paths(pin, "requirements files or folders (default: every requirements file under .)")
     add_switches(
         pin,
         (

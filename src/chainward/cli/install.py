@@ -30,14 +30,7 @@ MARKER = "# chainward-hook:"
 
 def register(commands: Commands) -> None:
     """Add the install-hooks subcommand."""
-    parser = commands.add(
-        "install-hooks",
-        cmd_install_hooks,
-        "install chainward's plain git hooks (without the pre-commit framework)",
-        "Install chainward's git hook scripts into the repository's hooks folder, or "
-        "into a folder set as core.hooksPath. Hooks chainward did not write are not "
-        "replaced without --force.",
-    )
+    parser = commands.add("install-hooks", cmd_install_hooks)
     parser.add_argument(
         "--hook-type",
         "-t",

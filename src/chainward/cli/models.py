@@ -22,15 +22,9 @@ if TYPE_CHECKING:
 
 def register(commands: Commands) -> None:
     """Add ``models`` with its ``lock``, ``verify`` and ``sign`` subcommands."""
-    verbs = commands.group(
-        "models",
-        "lock, verify and sign model files",
-        "Pin models to sizes and sha256 digests in chainward.lock, verify the "
-        "working tree against it, and sign models with OpenSSF model signing.",
-        dest="models_command",
-    )
+    verbs = commands.group("models", dest="models_command")
 
-    lock = verbs.add("lock", cmd_lock, "hash model files or directories into chainward.lock")
+    lock = verbs.add("lock", cmd_lock)
     lock.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="model file or folder")
     lock.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     lock.add_argument("--name", help="model name (default: the folder or file name)")
@@ -38,10 +32,15 @@ def register(commands: Commands) -> None:
         "--source", help="where the model comes from: hf://org/name, an https URL or a path"
     )
     lock.add_argument("--revision", help="immutable revision (a 40-hex commit for hf://)")
-    lock.add_argument("--signature", metavar="BUNDLE", help="an OpenSSF model-signing bundle")
-    lock.add_argument("--signature-key", metavar="PEM", help="public key that signed BUNDLE")
+    lock.add_argument(
+        "--signature", type=Path, metavar="BUNDLE", help="an OpenSSF model-signing bundle"
+    )
+    lock.add_argument(
+        "--signature-key", type=Path, metavar="PEM", help="public key that signed BUNDLE"
+    )
     lock.add_argument(
         "--signature-certificate-chain",
+        type=Path,
         metavar="PEM",
         action="append",
         default=[],
@@ -51,7 +50,7 @@ def register(commands: Commands) -> None:
     lock.add_argument("--signature-issuer", help="OIDC issuer of that identity")
     lock.add_argument("--no-cache", action="store_true", help="hash every file again")
 
-    verify = verbs.add("verify", cmd_verify, "check model files against chainward.lock")
+    verify = verbs.add("verify", cmd_verify)
     verify.add_argument("--root", type=Path, default=Path(), help="repository root (default: .)")
     add_switches(
         verify,
@@ -71,7 +70,7 @@ def register(commands: Commands) -> None:
         help="a Sigstore ClientTrustConfig to use instead of the trusted root shipped in chainward",
     )
 
-    sign = verbs.add("sign", cmd_sign, "sign a model with a local key (OpenSSF model signing)")
+    sign = verbs.add("sign", cmd_sign)
     sign.add_argument("path", type=Path, metavar="MODEL", help="model file or folder")
     sign.add_argument("--key", type=Path, required=True, help="PEM elliptic-curve private key")
     sign.add_argument(
@@ -212,12 +211,10 @@ def _signature_from_args(args: argparse.Namespace, root: Path) -> ModelSignature
     if method == "sigstore" and not (args.signature_identity and args.signature_issuer):
         raise UsageError("--signature-identity and --signature-issuer go together")
     return ModelSignature(
-        bundle=to_relative(Path(args.signature), root),
+        bundle=to_relative(args.signature, root),
         method=method,
-        key=to_relative(Path(args.signature_key), root) if args.signature_key else None,
-        certificate_chain=tuple(
-            to_relative(Path(c), root) for c in args.signature_certificate_chain
-        ),
+        key=to_relative(args.signature_key, root) if args.signature_key else None,
+        certificate_chain=tuple(to_relative(c, root) for c in args.signature_certificate_chain),
         identity=args.signature_identity,
         issuer=args.signature_issuer,
     )

@@ -25,20 +25,12 @@ from chainward.core.findings import Finding
 
 if TYPE_CHECKING:
     from chainward.cli.commands import Commands
+    from chainward.core.attestation import Artifact
 
 
 def register(commands: Commands) -> None:
     """Add the attest and verify-attestation subcommands."""
-    attest = commands.add(
-        "attest",
-        cmd_attest,
-        "emit and sign SLSA v1 provenance for release artifacts",
-        "Write an in-toto Statement v1 with a SLSA Provenance v1 predicate over the "
-        "SUBJECT files (globs such as 'dist/*' allowed), recording the source commit, "
-        "every pinned AI dependency, every model file in chainward.lock and base images "
-        "by digest; sign it keylessly with Sigstore in GitHub Actions (bundle "
-        "<subject>.sigstore.json) or with --key (DSSE envelope <subject>.intoto.jsonl).",
-    )
+    attest = commands.add("attest", cmd_attest)
     attest.add_argument("subjects", nargs="+", metavar="SUBJECT", help="files or globs")
     how = attest.add_mutually_exclusive_group()
     how.add_argument(
@@ -90,15 +82,7 @@ def register(commands: Commands) -> None:
         ),
     )
 
-    verify = commands.add(
-        "verify-attestation",
-        cmd_verify_attestation,
-        "verify attestations offline (Sigstore bundles, DSSE envelopes, PEP 740)",
-        "Verify the attestation of each ARTIFACT offline against the pinned Sigstore "
-        "trusted root: signature, certificate chain, transparency-log inclusion, signer "
-        "identity, then the statement (subject digest, predicate type, builder, source "
-        "repository). Exit 0 verified, 1 not verified, 2 bad input.",
-    )
+    verify = commands.add("verify-attestation", cmd_verify_attestation)
     verify.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
     add_path_options(
         verify,
@@ -356,15 +340,21 @@ def _policy(args: argparse.Namespace, table: Any) -> Any:
 
 
 def _verify_companions(
-    args: argparse.Namespace, artifact: Path, policy: Any, key: Any, results: list[Any]
+    args: argparse.Namespace,
+    artifact: Path,
+    subject: Artifact,
+    policy: Any,
+    key: Any,
+    results: list[Any],
 ) -> Any:
     """A failed Result when the BOM beside the artifact, or a verified VSA, says no.
 
     The BOM attestation (``--bom-bundle``, or ``ARTIFACT.cdx.*`` beside it) must verify
     with the same signer policy, and its model files must match the files under
-    ``--model-root``. A verified VSA must say PASSED.
+    ``--model-root``. A verified VSA must say PASSED. ``subject`` is the artifact as
+    the provenance was verified against it: its digests are not computed again.
     """
-    from chainward.core.attestation import Artifact, Result
+    from chainward.core.attestation import Result
     from chainward.provenance.release import (
         BOM_INFIX,
         VSA_PREDICATE_TYPE,
@@ -386,7 +376,7 @@ def _verify_companions(
         return None
     bom = verify_bom(
         bom_bundle,
-        Artifact.from_path(artifact),
+        subject,
         policy,
         key=key,
         trusted_root_path=args.trusted_root,
@@ -437,9 +427,10 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             source = str(args.pypi_provenance)
         else:
             bundle = _bundle_for(artifact, args.bundle)
+            subject = Artifact.from_path(artifact)  # hashed once, for its bundle and its BOM
             results = verify_file(
                 bundle,
-                Artifact.from_path(artifact),
+                subject,
                 policy,
                 key=key,
                 trusted_root_path=args.trusted_root,
@@ -448,10 +439,10 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
             # that verifies against the policy is enough.
             ok = any(r.verified for r in results)
             source = str(bundle)
-        if ok and args.pypi_provenance is None:
-            extra = _verify_companions(args, artifact, policy, key, results)
-            if extra is not None:
-                ok, results = False, [extra]
+            if ok:
+                extra = _verify_companions(args, artifact, subject, policy, key, results)
+                if extra is not None:
+                    ok, results = False, [extra]
         if ok:
             verified[rel] = [r.statement for r in results if r.verified and r.statement]
             if not args.quiet:

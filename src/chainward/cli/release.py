@@ -23,18 +23,7 @@ Signer = Callable[[Mapping[str, Any]], tuple[str, str]]
 
 def register(commands: Commands) -> None:
     """Add the bom and verify-release subcommands."""
-    bom = commands.add(
-        "bom",
-        cmd_bom,
-        "write the AI bill of materials (CycloneDX JSON)",
-        "Write a CycloneDX 1.7 JSON BOM of the repository: AI packages (purl, version, "
-        "hashes from the locks), models from chainward.lock (hub id, revision, every "
-        "file's sha256, licence, model card facts from the model folder's README front "
-        "matter and config.json), the datasets the model cards name, base images and "
-        "GitHub Actions, and the dependency graph as far as it is known. The document "
-        "is validated against the official CycloneDX schema before it is written.",
-        common=False,
-    )
+    bom = commands.add("bom", cmd_bom, common=False)
     bom.add_argument(
         "--format",
         choices=("cyclonedx", "spdx"),
@@ -47,17 +36,7 @@ def register(commands: Commands) -> None:
     bom.add_argument("-q", "--quiet", action="store_true", help="no notes on standard error")
     bom.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
 
-    release = commands.add(
-        "verify-release",
-        cmd_verify_release,
-        "check release artifacts against [tool.chainward.release]; write a signed VSA",
-        "Verify each ARTIFACT's provenance (and BOM) attestation against the release "
-        "policy [tool.chainward.release]: builder identity, allowed models and hub "
-        "organisations, required attestations, SLSA build level, and that the BOM's "
-        "model files still match. Write a SLSA Verification Summary Attestation "
-        "(https://slsa.dev/verification_summary/v1), PASSED or FAILED, signed with "
-        "--sign-key or keylessly in GitHub Actions. Exit 0 passed, 1 failed, 2 bad input.",
-    )
+    release = commands.add("verify-release", cmd_verify_release)
     release.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT")
     signing.add_path_options(
         release,

@@ -24,13 +24,7 @@ MAX_NAMES_FILE = 256 * 1024 * 1024
 
 def register(commands: Commands) -> None:
     """Add the ``typosquats`` and ``data`` subcommands."""
-    parser = commands.add(
-        "typosquats",
-        cmd_typosquats,
-        "check package names (or the repository) for typosquats",
-        "Check the given package names, a file of names (--names-file), or, with "
-        "neither, every dependency, Hugging Face id and image in the repository.",
-    )
+    parser = commands.add("typosquats", cmd_typosquats)
     parser.add_argument("names", nargs="*", metavar="NAME", help="package names to check")
     parser.add_argument(
         "--names-file",
@@ -53,12 +47,8 @@ def register(commands: Commands) -> None:
     )
     parser.add_argument("--root", type=Path, default=Path(), help="repository to scan (default: .)")
 
-    verbs = commands.group("data", "manage chainward's shipped reference data", dest="data_command")
-    refresh = verbs.add(
-        "refresh",
-        cmd_data_refresh,
-        "replace a reference list (PyPI popularity, aliases, ...) and rebuild the index",
-    )
+    verbs = commands.group("data", dest="data_command")
+    refresh = verbs.add("refresh", cmd_data_refresh)
     refresh.add_argument(
         "--from",
         dest="source",
