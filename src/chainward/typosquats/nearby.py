@@ -19,7 +19,7 @@ from chainward.typosquats.doubles import (
     double_candidates,
     near_numbers,
 )
-from chainward.typosquats.edits import osa_backtrack, osa_table, single_edit
+from chainward.typosquats.edits import common_ends, osa_backtrack, osa_table, single_edit
 from chainward.typosquats.index import FAST_TOP, NS_DEL1, REL_DOUBLE, REL_NEAR, REL_SHORTER
 from chainward.typosquats.scoring import Candidate, score_double_edit, score_single_edit
 from chainward.typosquats.trusted import TrustedNames
@@ -148,11 +148,14 @@ class NearbySearch(TrustedNames):
             tname, rank, canonical = target
             if rank > scoring.DOUBLE_TOP:
                 continue  # an alias of a less popular name
+            ends = common_ends(name, tname)  # once for the table and both backtracks
+            table = osa_table(name, tname, ends)
+            if table is None:
+                continue
             scored = []
-            table = osa_table(name, tname)
             for prefer_indel in (False, True):
-                edits = None if table is None else osa_backtrack(name, tname, table, prefer_indel)
-                if edits is None or len(edits) != 2:
+                edits = osa_backtrack(name, tname, table, prefer_indel, ends)
+                if len(edits) != 2:
                     break
                 candidate = score_double_edit(name, tname, rank, edits)
                 if candidate is not None:
