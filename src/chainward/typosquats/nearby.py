@@ -84,16 +84,20 @@ class NearbySearch(TrustedNames):
 
     def _score_one(self, name: str, number: int) -> Candidate | None:
         """The distance-1 candidate for one target number, or None."""
-        target = self.target(number)
-        if target is None:
-            return None
-        tname, rank, canonical = target
+        if number < self.count:  # a trusted name, the common case
+            tname = canonical = self.ref.names[number]
+            rank = self.ref.ranks[number]
+        else:
+            target = self.target(number)
+            if target is None:
+                return None
+            tname, rank, canonical = target
         edit = single_edit(name, tname)
         if edit is None:
             return None
         candidate = score_single_edit(name, tname, rank, edit)
-        if candidate is None:
-            return None
+        if candidate is None or tname == canonical:
+            return candidate
         return self._via_alias(candidate, tname, canonical)
 
     def edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
