@@ -9,9 +9,10 @@ those tables from text takes well over 100 ms, so they are precomputed into
 target numbers (with bucket offsets for the top 16 hash bits and a presence bitmap),
 loaded with :meth:`array.frombytes` in a few milliseconds and searched with
 :func:`bisect.bisect_left`. For each popular name the index also stores what that search
-and what the other look-ups find for the name itself (:func:`build_related`), so that a
-popular name which is not trusted under ``--trusted-top`` is checked without computing or
-hashing a key.
+and what the other look-ups find for the name itself, and its distance-2 targets
+(:func:`build_related`), so that a popular name which is not trusted under
+``--trusted-top`` is checked without computing or hashing a key, or scanning for
+distance-2 targets.
 
 A stored entry only says "this key probably belongs to target N"; callers verify every
 candidate against the real name, so a 32-bit hash collision cannot cause a finding.
