@@ -280,7 +280,7 @@ def test_precomputed_look_ups_match_the_index() -> None:
     for number in range(0, len(index.names), 7):
         name = index.names[number]
         singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
-        near, shorter, folded, core, words = (list(part) for part in index.related(number))
+        near, shorter, folded, core, words, _ = (list(part) for part in index.related(number))
         expected = {v for v in index.lookup_many(NS_DEL1, [name, *singles]) if v >> 1 != number}
         assert set(near) == expected, name
         assert {n for n in shorter if n < len(index.names)} == {
@@ -464,6 +464,29 @@ def test_precomputed_look_ups_give_the_same_verdicts(trusted_top: int) -> None:
     differ = [n for n in names if stored.check(n) != computed.check(n)]
     assert not differ, differ[:5]
     assert any(stored.check(n).flagged for n in names)
+
+
+@pytest.mark.parametrize("trusted_top", [1500, 5000, 12000])
+def test_stored_distance_two_targets_are_what_the_search_finds(trusted_top: int) -> None:
+    """The distance-2 targets stored for each popular name are those the search finds
+    for it when it is not trusted, in the same order (which breaks ties)."""
+    from chainward.typosquats import detect
+    from chainward.typosquats.index import REL_DOUBLE
+
+    found = detect.Detector(trusted_top=trusted_top)
+    assert found._doubles_stored
+    assert not detect.Detector(trusted_top=300)._doubles_stored  # then they are searched
+    index = found.ref.index
+    stored_any = 0
+    for number in range(found.count, len(found.ref.names), 3):
+        name = found.ref.names[number]
+        found.related = index.related(number)
+        found.fast_edit_distance_one(name, [], [])
+        found.edit_distance_one(name, [], [])
+        stored = list(found.related[REL_DOUBLE])
+        assert list(found.double_targets(name)) == stored, name
+        stored_any += bool(stored)
+    assert stored_any > 20 or trusted_top == 12000
 
 
 def test_small_batches_use_few_processes(forks: list[int]) -> None:

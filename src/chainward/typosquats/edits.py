@@ -27,17 +27,20 @@ def single_edit(name: str, target: str) -> Edit | None:
     """The one Damerau edit turning ``target`` into ``name``, or None."""
     ln, lt = len(name), len(target)
     if ln == lt:
-        diffs = [i for i in range(ln) if name[i] != target[i]]
-        if len(diffs) == 1:
-            i = diffs[0]
+        if name == target:
+            return None
+        i = 0
+        while name[i] == target[i]:  # the first difference (the names differ)
+            i += 1
+        if name[i + 1 :] == target[i + 1 :]:
             return Edit("substitution", i, name[i], target[i])
         if (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and name[diffs[0]] == target[diffs[1]]
-            and name[diffs[1]] == target[diffs[0]]
+            name[i + 2 :] == target[i + 2 :]
+            and i + 1 < ln
+            and name[i] == target[i + 1]
+            and name[i + 1] == target[i]
         ):
-            i = diffs[0]
+            # Two neighbours swapped (they differ: name[i] is not target[i]).
             return Edit("transposition", i, name[i : i + 2], target[i : i + 2])
         return None
     if ln == lt + 1:
@@ -153,7 +156,7 @@ def _common_prefix(a: str, b: str) -> int:
     return size - ((x.bit_length() + 7) >> 3)
 
 
-def _common_ends(name: str, target: str) -> tuple[int, int]:
+def common_ends(name: str, target: str) -> tuple[int, int]:
     """The lengths of the common prefix and of the common suffix of what follows it."""
     prefix = _common_prefix(name, target)
     rest = min(len(name), len(target)) - prefix
@@ -164,9 +167,12 @@ def _common_ends(name: str, target: str) -> tuple[int, int]:
     )
 
 
-def osa_table(name: str, target: str) -> list[list[int]] | None:
+def osa_table(
+    name: str, target: str, ends: tuple[int, int] | None = None
+) -> list[list[int]] | None:
     """The banded restricted Damerau table of ``name`` against ``target``, or None when
     the distance is above 2 (computed once, backtracked by :func:`osa_backtrack`).
+    ``ends`` is :func:`common_ends` of the two, if the caller has it already.
 
     Only what the backtrack reads is computed: along the common prefix the values are
     ``|i - j|``, and along the common suffix the backtrack walks the diagonal, where
@@ -177,7 +183,7 @@ def osa_table(name: str, target: str) -> list[list[int]] | None:
         return None
     # Only a band of width 2 around the diagonal can stay within distance 2.
     big = 99
-    prefix, suffix = _common_ends(name, target)
+    prefix, suffix = common_ends(name, target) if ends is None else ends
     dist = [list(_prefix_row(i, lt)) for i in range(prefix + 1)]
     dist += [[big] * (lt + 1) for _ in range(prefix + 1, ln + 1)]
     for i in range(prefix + 1, min(ln, 2) + 1):
@@ -237,9 +243,14 @@ def backtrack_step(
 
 
 def osa_backtrack(
-    name: str, target: str, dist: list[list[int]], prefer_indel: bool = False
+    name: str,
+    target: str,
+    dist: list[list[int]],
+    prefer_indel: bool = False,
+    ends: tuple[int, int] | None = None,
 ) -> list[Edit]:
-    """The edits of one optimal alignment in an :func:`osa_table` table.
+    """The edits of one optimal alignment in an :func:`osa_table` table (``ends``: as
+    for :func:`osa_table`).
 
     Along the common suffix the alignment matches letter for letter, so the walk starts
     where it ends; along the common prefix the table holds ``|i - j|``, where a letter
@@ -248,7 +259,7 @@ def osa_backtrack(
     """
     ln, lt = len(name), len(target)
     edits: list[Edit] = []
-    prefix, suffix = _common_ends(name, target)
+    prefix, suffix = common_ends(name, target) if ends is None else ends
     i, j = ln - suffix, lt - suffix
     while i > prefix:
         i, j, edit = backtrack_step(name, target, dist, i, j, prefer_indel)

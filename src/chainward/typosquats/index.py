@@ -9,9 +9,10 @@ those tables from text takes well over 100 ms, so they are precomputed into
 target numbers (with bucket offsets for the top 16 hash bits and a presence bitmap),
 loaded with :meth:`array.frombytes` in a few milliseconds and searched with
 :func:`bisect.bisect_left`. For each popular name the index also stores what that search
-and what the other look-ups find for the name itself (:func:`build_related`), so that a
-popular name which is not trusted under ``--trusted-top`` is checked without computing or
-hashing a key.
+and what the other look-ups find for the name itself, and its distance-2 targets
+(:func:`build_related`), so that a popular name which is not trusted under
+``--trusted-top`` is checked without computing or hashing a key, or scanning for
+distance-2 targets.
 
 A stored entry only says "this key probably belongs to target N"; callers verify every
 candidate against the real name, so a 32-bit hash collision cannot cause a finding.
@@ -43,19 +44,30 @@ from chainward.typosquats.datafiles import (
     data_text,
     load_raw,
 )
+from chainward.typosquats.doubles import (
+    close_targets,
+    double_buckets,
+    double_candidates,
+    every_target,
+    near_numbers,
+)
 from chainward.typosquats.keys import affix_core, deletions, deletions2, word_key
 from chainward.typosquats.keys import normalize as normalize  # noqa: PLC0414 - re-exported (scan.py)
 from chainward.typosquats.lookalikes import fold
 
 MAGIC = b"CWTSIDX1"
 INDEX_FILE = "index.bin"
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 
 # Two-character deletions are indexed only for the most popular, longer names: distance
 # 2 between two short or obscure names is mostly coincidence (addict/bidict), and the
 # squats seen in the wild at distance 2 target the very top of the list.
 DEL2_TOP = 1500
 DEL2_MIN_LEN = 8
+DOUBLE_LIMITS = (DEL2_TOP, DEL2_MIN_LEN - 1)
+"""Distance 2 is checked against the names of at least this many letters ranked up to
+this (:data:`chainward.typosquats.scoring.DOUBLE_TOP` and ``DOUBLE_MIN_LEN``, unless a
+cross-validation run changes them): the limits of the stored distance-2 targets."""
 
 # Key namespaces inside the one hash table. One- and two-character deletions share a
 # namespace: one look-up of a key finds both, and every candidate is verified anyway.
@@ -162,6 +174,7 @@ def build_index_bytes(raw: RawData | None = None) -> bytes:
     header["fast_members"] = len(fast_members)
     near_offsets, near_values = build_related(raw, hashes, targets, offsets)
     header["near_values"] = len(near_values)
+    header["double_limits"] = list(DOUBLE_LIMITS)
     head = json.dumps(header, sort_keys=True).encode()
     if sys.byteorder != "little":  # pragma: no cover - stored little-endian
         hashes.byteswap()
@@ -225,7 +238,12 @@ REL_CORE = 3
 """Targets under the name's py/python-affix core (or the name, without an affix)."""
 REL_WORDS = 4
 """Targets under the name's sorted words."""
-REL_KINDS = 5
+REL_DOUBLE = 5
+"""The distance-2 targets the detector's search (:mod:`chainward.typosquats.doubles`)
+finds for the name under :data:`DOUBLE_LIMITS`, in the order it finds them (which breaks
+ties), when every name ranked up to the rank limit is trusted (then trusting more names
+changes nothing)."""
+REL_KINDS = 6
 
 
 def build_related(
@@ -245,16 +263,31 @@ def build_related(
         rel_values.extend(values)
         rel_offsets.append(len(rel_values))
 
+    find_target = every_target(raw)
+    top, least = DOUBLE_LIMITS
+    buckets = double_buckets(
+        [
+            (n, name)
+            for n, name in enumerate(raw.names)
+            if raw.ranks[n] <= top and len(name) >= least
+        ]
+        + [(n, a) for a, n in alias_numbers.items() if len(a) >= least]
+    )
     for number, name in enumerate(raw.names):
         singles = [name[:i] + name[i + 1 :] for i in range(len(name))]
         found = index.lookup_many(NS_DEL1, [name, *singles])
-        add(sorted(v for v in found if v >> 1 != number))
+        near = sorted(v for v in found if v >> 1 != number)
+        add(near)
         shorter = {numbers[s] for s in singles if s in numbers}
-        add(sorted(shorter | {alias_numbers[s] for s in singles if s in alias_numbers}))
+        longer = sorted(shorter | {alias_numbers[s] for s in singles if s in alias_numbers})
+        add(longer)
         add(n for n in index.lookup(NS_FOLD, fold(name)) if n != number)
         add(n for n in index.lookup(NS_CORE, affix_core(name) or name) if n != number)
         words = word_key(name)
         add(() if words is None else (n for n in index.lookup(NS_WORDS, words) if n != number))
+        # As NearbySearch.edit_distance_one and double_targets find them, in their order.
+        _, candidates = near_numbers(near, longer)
+        add(close_targets(name, double_candidates(candidates, find_target, top, least), buckets))
     return rel_offsets, rel_values
 
 
@@ -286,9 +319,9 @@ class HashIndex:
     def related(self, number: int) -> list[array[int]]:
         """The precomputed look-up results of popular name ``number``, one array per
         kind (see :func:`build_related`)."""
-        a, b, c, d, e, f = self.near_offsets[REL_KINDS * number : REL_KINDS * (number + 1) + 1]
+        a, b, c, d, e, f, g = self.near_offsets[REL_KINDS * number : REL_KINDS * (number + 1) + 1]
         values = self.near_values
-        return [values[a:b], values[b:c], values[c:d], values[d:e], values[e:f]]
+        return [values[a:b], values[b:c], values[c:d], values[d:e], values[e:f], values[f:g]]
 
     def fast_lookup(self, keys: Iterable[str]) -> set[int]:
         """Target numbers (top names only) whose one-letter deletions are among ``keys``."""

@@ -12,15 +12,20 @@ from bisect import bisect_right
 from collections.abc import Iterable
 
 from chainward.typosquats import scoring
-from chainward.typosquats.edits import osa_backtrack, osa_table, short_distance, single_edit
-from chainward.typosquats.index import FAST_TOP, NS_DEL1, REL_NEAR, REL_SHORTER
+from chainward.typosquats.doubles import (
+    Buckets,
+    close_targets,
+    double_buckets,
+    double_candidates,
+    near_numbers,
+)
+from chainward.typosquats.edits import common_ends, osa_backtrack, osa_table, single_edit
+from chainward.typosquats.index import FAST_TOP, NS_DEL1, REL_DOUBLE, REL_NEAR, REL_SHORTER
 from chainward.typosquats.scoring import Candidate, score_double_edit, score_single_edit
 from chainward.typosquats.trusted import TrustedNames
 
 FAST_EXIT = 0.6
 """A distance-1 look-alike of a top-1,000 name scoring this ends the search at once."""
-
-_Buckets = dict[tuple[str, int], list[tuple[int, bytes]]]
 
 
 class NearbySearch(TrustedNames):
@@ -39,6 +44,13 @@ class NearbySearch(TrustedNames):
         # Built here, not on first use: checking starts at full speed once loaded (and
         # forked batch workers share them).
         self._buckets = self._double_buckets()
+        limits = self.ref.index.header.get("double_limits")
+        self._doubles_stored = limits == [scoring.DOUBLE_TOP, scoring.DOUBLE_MIN_LEN] and (
+            self.count >= bisect_right(self.ref.ranks, scoring.DOUBLE_TOP)
+        )
+        """The index holds the distance-2 targets of each popular name as
+        :meth:`double_targets` finds them here: it was built with these limits, and every
+        name ranked up to DOUBLE_TOP is trusted (then trusting more changes nothing)."""
 
     def fast_edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> bool:
         """Distance 1 against the top names only (a dict look-up per key); True when a
@@ -72,16 +84,20 @@ class NearbySearch(TrustedNames):
 
     def _score_one(self, name: str, number: int) -> Candidate | None:
         """The distance-1 candidate for one target number, or None."""
-        target = self.target(number)
-        if target is None:
-            return None
-        tname, rank, canonical = target
+        if number < self.count:  # a trusted name, the common case
+            tname = canonical = self.ref.names[number]
+            rank = self.ref.ranks[number]
+        else:
+            target = self.target(number)
+            if target is None:
+                return None
+            tname, rank, canonical = target
         edit = single_edit(name, tname)
         if edit is None:
             return None
         candidate = score_single_edit(name, tname, rank, edit)
-        if candidate is None:
-            return None
+        if candidate is None or tname == canonical:
+            return candidate
         return self._via_alias(candidate, tname, canonical)
 
     def edit_distance_one(self, name: str, singles: list[str], found: list[Candidate]) -> None:
@@ -91,11 +107,9 @@ class NearbySearch(TrustedNames):
             values: Iterable[int] = self.ref.index.lookup_many(NS_DEL1, [name, *singles])
         else:
             values = related[REL_NEAR]
-        numbers = {v >> 1 for v in values if not v & 1}
-        # name = target plus a char (found by the fast look-up already)
-        numbers.update(self._longer)
-        # Popular names whose two-letter deletions match: distance-2 candidates.
-        self._candidates = numbers | {v >> 1 for v in values if v & 1}
+        # With the targets that are the name minus one letter (found by the fast look-up
+        # already); and popular names whose two-letter deletions match: distance 2.
+        numbers, self._candidates = near_numbers(values, self._longer)
         names = self.ref.names
         length = len(name)
         scored = self._scored
@@ -126,18 +140,26 @@ class NearbySearch(TrustedNames):
         # look-up found (whose two-letter deletions are the name or one of its
         # one-letter deletions); short_distance keeps those exactly two edits away,
         # which the alignment below then scores.
-        for number in self.double_targets(name):
+        related = self.related
+        if related is not None and self._doubles_stored:
+            numbers: Iterable[int] = related[REL_DOUBLE]  # in the order of the search
+        else:
+            numbers = self.double_targets(name)
+        for number in numbers:
             target = self.target(number)
             if target is None:
                 continue
             tname, rank, canonical = target
             if rank > scoring.DOUBLE_TOP:
                 continue  # an alias of a less popular name
+            ends = common_ends(name, tname)  # once for the table and both backtracks
+            table = osa_table(name, tname, ends)
+            if table is None:
+                continue
             scored = []
-            table = osa_table(name, tname)
             for prefer_indel in (False, True):
-                edits = None if table is None else osa_backtrack(name, tname, table, prefer_indel)
-                if edits is None or len(edits) != 2:
+                edits = osa_backtrack(name, tname, table, prefer_indel, ends)
+                if len(edits) != 2:
                     break
                 candidate = score_double_edit(name, tname, rank, edits)
                 if candidate is not None:
@@ -154,46 +176,16 @@ class NearbySearch(TrustedNames):
         a trusted name ranked up to DOUBLE_TOP) exactly two edits from ``name``, among
         the candidates of the distance-1 look-up and the targets of a close length that
         start or end like ``name``."""
-        heads, tails = self._buckets
-        length = len(name)
-        raw = name.encode()
-        numbers: set[int] = set()
-        names = self.ref.names
-        ranks = self.ref.ranks
         top, least = scoring.DOUBLE_TOP, scoring.DOUBLE_MIN_LEN
-        for number in self._candidates:
-            if number < self.count:
-                target = names[number]
-                if len(target) < least or ranks[number] > top:
-                    continue
-            else:
-                found = self.target(number)
-                if found is None or found[1] > top or len(found[0]) < least:
-                    continue
-                target = found[0]
-            if short_distance(raw, target.encode()) == 2:
-                numbers.add(number)
-        for key, table in (((name[:3], length), heads), ((name[-3:], length), tails)):
-            for number, target_bytes in table.get(key, ()):
-                if number not in numbers and short_distance(raw, target_bytes) == 2:
-                    numbers.add(number)
-        return numbers
+        candidates = double_candidates(self._candidates, self.target, top, least)
+        return close_targets(name, candidates, self._buckets)
 
-    def _double_buckets(self) -> tuple[_Buckets, _Buckets]:
+    def _double_buckets(self) -> tuple[Buckets, Buckets]:
         """The distance-2 targets (trusted names of 8+ letters ranked up to DOUBLE_TOP,
-        and aliases of 8+ letters) by (first three letters, name length) and by (last
-        three letters, name length), for every name length within two of theirs."""
-        heads: _Buckets = {}
-        tails: _Buckets = {}
+        and aliases of 8+ letters) in buckets (:func:`double_buckets`)."""
         names = self.ref.names
         top = min(self.count, bisect_right(self.ref.ranks, scoring.DOUBLE_TOP))
         least = scoring.DOUBLE_MIN_LEN
         targets = [(number, names[number]) for number in range(top) if len(names[number]) >= least]
         targets += [(n, a) for a, n in self.alias_numbers.items() if len(a) >= least]
-        for number, target in targets:
-            entry = (number, target.encode())
-            head, tail, size = target[:3], target[-3:], len(target)
-            for fits in range(size - 2, size + 3):
-                heads.setdefault((head, fits), []).append(entry)
-                tails.setdefault((tail, fits), []).append(entry)
-        return heads, tails
+        return double_buckets(targets)

@@ -256,12 +256,11 @@ def combos(t: TrustedNames, name: str, found: list[Candidate]) -> None:
             if end - start == count:
                 continue
             piece = "-".join(words[start:end])
-            if piece in AFFIX_WORDS or t.is_filler(piece):
+            popular = t.popular(piece)  # first: most pieces are not popular names
+            if popular is None or piece in AFFIX_WORDS or t.is_filler(piece):
                 continue  # "update", "python": generic words, not targets
-            popular = t.popular(piece)
-            if popular is not None:
-                spans.append((start, end, popular[0], popular[1], False))
-                break
+            spans.append((start, end, popular[0], popular[1], False))
+            break
     if not spans and any(t.is_filler(w) for w in words):
         # A misspelt popular name beside a filler word (update-request).
         for position, word in enumerate(words):
