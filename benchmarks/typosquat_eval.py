@@ -33,7 +33,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from chainward.typosquats.detect import Detector
@@ -45,6 +45,18 @@ DATA = ROOT / "tests" / "data" / "typosquats"
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+class EvalSets(NamedTuple):
+    """The two detectors and the name sets every report reads."""
+
+    full: Detector
+    """The default trusted list (top 15,000)."""
+    limited: Detector
+    """``--trusted-top``."""
+    positives: list[dict[str, str]]
+    negatives: list[dict[str, str]]
+    top_names: list[str]
 
 
 def measure_load() -> tuple[float, float, float]:
@@ -111,24 +123,22 @@ def main() -> int:
     full = Detector()
     limited = Detector(trusted_top=args.trusted_top)
 
-    positives = [r for r in read_rows(args.positives) if r["ecosystem"] == "pypi"]
-    negatives = read_rows(args.negatives)
-    top_names = [line.split("\t")[-1].strip() for line in args.top.read_text().splitlines()]
+    sets = EvalSets(
+        full,
+        limited,
+        [r for r in read_rows(args.positives) if r["ecosystem"] == "pypi"],
+        read_rows(args.negatives),
+        [line.split("\t")[-1].strip() for line in args.top.read_text().splitlines()],
+    )
     if not args.speed_only:
-        report_accuracy(args, full, limited, positives, negatives, top_names)
-    report_speed(args, full, limited, positives, negatives, top_names)
+        report_accuracy(args, sets)
+    report_speed(args, sets)
     return 0
 
 
-def report_accuracy(
-    args: argparse.Namespace,
-    full: Detector,
-    limited: Detector,
-    positives: list[dict[str, str]],
-    negatives: list[dict[str, str]],
-    top_names: list[str],
-) -> None:
+def report_accuracy(args: argparse.Namespace, sets: EvalSets) -> None:
     """Recall per technique, and the flagged share of each negative set."""
+    full, limited, positives, negatives, top_names = sets
     from chainward.typosquats.detect import Detector
 
     per_technique: dict[str, list[int]] = {}
@@ -227,15 +237,9 @@ def report_accuracy(
         )
 
 
-def report_speed(
-    args: argparse.Namespace,
-    full: Detector,
-    limited: Detector,
-    positives: list[dict[str, str]],
-    negatives: list[dict[str, str]],
-    top_names: list[str],
-) -> None:
+def report_speed(args: argparse.Namespace, sets: EvalSets) -> None:
     """Data load time and throughput: one process, batch, fresh CLI processes."""
+    full, limited, positives, negatives, top_names = sets
     from chainward.typosquats.detect import Detector
 
     total_ms, load_ms, wall_ms = measure_load()
