@@ -68,7 +68,6 @@ class Survey:
 
     manifests: list[str] = field(default_factory=list)
     ci: Counter[str] = field(default_factory=Counter)
-    workflows: int = 0
     model_dirs: dict[str, int] = field(default_factory=dict)
     has_lock: bool = False
     notes: list[str] = field(default_factory=list)
