@@ -187,12 +187,12 @@ def _reference_backtrack(
     common prefix and suffix."""
     from chainward.typosquats.edits import backtrack_step
 
-    edits = []
+    edits: list[tuple[str, int, str, str]] = []
     i, j = len(name), len(target)
     while i > 0 or j > 0:
         i, j, edit = backtrack_step(name, target, dist, i, j, prefer_indel)
         if edit is not None:
-            edits.append(tuple(edit))
+            edits.append((edit.kind, edit.position, edit.new, edit.old))
     edits.reverse()
     return edits
 
@@ -269,11 +269,10 @@ def test_precomputed_look_ups_match_the_index() -> None:
         NS_DEL1,
         NS_FOLD,
         NS_WORDS,
-        affix_core,
-        fold,
         load_index,
-        word_key,
     )
+    from chainward.typosquats.keys import affix_core, word_key
+    from chainward.typosquats.lookalikes import fold
 
     index = load_index()
     numbers = {name: number for number, name in enumerate(index.names)}
@@ -295,28 +294,18 @@ def test_precomputed_look_ups_match_the_index() -> None:
 
 
 def _update() -> None:  # pragma: no cover - run by hand after a deliberate rule change
-    import subprocess
+    import contextlib
+    import io
+
+    from chainward.cli import main
 
     rows = ["set\t" + "\t".join(FIELDS)]
     for key, (filename, options) in RUNS.items():
-        out = subprocess.run(
-            (
-                sys.executable,
-                "-m",
-                "chainward",
-                "typosquats",
-                "--names-file",
-                str(DATA / filename),
-                "--format",
-                "json",
-                "--exit-zero",
-                *options,
-            ),
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        rows.extend(key + "\t" + "\t".join(_row(r)) for r in json.loads(out)["results"])
+        argv = ["typosquats", "--names-file", str(DATA / filename), "--format", "json"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main([*argv, "--exit-zero", *options])
+        rows.extend(key + "\t" + "\t".join(_row(r)) for r in json.loads(out.getvalue())["results"])
     EXPECTED.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
