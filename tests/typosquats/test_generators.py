@@ -346,6 +346,29 @@ def test_a_digit_fused_to_a_name_of_several_words_is_a_version_suffix() -> None:
     assert not Detector().check("httpx2").flagged
 
 
+def test_a_version_after_a_popular_name_that_ends_in_digits() -> None:
+    """urllib3-2024 is urllib3 plus a year, not urllib plus 3-2024: the longest base
+    that is a popular name is the target (the shortest one the pattern takes stops
+    inside the name). Before, these were missed or scored against the wrong name."""
+    found = Detector()
+    for name, target, score in (
+        ("urllib3-2024", "urllib3", 0.75),
+        ("boto3-2024", "boto3", 0.75),
+        ("boto3-2", "boto3", 0.6),
+        ("beautifulsoup4-2", "beautifulsoup4", 0.6),
+        ("jinja2-v2", "jinja2", 0.6),
+        ("psycopg2-2", "psycopg2", 0.5),
+    ):
+        verdict = found.check(name)
+        assert verdict.flagged and verdict.technique == "version-suffix", name
+        assert (verdict.target, verdict.score) == (target, score), name
+    # The shortest base still serves where no longer one is popular.
+    assert found.check("requests-2-31").target == "requests"
+    # Popular names of this shape stay trusted; a fused digit stays a next-major fork.
+    for name in ("boto3", "types-boto3", "opentelemetry-instrumentation-urllib3", "httpx2"):
+        assert not found.check(name).flagged, name
+
+
 def test_plugin_namespaces_are_words_many_trusted_names_start_with() -> None:
     """A first word is a plugin namespace when enough trusted names start with it (a
     share per thousand trusted names, chosen by cross-validation): pytest and django

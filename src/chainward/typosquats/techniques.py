@@ -186,11 +186,22 @@ def version_suffix(t: TrustedNames, name: str, found: list[Candidate]) -> None:
     if match is None:
         return
     base = match.group("base").rstrip("-")
-    separated = name[len(base)] == "-"
-    suffix = match.group("suffix")
-    popular = t.popular(base)
+    # The pattern takes the shortest base, which stops inside a popular name that ends
+    # in digits (urllib3-2024 is urllib + 3-2024): the longest base that is a popular
+    # name wins, cut before one of the suffix's hyphens (urllib3 + 2024).
+    popular = None
+    for cut in range(len(name) - 1, len(base), -1):
+        if name[cut] == "-":
+            popular = t.popular(name[:cut])
+            if popular is not None:
+                base = name[:cut]
+                break
     if popular is None:
-        return
+        popular = t.popular(base)
+        if popular is None:
+            return
+    separated = name[len(base)] == "-"
+    suffix = name[len(base) :].lstrip("-")
     digits = suffix.lstrip("v").replace("-", "")
     if _YEAR.match(digits):
         score = 0.75  # requests-2022, rsa2026: a year is never a real fork's name
