@@ -44,6 +44,8 @@ class _Collector(ast.NodeVisitor):
         self.class_depth = 0
         self.calls: list[tuple[ast.Call, Scope]] = []
         self.globals: list[set[str]] = [set()]
+        self.end = 0
+        """The last line of the block of the statement being visited (0: none)."""
         """Names each open function declares ``global`` (assigned into the module)."""
 
     def visit_Global(self, node: ast.Global) -> None:
@@ -74,6 +76,12 @@ class _Collector(ast.NodeVisitor):
         if method is None:
             method = getattr(type(self), f"visit_{kind.__name__}", _Collector.generic_visit)
             _DISPATCH[kind] = method
+        if isinstance(node, ast.stmt):
+            saved = self.end
+            self.end = self.values.block_ends.get(node.lineno, 0)
+            method(self, node)
+            self.end = saved
+            return
         method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -107,6 +115,7 @@ class _Collector(ast.NodeVisitor):
                 target.id,
                 UNRESOLVED if value is None else Thunk(value, self.scope),
                 target.lineno,
+                self.end,
             )
         elif isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
@@ -120,7 +129,7 @@ class _Collector(ast.NodeVisitor):
                 return
             for name in ast.walk(target):
                 if isinstance(name, ast.Name) and self.scope is not self.module:
-                    self.scope.bind(name.id, UNRESOLVED, name.lineno)
+                    self.scope.bind(name.id, UNRESOLVED, name.lineno, self.end)
         elif isinstance(target, ast.Starred):
             self._bind(target.value, None)
         elif isinstance(target, ast.Attribute) and value is not None:
@@ -145,34 +154,44 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        saved, self.end = self.end, 0  # an operand of an expression may not run
         self._bind(node.target, node.value)
+        self.end = saved
         self.generic_visit(node)
 
-    def _loop_target(self, target: ast.expr, iterable: ast.expr) -> None:
+    def _loop_target(self, target: ast.expr, iterable: ast.expr, end: int) -> None:
         if self.scope is self.module:
             return
         if isinstance(target, ast.Name) and isinstance(iterable, (ast.List, ast.Tuple)):
             for element in iterable.elts:
                 if isinstance(element, ast.Starred):
-                    self.scope.bind(target.id, UNRESOLVED, target.lineno)
+                    self.scope.bind(target.id, UNRESOLVED, target.lineno, end)
                     return
-                self.scope.bind(target.id, Thunk(element, self.scope), target.lineno)
+                self.scope.bind(target.id, Thunk(element, self.scope), target.lineno, end)
             return
         if isinstance(target, ast.Name):
-            self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno)
+            self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno, end)
             return
+        names = _tuple_names(target)
+        if names:
+            # for model_id, revision in PAIRS: each name takes its item of every element.
+            for index, element in enumerate(names):
+                self.scope.bind(element.id, Loop(iterable, self.scope, index), element.lineno, end)
+            return
+        saved, self.end = self.end, end
         self._bind(target, None)
+        self.end = saved
 
     def visit_For(self, node: ast.For) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, self.end)
         self.generic_visit(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, self.end)
         self.generic_visit(node)
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, 0)
         self.generic_visit(node)
 
     def visit_With(self, node: ast.With) -> None:
@@ -317,24 +336,18 @@ for _leaf in (
 
 def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
     """Bind module-level names in source order (into if/try/with blocks, not functions)."""
+    end = (body[-1].end_lineno or 0) if body else 0
     for stmt in body:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    scope.bind(target.id, Thunk(stmt.value, scope), stmt.lineno)
-                else:
-                    for name in ast.walk(target):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
+                _bind_module_target(target, stmt.value, scope, stmt.lineno, end)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             if stmt.value is not None:
-                scope.bind(stmt.target.id, Thunk(stmt.value, scope), stmt.lineno)
+                scope.bind(stmt.target.id, Thunk(stmt.value, scope), stmt.lineno, end)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno)
+            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno, end)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for name in ast.walk(stmt.target):
-                if isinstance(name, ast.Name):
-                    scope.bind(name.id, UNRESOLVED, stmt.lineno)
+            _bind_module_loop(stmt.target, stmt.iter, scope, end)
             _bind_module(stmt.body, scope)
         elif isinstance(stmt, (ast.If, ast.While)):
             _bind_module(stmt.body, scope)
@@ -344,7 +357,7 @@ def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
                 if item.optional_vars is not None:
                     for name in ast.walk(item.optional_vars):
                         if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
+                            scope.bind(name.id, UNRESOLVED, stmt.lineno, end)
             _bind_module(stmt.body, scope)
         elif isinstance(stmt, ast.Try):
             for block in (stmt.body, stmt.orelse, stmt.finalbody):
@@ -352,11 +365,72 @@ def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
             for handler in stmt.handlers:
                 _bind_module(handler.body, scope)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bind(stmt.name, UNRESOLVED, stmt.lineno)
+            scope.bind(stmt.name, UNRESOLVED, stmt.lineno, end)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 if alias.name != "*":
-                    scope.bind((alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno)
+                    scope.bind(
+                        (alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno, end
+                    )
+
+
+def _bind_module_target(
+    target: ast.expr, value: ast.expr, scope: Scope, line: int, end: int
+) -> None:
+    """``NAME = value`` and ``ORG, SIZE = "facebook", "125m"`` at module level."""
+    if isinstance(target, ast.Name):
+        scope.bind(target.id, Thunk(value, scope), line, end)
+        return
+    if (
+        isinstance(target, (ast.Tuple, ast.List))
+        and isinstance(value, (ast.Tuple, ast.List))
+        and len(target.elts) == len(value.elts)
+        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+    ):
+        for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
+            _bind_module_target(sub_target, sub_value, scope, line, end)
+        return
+    for name in ast.walk(target):
+        if isinstance(name, ast.Name):
+            scope.bind(name.id, UNRESOLVED, line, end)
+
+
+def _tuple_names(target: ast.expr) -> list[ast.Name]:
+    """The names of a flat tuple target (``a, b``); empty for any other target."""
+    if not isinstance(target, ast.Tuple):
+        return []
+    names = [e for e in target.elts if isinstance(e, ast.Name)]
+    return names if len(names) == len(target.elts) else []
+
+
+def _bind_module_loop(target: ast.expr, iterable: ast.expr, scope: Scope, end: int) -> None:
+    """``for name in MODELS:`` at module level: the name is one of the elements."""
+    if isinstance(target, ast.Name):
+        scope.bind(target.id, Loop(iterable, scope), target.lineno, end)
+    elif _tuple_names(target):
+        for index, element in enumerate(_tuple_names(target)):
+            scope.bind(element.id, Loop(iterable, scope, index), element.lineno, end)
+    else:
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                scope.bind(name.id, UNRESOLVED, target.lineno, end)
+
+
+def block_ends(tree: ast.Module) -> dict[int, int]:
+    """The first line of every statement → the last line of the block it is in (the
+    innermost, when two statements share a line)."""
+    out: dict[int, int] = {}
+    for node in ast.walk(tree):
+        blocks: list[list[ast.stmt]] = []
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                blocks.append(block)
+        for block in blocks:
+            end = block[-1].end_lineno or 0
+            for stmt in block:
+                out[stmt.lineno] = end
+    return out
 
 
 def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
@@ -413,6 +487,7 @@ def analyse(tree: ast.Module, instance_classes: frozenset[str] = frozenset()) ->
     env = Env(instance_classes=instance_classes)
     module = Scope()
     values = FileValues(env, module)
+    values.block_ends = block_ends(tree)
     _bind_module(tree.body, module)
     collector = _Collector(values)
     collector.visit(tree)

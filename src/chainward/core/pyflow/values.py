@@ -23,6 +23,7 @@ build on it. The walk that fills a :class:`FileValues` is :mod:`.collect`.
 from __future__ import annotations
 
 import ast
+import string
 from dataclasses import dataclass, field
 
 MAX_DEPTH = 24
@@ -91,10 +92,13 @@ class Thunk:
 
 @dataclass(frozen=True, slots=True)
 class Loop:
-    """The loop variable of ``for x in <node>``: one of its elements (a dict's keys)."""
+    """The loop variable of ``for x in <node>``: one of its elements (a dict's keys);
+    with ``index``, the target ``x`` of ``for ..., x, ... in <node>`` (that item of each
+    element)."""
 
     node: ast.expr
     scope: Scope
+    index: int | None = None
 
 
 Binding = Value | Thunk | Loop
@@ -107,12 +111,16 @@ class Scope:
     values: dict[str, list[Binding]] = field(default_factory=dict)
     lines: dict[str, list[int]] = field(default_factory=dict)
     """The line of each binding in ``values`` (same order)."""
+    ends: dict[str, list[int]] = field(default_factory=dict)
+    """The last line of the block each binding is a statement of (0: none; a loop,
+    branch or comprehension binding does not replace the ones before it)."""
     params: dict[str, list[Binding]] = field(default_factory=dict)
     parent: Scope | None = None
 
-    def bind(self, name: str, binding: Binding, line: int) -> None:
+    def bind(self, name: str, binding: Binding, line: int, end: int = 0) -> None:
         self.values.setdefault(name, []).append(binding)
         self.lines.setdefault(name, []).append(line)
+        self.ends.setdefault(name, []).append(end)
 
 
 @dataclass
@@ -154,6 +162,8 @@ class FileValues:
         self.scopes: dict[ast.AST, Scope] = {}
         self.calls: list[tuple[ast.Call, Scope]] = []
         """Every call in the file, in source order, with the scope it is written in."""
+        self.block_ends: dict[int, int] = {}
+        """A statement's first line → the last line of its block."""
         self._memo: dict[tuple[int, str], Value] = {}
         self._busy: set[tuple[int, str]] = set()
 
@@ -180,11 +190,19 @@ class FileValues:
             return self.value(binding.node, binding.scope, depth)
         if isinstance(binding, Loop):
             container = self.value(binding.node, binding.scope, depth)
-            if isinstance(container, tuple) and container:
+            if isinstance(container, dict):
+                container = tuple(container)  # iterating a dict yields its keys
+            if not isinstance(container, tuple) or not container:
+                return UNRESOLVED
+            if binding.index is None:
                 return merge(list(container))
-            if isinstance(container, dict) and container:
-                return merge(list(container))  # iterating a dict yields its keys
-            return UNRESOLVED
+            index = binding.index
+            return merge(
+                [
+                    e[index] if isinstance(e, tuple) and index < len(e) else UNRESOLVED
+                    for e in container
+                ]
+            )
         return binding
 
     def lookup(self, name: str, scope: Scope, depth: int = 0, at_line: int = 0) -> Value:
@@ -193,7 +211,10 @@ class FileValues:
         A name read in the scope that binds it sees only the bindings written above the
         reading line (or the parameter, when there are none): ``revision =
         str(revision)`` reads the parameter, and a module that reassigns ``repo_id``
-        between two downloads gives each download its own value. Loops are ignored.
+        between two downloads gives each download its own value. A statement that
+        binds the name in a block enclosing the read replaces every binding before it
+        (``rev = "main"; rev = SHA`` reads the SHA; a binding in one branch of an ``if``
+        adds to them). Loops are ignored.
         """
         owner: Scope | None = scope
         while owner is not None and name not in owner.values and name not in owner.params:
@@ -202,12 +223,23 @@ class FileValues:
             return UNRESOLVED
         bindings = owner.values.get(name, [])
         count = len(bindings)
+        start = 0
+        params = owner.params.get(name, [])
         if owner is scope and at_line and bindings:
-            count = sum(1 for line in owner.lines[name] if line < at_line)
+            lines = owner.lines[name]
+            count = sum(1 for line in lines if line < at_line)
             if count == 0 and name not in owner.params:
                 count = len(bindings)  # read above every binding: a loop, or a global
-        chosen = [*bindings[:count], *owner.params.get(name, [])]
-        return self._resolve_bindings((id(owner), f"{name}#{count}"), chosen, depth)
+            ends = owner.ends[name]
+            for index in range(count - 1, -1, -1):
+                if lines[index] < at_line <= ends[index]:
+                    # The latest statement binding it on every path to the read (with
+                    # the other bindings of that line: the elements of a loop).
+                    start = lines.index(lines[index])
+                    params = []
+                    break
+        chosen = [*bindings[start:count], *params]
+        return self._resolve_bindings((id(owner), f"{name}#{start}:{count}"), chosen, depth)
 
     def attribute(self, name: str, depth: int = 0, receiver: str = "") -> Value:
         """The value of ``<receiver>.name``.
@@ -244,6 +276,8 @@ class FileValues:
             if lefts is None or rights is None or len(lefts) * len(rights) > MAX_OPTIONS:
                 return UNRESOLVED
             return merge([a + b for a in lefts for b in rights])
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return self._percent(node, scope, depth)
         if isinstance(node, ast.IfExp):
             test = self._none_test(node.test, scope, depth)
             if test is not None:
@@ -318,6 +352,65 @@ class FileValues:
                 return UNRESOLVED
         return merge(list(texts))
 
+    def _percent(self, node: ast.BinOp, scope: Scope, depth: int) -> Value:
+        """``"%s/opt-%s" % (org, size)``: plain ``%s`` placeholders only."""
+        formats = strings(self.value(node.left, scope, depth + 1))
+        right = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        parts: list[list[str]] = []
+        for element in right:
+            options = strings(self.value(element, scope, depth + 1))
+            if options is None:
+                return UNRESOLVED
+            parts.append(options)
+        if formats is None:
+            return UNRESOLVED
+        out: list[Value] = []
+        for text in formats:
+            pieces = text.replace("%%", "\0").split("%s")
+            if "%" in "".join(pieces) or len(pieces) != len(parts) + 1:
+                return UNRESOLVED
+            texts = [pieces[0]]
+            for choices, piece in zip(parts, pieces[1:], strict=True):
+                texts = [t + o + piece for t in texts for o in choices]
+                if len(texts) > MAX_OPTIONS:
+                    return UNRESOLVED
+            out += [t.replace("\0", "%") for t in texts]
+        return merge(out)
+
+    def _format(self, node: ast.Call, text: Value, scope: Scope, depth: int) -> Value:
+        """``"{}/opt-{}".format(org, size)``: plain ``{}``, ``{0}`` and ``{name}`` fields."""
+        formats = strings(text)
+        if formats is None or any(isinstance(a, ast.Starred) for a in node.args):
+            return UNRESOLVED
+        positional = [strings(self.value(a, scope, depth + 1)) for a in node.args]
+        named = {k.arg: strings(self.value(k.value, scope, depth + 1)) for k in node.keywords}
+        out: list[Value] = []
+        for template in formats:
+            texts = [""]
+            auto = 0
+            try:
+                fields = list(string.Formatter().parse(template))
+            except ValueError:
+                return UNRESOLVED
+            for literal, written, spec, conversion in fields:
+                texts = [t + literal for t in texts]
+                if written is None:
+                    continue
+                if spec or conversion:
+                    return UNRESOLVED
+                name = written or str(auto)
+                auto += not written
+                options = (
+                    positional[int(name)]
+                    if name.isdigit() and int(name) < len(positional)
+                    else named.get(name)
+                )
+                if options is None or len(texts) * len(options) > MAX_OPTIONS:
+                    return UNRESOLVED
+                texts = [t + o for t in texts for o in options]
+            out += texts
+        return merge(out)
+
     def _subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Value:
         container = self.value(node.value, scope, depth + 1)
         if isinstance(node.slice, ast.Slice):
@@ -361,6 +454,39 @@ class FileValues:
             if callee.endswith("Field") and node.args:
                 return self.value(node.args[0], scope, depth + 1)
             return self.keyword(node, "default", scope, depth)
+        if callee == "dict" and not node.args:
+            # dict(revision="main", torch_dtype="auto")
+            out: dict[str, Value] = {}
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    return UNRESOLVED
+                out[keyword.arg] = self.value(keyword.value, scope, depth + 1)
+            return out
+        if callee in ("enumerate", "zip") and node.args and not node.keywords:
+            return self._pairs(callee, node.args, scope, depth)
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method == "format":
+                return self._format(
+                    node, self.value(node.func.value, scope, depth + 1), scope, depth
+                )
+            if method == "join" and len(node.args) == 1 and not node.keywords:
+                separators = strings(self.value(node.func.value, scope, depth + 1))
+                items = self.value(node.args[0], scope, depth + 1)
+                if separators is None or len(separators) != 1 or not isinstance(items, tuple):
+                    return UNRESOLVED
+                if not all(isinstance(i, str) for i in items):
+                    return UNRESOLVED
+                return separators[0].join(str(i) for i in items)
+            if method in ("items", "keys", "values") and not node.args and not node.keywords:
+                container = self.value(node.func.value, scope, depth + 1)
+                if not isinstance(container, dict):
+                    return UNRESOLVED
+                if method == "keys":
+                    return tuple(container)
+                if method == "values":
+                    return tuple(container.values())
+                return tuple((k, v) for k, v in container.items())
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
             # {"a": "org/x"}.get(key, default) on a dict literal the file holds.
             container = self.value(node.func.value, scope, depth + 1)
@@ -374,6 +500,24 @@ class FileValues:
                 return container.get(key, default)
             return merge([*container.values(), default])
         return UNRESOLVED
+
+    def _pairs(self, callee: str, args: list[ast.expr], scope: Scope, depth: int) -> Value:
+        """``enumerate(xs)`` and ``zip(xs, ys)`` over containers the file holds."""
+        containers: list[tuple[Value, ...]] = []
+        for arg in args:
+            if isinstance(arg, ast.Starred):
+                return UNRESOLVED
+            container = self.value(arg, scope, depth + 1)
+            if isinstance(container, dict):
+                container = tuple(container)
+            if not isinstance(container, tuple):
+                return UNRESOLVED
+            containers.append(container)
+        if callee == "enumerate":
+            if len(containers) != 1:
+                return UNRESOLVED
+            return tuple((i, e) for i, e in enumerate(containers[0]))
+        return tuple(zip(*containers, strict=False))
 
     def keyword(self, call: ast.Call, name: str, scope: Scope, depth: int = 0) -> Value:
         """The value of a keyword argument of a call, UNRESOLVED when absent."""

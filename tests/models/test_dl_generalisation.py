@@ -1,0 +1,127 @@
+"""Generalisation of unpinned-model-download beyond the truth set: real-code shapes of
+ids and revisions (loops, string formatting, kwargs dicts, helpers) and local paths that
+look like hub ids. Each snippet marks the lines that must be reported with ``# want``;
+every other line must stay silent."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from chainward.inventory.model_refs.python import scan_source_full
+from chainward.models.download_checks import find_download_problems
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def reported(source: str) -> set[int]:
+    found = scan_source_full("probe.py", textwrap.dedent(source))
+    findings = find_download_problems(found.calls, found.remote_code)
+    return {f.line or 0 for f in findings if str(f.check_id) == "unpinned-model-download"}
+
+
+def wanted(source: str) -> set[int]:
+    lines = textwrap.dedent(source).splitlines()
+    return {n for n, line in enumerate(lines, start=1) if line.rstrip().endswith("# want")}
+
+
+CASES = {
+    "module-loop": """
+        from transformers import AutoModel
+        MODELS = ["bert-base-uncased", "org/second"]
+        for name in MODELS:
+            AutoModel.from_pretrained(name)  # want
+        for path in ["./ckpt", "/models/x"]:
+            AutoModel.from_pretrained(path)
+    """,
+    "tuple-loop": f"""
+        from transformers import AutoModel
+        PAIRS = [("org/a", "v1.0"), ("org/b", "main")]
+        PINNED = [("org/c", "{SHA}"), ("org/d", "{SHA}")]
+        def load():
+            for model_id, rev in PAIRS:
+                AutoModel.from_pretrained(model_id, revision=rev)  # want
+            for model_id, rev in PINNED:
+                AutoModel.from_pretrained(model_id, revision=rev)
+        for model_id, rev in PINNED:
+            AutoModel.from_pretrained(model_id, revision=rev)
+    """,
+    "dict-items-enumerate-zip": """
+        from transformers import AutoModel
+        SIZES = {"small": "org/s", "big": "org/b"}
+        for size, model_id in SIZES.items():
+            AutoModel.from_pretrained(model_id)  # want
+        for index, model_id in enumerate(["org/e1", "org/e2"]):
+            AutoModel.from_pretrained(model_id)  # want
+        for model_id, rev in zip(["org/z1"], ["main"]):
+            AutoModel.from_pretrained(model_id, revision=rev)  # want
+        for key in SIZES.values():
+            AutoModel.from_pretrained(key)  # want
+    """,
+    "string-formatting": """
+        from transformers import AutoModel
+        ORG, SIZE = "facebook", "125m"
+        AutoModel.from_pretrained("{}/opt-{}".format(ORG, SIZE))  # want
+        AutoModel.from_pretrained("{org}/opt-{s}".format(org=ORG, s="350m"))  # want
+        AutoModel.from_pretrained("/".join([ORG, "opt-1.3b"]))  # want
+        AutoModel.from_pretrained("%s/opt-%s" % (ORG, SIZE))  # want
+        AutoModel.from_pretrained("%s/opt-2.7b" % ORG)  # want
+        AutoModel.from_pretrained("{}/x".format(unknown))
+        AutoModel.from_pretrained("%d/x" % 3)
+        AutoModel.from_pretrained("{0.name}/x".format(ORG))
+        AutoModel.from_pretrained("./runs/{}".format(SIZE))
+    """,
+    "dict-call-kwargs": f"""
+        from transformers import AutoModel
+        moving = dict(revision="main", torch_dtype="auto")
+        AutoModel.from_pretrained("org/x", **moving)  # want
+        pinned = dict(revision="{SHA}")
+        AutoModel.from_pretrained("org/y", **pinned)
+        AutoModel.from_pretrained(**dict(pretrained_model_name_or_path="org/z"))  # want
+    """,
+    "folder-shaped-ids": """
+        from transformers import AutoModel
+        from datasets import load_dataset
+        load_dataset("data/train")
+        AutoModel.from_pretrained("outputs/run1")
+        AutoModel.from_pretrained("checkpoints/best")
+        AutoModel.from_pretrained("models/llama-7b")
+        AutoModel.from_pretrained("facebook/opt-125m")  # want
+    """,
+    "reassigned-revision": f"""
+        from transformers import AutoModel
+        def pinned():
+            rev = "main"
+            rev = "{SHA}"
+            return AutoModel.from_pretrained("org/a", revision=rev)
+        def moved(flag):
+            rev = "{SHA}"
+            if flag:
+                rev = "main"
+            return AutoModel.from_pretrained("org/b", revision=rev)  # want
+        def either(flag):
+            if flag:
+                rev = "{SHA}"
+            else:
+                rev = "v2"
+            return AutoModel.from_pretrained("org/c", revision=rev)  # want
+        def parameter(revision="main"):
+            revision = "{SHA}"
+            return AutoModel.from_pretrained("org/d", revision=revision)
+        def walrus():
+            rev = "main"
+            if (rev := "{SHA}") and False:
+                pass
+            return AutoModel.from_pretrained("org/e", revision=rev)  # want
+        REV = "main"
+        REV = "{SHA}"
+        AutoModel.from_pretrained("org/f", revision=REV)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reported_lines_are_the_wanted_ones(name: str) -> None:
+    source = CASES[name]
+    assert reported(source) == wanted(source)
