@@ -6,13 +6,14 @@ values passed to each function at its call sites in the file.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from chainward.core.pyflow.values import (
     UNRESOLVED,
     Binding,
     Env,
+    Evaluator,
     FileValues,
     Loop,
     Scope,
@@ -478,15 +479,20 @@ def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) 
     values.reset()
 
 
-def analyse(tree: ast.Module, instance_classes: frozenset[str] = frozenset()) -> FileValues:
+def analyse(
+    tree: ast.Module,
+    instance_classes: frozenset[str] = frozenset(),
+    evaluators: Mapping[str, Evaluator] | None = None,
+) -> FileValues:
     """Bind every name, attribute and parameter of one parsed module.
 
     ``instance_classes`` are qualified class names whose instances are tracked, so a
     method called on ``api = HfApi()`` qualifies as ``huggingface_hub.HfApi.<method>``.
+    ``evaluators`` give the value of calls of the named callees.
     """
     env = Env(instance_classes=instance_classes)
     module = Scope()
-    values = FileValues(env, module)
+    values = FileValues(env, module, evaluators)
     values.block_ends = block_ends(tree)
     _bind_module(tree.body, module)
     collector = _Collector(values)

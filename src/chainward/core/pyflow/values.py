@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 MAX_DEPTH = 24
@@ -153,12 +154,20 @@ class Env:
         return None
 
 
+Evaluator = Callable[["FileValues", ast.Call, Scope, int], Value]
+"""The value of a call of one qualified callee (``hf_hub_url(...)`` → its URL)."""
+
+
 class FileValues:
     """Evaluates expressions of one file (see the module docstring)."""
 
-    def __init__(self, env: Env, module: Scope) -> None:
+    def __init__(
+        self, env: Env, module: Scope, evaluators: Mapping[str, Evaluator] | None = None
+    ) -> None:
         self.env = env
         self.module = module
+        self.evaluators: Mapping[str, Evaluator] = evaluators or {}
+        """Callers' own evaluation of calls the data flow knows nothing of, by callee."""
         self.scopes: dict[ast.AST, Scope] = {}
         self.calls: list[tuple[ast.Call, Scope]] = []
         """Every call in the file, in source order, with the scope it is written in."""
@@ -435,6 +444,9 @@ class FileValues:
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         callee = self.env.qualify(node.func) or ""
         last = callee.rsplit(".", 1)[-1]
+        evaluator = self.evaluators.get(callee)
+        if evaluator is not None:
+            return evaluator(self, node, scope, depth + 1)
         if callee in ("os.environ.get", "os.getenv"):
             # The default applies wherever the variable is unset: that is the value the
             # file itself chooses (no default: unknown).

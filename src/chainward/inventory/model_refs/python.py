@@ -12,8 +12,10 @@ whole repository, see :func:`project_hub_classes`).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import unquote
 
 from chainward.core.pyflow.collect import analyse
 from chainward.core.pyflow.parse import parse_source
@@ -36,6 +38,12 @@ from chainward.inventory.model_refs.records import (
     is_local_path,
     judge_revision,
     merge_strings,
+)
+
+# A file on the hub: https://huggingface.co/[datasets/|spaces/]<id>/(resolve|blob|raw)/<rev>/
+HUB_FILE_URL_RE = re.compile(
+    r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<type>datasets/|spaces/)?"
+    r"(?P<id>[\w.-]+(?:/[\w.-]+)?)/(?:resolve|blob|raw)/(?P<rev>[^/?#\s]+)/"
 )
 
 
@@ -285,6 +293,8 @@ class _CallFinder:
             return self._hf_url(base, repo)
         if api.style == "hffs":
             return self._hffs(base, repo)
+        if api.style in ("file_url", "fetch"):
+            return self._file_url(base, repo, fetch=api.style == "fetch")
         kind = api.kind
         repo_type = args.keywords.get("repo_type")
         if repo_type is not None:
@@ -326,6 +336,31 @@ class _CallFinder:
             if hub is not None:
                 return replace(base, repo_id=hub[0], repo_state="hub")
         return None  # a preset name (Kaggle) or a local folder
+
+    def _file_url(self, base: ModelCall, url: Value, *, fetch: bool) -> ModelCall | None:
+        """A hub file URL (``https://huggingface.co/org/x/resolve/<rev>/file``): pinned
+        when ``<rev>`` is a commit. A generic fetch of any other URL, or of one the file
+        does not determine, is not taken for a hub download."""
+        options = strings(url)
+        if options is None:
+            return None if fetch else _unresolved(base)
+        for option in options:
+            match = HUB_FILE_URL_RE.match(option)
+            if match is None:
+                continue
+            revision, state = judge_revision(unquote(match.group("rev")))
+            kind = {"datasets/": "dataset", "spaces/": "space"}.get(match.group("type") or "")
+            return replace(
+                base,
+                repo_id=match.group("id"),
+                repo_state="hub",
+                kind=kind or "model",
+                revision=revision,
+                revision_state=state,
+                fix="replace the branch in the URL with a commit: .../resolve/{sha}/<file>",
+                note=option,
+            )
+        return None  # a local file, or another host
 
     def _hffs(self, base: ModelCall, repo: Value) -> ModelCall | None:
         options = strings(repo)
@@ -435,9 +470,40 @@ def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
     )
 
 
+def _hf_hub_url(values: FileValues, node: ast.Call, scope: Scope, depth: int) -> Value:
+    """The URL ``huggingface_hub.hf_hub_url(repo_id, filename, ...)`` returns, when the
+    file determines it (a download of it is then judged by the URL's revision)."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(
+        k.arg is None for k in node.keywords
+    ):
+        return UNRESOLVED
+    given = dict(zip(("repo_id", "filename"), node.args, strict=False))
+    given |= {k.arg: k.value for k in node.keywords if k.arg}
+    parts: dict[str, Value] = {
+        name: values.value(given[name], scope, depth + 1) if name in given else None
+        for name in ("repo_id", "filename", "subfolder", "repo_type", "revision")
+    }
+    repo, filename = parts["repo_id"], parts["filename"]
+    if not isinstance(repo, str) or not isinstance(filename, str):
+        return UNRESOLVED
+    if not all(v is None or isinstance(v, str) for v in parts.values()):
+        return UNRESOLVED
+    prefix = {"dataset": "datasets/", "space": "spaces/"}.get(str(parts["repo_type"]), "")
+    revision = parts["revision"] or "main"
+    subfolder = f"{parts['subfolder']}/" if parts["subfolder"] else ""
+    return f"https://huggingface.co/{prefix}{repo}/resolve/{revision}/{subfolder}{filename}"
+
+
+_EVALUATORS = {
+    "huggingface_hub.hf_hub_url": _hf_hub_url,
+    "huggingface_hub.file_download.hf_hub_url": _hf_hub_url,
+}
+
+
 def analyse_file(tree: ast.Module) -> FileValues:
-    """The data flow of one parsed module (with the hub client classes tracked)."""
-    return analyse(tree, INSTANCE_CLASSES)
+    """The data flow of one parsed module (with the hub client classes tracked, and the
+    URLs ``hf_hub_url`` builds)."""
+    return analyse(tree, INSTANCE_CLASSES, _EVALUATORS)
 
 
 def find_calls(
