@@ -125,3 +125,24 @@ CASES = {
 def test_reported_lines_are_the_wanted_ones(name: str) -> None:
     source = CASES[name]
     assert reported(source) == wanted(source)
+
+
+LAMBDA_AND_PARTIAL = """
+    import functools
+    from functools import partial
+    from transformers import AutoModel, AutoTokenizer
+    get = lambda name: AutoModel.from_pretrained(name)  # want
+    get("org/lambda")
+    load = functools.partial(AutoModel.from_pretrained, "org/partial")
+    model = load()  # want
+    tok_loader = partial(AutoTokenizer.from_pretrained, revision="main")
+    tok = tok_loader("org/tok")  # want
+    pinned = partial(AutoModel.from_pretrained, revision="0123456789abcdef0123456789abcdef01234567")
+    ok = pinned("org/pinned")
+    local = partial(AutoModel.from_pretrained, "./ckpt")
+    local()
+"""
+
+
+def test_named_lambdas_and_partials_download_where_they_are_called() -> None:
+    assert reported(LAMBDA_AND_PARTIAL) == wanted(LAMBDA_AND_PARTIAL)

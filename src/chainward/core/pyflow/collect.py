@@ -26,7 +26,7 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 @dataclass
 class _Function:
-    node: FunctionNode
+    node: FunctionNode | ast.Lambda
     scope: Scope
     params: list[str]
     defaults: dict[str, Binding]
@@ -45,6 +45,10 @@ class _Collector(ast.NodeVisitor):
         self.class_depth = 0
         self.calls: list[tuple[ast.Call, Scope]] = []
         self.globals: list[set[str]] = [set()]
+        self.rebound: set[str] = set()
+        """Names bound anywhere so far (a partial is kept only for a name bound once)."""
+        self.lambda_names: dict[int, str] = {}
+        """``get = lambda name: ...``: the lambda node's id → the name it is bound to."""
         self.end = 0
         """The last line of the block of the statement being visited (0: none)."""
         """Names each open function declares ``global`` (assigned into the module)."""
@@ -100,6 +104,18 @@ class _Collector(ast.NodeVisitor):
             callee = self.env.qualify(value.func) or ""
             if callee in self.env.instance_classes:
                 self.env.instances[target.id] = callee
+            first = target.id not in self.rebound
+            if callee == "functools.partial" and value.args and first:
+                self.env.partials[target.id] = value
+                self.rebound.add(target.id)
+                self._bind_plain(target, value)
+                return
+        if isinstance(target, ast.Name):
+            self.rebound.add(target.id)
+            self.env.partials.pop(target.id, None)  # bound to something else too
+        self._bind_plain(target, value)
+
+    def _bind_plain(self, target: ast.AST, value: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             if self.scope is self.module:
                 return  # module names were bound in source order by _bind_module
@@ -138,6 +154,12 @@ class _Collector(ast.NodeVisitor):
             self.env.attributes.setdefault(target.attr, []).append(Thunk(value, self.scope))
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if (
+            isinstance(node.value, ast.Lambda)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            self.lambda_names[id(node.value)] = node.targets[0].id
         for target in node.targets:
             self._bind(target, node.value)
         self.generic_visit(node)
@@ -226,6 +248,11 @@ class _Collector(ast.NodeVisitor):
             if extra is not None:
                 scope.params[extra.arg] = [UNRESOLVED]
         self.values.scopes[node] = scope
+        if isinstance(node, ast.Lambda) and id(node) in self.lambda_names:
+            # A named lambda takes the values passed where the file calls it, as a def does.
+            self.functions.setdefault(self.lambda_names[id(node)], []).append(
+                _Function(node, scope, [a.arg for a in positional], own_defaults, False)
+            )
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)

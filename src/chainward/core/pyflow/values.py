@@ -138,6 +138,8 @@ class Env:
     instances: dict[str, str] = field(default_factory=dict)
     """Names bound to an instance of a tracked class (``api = HfApi()``)."""
     instance_classes: frozenset[str] = frozenset()
+    partials: dict[str, ast.Call] = field(default_factory=dict)
+    """Names bound (once) to ``functools.partial(f, ...)``: name → that call."""
 
     def qualify(self, node: ast.AST) -> str | None:
         """The dotted name an expression refers to, through import aliases."""

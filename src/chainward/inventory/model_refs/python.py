@@ -178,6 +178,8 @@ class _CallFinder:
             self.visit_call(node, scope)
 
     def visit_call(self, node: ast.Call, scope: Scope) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in self.values.env.partials:
+            node = _through_partial(self.values.env.partials[node.func.id], node)
         qualified = self.values.env.qualify(node.func) or ""
         args = _call_args(node, self.values, scope)
         trust = args.keywords.get("trust_remote_code")
@@ -445,6 +447,17 @@ class _CallFinder:
             repo_state="hub",
             revision_state="resolved" if ref else "absent",
         )
+
+
+def _through_partial(partial: ast.Call, call: ast.Call) -> ast.Call:
+    """``load = partial(AutoModel.from_pretrained, "org/x"); load()`` as the call it makes
+    (at the line of ``load()``, where the download happens)."""
+    merged = ast.Call(
+        func=partial.args[0],
+        args=[*partial.args[1:], *call.args],
+        keywords=[*partial.keywords, *call.keywords],
+    )
+    return ast.copy_location(merged, call)
 
 
 def _unresolved(base: ModelCall) -> ModelCall:
