@@ -14,7 +14,10 @@ dropped) and each command is matched against the forms that fetch from the hub:
 YAML configs (LLaMA-Factory, axolotl and the like) name models under keys such as
 ``model_name_or_path`` or ``base_model`` and datasets under ``datasets: - path:``;
 their revision keys (``model_revision``, ``revision_of_model``, ``revision``) pin them.
-Values holding a shell or template variable are unresolved, never guessed.
+A shell variable the script fixes (one ``NAME=value`` above the use, a Dockerfile
+``ARG``/``ENV``, or the default of ``${NAME:-default}`` when the script never assigns
+it) is read as that value; any other variable, and template variables, leave the value
+unresolved, never guessed.
 """
 
 from __future__ import annotations
@@ -235,13 +238,77 @@ def _kind(prefix: str | None) -> str:
     return {"datasets/": "dataset", "spaces/": "space"}.get(prefix or "", "model")
 
 
-def scan_shell(rel: str, lines: list[tuple[int, str]]) -> Iterator[ModelCall]:
-    """Hub downloads in shell text given as (line number, physical line) pairs."""
+_ASSIGNMENT_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*)=(?P<value>.*)$", re.DOTALL)
+_REFERENCE_RE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?::?-(?P<default>[^}$]*))?\}|(?P<plain>[A-Za-z_]\w*))"
+)
+_DECLARERS = frozenset({"export", "local", "readonly", "declare"})
+Variables = dict[str, list[tuple[int, str | None]]]
+"""A script's variables: name → (line, value or None when the file does not fix it) of
+each assignment."""
+
+
+def _expand(word: str, variables: Variables, line: int) -> str:
+    """``$NAME``, ``${NAME}`` and ``${NAME:-default}`` replaced where the script fixes the
+    value: one assignment above ``line`` (``${NAME:-default}`` with none: the default).
+    Any other reference is left as written (and makes the word unresolved)."""
+
+    def replace_one(match: re.Match[str]) -> str:
+        name = match.group("braced") or match.group("plain")
+        assigned = variables.get(name, [])
+        above = [value for at, value in assigned if at < line]
+        if len(assigned) == 1 and len(above) == 1 and above[0] is not None:
+            return above[0]
+        if not assigned and match.group("default"):
+            return str(match.group("default"))  # unset here: the default is the file's choice
+        return match.group(0)
+
+    return _REFERENCE_RE.sub(replace_one, word) if "$" in word else word
+
+
+def _assignments(commands: list[list[str]], line: int, variables: Variables) -> None:
+    """Record ``NAME=value`` (and ``export NAME=value``) statements of one logical line."""
+    for words in commands:
+        body = words[1:] if words and words[0] in _DECLARERS else words
+        if not body or not all(_ASSIGNMENT_RE.match(w) for w in body):
+            continue  # `NAME=x command` sets NAME for that command only
+        for word in body:
+            match = _ASSIGNMENT_RE.match(word)
+            if match is None:
+                continue
+            value: str | None = _expand(match.group("value"), variables, line)
+            if value is not None and (_variable(value) or "`" in value):
+                value = None
+            variables.setdefault(match.group("name"), []).append((line, value))
+
+
+def shell_variables(lines: list[tuple[int, str]]) -> Variables:
+    """The variables a script assigns (see :func:`_expand`)."""
+    variables: Variables = {}
+    for line, text, _ in _logical_lines(lines):
+        if "=" in text:
+            _assignments(list(_commands(_words(text))), line, variables)
+    return variables
+
+
+def scan_shell(
+    rel: str, lines: list[tuple[int, str]], variables: Variables | None = None
+) -> Iterator[ModelCall]:
+    """Hub downloads in shell text given as (line number, physical line) pairs
+    (``variables``: assigned before this text, as Dockerfile ``ARG``/``ENV``)."""
     logical = list(_logical_lines(lines))
-    for position, (_, text, pieces) in enumerate(logical):
-        if not any(word in text for word in SHELL_HUB_WORDS):
+    known: Variables = {k: list(v) for k, v in (variables or {}).items()}
+    for name, assigned in shell_variables(lines).items():
+        known.setdefault(name, []).extend(assigned)
+    for position, (line, text, pieces) in enumerate(logical):
+        # `URL=https://huggingface.co/...` then `wget "$URL"`: the hub word is in the value.
+        expanded = _expand(text, known, line) if known else text
+        if not any(word in expanded for word in SHELL_HUB_WORDS):
             continue
-        commands = [_strip_prefix(words) for words in _commands(_words(text))]
+        commands = [
+            _strip_prefix([_expand(w, known, line) for w in words])
+            for words in _commands(_words(text))
+        ]
         for index, command in enumerate(commands):
             if not command:
                 continue
@@ -339,8 +406,15 @@ def _urls(rel: str, command: list[str]) -> Iterator[ModelCall]:
 
 
 def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
+    variables: Variables = {}
     for inst in instructions(text):
-        if inst.keyword == "RUN":
+        if inst.keyword in ("ARG", "ENV"):
+            words = _words(inst.text)
+            if inst.keyword == "ENV" and len(words) == 2 and "=" not in words[0]:
+                words = [f"{words[0]}={words[1]}"]  # the legacy `ENV NAME value` form
+            # An ARG default applies unless the build overrides it: the file's own choice.
+            _assignments([[w for w in words if "=" in w]], inst.line, variables)
+        elif inst.keyword == "RUN":
             pieces = list(inst.pieces) or [inst.text]
             lines = [
                 (inst.line + i, piece + (" \\" if i + 1 < len(pieces) else ""))
@@ -351,7 +425,7 @@ def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
                     (inst.line + len(pieces) + i, body)
                     for i, body in enumerate(inst.heredoc.splitlines())
                 ]
-            yield from scan_shell(rel, lines)
+            yield from scan_shell(rel, lines, variables)
         elif inst.keyword == "ADD":
             for call in _urls(rel, ["ADD", *inst.text.split()]):
                 yield replace(call, line=inst.line, note="")
