@@ -63,3 +63,18 @@ def test_dockerfile_arg_and_env_values_are_resolved() -> None:
         """,
     )
     assert found == want
+
+
+def test_inline_python_programs_are_read_like_python_files() -> None:
+    found, want = _lines(
+        "Dockerfile",
+        f"""\
+        FROM python:3.12
+        RUN python -c "from huggingface_hub import snapshot_download as s; s('org/a')"  # want
+        RUN python3 -c "import transformers as t; t.AutoModel.from_pretrained('gpt2')"  # want
+        RUN python -c "import huggingface_hub as h; h.snapshot_download('org/b', revision='{SHA}')"
+        RUN python -c "import torch; print(torch.__version__)"
+        RUN python -c "this is not python (
+        """,
+    )
+    assert found == want

@@ -9,6 +9,7 @@ import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from chainward.core.pyflow.module import bind_module, block_ends, tuple_names
 from chainward.core.pyflow.values import (
     UNRESOLVED,
     Binding,
@@ -118,7 +119,7 @@ class _Collector(ast.NodeVisitor):
     def _bind_plain(self, target: ast.AST, value: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             if self.scope is self.module:
-                return  # module names were bound in source order by _bind_module
+                return  # module names were bound in source order by bind_module
             if target.id in self.globals[-1]:
                 # `global st_model; st_model = ...`: a module binding (seen by every
                 # function, so no line order applies).
@@ -195,7 +196,7 @@ class _Collector(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno, end)
             return
-        names = _tuple_names(target)
+        names = tuple_names(target)
         if names:
             # for model_id, revision in PAIRS: each name takes its item of every element.
             for index, element in enumerate(names):
@@ -362,105 +363,6 @@ for _leaf in (
     setattr(_Collector, f"visit_{_leaf.__name__}", _skip)
 
 
-def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
-    """Bind module-level names in source order (into if/try/with blocks, not functions)."""
-    end = (body[-1].end_lineno or 0) if body else 0
-    for stmt in body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                _bind_module_target(target, stmt.value, scope, stmt.lineno, end)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if stmt.value is not None:
-                scope.bind(stmt.target.id, Thunk(stmt.value, scope), stmt.lineno, end)
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno, end)
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            _bind_module_loop(stmt.target, stmt.iter, scope, end)
-            _bind_module(stmt.body, scope)
-        elif isinstance(stmt, (ast.If, ast.While)):
-            _bind_module(stmt.body, scope)
-            _bind_module(stmt.orelse, scope)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    for name in ast.walk(item.optional_vars):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED, stmt.lineno, end)
-            _bind_module(stmt.body, scope)
-        elif isinstance(stmt, ast.Try):
-            for block in (stmt.body, stmt.orelse, stmt.finalbody):
-                _bind_module(block, scope)
-            for handler in stmt.handlers:
-                _bind_module(handler.body, scope)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bind(stmt.name, UNRESOLVED, stmt.lineno, end)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                if alias.name != "*":
-                    scope.bind(
-                        (alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno, end
-                    )
-
-
-def _bind_module_target(
-    target: ast.expr, value: ast.expr, scope: Scope, line: int, end: int
-) -> None:
-    """``NAME = value`` and ``ORG, SIZE = "facebook", "125m"`` at module level."""
-    if isinstance(target, ast.Name):
-        scope.bind(target.id, Thunk(value, scope), line, end)
-        return
-    if (
-        isinstance(target, (ast.Tuple, ast.List))
-        and isinstance(value, (ast.Tuple, ast.List))
-        and len(target.elts) == len(value.elts)
-        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
-    ):
-        for sub_target, sub_value in zip(target.elts, value.elts, strict=True):
-            _bind_module_target(sub_target, sub_value, scope, line, end)
-        return
-    for name in ast.walk(target):
-        if isinstance(name, ast.Name):
-            scope.bind(name.id, UNRESOLVED, line, end)
-
-
-def _tuple_names(target: ast.expr) -> list[ast.Name]:
-    """The names of a flat tuple target (``a, b``); empty for any other target."""
-    if not isinstance(target, ast.Tuple):
-        return []
-    names = [e for e in target.elts if isinstance(e, ast.Name)]
-    return names if len(names) == len(target.elts) else []
-
-
-def _bind_module_loop(target: ast.expr, iterable: ast.expr, scope: Scope, end: int) -> None:
-    """``for name in MODELS:`` at module level: the name is one of the elements."""
-    if isinstance(target, ast.Name):
-        scope.bind(target.id, Loop(iterable, scope), target.lineno, end)
-    elif _tuple_names(target):
-        for index, element in enumerate(_tuple_names(target)):
-            scope.bind(element.id, Loop(iterable, scope, index), element.lineno, end)
-    else:
-        for name in ast.walk(target):
-            if isinstance(name, ast.Name):
-                scope.bind(name.id, UNRESOLVED, target.lineno, end)
-
-
-def block_ends(tree: ast.Module) -> dict[int, int]:
-    """The first line of every statement → the last line of the block it is in (the
-    innermost, when two statements share a line)."""
-    out: dict[int, int] = {}
-    for node in ast.walk(tree):
-        blocks: list[list[ast.stmt]] = []
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                blocks.append(block)
-        for block in blocks:
-            end = block[-1].end_lineno or 0
-            for stmt in block:
-                out[stmt.lineno] = end
-    return out
-
-
 def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
     """Parameters take the values passed at the file's own call sites (and their default)."""
     targets = {name: fs[0] for name, fs in functions.items() if len(fs) == 1}
@@ -521,9 +423,20 @@ def analyse(
     module = Scope()
     values = FileValues(env, module, evaluators)
     values.block_ends = block_ends(tree)
-    _bind_module(tree.body, module)
+    bind_module(tree.body, module)
     collector = _Collector(values)
     collector.visit(tree)
     values.calls = sorted(collector.calls, key=lambda cs: (cs[0].lineno, cs[0].col_offset))
     _bind_call_sites(values, collector.functions)
     return values
+
+
+def through_partial(partial: ast.Call, call: ast.Call) -> ast.Call:
+    """``load = partial(AutoModel.from_pretrained, "org/x"); load()`` as the call it makes
+    (at the line of ``load()``, where the download happens)."""
+    merged = ast.Call(
+        func=partial.args[0],
+        args=[*partial.args[1:], *call.args],
+        keywords=[*partial.keywords, *call.keywords],
+    )
+    return ast.copy_location(merged, call)

@@ -8,24 +8,33 @@ module constants, local assignments, class and dataclass fields (also
 ``add_argument``/``set_defaults`` defaults (``HfArgumentParser`` reads dataclass
 fields, which are class fields), click options, typer ``Option``/``Argument``
 defaults, function parameter defaults (fire), ``os.environ.get``/``os.getenv``
-defaults, dict/list/tuple literals indexed by a
-constant (or by an unknown key: then every value is a candidate), ``dict.get`` and
-``for x in [...]`` loops, and the values passed to a function at its call sites
-inside the file (``load(args.model)`` → the parameter of ``def load(name)``).
+defaults, dict/list/tuple literals and ``dict(...)`` indexed by a
+constant (or by an unknown key: then every value is a candidate), ``dict.get``,
+``"%s" %``, ``str.format`` and ``str.join`` (:mod:`.formatting`), ``for x in [...]``
+loops (also ``for a, b in ...`` over ``.items()``, ``enumerate``, ``zip``), and the
+values passed to a function at its call sites inside the file (``load(args.model)`` →
+the parameter of ``def load(name)``). Callers may add the value of calls of their own
+callees (``evaluators``).
 
 A value the file does not determine is :data:`UNRESOLVED`. A value with several
 possible resolved outcomes (``"a" if big else "b"``, a parameter called with two
 ids) is a :class:`Many`; consumers decide how to judge it. Nothing here knows about
 models: the hub-loader table and the model references of ``chainward.inventory``
 build on it. The walk that fills a :class:`FileValues` is :mod:`.collect`.
+
+The module runs past 500 lines because :class:`FileValues` is one recursive evaluator:
+its methods (names, attributes, subscripts, calls, formatting) call each other through
+``value`` with one memo and one depth bound, and split across modules they would only
+pass that state around.
 """
 
 from __future__ import annotations
 
 import ast
-import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from chainward.core.pyflow.formatting import format_fields, percent
 
 MAX_DEPTH = 24
 MAX_OPTIONS = 32
@@ -373,20 +382,8 @@ class FileValues:
             if options is None:
                 return UNRESOLVED
             parts.append(options)
-        if formats is None:
-            return UNRESOLVED
-        out: list[Value] = []
-        for text in formats:
-            pieces = text.replace("%%", "\0").split("%s")
-            if "%" in "".join(pieces) or len(pieces) != len(parts) + 1:
-                return UNRESOLVED
-            texts = [pieces[0]]
-            for choices, piece in zip(parts, pieces[1:], strict=True):
-                texts = [t + o + piece for t in texts for o in choices]
-                if len(texts) > MAX_OPTIONS:
-                    return UNRESOLVED
-            out += [t.replace("\0", "%") for t in texts]
-        return merge(out)
+        out = None if formats is None else percent(formats, parts, MAX_OPTIONS)
+        return UNRESOLVED if out is None else merge(list(out))
 
     def _format(self, node: ast.Call, text: Value, scope: Scope, depth: int) -> Value:
         """``"{}/opt-{}".format(org, size)``: plain ``{}``, ``{0}`` and ``{name}`` fields."""
@@ -394,33 +391,11 @@ class FileValues:
         if formats is None or any(isinstance(a, ast.Starred) for a in node.args):
             return UNRESOLVED
         positional = [strings(self.value(a, scope, depth + 1)) for a in node.args]
-        named = {k.arg: strings(self.value(k.value, scope, depth + 1)) for k in node.keywords}
-        out: list[Value] = []
-        for template in formats:
-            texts = [""]
-            auto = 0
-            try:
-                fields = list(string.Formatter().parse(template))
-            except ValueError:
-                return UNRESOLVED
-            for literal, written, spec, conversion in fields:
-                texts = [t + literal for t in texts]
-                if written is None:
-                    continue
-                if spec or conversion:
-                    return UNRESOLVED
-                name = written or str(auto)
-                auto += not written
-                options = (
-                    positional[int(name)]
-                    if name.isdigit() and int(name) < len(positional)
-                    else named.get(name)
-                )
-                if options is None or len(texts) * len(options) > MAX_OPTIONS:
-                    return UNRESOLVED
-                texts = [t + o for t in texts for o in options]
-            out += texts
-        return merge(out)
+        if any(k.arg is None for k in node.keywords):
+            return UNRESOLVED
+        named = {str(k.arg): strings(self.value(k.value, scope, depth + 1)) for k in node.keywords}
+        out = format_fields(formats, positional, named, MAX_OPTIONS)
+        return UNRESOLVED if out is None else merge(list(out))
 
     def _subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Value:
         container = self.value(node.value, scope, depth + 1)

@@ -4,20 +4,17 @@
 model, dataset or hub repository. The callee is matched against the hub-loader table
 (:mod:`.loaders`, data in ``inventory/data/hub-loaders.toml``); the model id and the
 revision are resolved as far as the file allows by the intra-file data flow of
-:mod:`chainward.core.pyflow`. Calls of ``from_pretrained`` on the project's own
-subclasses of hub classes are found with ``hub_classes`` (the class hierarchy of the
-whole repository, see :func:`project_hub_classes`).
+:mod:`chainward.core.pyflow`. ``from_pretrained`` of the project's own subclasses of
+hub classes is found with ``hub_classes`` (see :func:`project_hub_classes`).
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import unquote
 
-from chainward.core.pyflow.collect import analyse
+from chainward.core.pyflow.collect import analyse, through_partial
 from chainward.core.pyflow.parse import parse_source
 from chainward.core.pyflow.values import UNRESOLVED, FileValues, Many, Scope, Value, strings
 from chainward.inventory.model_refs.loaders import (
@@ -39,12 +36,7 @@ from chainward.inventory.model_refs.records import (
     judge_revision,
     merge_strings,
 )
-
-# A file on the hub: https://huggingface.co/[datasets/|spaces/]<id>/(resolve|blob|raw)/<rev>/
-HUB_FILE_URL_RE = re.compile(
-    r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<type>datasets/|spaces/)?"
-    r"(?P<id>[\w.-]+(?:/[\w.-]+)?)/(?:resolve|blob|raw)/(?P<rev>[^/?#\s]+)/"
-)
+from chainward.inventory.model_refs.urls import EVALUATORS, file_url_call
 
 
 @dataclass
@@ -179,7 +171,7 @@ class _CallFinder:
 
     def visit_call(self, node: ast.Call, scope: Scope) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in self.values.env.partials:
-            node = _through_partial(self.values.env.partials[node.func.id], node)
+            node = through_partial(self.values.env.partials[node.func.id], node)
         qualified = self.values.env.qualify(node.func) or ""
         args = _call_args(node, self.values, scope)
         trust = args.keywords.get("trust_remote_code")
@@ -296,7 +288,7 @@ class _CallFinder:
         if api.style == "hffs":
             return self._hffs(base, repo)
         if api.style in ("file_url", "fetch"):
-            return self._file_url(base, repo, fetch=api.style == "fetch")
+            return file_url_call(base, repo, fetch=api.style == "fetch")
         kind = api.kind
         repo_type = args.keywords.get("repo_type")
         if repo_type is not None:
@@ -338,31 +330,6 @@ class _CallFinder:
             if hub is not None:
                 return replace(base, repo_id=hub[0], repo_state="hub")
         return None  # a preset name (Kaggle) or a local folder
-
-    def _file_url(self, base: ModelCall, url: Value, *, fetch: bool) -> ModelCall | None:
-        """A hub file URL (``https://huggingface.co/org/x/resolve/<rev>/file``): pinned
-        when ``<rev>`` is a commit. A generic fetch of any other URL, or of one the file
-        does not determine, is not taken for a hub download."""
-        options = strings(url)
-        if options is None:
-            return None if fetch else _unresolved(base)
-        for option in options:
-            match = HUB_FILE_URL_RE.match(option)
-            if match is None:
-                continue
-            revision, state = judge_revision(unquote(match.group("rev")))
-            kind = {"datasets/": "dataset", "spaces/": "space"}.get(match.group("type") or "")
-            return replace(
-                base,
-                repo_id=match.group("id"),
-                repo_state="hub",
-                kind=kind or "model",
-                revision=revision,
-                revision_state=state,
-                fix="replace the branch in the URL with a commit: .../resolve/{sha}/<file>",
-                note=option,
-            )
-        return None  # a local file, or another host
 
     def _hffs(self, base: ModelCall, repo: Value) -> ModelCall | None:
         options = strings(repo)
@@ -449,17 +416,6 @@ class _CallFinder:
         )
 
 
-def _through_partial(partial: ast.Call, call: ast.Call) -> ast.Call:
-    """``load = partial(AutoModel.from_pretrained, "org/x"); load()`` as the call it makes
-    (at the line of ``load()``, where the download happens)."""
-    merged = ast.Call(
-        func=partial.args[0],
-        args=[*partial.args[1:], *call.args],
-        keywords=[*partial.keywords, *call.keywords],
-    )
-    return ast.copy_location(merged, call)
-
-
 def _unresolved(base: ModelCall) -> ModelCall:
     """The call with an id this file does not determine."""
     return replace(base, repo_id=None, revision=None, repo_state="unresolved")
@@ -483,40 +439,9 @@ def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
     )
 
 
-def _hf_hub_url(values: FileValues, node: ast.Call, scope: Scope, depth: int) -> Value:
-    """The URL ``huggingface_hub.hf_hub_url(repo_id, filename, ...)`` returns, when the
-    file determines it (a download of it is then judged by the URL's revision)."""
-    if any(isinstance(a, ast.Starred) for a in node.args) or any(
-        k.arg is None for k in node.keywords
-    ):
-        return UNRESOLVED
-    given = dict(zip(("repo_id", "filename"), node.args, strict=False))
-    given |= {k.arg: k.value for k in node.keywords if k.arg}
-    parts: dict[str, Value] = {
-        name: values.value(given[name], scope, depth + 1) if name in given else None
-        for name in ("repo_id", "filename", "subfolder", "repo_type", "revision")
-    }
-    repo, filename = parts["repo_id"], parts["filename"]
-    if not isinstance(repo, str) or not isinstance(filename, str):
-        return UNRESOLVED
-    if not all(v is None or isinstance(v, str) for v in parts.values()):
-        return UNRESOLVED
-    prefix = {"dataset": "datasets/", "space": "spaces/"}.get(str(parts["repo_type"]), "")
-    revision = parts["revision"] or "main"
-    subfolder = f"{parts['subfolder']}/" if parts["subfolder"] else ""
-    return f"https://huggingface.co/{prefix}{repo}/resolve/{revision}/{subfolder}{filename}"
-
-
-_EVALUATORS = {
-    "huggingface_hub.hf_hub_url": _hf_hub_url,
-    "huggingface_hub.file_download.hf_hub_url": _hf_hub_url,
-}
-
-
 def analyse_file(tree: ast.Module) -> FileValues:
-    """The data flow of one parsed module (with the hub client classes tracked, and the
-    URLs ``hf_hub_url`` builds)."""
-    return analyse(tree, INSTANCE_CLASSES, _EVALUATORS)
+    """The data flow of one module (hub client classes tracked, ``hf_hub_url`` URLs built)."""
+    return analyse(tree, INSTANCE_CLASSES, EVALUATORS)
 
 
 def find_calls(

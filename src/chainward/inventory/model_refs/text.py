@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -52,6 +51,16 @@ from chainward.inventory.model_refs.records import (
     RevisionState,
     is_local_path,
 )
+from chainward.inventory.model_refs.shellwords import (
+    Variables,
+    expand,
+    is_variable,
+    logical_lines,
+    record_assignments,
+    shell_variables,
+    shell_words,
+    split_commands,
+)
 from chainward.inventory.paths import is_dockerfile_path, is_workflow_path
 from chainward.inventory.workflows import parse_workflow
 
@@ -69,7 +78,6 @@ RESOLVE_URL_RE = re.compile(
 _CHECKOUT_RE = re.compile(
     r"\bgit\b[^;&|\n]*?\b(?:checkout|switch\s+--detach|reset\s+--hard)\s+(?:-[-\w]+\s+)*(?P<rev>[^\s;&|]+)"
 )
-_VARIABLE_RE = re.compile(r"\$|\{\{|%\(")
 _WRAPPERS = frozenset({"sudo", "env", "time", "nohup", "exec", "command", "RUN", "run"})
 
 REVISION_KEYS = ("revision", "model_revision", "revision_of_model", "base_model_revision")
@@ -93,57 +101,12 @@ def scan_text(rel: str, text: str) -> list[ModelCall]:
 # ----------------------------------------------------------------------------- shell
 
 
-def _logical_lines(
-    lines: list[tuple[int, str]],
-) -> Iterator[tuple[int, str, list[tuple[int, str]]]]:
-    """Lines with ``\\`` continuations joined and comments dropped: (first line, text,
-    the physical pieces with their line numbers)."""
-    buffer: list[tuple[int, str]] = []
-    for number, raw in lines:
-        stripped = raw.strip()
-        if not buffer and (not stripped or stripped.startswith("#")):
-            continue
-        if buffer and stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            buffer.append((number, stripped[:-1]))
-            continue
-        buffer.append((number, stripped))
-        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
-        buffer = []
-    if buffer:
-        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
-
-
 def _line_of(token: str, pieces: list[tuple[int, str]]) -> int:
     """The physical line of a logical line on which ``token`` is written."""
     for number, text in pieces:
         if token in text:
             return number
     return pieces[0][0]
-
-
-def _words(command: str) -> list[str]:
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        return list(lexer)
-    except ValueError:
-        return command.split()
-
-
-def _commands(words: list[str]) -> Iterator[list[str]]:
-    current: list[str] = []
-    for word in words:
-        if word and all(c in ";&|()" for c in word):
-            if current:
-                yield current
-            current = []
-        else:
-            current.append(word)
-    if current:
-        yield current
 
 
 def _strip_prefix(command: list[str]) -> list[str]:
@@ -156,14 +119,10 @@ def _strip_prefix(command: list[str]) -> list[str]:
     return [w for w in words if w]
 
 
-def _variable(value: str) -> bool:
-    return bool(_VARIABLE_RE.search(value))
-
-
 def _sha_state(rev: str | None) -> tuple[str | None, RevisionState]:
     if rev is None:
         return None, "absent"
-    if _variable(rev):
+    if is_variable(rev):
         return None, "unresolved"
     return rev, "resolved"
 
@@ -214,7 +173,7 @@ def _cli_repo(args: list[str]) -> str | None:
 def _shell_call(
     rel: str, line: int, api: str, repo: str, rev: str | None, kind: str, fix: str
 ) -> ModelCall:
-    if _variable(repo):
+    if is_variable(repo):
         return ModelCall(
             rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
         )
@@ -238,76 +197,23 @@ def _kind(prefix: str | None) -> str:
     return {"datasets/": "dataset", "spaces/": "space"}.get(prefix or "", "model")
 
 
-_ASSIGNMENT_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*)=(?P<value>.*)$", re.DOTALL)
-_REFERENCE_RE = re.compile(
-    r"\$(?:\{(?P<braced>[A-Za-z_]\w*)(?::?-(?P<default>[^}$]*))?\}|(?P<plain>[A-Za-z_]\w*))"
-)
-_DECLARERS = frozenset({"export", "local", "readonly", "declare"})
-Variables = dict[str, list[tuple[int, str | None]]]
-"""A script's variables: name → (line, value or None when the file does not fix it) of
-each assignment."""
-
-
-def _expand(word: str, variables: Variables, line: int) -> str:
-    """``$NAME``, ``${NAME}`` and ``${NAME:-default}`` replaced where the script fixes the
-    value: one assignment above ``line`` (``${NAME:-default}`` with none: the default).
-    Any other reference is left as written (and makes the word unresolved)."""
-
-    def replace_one(match: re.Match[str]) -> str:
-        name = match.group("braced") or match.group("plain")
-        assigned = variables.get(name, [])
-        above = [value for at, value in assigned if at < line]
-        if len(assigned) == 1 and len(above) == 1 and above[0] is not None:
-            return above[0]
-        if not assigned and match.group("default"):
-            return str(match.group("default"))  # unset here: the default is the file's choice
-        return match.group(0)
-
-    return _REFERENCE_RE.sub(replace_one, word) if "$" in word else word
-
-
-def _assignments(commands: list[list[str]], line: int, variables: Variables) -> None:
-    """Record ``NAME=value`` (and ``export NAME=value``) statements of one logical line."""
-    for words in commands:
-        body = words[1:] if words and words[0] in _DECLARERS else words
-        if not body or not all(_ASSIGNMENT_RE.match(w) for w in body):
-            continue  # `NAME=x command` sets NAME for that command only
-        for word in body:
-            match = _ASSIGNMENT_RE.match(word)
-            if match is None:
-                continue
-            value: str | None = _expand(match.group("value"), variables, line)
-            if value is not None and (_variable(value) or "`" in value):
-                value = None
-            variables.setdefault(match.group("name"), []).append((line, value))
-
-
-def shell_variables(lines: list[tuple[int, str]]) -> Variables:
-    """The variables a script assigns (see :func:`_expand`)."""
-    variables: Variables = {}
-    for line, text, _ in _logical_lines(lines):
-        if "=" in text:
-            _assignments(list(_commands(_words(text))), line, variables)
-    return variables
-
-
 def scan_shell(
     rel: str, lines: list[tuple[int, str]], variables: Variables | None = None
 ) -> Iterator[ModelCall]:
     """Hub downloads in shell text given as (line number, physical line) pairs
     (``variables``: assigned before this text, as Dockerfile ``ARG``/``ENV``)."""
-    logical = list(_logical_lines(lines))
+    logical = list(logical_lines(lines))
     known: Variables = {k: list(v) for k, v in (variables or {}).items()}
     for name, assigned in shell_variables(lines).items():
         known.setdefault(name, []).extend(assigned)
     for position, (line, text, pieces) in enumerate(logical):
         # `URL=https://huggingface.co/...` then `wget "$URL"`: the hub word is in the value.
-        expanded = _expand(text, known, line) if known else text
+        expanded = expand(text, known, line) if known else text
         if not any(word in expanded for word in SHELL_HUB_WORDS):
             continue
         commands = [
-            _strip_prefix([_expand(w, known, line) for w in words])
-            for words in _commands(_words(text))
+            _strip_prefix([expand(w, known, line) for w in words])
+            for words in split_commands(shell_words(text))
         ]
         for index, command in enumerate(commands):
             if not command:
@@ -318,6 +224,7 @@ def scan_shell(
                 *_clone(rel, command, rest, later),
                 *_cli(rel, command),
                 *_urls(rel, command),
+                *_python_c(rel, command),
             ):
                 yield replace(call, line=_line_of(call.note or command[0], pieces), note="")
 
@@ -350,6 +257,24 @@ def _clone(
         call = _shell_call(rel, 0, "git clone", repo, rev, _kind(match.group("type")), fix)
         yield replace(call, note=word)
         return
+
+
+def _python_c(rel: str, command: list[str]) -> Iterator[ModelCall]:
+    """``python -c "from huggingface_hub import snapshot_download; ..."``: the calls of
+    the inline program (read like a Python file; never run)."""
+    if not re.fullmatch(r"python[\d.]*", posixpath.basename(command[0])) or "-c" not in command:
+        return
+    index = command.index("-c")
+    if index + 1 >= len(command):
+        return
+    from chainward.inventory.model_refs.python import scan_source
+
+    try:
+        calls = scan_source(rel, command[index + 1])
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    for call in calls:
+        yield replace(call, note="")
 
 
 def _later_checkout(after: list[tuple[int, str]]) -> str | None:
@@ -409,11 +334,11 @@ def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
     variables: Variables = {}
     for inst in instructions(text):
         if inst.keyword in ("ARG", "ENV"):
-            words = _words(inst.text)
+            words = shell_words(inst.text)
             if inst.keyword == "ENV" and len(words) == 2 and "=" not in words[0]:
                 words = [f"{words[0]}={words[1]}"]  # the legacy `ENV NAME value` form
             # An ARG default applies unless the build overrides it: the file's own choice.
-            _assignments([[w for w in words if "=" in w]], inst.line, variables)
+            record_assignments([[w for w in words if "=" in w]], inst.line, variables)
         elif inst.keyword == "RUN":
             pieces = list(inst.pieces) or [inst.text]
             lines = [
@@ -508,7 +433,7 @@ def _config_call(
     fix = "add `revision: {sha}` next to it (the key your trainer reads: model_revision, "
     fix += "revision_of_model, ...)"
     api = f"config {key}"
-    if _variable(value):
+    if is_variable(value):
         return ModelCall(
             rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
         )
@@ -518,7 +443,7 @@ def _config_call(
         return None  # a bare name: a registered dataset, a local folder or a preset
     rev_state: RevisionState = "absent"
     if revision is not None:
-        rev_state = "unresolved" if _variable(revision) else "resolved"
+        rev_state = "unresolved" if is_variable(revision) else "resolved"
         if FULL_SHA_RE.match(revision) is None and rev_state == "unresolved":
             revision = None
     return ModelCall(
