@@ -146,3 +146,72 @@ LAMBDA_AND_PARTIAL = """
 
 def test_named_lambdas_and_partials_download_where_they_are_called() -> None:
     assert reported(LAMBDA_AND_PARTIAL) == wanted(LAMBDA_AND_PARTIAL)
+
+
+DICT_CHANGES = f"""
+    from transformers import AutoModel
+    def set_key():
+        kw = {{}}
+        kw["revision"] = "{SHA}"
+        return AutoModel.from_pretrained("org/a", **kw)
+    def updated():
+        kw = {{"torch_dtype": "auto"}}
+        kw.update(revision="{SHA}")
+        return AutoModel.from_pretrained("org/b", **kw)
+    def moved():
+        kw = {{"torch_dtype": "auto"}}
+        kw["revision"] = "main"
+        return AutoModel.from_pretrained("org/c", **kw)  # want
+    def splat_literal():
+        base = {{"revision": "v1"}}
+        return AutoModel.from_pretrained("org/d", **{{**base, "revision": "{SHA}"}})
+    def popped():
+        kw = {{"revision": "{SHA}"}}
+        kw.pop("revision")
+        return AutoModel.from_pretrained("org/e", **kw)
+    def unknown_key(key):
+        kw = {{}}
+        kw[key] = "{SHA}"
+        return AutoModel.from_pretrained("org/f", **kw)
+    def no_revision():
+        kw = {{"torch_dtype": "auto"}}
+        kw["device_map"] = "auto"
+        return AutoModel.from_pretrained("org/g", **kw)  # want
+"""
+
+
+def test_a_mapping_changed_in_place_is_read_with_its_changes() -> None:
+    assert reported(DICT_CHANGES) == wanted(DICT_CHANGES)
+
+
+BRANCH_CHANGES = f"""
+    from transformers import AutoModel
+    def branches(flag):
+        kwargs = {{"device_map": "auto"}}
+        if flag:
+            kwargs["quantization_config"] = object()
+        else:
+            kwargs["quantization_config"] = None
+        return AutoModel.from_pretrained("org/a", **kwargs)  # want
+    def pinned_in_both(flag):
+        kwargs = {{"revision": "{SHA}"}}
+        if flag:
+            kwargs["device_map"] = "auto"
+        return AutoModel.from_pretrained("org/b", **kwargs)
+    def pinned_in_one(flag):
+        kwargs = {{}}
+        if flag:
+            kwargs["revision"] = "{SHA}"
+        return AutoModel.from_pretrained("org/c", **kwargs)  # want
+    def remote(flag):
+        kwargs = {{"trust_remote_code": True}}
+        if flag:
+            kwargs["attn_implementation"] = "eager"
+        return AutoModel.from_pretrained("org/d", revision="{SHA}", **kwargs)
+"""
+
+
+def test_a_mapping_changed_in_a_branch_holds_every_branch() -> None:
+    assert reported(BRANCH_CHANGES) == wanted(BRANCH_CHANGES)
+    found = scan_source_full("probe.py", textwrap.dedent(BRANCH_CHANGES))
+    assert [r.line for r in found.remote_code] == [24]

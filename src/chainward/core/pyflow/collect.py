@@ -153,6 +153,37 @@ class _Collector(ast.NodeVisitor):
         elif isinstance(target, ast.Attribute) and value is not None:
             # self.model_name = "org/x": an attribute binding.
             self.env.attributes.setdefault(target.attr, []).append(Thunk(value, self.scope))
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            # kwargs["revision"] = sha: the mapping with that key set.
+            if value is None or isinstance(target.slice, ast.Slice):
+                self._forget(target.value)
+            else:
+                self._mutate(target.value, [target.slice], [value])
+
+    def _mutate(self, name: ast.Name, keys: list[ast.expr | None], values: list[ast.expr]) -> None:
+        """``name`` rebound to ``{**name, key: value, **splat}`` (a dict changed in place)."""
+        if self.scope is self.module or name.id in self.globals[-1]:
+            return  # module names keep their source-order bindings
+        before = ast.Name(id=name.id, ctx=ast.Load(), lineno=name.lineno, col_offset=0)
+        merged = ast.Dict(keys=[None, *keys], values=[before, *values])
+        self.scope.bind(name.id, Thunk(merged, self.scope), name.lineno, self.end)
+
+    def _forget(self, name: ast.Name) -> None:
+        """``name`` changed in a way not followed: unresolved from here."""
+        if self.scope is not self.module and name.id not in self.globals[-1]:
+            self.scope.bind(name.id, UNRESOLVED, name.lineno, self.end)
+
+    def _dict_method(self, node: ast.Call) -> None:
+        """``kwargs.update(revision=sha)`` and other in-place changes of a local mapping."""
+        func = node.func
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            return
+        if func.attr != "update" or len(node.args) > 1:
+            self._forget(func.value)
+            return
+        keys: list[ast.expr | None] = [None for _ in node.args]
+        keys += [None if k.arg is None else ast.Constant(k.arg) for k in node.keywords]
+        self._mutate(func.value, keys, [*node.args, *(k.value for k in node.keywords)])
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if (
@@ -327,6 +358,8 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         self.calls.append((node, self.scope))
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_METHODS:
+            self._dict_method(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument":
             dest = option_dest(node)
             if dest is not None:
@@ -341,6 +374,8 @@ class _Collector(ast.NodeVisitor):
                     )
         self.generic_visit(node)
 
+
+_DICT_METHODS = frozenset({"update", "pop", "popitem", "clear", "setdefault"})
 
 _DISPATCH: dict[type[ast.AST], Callable[[_Collector, ast.AST], None]] = {}
 

@@ -92,6 +92,19 @@ def strings(value: Value) -> list[str] | None:
     return None
 
 
+def mapping(value: Value) -> dict[str, Value] | None:
+    """The mapping a value holds: one dict, or several (a dict changed in one branch) as
+    one whose keys hold every option (None where an option lacks the key); None when it
+    is not a mapping."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, Many) or not all(isinstance(o, dict) for o in value.options):
+        return None
+    options = [o for o in value.options if isinstance(o, dict)]
+    keys = list(dict.fromkeys(k for o in options for k in o))
+    return {k: merge([o.get(k) for o in options]) for k in keys}
+
+
 @dataclass(frozen=True, slots=True)
 class Thunk:
     """An expression evaluated lazily, in the scope where it was written."""
@@ -328,7 +341,12 @@ class FileValues:
             out: dict[str, Value] = {}
             for key_node, value_node in zip(node.keys, node.values, strict=True):
                 if key_node is None:
-                    return UNRESOLVED
+                    # {**base, "revision": sha}: the keys of a mapping the file holds.
+                    splat = mapping(self.value(value_node, scope, depth + 1))
+                    if splat is None:
+                        return UNRESOLVED
+                    out.update(splat)
+                    continue
                 key_value = self.value(key_node, scope, depth + 1)
                 if not isinstance(key_value, str):
                     return UNRESOLVED

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from chainward.core.pyflow.collect import analyse, through_partial
 from chainward.core.pyflow.parse import parse_source
-from chainward.core.pyflow.values import UNRESOLVED, FileValues, Many, Scope, Value, strings
+from chainward.core.pyflow.values import (
+    UNRESOLVED,
+    FileValues,
+    Many,
+    Scope,
+    Value,
+    strings,
+)
+from chainward.inventory.model_refs.callargs import CallArgs, call_args
 from chainward.inventory.model_refs.loaders import (
     INSTANCE_CLASSES,
     SUBCLASS_LOADER,
@@ -37,49 +45,6 @@ from chainward.inventory.model_refs.records import (
     merge_strings,
 )
 from chainward.inventory.model_refs.urls import EVALUATORS, file_url_call
-
-
-@dataclass
-class _CallArgs:
-    """A call's arguments with ``**mapping`` splats merged where they resolve."""
-
-    call: ast.Call
-    keywords: dict[str, ast.expr]
-    splat_values: dict[str, Value]
-    opaque_splat: bool
-    opaque_star: bool
-
-    def get(self, pos: int | None, names: tuple[str, ...]) -> ast.expr | None:
-        for name in names:
-            if name in self.keywords:
-                return self.keywords[name]
-        if pos is not None and not self.opaque_star and pos < len(self.call.args):
-            arg = self.call.args[pos]
-            return None if isinstance(arg, ast.Starred) else arg
-        return None
-
-    def maybe_hidden(self, pos: int | None) -> bool:
-        """Whether the argument could hide in ``*args``/``**kwargs`` we cannot see."""
-        if self.opaque_splat:
-            return True
-        return pos is not None and self.opaque_star
-
-
-def _call_args(call: ast.Call, values: FileValues, scope: Scope) -> _CallArgs:
-    keywords: dict[str, ast.expr] = {}
-    splat: dict[str, Value] = {}
-    opaque = False
-    for keyword in call.keywords:
-        if keyword.arg is not None:
-            keywords[keyword.arg] = keyword.value
-            continue
-        mapping = values.value(keyword.value, scope)
-        if isinstance(mapping, dict):
-            splat.update(mapping)
-        else:
-            opaque = True
-    star = any(isinstance(a, ast.Starred) for a in call.args)
-    return _CallArgs(call, keywords, splat, opaque, star)
 
 
 def project_hub_classes(classes: Iterable[Mapping[str, list[str]]]) -> frozenset[str]:
@@ -173,7 +138,7 @@ class _CallFinder:
         if isinstance(node.func, ast.Name) and node.func.id in self.values.env.partials:
             node = through_partial(self.values.env.partials[node.func.id], node)
         qualified = self.values.env.qualify(node.func) or ""
-        args = _call_args(node, self.values, scope)
+        args = call_args(node, self.values, scope)
         trust = args.keywords.get("trust_remote_code")
         trust_value = (
             self.values.value(trust, scope)
@@ -199,7 +164,7 @@ class _CallFinder:
                 self.result.calls.append(call)
 
     def _revision(
-        self, api: Loader, args: _CallArgs, scope: Scope
+        self, api: Loader, args: CallArgs, scope: Scope
     ) -> tuple[str | None, RevisionState]:
         node = args.get(api.rev_pos, api.rev_kw)
         if node is None:
@@ -237,7 +202,7 @@ class _CallFinder:
         node: ast.Call,
         qualified: str,
         api: Loader,
-        args: _CallArgs,
+        args: CallArgs,
         scope: Scope,
         trust: bool,
     ) -> ModelCall | None:
@@ -356,7 +321,7 @@ class _CallFinder:
             revision_state=state,
         )
 
-    def _timm(self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope) -> ModelCall | None:
+    def _timm(self, base: ModelCall, repo: str, args: CallArgs, scope: Scope) -> ModelCall | None:
         """A timm architecture name (``hf-hub:`` ids are handled by the caller)."""
         pretrained_node = args.get(1, ("pretrained",))
         pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
@@ -372,7 +337,7 @@ class _CallFinder:
         )
 
     def _open_clip(
-        self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope
+        self, base: ModelCall, repo: str, args: CallArgs, scope: Scope
     ) -> ModelCall | None:
         """An open_clip architecture and pretrained tag (``hf-hub:`` ids: the caller)."""
         if base.api.endswith("get_tokenizer"):
@@ -396,7 +361,7 @@ class _CallFinder:
         )
 
     def _torch_hub(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
+        self, base: ModelCall, repo: Value, args: CallArgs, scope: Scope
     ) -> ModelCall | None:
         source_node = args.keywords.get("source")
         source = self.values.value(source_node, scope) if source_node is not None else "github"
