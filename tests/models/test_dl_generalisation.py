@@ -215,3 +215,26 @@ def test_a_mapping_changed_in_a_branch_holds_every_branch() -> None:
     assert reported(BRANCH_CHANGES) == wanted(BRANCH_CHANGES)
     found = scan_source_full("probe.py", textwrap.dedent(BRANCH_CHANGES))
     assert [r.line for r in found.remote_code] == [24]
+
+
+MOCKS = """
+    from unittest import mock
+    from unittest.mock import patch
+    from transformers import AutoModel, AutoTokenizer
+    @mock.patch("transformers.AutoModel.from_pretrained")
+    def test_decorated(fake):
+        AutoModel.from_pretrained("org/mocked")
+        AutoTokenizer.from_pretrained("org/real")  # want
+    def test_with_block():
+        with patch.object(AutoModel, "from_pretrained") as fake:
+            AutoModel.from_pretrained("org/mocked-too")
+    def test_monkeypatch(monkeypatch):
+        monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", lambda *a: None)
+        AutoTokenizer.from_pretrained("org/mocked-three")
+    def test_not_mocked():
+        AutoModel.from_pretrained("org/downloads")  # want
+"""
+
+
+def test_a_loader_a_test_replaces_with_a_mock_downloads_nothing() -> None:
+    assert reported(MOCKS) == wanted(MOCKS)

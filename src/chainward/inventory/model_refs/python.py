@@ -32,6 +32,7 @@ from chainward.inventory.model_refs.loaders import (
     is_hub_base,
     match_loader,
 )
+from chainward.inventory.model_refs.mocks import is_mocked, mocked_scopes
 from chainward.inventory.model_refs.records import (
     FILE_SUFFIXES,
     PACKAGED_BUILDERS,
@@ -131,8 +132,10 @@ class _CallFinder:
 
     def visit(self) -> None:
         self.written = self._written_paths()
+        mocked = mocked_scopes(self.values)
         for node, scope in self.values.calls:
-            self.visit_call(node, scope)
+            if not is_mocked(self.values.env.qualify(node.func) or "", scope, mocked):
+                self.visit_call(node, scope)
 
     def visit_call(self, node: ast.Call, scope: Scope) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in self.values.env.partials:
