@@ -238,3 +238,54 @@ MOCKS = """
 
 def test_a_loader_a_test_replaces_with_a_mock_downloads_nothing() -> None:
     assert reported(MOCKS) == wanted(MOCKS)
+
+
+CLASSES = """
+    from dataclasses import dataclass
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoModel, AutoTokenizer
+    class Embedder:
+        def __init__(self, model_name):
+            self.model = SentenceTransformer(model_name)  # want
+        def tokenizer(self, name):
+            return AutoTokenizer.from_pretrained(name)  # want
+    class Local:
+        def __init__(self, path):
+            self.model = AutoModel.from_pretrained(path)
+    emb = Embedder("org/embedder")
+    emb.tokenizer("org/tokenizer")
+    Local("./checkpoints/best")
+    @dataclass
+    class Args:
+        base_model: str = None
+    args = Args(base_model="org/from-keyword")
+    AutoModel.from_pretrained(args.base_model)  # want
+"""
+
+
+def test_constructors_and_instance_methods_take_their_call_site_values() -> None:
+    assert reported(CLASSES) == wanted(CLASSES)
+
+
+SPLATS_AND_DEFAULTS = """
+    import argparse
+    from transformers import AutoModel, AutoTokenizer
+    class Encoder:
+        def __init__(self, version="org/default-version"):
+            self.model = AutoModel.from_pretrained(version)  # want
+    def build(config):
+        return Encoder(version=config.version)
+    def train(dataset, pretrained_model="./unused"):
+        return AutoTokenizer.from_pretrained(pretrained_model)  # want
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dataset")
+    parser.add_argument("--pretrained_model", default="org/from-argparse")
+    args = parser.parse_args()
+    train(**vars(args))
+"""
+
+
+def test_splatted_options_and_init_defaults_resolve() -> None:
+    assert reported(SPLATS_AND_DEFAULTS) == wanted(SPLATS_AND_DEFAULTS)
+    calls = scan_source_full("probe.py", textwrap.dedent(SPLATS_AND_DEFAULTS)).calls
+    assert [c.repo_id for c in calls] == ["org/default-version", "org/from-argparse"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from chainward.core.pyflow.callsites import Found, Function, FunctionNode, bind_call_sites
 from chainward.core.pyflow.module import bind_module, block_ends, tuple_names
 from chainward.core.pyflow.values import (
     UNRESOLVED,
@@ -22,17 +22,6 @@ from chainward.core.pyflow.values import (
     option_dest,
 )
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-@dataclass
-class _Function:
-    node: FunctionNode | ast.Lambda
-    scope: Scope
-    params: list[str]
-    defaults: dict[str, Binding]
-    is_method: bool
-
 
 class _Collector(ast.NodeVisitor):
     """Function scopes, local bindings, option defaults, class fields."""
@@ -42,10 +31,15 @@ class _Collector(ast.NodeVisitor):
         self.env = values.env
         self.module = values.module
         self.stack: list[Scope] = [self.module]
-        self.functions: dict[str, list[_Function]] = {}
+        self.functions: dict[str, list[Function]] = {}
         self.class_depth = 0
         self.calls: list[tuple[ast.Call, Scope]] = []
         self.globals: list[set[str]] = [set()]
+        self.class_stack: list[str] = []
+        self.methods: dict[tuple[str, str], list[Function]] = {}
+        """Methods by (class, name), for calls on the class or its instances."""
+        self.local_instances: dict[str, str | None] = {}
+        """Names bound to an instance of a class of the file (None: also to another)."""
         self.rebound: set[str] = set()
         """Names bound anywhere so far (a partial is kept only for a name bound once)."""
         self.lambda_names: dict[int, str] = {}
@@ -105,6 +99,9 @@ class _Collector(ast.NodeVisitor):
             callee = self.env.qualify(value.func) or ""
             if callee in self.env.instance_classes:
                 self.env.instances[target.id] = callee
+            if isinstance(value.func, ast.Name) and value.func.id in self.env.local_classes:
+                known = self.local_instances.get(target.id, value.func.id)
+                self.local_instances[target.id] = known if known == value.func.id else None
             first = target.id not in self.rebound
             if callee == "functools.partial" and value.args and first:
                 self.env.partials[target.id] = value
@@ -283,7 +280,7 @@ class _Collector(ast.NodeVisitor):
         if isinstance(node, ast.Lambda) and id(node) in self.lambda_names:
             # A named lambda takes the values passed where the file calls it, as a def does.
             self.functions.setdefault(self.lambda_names[id(node)], []).append(
-                _Function(node, scope, [a.arg for a in positional], own_defaults, False)
+                Function(node, scope, [a.arg for a in positional], own_defaults, False)
             )
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
@@ -292,9 +289,10 @@ class _Collector(ast.NodeVisitor):
                 self.visit(default_node)
             is_method = self.class_depth > 0 and self.stack[-1] is self.module
             names = [a.arg for a in positional]
-            self.functions.setdefault(node.name, []).append(
-                _Function(node, scope, names, own_defaults, is_method)
-            )
+            function = Function(node, scope, names, own_defaults, is_method)
+            self.functions.setdefault(node.name, []).append(function)
+            if is_method and self.class_stack:
+                self.methods.setdefault((self.class_stack[-1], node.name), []).append(function)
         self.stack.append(scope)
         self.globals.append(set())
         saved = self.class_depth
@@ -337,6 +335,7 @@ class _Collector(ast.NodeVisitor):
         for base in (*node.bases, *node.keywords, *node.decorator_list):
             self.visit(base)
         self.class_depth += 1
+        self.class_stack.append(node.name)
         for child in node.body:
             # Dataclass, pydantic and plain class fields: attribute bindings.
             if (
@@ -354,6 +353,7 @@ class _Collector(ast.NodeVisitor):
                             Thunk(child.value, self.module)
                         )
             self.visit(child)
+        self.class_stack.pop()
         self.class_depth -= 1
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -398,51 +398,6 @@ for _leaf in (
     setattr(_Collector, f"visit_{_leaf.__name__}", _skip)
 
 
-def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
-    """Parameters take the values passed at the file's own call sites (and their default)."""
-    targets = {name: fs[0] for name, fs in functions.items() if len(fs) == 1}
-    if not targets:
-        return
-    sites: dict[str, list[tuple[ast.Call, Scope]]] = {}
-    for call, scope in values.calls:
-        func = call.func
-        if isinstance(func, ast.Name) and func.id in targets and not targets[func.id].is_method:
-            sites.setdefault(func.id, []).append((call, scope))
-        elif (
-            isinstance(func, ast.Attribute)
-            and func.attr in targets
-            and targets[func.attr].is_method
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-        ):
-            sites.setdefault(func.attr, []).append((call, scope))
-    for name, calls in sites.items():
-        function = targets[name]
-        params = function.params[1:] if function.is_method else function.params
-        collected: dict[str, list[Binding]] = {p: [] for p in params}
-        for call, scope in calls:
-            opaque = any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None for k in call.keywords
-            )
-            given: dict[str, ast.expr] = {k.arg: k.value for k in call.keywords if k.arg}
-            for index, arg in enumerate(call.args):
-                if index < len(params) and not isinstance(arg, ast.Starred):
-                    given.setdefault(params[index], arg)
-            for param in params:
-                if param in given:
-                    collected[param].append(Thunk(given[param], scope))
-                elif opaque:
-                    collected[param].append(UNRESOLVED)
-                elif param in function.defaults:
-                    collected[param].append(function.defaults[param])
-                else:
-                    collected[param].append(UNRESOLVED)
-        for param, bindings in collected.items():
-            if bindings:
-                function.scope.params[param] = bindings
-    values.reset()
-
-
 def analyse(
     tree: ast.Module,
     instance_classes: frozenset[str] = frozenset(),
@@ -462,7 +417,13 @@ def analyse(
     collector = _Collector(values)
     collector.visit(tree)
     values.calls = sorted(collector.calls, key=lambda cs: (cs[0].lineno, cs[0].col_offset))
-    _bind_call_sites(values, collector.functions)
+    found = Found(
+        collector.functions,
+        collector.methods,
+        collector.local_instances,
+        frozenset(env.local_classes),
+    )
+    bind_call_sites(values, found)
     return values
 
 

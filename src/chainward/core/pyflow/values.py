@@ -124,7 +124,15 @@ class Loop:
     index: int | None = None
 
 
-Binding = Value | Thunk | Loop
+@dataclass(frozen=True, slots=True)
+class Optional:
+    """A binding that adds its value only when it resolves (a class's ``__init__``
+    argument beside the default that any other caller gets)."""
+
+    thunk: Thunk
+
+
+Binding = Value | Thunk | Loop | Optional
 
 
 @dataclass(eq=False)
@@ -212,6 +220,12 @@ class FileValues:
         self._busy.add(key)
         try:
             values = [self._binding(b, depth + 1) for b in bindings]
+            kept = [
+                v
+                for b, v in zip(bindings, values, strict=True)
+                if not (isinstance(b, Optional) and isinstance(v, Unresolved))
+            ]
+            values = kept or values
         finally:
             self._busy.discard(key)
         out = merge(values)
@@ -219,6 +233,8 @@ class FileValues:
         return out
 
     def _binding(self, binding: Binding, depth: int) -> Value:
+        if isinstance(binding, Optional):
+            binding = binding.thunk
         if isinstance(binding, Thunk):
             return self.value(binding.node, binding.scope, depth)
         if isinstance(binding, Loop):
@@ -461,6 +477,9 @@ class FileValues:
             if callee.endswith("Field") and node.args:
                 return self.value(node.args[0], scope, depth + 1)
             return self.keyword(node, "default", scope, depth)
+        if callee == "vars" and len(node.args) == 1 and self.env.options:
+            # vars(args) of parsed command-line options: each option's default.
+            return {dest: self.attribute(dest, depth + 1) for dest in self.env.options}
         if callee == "dict" and not node.args:
             # dict(revision="main", torch_dtype="auto")
             out: dict[str, Value] = {}
