@@ -78,3 +78,20 @@ def test_inline_python_programs_are_read_like_python_files() -> None:
         """,
     )
     assert found == want
+
+
+def test_makefile_variables_are_resolved() -> None:
+    found, want = _lines(
+        "Makefile",
+        f"""\
+        MODEL ?= org/from-make
+        REV := {SHA}
+        EXTRA += org/appended
+        weights:
+        \thuggingface-cli download $(MODEL) --local-dir weights  # want
+        \thuggingface-cli download $(MODEL) --revision $(REV)
+        \thuggingface-cli download $(EXTRA)
+        \thuggingface-cli download $(UNDEFINED)
+        """,
+    )
+    assert found == want

@@ -112,3 +112,37 @@ def shell_variables(lines: list[tuple[int, str]]) -> Variables:
         if "=" in text:
             record_assignments(list(split_commands(shell_words(text))), line, variables)
     return variables
+
+
+_MAKE_ASSIGNMENT_RE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*(?P<op>[?:+!]?:?:?)=\s*(?P<value>.*)$")
+_MAKE_REFERENCE_RE = re.compile(r"\$\((?P<name>[A-Za-z_]\w*)\)")
+
+
+def make_variables(lines: list[tuple[int, str]]) -> Variables:
+    """A Makefile's variables (``NAME = v``, ``NAME := v``, ``NAME ?= v``): make reads them
+    all before it runs a recipe, so each applies on every line; ``+=`` and ``!=`` (a
+    command's output) leave the name unresolved."""
+    variables: Variables = {}
+    for _, raw in lines:
+        if raw.startswith("\t"):
+            continue  # a recipe line: shell, not make
+        match = _MAKE_ASSIGNMENT_RE.match(raw.split("#", 1)[0].strip())
+        if match is None:
+            continue
+        value: str | None = match.group("value").strip()
+        if match.group("op") in ("+", "!") or value is None or is_variable(value):
+            value = None
+        variables.setdefault(match.group("name"), []).append((0, value))
+    return variables
+
+
+def make_references(lines: list[tuple[int, str]], variables: Variables) -> list[tuple[int, str]]:
+    """The lines with make's ``$(NAME)`` of a known variable written as ``${NAME}``."""
+
+    def braced(match: re.Match[str]) -> str:
+        name = match.group("name")
+        return "${" + name + "}" if name in variables else match.group(0)
+
+    return [
+        (n, _MAKE_REFERENCE_RE.sub(braced, text) if "$(" in text else text) for n, text in lines
+    ]

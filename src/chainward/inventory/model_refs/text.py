@@ -40,6 +40,7 @@ from chainward.inventory.dockerfile import instructions
 from chainward.inventory.model_refs.prefilter import (
     CONFIG_WORDS,
     DATASET_LIST_KEYS,
+    MAKEFILE_NAMES,
     MODEL_KEYS,
     SHELL_HUB_WORDS,
     YAML_SUFFIXES,
@@ -56,6 +57,8 @@ from chainward.inventory.model_refs.shellwords import (
     expand,
     is_variable,
     logical_lines,
+    make_references,
+    make_variables,
     record_assignments,
     shell_variables,
     shell_words,
@@ -93,7 +96,11 @@ def scan_text(rel: str, text: str) -> list[ModelCall]:
             if is_workflow_path(rel):
                 return list(_workflow(rel, text))
             return list(_yaml(rel, text, cog=lower in ("cog.yaml", "cog.yml")))
-        return list(scan_shell(rel, [(n, line) for n, line in enumerate(text.splitlines(), 1)]))
+        lines = list(enumerate(text.splitlines(), 1))
+        if lower in MAKEFILE_NAMES or lower.endswith(".mk"):
+            variables = make_variables(lines)
+            return list(scan_shell(rel, make_references(lines, variables), variables))
+        return list(scan_shell(rel, lines))
     except YamlError:
         return []  # the YAML families report unparsable YAML; nothing to judge here
 
