@@ -289,3 +289,21 @@ def test_splatted_options_and_init_defaults_resolve() -> None:
     assert reported(SPLATS_AND_DEFAULTS) == wanted(SPLATS_AND_DEFAULTS)
     calls = scan_source_full("probe.py", textwrap.dedent(SPLATS_AND_DEFAULTS)).calls
     assert [c.repo_id for c in calls] == ["org/default-version", "org/from-argparse"]
+
+
+LOOP_OF_SPECS = f"""
+    from transformers import AutoModel
+    SPECS = [
+        {{"model": "org/a", "revision": "{SHA}"}},
+        {{"model": "org/b", "revision": "{SHA}"}},
+    ]
+    MOVING = [{{"model": "org/c", "revision": "main"}}, {{"model": "org/d"}}]
+    for spec in SPECS:
+        AutoModel.from_pretrained(spec["model"], revision=spec["revision"])
+    for spec in MOVING:
+        AutoModel.from_pretrained(spec["model"], revision=spec.get("revision"))  # want
+"""
+
+
+def test_a_loop_over_literal_specs_reads_each_spec() -> None:
+    assert reported(LOOP_OF_SPECS) == wanted(LOOP_OF_SPECS)

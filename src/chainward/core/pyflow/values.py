@@ -436,6 +436,15 @@ class FileValues:
         if isinstance(node.slice, ast.Slice):
             return UNRESOLVED
         key = self.value(node.slice, scope, depth + 1)
+        if (
+            isinstance(container, Many)
+            and isinstance(key, str)
+            and all(isinstance(o, dict) for o in container.options)
+        ):
+            # for spec in [{"model": ...}, ...]: spec["model"] of every element (one
+            # lacking the key raises KeyError there, and fetches nothing).
+            found = [o[key] for o in container.options if isinstance(o, dict) and key in o]
+            return merge(found) if found else UNRESOLVED
         if isinstance(container, dict):
             if isinstance(key, str):
                 return container.get(key, UNRESOLVED)
@@ -516,12 +525,19 @@ class FileValues:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
             # {"a": "org/x"}.get(key, default) on a dict literal the file holds.
             container = self.value(node.func.value, scope, depth + 1)
-            if not isinstance(container, dict):
-                return UNRESOLVED
             key = self.value(node.args[0], scope, depth + 1)
             default: Value = None
             if len(node.args) > 1:
                 default = self.value(node.args[1], scope, depth + 1)
+            if isinstance(container, Many) and isinstance(key, str):
+                # spec.get("revision") for every spec of a loop over dict literals
+                options = [
+                    o.get(key, default) if isinstance(o, dict) else UNRESOLVED
+                    for o in container.options
+                ]
+                return merge(options)
+            if not isinstance(container, dict):
+                return UNRESOLVED
             if isinstance(key, str):
                 return container.get(key, default)
             return merge([*container.values(), default])
