@@ -92,16 +92,23 @@ def bind_module_loop(target: ast.expr, iterable: ast.expr, scope: Scope, end: in
 
 def block_ends(tree: ast.Module) -> dict[int, int]:
     """The first line of every statement → the last line of the block it is in (the
-    innermost, when two statements share a line)."""
+    innermost, when two statements share a line). Only statements are visited."""
     out: dict[int, int] = {}
-    for node in ast.walk(tree):
-        blocks: list[list[ast.stmt]] = []
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                blocks.append(block)
-        for block in blocks:
-            end = block[-1].end_lineno or 0
-            for stmt in block:
-                out[stmt.lineno] = end
+    blocks: list[list[ast.stmt]] = [tree.body]
+    while blocks:
+        block = blocks.pop()
+        end = block[-1].end_lineno or 0
+        for stmt in block:
+            out[stmt.lineno] = end
+            for name in _BLOCK_FIELDS:
+                inner = getattr(stmt, name, None)
+                if inner:
+                    blocks.append(inner)
+            for handler in getattr(stmt, "handlers", ()):
+                blocks.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                blocks.append(case.body)
     return out
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
