@@ -307,3 +307,8 @@ LOOP_OF_SPECS = f"""
 
 def test_a_loop_over_literal_specs_reads_each_spec() -> None:
     assert reported(LOOP_OF_SPECS) == wanted(LOOP_OF_SPECS)
+
+
+def test_an_empty_module_has_no_calls() -> None:
+    assert scan_source_full("empty.py", "").calls == []
+    assert scan_source_full("comment.py", "# nothing\n").calls == []

@@ -97,6 +97,8 @@ def block_ends(tree: ast.Module) -> dict[int, int]:
     blocks: list[list[ast.stmt]] = [tree.body]
     while blocks:
         block = blocks.pop()
+        if not block:
+            continue  # an empty module
         end = block[-1].end_lineno or 0
         for stmt in block:
             out[stmt.lineno] = end
