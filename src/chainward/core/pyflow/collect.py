@@ -6,30 +6,21 @@ values passed to each function at its call sites in the file.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
+from chainward.core.pyflow.callsites import Found, Function, FunctionNode, bind_call_sites
+from chainward.core.pyflow.module import bind_module, block_ends, tuple_names
 from chainward.core.pyflow.values import (
     UNRESOLVED,
     Binding,
     Env,
+    Evaluator,
     FileValues,
     Loop,
     Scope,
     Thunk,
     option_dest,
 )
-
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-@dataclass
-class _Function:
-    node: FunctionNode
-    scope: Scope
-    params: list[str]
-    defaults: dict[str, Binding]
-    is_method: bool
 
 
 class _Collector(ast.NodeVisitor):
@@ -40,10 +31,21 @@ class _Collector(ast.NodeVisitor):
         self.env = values.env
         self.module = values.module
         self.stack: list[Scope] = [self.module]
-        self.functions: dict[str, list[_Function]] = {}
+        self.functions: dict[str, list[Function]] = {}
         self.class_depth = 0
         self.calls: list[tuple[ast.Call, Scope]] = []
         self.globals: list[set[str]] = [set()]
+        self.class_stack: list[str] = []
+        self.methods: dict[tuple[str, str], list[Function]] = {}
+        """Methods by (class, name), for calls on the class or its instances."""
+        self.local_instances: dict[str, str | None] = {}
+        """Names bound to an instance of a class of the file (None: also to another)."""
+        self.rebound: set[str] = set()
+        """Names bound anywhere so far (a partial is kept only for a name bound once)."""
+        self.lambda_names: dict[int, str] = {}
+        """``get = lambda name: ...``: the lambda node's id → the name it is bound to."""
+        self.end = 0
+        """The last line of the block of the statement being visited (0: none)."""
         """Names each open function declares ``global`` (assigned into the module)."""
 
     def visit_Global(self, node: ast.Global) -> None:
@@ -74,6 +76,12 @@ class _Collector(ast.NodeVisitor):
         if method is None:
             method = getattr(type(self), f"visit_{kind.__name__}", _Collector.generic_visit)
             _DISPATCH[kind] = method
+        if isinstance(node, ast.stmt):
+            saved = self.end
+            self.end = self.values.block_ends.get(node.lineno, 0)
+            method(self, node)
+            self.end = saved
+            return
         method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -91,9 +99,24 @@ class _Collector(ast.NodeVisitor):
             callee = self.env.qualify(value.func) or ""
             if callee in self.env.instance_classes:
                 self.env.instances[target.id] = callee
+            if isinstance(value.func, ast.Name) and value.func.id in self.env.local_classes:
+                known = self.local_instances.get(target.id, value.func.id)
+                self.local_instances[target.id] = known if known == value.func.id else None
+            first = target.id not in self.rebound
+            if callee == "functools.partial" and value.args and first:
+                self.env.partials[target.id] = value
+                self.rebound.add(target.id)
+                self._bind_plain(target, value)
+                return
+        if isinstance(target, ast.Name):
+            self.rebound.add(target.id)
+            self.env.partials.pop(target.id, None)  # bound to something else too
+        self._bind_plain(target, value)
+
+    def _bind_plain(self, target: ast.AST, value: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             if self.scope is self.module:
-                return  # module names were bound in source order by _bind_module
+                return  # module names were bound in source order by bind_module
             if target.id in self.globals[-1]:
                 # `global st_model; st_model = ...`: a module binding (seen by every
                 # function, so no line order applies).
@@ -107,6 +130,7 @@ class _Collector(ast.NodeVisitor):
                 target.id,
                 UNRESOLVED if value is None else Thunk(value, self.scope),
                 target.lineno,
+                self.end,
             )
         elif isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
@@ -120,14 +144,51 @@ class _Collector(ast.NodeVisitor):
                 return
             for name in ast.walk(target):
                 if isinstance(name, ast.Name) and self.scope is not self.module:
-                    self.scope.bind(name.id, UNRESOLVED, name.lineno)
+                    self.scope.bind(name.id, UNRESOLVED, name.lineno, self.end)
         elif isinstance(target, ast.Starred):
             self._bind(target.value, None)
         elif isinstance(target, ast.Attribute) and value is not None:
             # self.model_name = "org/x": an attribute binding.
             self.env.attributes.setdefault(target.attr, []).append(Thunk(value, self.scope))
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            # kwargs["revision"] = sha: the mapping with that key set.
+            if value is None or isinstance(target.slice, ast.Slice):
+                self._forget(target.value)
+            else:
+                self._mutate(target.value, [target.slice], [value])
+
+    def _mutate(self, name: ast.Name, keys: list[ast.expr | None], values: list[ast.expr]) -> None:
+        """``name`` rebound to ``{**name, key: value, **splat}`` (a dict changed in place)."""
+        if self.scope is self.module or name.id in self.globals[-1]:
+            return  # module names keep their source-order bindings
+        before = ast.Name(id=name.id, ctx=ast.Load(), lineno=name.lineno, col_offset=0)
+        merged = ast.Dict(keys=[None, *keys], values=[before, *values])
+        self.scope.bind(name.id, Thunk(merged, self.scope), name.lineno, self.end)
+
+    def _forget(self, name: ast.Name) -> None:
+        """``name`` changed in a way not followed: unresolved from here."""
+        if self.scope is not self.module and name.id not in self.globals[-1]:
+            self.scope.bind(name.id, UNRESOLVED, name.lineno, self.end)
+
+    def _dict_method(self, node: ast.Call) -> None:
+        """``kwargs.update(revision=sha)`` and other in-place changes of a local mapping."""
+        func = node.func
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            return
+        if func.attr != "update" or len(node.args) > 1:
+            self._forget(func.value)
+            return
+        keys: list[ast.expr | None] = [None for _ in node.args]
+        keys += [None if k.arg is None else ast.Constant(k.arg) for k in node.keywords]
+        self._mutate(func.value, keys, [*node.args, *(k.value for k in node.keywords)])
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if (
+            isinstance(node.value, ast.Lambda)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            self.lambda_names[id(node.value)] = node.targets[0].id
         for target in node.targets:
             self._bind(target, node.value)
         self.generic_visit(node)
@@ -145,34 +206,44 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        saved, self.end = self.end, 0  # an operand of an expression may not run
         self._bind(node.target, node.value)
+        self.end = saved
         self.generic_visit(node)
 
-    def _loop_target(self, target: ast.expr, iterable: ast.expr) -> None:
+    def _loop_target(self, target: ast.expr, iterable: ast.expr, end: int) -> None:
         if self.scope is self.module:
             return
         if isinstance(target, ast.Name) and isinstance(iterable, (ast.List, ast.Tuple)):
             for element in iterable.elts:
                 if isinstance(element, ast.Starred):
-                    self.scope.bind(target.id, UNRESOLVED, target.lineno)
+                    self.scope.bind(target.id, UNRESOLVED, target.lineno, end)
                     return
-                self.scope.bind(target.id, Thunk(element, self.scope), target.lineno)
+                self.scope.bind(target.id, Thunk(element, self.scope), target.lineno, end)
             return
         if isinstance(target, ast.Name):
-            self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno)
+            self.scope.bind(target.id, Loop(iterable, self.scope), target.lineno, end)
             return
+        names = tuple_names(target)
+        if names:
+            # for model_id, revision in PAIRS: each name takes its item of every element.
+            for index, element in enumerate(names):
+                self.scope.bind(element.id, Loop(iterable, self.scope, index), element.lineno, end)
+            return
+        saved, self.end = self.end, end
         self._bind(target, None)
+        self.end = saved
 
     def visit_For(self, node: ast.For) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, self.end)
         self.generic_visit(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, self.end)
         self.generic_visit(node)
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
-        self._loop_target(node.target, node.iter)
+        self._loop_target(node.target, node.iter, 0)
         self.generic_visit(node)
 
     def visit_With(self, node: ast.With) -> None:
@@ -206,6 +277,11 @@ class _Collector(ast.NodeVisitor):
             if extra is not None:
                 scope.params[extra.arg] = [UNRESOLVED]
         self.values.scopes[node] = scope
+        if isinstance(node, ast.Lambda) and id(node) in self.lambda_names:
+            # A named lambda takes the values passed where the file calls it, as a def does.
+            self.functions.setdefault(self.lambda_names[id(node)], []).append(
+                Function(node, scope, [a.arg for a in positional], own_defaults, False)
+            )
         if not isinstance(node, ast.Lambda):
             for decorator in node.decorator_list:
                 self.visit(decorator)
@@ -213,9 +289,10 @@ class _Collector(ast.NodeVisitor):
                 self.visit(default_node)
             is_method = self.class_depth > 0 and self.stack[-1] is self.module
             names = [a.arg for a in positional]
-            self.functions.setdefault(node.name, []).append(
-                _Function(node, scope, names, own_defaults, is_method)
-            )
+            function = Function(node, scope, names, own_defaults, is_method)
+            self.functions.setdefault(node.name, []).append(function)
+            if is_method and self.class_stack:
+                self.methods.setdefault((self.class_stack[-1], node.name), []).append(function)
         self.stack.append(scope)
         self.globals.append(set())
         saved = self.class_depth
@@ -258,6 +335,7 @@ class _Collector(ast.NodeVisitor):
         for base in (*node.bases, *node.keywords, *node.decorator_list):
             self.visit(base)
         self.class_depth += 1
+        self.class_stack.append(node.name)
         for child in node.body:
             # Dataclass, pydantic and plain class fields: attribute bindings.
             if (
@@ -275,10 +353,13 @@ class _Collector(ast.NodeVisitor):
                             Thunk(child.value, self.module)
                         )
             self.visit(child)
+        self.class_stack.pop()
         self.class_depth -= 1
 
     def visit_Call(self, node: ast.Call) -> None:
         self.calls.append((node, self.scope))
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_METHODS:
+            self._dict_method(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument":
             dest = option_dest(node)
             if dest is not None:
@@ -293,6 +374,8 @@ class _Collector(ast.NodeVisitor):
                     )
         self.generic_visit(node)
 
+
+_DICT_METHODS = frozenset({"update", "pop", "popitem", "clear", "setdefault"})
 
 _DISPATCH: dict[type[ast.AST], Callable[[_Collector, ast.AST], None]] = {}
 
@@ -315,107 +398,41 @@ for _leaf in (
     setattr(_Collector, f"visit_{_leaf.__name__}", _skip)
 
 
-def _bind_module(body: list[ast.stmt], scope: Scope) -> None:
-    """Bind module-level names in source order (into if/try/with blocks, not functions)."""
-    for stmt in body:
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    scope.bind(target.id, Thunk(stmt.value, scope), stmt.lineno)
-                else:
-                    for name in ast.walk(target):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if stmt.value is not None:
-                scope.bind(stmt.target.id, Thunk(stmt.value, scope), stmt.lineno)
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            scope.bind(stmt.target.id, UNRESOLVED, stmt.lineno)
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for name in ast.walk(stmt.target):
-                if isinstance(name, ast.Name):
-                    scope.bind(name.id, UNRESOLVED, stmt.lineno)
-            _bind_module(stmt.body, scope)
-        elif isinstance(stmt, (ast.If, ast.While)):
-            _bind_module(stmt.body, scope)
-            _bind_module(stmt.orelse, scope)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    for name in ast.walk(item.optional_vars):
-                        if isinstance(name, ast.Name):
-                            scope.bind(name.id, UNRESOLVED, stmt.lineno)
-            _bind_module(stmt.body, scope)
-        elif isinstance(stmt, ast.Try):
-            for block in (stmt.body, stmt.orelse, stmt.finalbody):
-                _bind_module(block, scope)
-            for handler in stmt.handlers:
-                _bind_module(handler.body, scope)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bind(stmt.name, UNRESOLVED, stmt.lineno)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                if alias.name != "*":
-                    scope.bind((alias.asname or alias.name).split(".")[0], UNRESOLVED, stmt.lineno)
-
-
-def _bind_call_sites(values: FileValues, functions: dict[str, list[_Function]]) -> None:
-    """Parameters take the values passed at the file's own call sites (and their default)."""
-    targets = {name: fs[0] for name, fs in functions.items() if len(fs) == 1}
-    if not targets:
-        return
-    sites: dict[str, list[tuple[ast.Call, Scope]]] = {}
-    for call, scope in values.calls:
-        func = call.func
-        if isinstance(func, ast.Name) and func.id in targets and not targets[func.id].is_method:
-            sites.setdefault(func.id, []).append((call, scope))
-        elif (
-            isinstance(func, ast.Attribute)
-            and func.attr in targets
-            and targets[func.attr].is_method
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-        ):
-            sites.setdefault(func.attr, []).append((call, scope))
-    for name, calls in sites.items():
-        function = targets[name]
-        params = function.params[1:] if function.is_method else function.params
-        collected: dict[str, list[Binding]] = {p: [] for p in params}
-        for call, scope in calls:
-            opaque = any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None for k in call.keywords
-            )
-            given: dict[str, ast.expr] = {k.arg: k.value for k in call.keywords if k.arg}
-            for index, arg in enumerate(call.args):
-                if index < len(params) and not isinstance(arg, ast.Starred):
-                    given.setdefault(params[index], arg)
-            for param in params:
-                if param in given:
-                    collected[param].append(Thunk(given[param], scope))
-                elif opaque:
-                    collected[param].append(UNRESOLVED)
-                elif param in function.defaults:
-                    collected[param].append(function.defaults[param])
-                else:
-                    collected[param].append(UNRESOLVED)
-        for param, bindings in collected.items():
-            if bindings:
-                function.scope.params[param] = bindings
-    values.reset()
-
-
-def analyse(tree: ast.Module, instance_classes: frozenset[str] = frozenset()) -> FileValues:
+def analyse(
+    tree: ast.Module,
+    instance_classes: frozenset[str] = frozenset(),
+    evaluators: Mapping[str, Evaluator] | None = None,
+) -> FileValues:
     """Bind every name, attribute and parameter of one parsed module.
 
     ``instance_classes`` are qualified class names whose instances are tracked, so a
     method called on ``api = HfApi()`` qualifies as ``huggingface_hub.HfApi.<method>``.
+    ``evaluators`` give the value of calls of the named callees.
     """
     env = Env(instance_classes=instance_classes)
     module = Scope()
-    values = FileValues(env, module)
-    _bind_module(tree.body, module)
+    values = FileValues(env, module, evaluators)
+    values.block_ends = block_ends(tree)
+    bind_module(tree.body, module)
     collector = _Collector(values)
     collector.visit(tree)
     values.calls = sorted(collector.calls, key=lambda cs: (cs[0].lineno, cs[0].col_offset))
-    _bind_call_sites(values, collector.functions)
+    found = Found(
+        collector.functions,
+        collector.methods,
+        collector.local_instances,
+        frozenset(env.local_classes),
+    )
+    bind_call_sites(values, found)
     return values
+
+
+def through_partial(partial: ast.Call, call: ast.Call) -> ast.Call:
+    """``load = partial(AutoModel.from_pretrained, "org/x"); load()`` as the call it makes
+    (at the line of ``load()``, where the download happens)."""
+    merged = ast.Call(
+        func=partial.args[0],
+        args=[*partial.args[1:], *call.args],
+        keywords=[*partial.keywords, *call.keywords],
+    )
+    return ast.copy_location(merged, call)

@@ -27,6 +27,8 @@ Style = Literal[
     "torch_hub",  # owner/repo[:ref] on GitHub
     "hf_url",  # hf://org/x (keras_hub presets)
     "hffs",  # HfFileSystem paths: [datasets/]org/x[@rev]/file
+    "file_url",  # a hub file URL (https://huggingface.co/org/x/blob/<rev>/f) or a local file
+    "fetch",  # any URL: only hub file URLs (.../resolve/<rev>/f) are hub downloads
 ]
 
 
@@ -141,9 +143,15 @@ SUBCLASS_LOADER = LOADERS[1]
 
 # A file can call a loader only if it names the callee followed by "(" and, for names
 # common outside hubs (load, open, get, pipeline, LLM, ...), mentions the library too.
-_SPECIFIC_CALLS = ("from_pretrained", "load_adapter", "trust_remote_code", "hub")
-_ROOTS = sorted({p.split(".", 1)[0] for row in LOADERS for p in row.patterns} - {"torch"})
-TRIGGER_RE = re.compile(r"\b(?:" + "|".join([*_ROOTS, *_SPECIFIC_CALLS]) + r")\b")
+# A generic URL fetch (requests.get, urlretrieve) is a hub download only with a hub URL,
+# which the file then spells (or builds with hf_hub_url).
+_SPECIFIC_CALLS = ("from_pretrained", "load_adapter", "trust_remote_code", "hub", "hf_hub_url")
+_HUB_URL_WORDS = (r"huggingface\.co", r"hf\.co")
+_ROOTS = sorted(
+    {p.split(".", 1)[0] for row in LOADERS if row.style != "fetch" for p in row.patterns}
+    - {"torch"}
+)
+TRIGGER_RE = re.compile(r"\b(?:" + "|".join([*_ROOTS, *_SPECIFIC_CALLS, *_HUB_URL_WORDS]) + r")\b")
 _CALL_NAMES_RE = re.compile(
     r"\b(?:"
     + "|".join(sorted({p.rsplit(".", 1)[-1].lstrip("*") for row in LOADERS for p in row.patterns}))

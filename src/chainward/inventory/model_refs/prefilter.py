@@ -7,8 +7,9 @@ Each test here is a superset of what the reader itself requires before it can re
 reference, so skipping a file the filter refuses changes no result:
 
 - shell text (scripts, Makefiles, Dockerfile ``RUN``/``ADD``): the reader looks only at
-  logical lines that contain ``huggingface``, ``hf`` or ``modelscope`` (every clone URL,
-  resolve URL and CLI form it matches contains one of them), and it joins continued
+  logical lines that contain ``huggingface``, ``hf``, ``modelscope``, ``from_pretrained``
+  or ``load_dataset`` (every clone URL, resolve URL and CLI form it matches contains one
+  of them, and so does an inline ``python -c`` loader call), and it joins continued
   lines with a space, so such a line's words are in the file's text as written;
 - workflow ``run:`` blocks: the same test on the decoded scripts of the parsed workflow
   (a double-quoted YAML scalar may spell a word with escapes), parsed once per process
@@ -52,8 +53,9 @@ DATASET_LIST_KEYS = frozenset(
 CONFIG_WORDS = (*sorted(MODEL_KEYS), *sorted(DATASET_LIST_KEYS), "run")
 """A YAML config is walked only when its text holds one of these."""
 
-SHELL_HUB_WORDS = ("huggingface", "hf", "modelscope")
-"""A logical shell line is matched only when it holds one of these."""
+SHELL_HUB_WORDS = ("huggingface", "hf", "modelscope", "from_pretrained", "load_dataset")
+"""A logical shell line is matched only when it holds one of these (the last two for the
+loaders of an inline ``python -c`` program that names no hub)."""
 
 
 def _hub_words(text: str) -> bool:

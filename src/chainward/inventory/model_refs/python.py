@@ -4,20 +4,27 @@
 model, dataset or hub repository. The callee is matched against the hub-loader table
 (:mod:`.loaders`, data in ``inventory/data/hub-loaders.toml``); the model id and the
 revision are resolved as far as the file allows by the intra-file data flow of
-:mod:`chainward.core.pyflow`. Calls of ``from_pretrained`` on the project's own
-subclasses of hub classes are found with ``hub_classes`` (the class hierarchy of the
-whole repository, see :func:`project_hub_classes`).
+:mod:`chainward.core.pyflow`. ``from_pretrained`` of the project's own subclasses of
+hub classes is found with ``hub_classes`` (see :func:`project_hub_classes`).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from chainward.core.pyflow.collect import analyse
+from chainward.core.pyflow.collect import analyse, through_partial
 from chainward.core.pyflow.parse import parse_source
-from chainward.core.pyflow.values import UNRESOLVED, FileValues, Many, Scope, Value, strings
+from chainward.core.pyflow.values import (
+    UNRESOLVED,
+    FileValues,
+    Many,
+    Scope,
+    Value,
+    strings,
+)
+from chainward.inventory.model_refs.callargs import CallArgs, call_args
 from chainward.inventory.model_refs.loaders import (
     INSTANCE_CLASSES,
     SUBCLASS_LOADER,
@@ -25,6 +32,7 @@ from chainward.inventory.model_refs.loaders import (
     is_hub_base,
     match_loader,
 )
+from chainward.inventory.model_refs.mocks import is_mocked, mocked_scopes
 from chainward.inventory.model_refs.records import (
     FILE_SUFFIXES,
     PACKAGED_BUILDERS,
@@ -37,49 +45,7 @@ from chainward.inventory.model_refs.records import (
     judge_revision,
     merge_strings,
 )
-
-
-@dataclass
-class _CallArgs:
-    """A call's arguments with ``**mapping`` splats merged where they resolve."""
-
-    call: ast.Call
-    keywords: dict[str, ast.expr]
-    splat_values: dict[str, Value]
-    opaque_splat: bool
-    opaque_star: bool
-
-    def get(self, pos: int | None, names: tuple[str, ...]) -> ast.expr | None:
-        for name in names:
-            if name in self.keywords:
-                return self.keywords[name]
-        if pos is not None and not self.opaque_star and pos < len(self.call.args):
-            arg = self.call.args[pos]
-            return None if isinstance(arg, ast.Starred) else arg
-        return None
-
-    def maybe_hidden(self, pos: int | None) -> bool:
-        """Whether the argument could hide in ``*args``/``**kwargs`` we cannot see."""
-        if self.opaque_splat:
-            return True
-        return pos is not None and self.opaque_star
-
-
-def _call_args(call: ast.Call, values: FileValues, scope: Scope) -> _CallArgs:
-    keywords: dict[str, ast.expr] = {}
-    splat: dict[str, Value] = {}
-    opaque = False
-    for keyword in call.keywords:
-        if keyword.arg is not None:
-            keywords[keyword.arg] = keyword.value
-            continue
-        mapping = values.value(keyword.value, scope)
-        if isinstance(mapping, dict):
-            splat.update(mapping)
-        else:
-            opaque = True
-    star = any(isinstance(a, ast.Starred) for a in call.args)
-    return _CallArgs(call, keywords, splat, opaque, star)
+from chainward.inventory.model_refs.urls import EVALUATORS, file_url_call
 
 
 def project_hub_classes(classes: Iterable[Mapping[str, list[str]]]) -> frozenset[str]:
@@ -166,12 +132,16 @@ class _CallFinder:
 
     def visit(self) -> None:
         self.written = self._written_paths()
+        mocked = mocked_scopes(self.values)
         for node, scope in self.values.calls:
-            self.visit_call(node, scope)
+            if not is_mocked(self.values.env.qualify(node.func) or "", scope, mocked):
+                self.visit_call(node, scope)
 
     def visit_call(self, node: ast.Call, scope: Scope) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in self.values.env.partials:
+            node = through_partial(self.values.env.partials[node.func.id], node)
         qualified = self.values.env.qualify(node.func) or ""
-        args = _call_args(node, self.values, scope)
+        args = call_args(node, self.values, scope)
         trust = args.keywords.get("trust_remote_code")
         trust_value = (
             self.values.value(trust, scope)
@@ -197,7 +167,7 @@ class _CallFinder:
                 self.result.calls.append(call)
 
     def _revision(
-        self, api: Loader, args: _CallArgs, scope: Scope
+        self, api: Loader, args: CallArgs, scope: Scope
     ) -> tuple[str | None, RevisionState]:
         node = args.get(api.rev_pos, api.rev_kw)
         if node is None:
@@ -235,7 +205,7 @@ class _CallFinder:
         node: ast.Call,
         qualified: str,
         api: Loader,
-        args: _CallArgs,
+        args: CallArgs,
         scope: Scope,
         trust: bool,
     ) -> ModelCall | None:
@@ -285,6 +255,8 @@ class _CallFinder:
             return self._hf_url(base, repo)
         if api.style == "hffs":
             return self._hffs(base, repo)
+        if api.style in ("file_url", "fetch"):
+            return file_url_call(base, repo, fetch=api.style == "fetch")
         kind = api.kind
         repo_type = args.keywords.get("repo_type")
         if repo_type is not None:
@@ -352,7 +324,7 @@ class _CallFinder:
             revision_state=state,
         )
 
-    def _timm(self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope) -> ModelCall | None:
+    def _timm(self, base: ModelCall, repo: str, args: CallArgs, scope: Scope) -> ModelCall | None:
         """A timm architecture name (``hf-hub:`` ids are handled by the caller)."""
         pretrained_node = args.get(1, ("pretrained",))
         pretrained = self.values.value(pretrained_node, scope) if pretrained_node else False
@@ -368,7 +340,7 @@ class _CallFinder:
         )
 
     def _open_clip(
-        self, base: ModelCall, repo: str, args: _CallArgs, scope: Scope
+        self, base: ModelCall, repo: str, args: CallArgs, scope: Scope
     ) -> ModelCall | None:
         """An open_clip architecture and pretrained tag (``hf-hub:`` ids: the caller)."""
         if base.api.endswith("get_tokenizer"):
@@ -392,7 +364,7 @@ class _CallFinder:
         )
 
     def _torch_hub(
-        self, base: ModelCall, repo: Value, args: _CallArgs, scope: Scope
+        self, base: ModelCall, repo: Value, args: CallArgs, scope: Scope
     ) -> ModelCall | None:
         source_node = args.keywords.get("source")
         source = self.values.value(source_node, scope) if source_node is not None else "github"
@@ -436,8 +408,8 @@ def _unpinnable(base: ModelCall, repo_id: str, note: str) -> ModelCall:
 
 
 def analyse_file(tree: ast.Module) -> FileValues:
-    """The data flow of one parsed module (with the hub client classes tracked)."""
-    return analyse(tree, INSTANCE_CLASSES)
+    """The data flow of one module (hub client classes tracked, ``hf_hub_url`` URLs built)."""
+    return analyse(tree, INSTANCE_CLASSES, EVALUATORS)
 
 
 def find_calls(

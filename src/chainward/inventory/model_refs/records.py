@@ -126,6 +126,45 @@ class SourceScan:
 
 HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
+# Folders that scripts write checkpoints and data into: "data/train" or "outputs/run1"
+# has the shape of a hub id but names a folder under the working directory. No hub
+# organisation of these names publishes models that real code loads.
+LOCAL_FOLDERS = frozenset(
+    {
+        "data",
+        "output",
+        "outputs",
+        "out",
+        "checkpoint",
+        "checkpoints",
+        "ckpt",
+        "ckpts",
+        "run",
+        "runs",
+        "result",
+        "results",
+        "log",
+        "logs",
+        "tmp",
+        "temp",
+        "cache",
+        "saved",
+        "saved_model",
+        "saved_models",
+        "save",
+        "exp",
+        "exps",
+        "experiments",
+        "weights",
+        "artifacts",
+        "work_dirs",
+        "trained_models",
+        "pretrained_models",
+        "local",
+        "models",
+    }
+)
+
 
 def is_local_path(value: str, exists: Callable[[str], bool] | None = None) -> bool:
     """Whether a model argument names a local path rather than a hub id."""
@@ -140,6 +179,8 @@ def is_local_path(value: str, exists: Callable[[str], bool] | None = None) -> bo
     if value.lower().endswith(FILE_SUFFIXES):
         return True
     if not HF_ID_RE.match(value):
+        return True
+    if "/" in value and value.split("/", 1)[0].lower() in LOCAL_FOLDERS:
         return True
     return exists is not None and exists(value)
 

@@ -14,14 +14,16 @@ dropped) and each command is matched against the forms that fetch from the hub:
 YAML configs (LLaMA-Factory, axolotl and the like) name models under keys such as
 ``model_name_or_path`` or ``base_model`` and datasets under ``datasets: - path:``;
 their revision keys (``model_revision``, ``revision_of_model``, ``revision``) pin them.
-Values holding a shell or template variable are unresolved, never guessed.
+A shell variable the script fixes (one ``NAME=value`` above the use, a Dockerfile
+``ARG``/``ENV``, or the default of ``${NAME:-default}`` when the script never assigns
+it) is read as that value; any other variable, and template variables, leave the value
+unresolved, never guessed.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -38,6 +40,7 @@ from chainward.inventory.dockerfile import instructions
 from chainward.inventory.model_refs.prefilter import (
     CONFIG_WORDS,
     DATASET_LIST_KEYS,
+    MAKEFILE_NAMES,
     MODEL_KEYS,
     SHELL_HUB_WORDS,
     YAML_SUFFIXES,
@@ -48,6 +51,18 @@ from chainward.inventory.model_refs.records import (
     ModelCall,
     RevisionState,
     is_local_path,
+)
+from chainward.inventory.model_refs.shellwords import (
+    Variables,
+    expand,
+    is_variable,
+    logical_lines,
+    make_references,
+    make_variables,
+    record_assignments,
+    shell_variables,
+    shell_words,
+    split_commands,
 )
 from chainward.inventory.paths import is_dockerfile_path, is_workflow_path
 from chainward.inventory.workflows import parse_workflow
@@ -66,7 +81,6 @@ RESOLVE_URL_RE = re.compile(
 _CHECKOUT_RE = re.compile(
     r"\bgit\b[^;&|\n]*?\b(?:checkout|switch\s+--detach|reset\s+--hard)\s+(?:-[-\w]+\s+)*(?P<rev>[^\s;&|]+)"
 )
-_VARIABLE_RE = re.compile(r"\$|\{\{|%\(")
 _WRAPPERS = frozenset({"sudo", "env", "time", "nohup", "exec", "command", "RUN", "run"})
 
 REVISION_KEYS = ("revision", "model_revision", "revision_of_model", "base_model_revision")
@@ -82,34 +96,16 @@ def scan_text(rel: str, text: str) -> list[ModelCall]:
             if is_workflow_path(rel):
                 return list(_workflow(rel, text))
             return list(_yaml(rel, text, cog=lower in ("cog.yaml", "cog.yml")))
-        return list(scan_shell(rel, [(n, line) for n, line in enumerate(text.splitlines(), 1)]))
+        lines = list(enumerate(text.splitlines(), 1))
+        if lower in MAKEFILE_NAMES or lower.endswith(".mk"):
+            variables = make_variables(lines)
+            return list(scan_shell(rel, make_references(lines, variables), variables))
+        return list(scan_shell(rel, lines))
     except YamlError:
         return []  # the YAML families report unparsable YAML; nothing to judge here
 
 
 # ----------------------------------------------------------------------------- shell
-
-
-def _logical_lines(
-    lines: list[tuple[int, str]],
-) -> Iterator[tuple[int, str, list[tuple[int, str]]]]:
-    """Lines with ``\\`` continuations joined and comments dropped: (first line, text,
-    the physical pieces with their line numbers)."""
-    buffer: list[tuple[int, str]] = []
-    for number, raw in lines:
-        stripped = raw.strip()
-        if not buffer and (not stripped or stripped.startswith("#")):
-            continue
-        if buffer and stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            buffer.append((number, stripped[:-1]))
-            continue
-        buffer.append((number, stripped))
-        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
-        buffer = []
-    if buffer:
-        yield buffer[0][0], " ".join(t for _, t in buffer), buffer
 
 
 def _line_of(token: str, pieces: list[tuple[int, str]]) -> int:
@@ -118,29 +114,6 @@ def _line_of(token: str, pieces: list[tuple[int, str]]) -> int:
         if token in text:
             return number
     return pieces[0][0]
-
-
-def _words(command: str) -> list[str]:
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        return list(lexer)
-    except ValueError:
-        return command.split()
-
-
-def _commands(words: list[str]) -> Iterator[list[str]]:
-    current: list[str] = []
-    for word in words:
-        if word and all(c in ";&|()" for c in word):
-            if current:
-                yield current
-            current = []
-        else:
-            current.append(word)
-    if current:
-        yield current
 
 
 def _strip_prefix(command: list[str]) -> list[str]:
@@ -153,14 +126,10 @@ def _strip_prefix(command: list[str]) -> list[str]:
     return [w for w in words if w]
 
 
-def _variable(value: str) -> bool:
-    return bool(_VARIABLE_RE.search(value))
-
-
 def _sha_state(rev: str | None) -> tuple[str | None, RevisionState]:
     if rev is None:
         return None, "absent"
-    if _variable(rev):
+    if is_variable(rev):
         return None, "unresolved"
     return rev, "resolved"
 
@@ -211,7 +180,7 @@ def _cli_repo(args: list[str]) -> str | None:
 def _shell_call(
     rel: str, line: int, api: str, repo: str, rev: str | None, kind: str, fix: str
 ) -> ModelCall:
-    if _variable(repo):
+    if is_variable(repo):
         return ModelCall(
             rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
         )
@@ -235,13 +204,24 @@ def _kind(prefix: str | None) -> str:
     return {"datasets/": "dataset", "spaces/": "space"}.get(prefix or "", "model")
 
 
-def scan_shell(rel: str, lines: list[tuple[int, str]]) -> Iterator[ModelCall]:
-    """Hub downloads in shell text given as (line number, physical line) pairs."""
-    logical = list(_logical_lines(lines))
-    for position, (_, text, pieces) in enumerate(logical):
-        if not any(word in text for word in SHELL_HUB_WORDS):
+def scan_shell(
+    rel: str, lines: list[tuple[int, str]], variables: Variables | None = None
+) -> Iterator[ModelCall]:
+    """Hub downloads in shell text given as (line number, physical line) pairs
+    (``variables``: assigned before this text, as Dockerfile ``ARG``/``ENV``)."""
+    logical = list(logical_lines(lines))
+    known: Variables = {k: list(v) for k, v in (variables or {}).items()}
+    for name, assigned in shell_variables(lines).items():
+        known.setdefault(name, []).extend(assigned)
+    for position, (line, text, pieces) in enumerate(logical):
+        # `URL=https://huggingface.co/...` then `wget "$URL"`: the hub word is in the value.
+        expanded = expand(text, known, line) if known else text
+        if not any(word in expanded for word in SHELL_HUB_WORDS):
             continue
-        commands = [_strip_prefix(words) for words in _commands(_words(text))]
+        commands = [
+            _strip_prefix([expand(w, known, line) for w in words])
+            for words in split_commands(shell_words(text))
+        ]
         for index, command in enumerate(commands):
             if not command:
                 continue
@@ -251,6 +231,7 @@ def scan_shell(rel: str, lines: list[tuple[int, str]]) -> Iterator[ModelCall]:
                 *_clone(rel, command, rest, later),
                 *_cli(rel, command),
                 *_urls(rel, command),
+                *_python_c(rel, command),
             ):
                 yield replace(call, line=_line_of(call.note or command[0], pieces), note="")
 
@@ -283,6 +264,24 @@ def _clone(
         call = _shell_call(rel, 0, "git clone", repo, rev, _kind(match.group("type")), fix)
         yield replace(call, note=word)
         return
+
+
+def _python_c(rel: str, command: list[str]) -> Iterator[ModelCall]:
+    """``python -c "from huggingface_hub import snapshot_download; ..."``: the calls of
+    the inline program (read like a Python file; never run)."""
+    if not re.fullmatch(r"python[\d.]*", posixpath.basename(command[0])) or "-c" not in command:
+        return
+    index = command.index("-c")
+    if index + 1 >= len(command):
+        return
+    from chainward.inventory.model_refs.python import scan_source
+
+    try:
+        calls = scan_source(rel, command[index + 1])
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    for call in calls:
+        yield replace(call, note="")
 
 
 def _later_checkout(after: list[tuple[int, str]]) -> str | None:
@@ -339,8 +338,15 @@ def _urls(rel: str, command: list[str]) -> Iterator[ModelCall]:
 
 
 def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
+    variables: Variables = {}
     for inst in instructions(text):
-        if inst.keyword == "RUN":
+        if inst.keyword in ("ARG", "ENV"):
+            words = shell_words(inst.text)
+            if inst.keyword == "ENV" and len(words) == 2 and "=" not in words[0]:
+                words = [f"{words[0]}={words[1]}"]  # the legacy `ENV NAME value` form
+            # An ARG default applies unless the build overrides it: the file's own choice.
+            record_assignments([[w for w in words if "=" in w]], inst.line, variables)
+        elif inst.keyword == "RUN":
             pieces = list(inst.pieces) or [inst.text]
             lines = [
                 (inst.line + i, piece + (" \\" if i + 1 < len(pieces) else ""))
@@ -351,7 +357,7 @@ def _dockerfile(rel: str, text: str) -> Iterator[ModelCall]:
                     (inst.line + len(pieces) + i, body)
                     for i, body in enumerate(inst.heredoc.splitlines())
                 ]
-            yield from scan_shell(rel, lines)
+            yield from scan_shell(rel, lines, variables)
         elif inst.keyword == "ADD":
             for call in _urls(rel, ["ADD", *inst.text.split()]):
                 yield replace(call, line=inst.line, note="")
@@ -434,7 +440,7 @@ def _config_call(
     fix = "add `revision: {sha}` next to it (the key your trainer reads: model_revision, "
     fix += "revision_of_model, ...)"
     api = f"config {key}"
-    if _variable(value):
+    if is_variable(value):
         return ModelCall(
             rel, line, 1, api, None, None, repo_state="unresolved", kind=kind, fix=fix, style="text"
         )
@@ -444,7 +450,7 @@ def _config_call(
         return None  # a bare name: a registered dataset, a local folder or a preset
     rev_state: RevisionState = "absent"
     if revision is not None:
-        rev_state = "unresolved" if _variable(revision) else "resolved"
+        rev_state = "unresolved" if is_variable(revision) else "resolved"
         if FULL_SHA_RE.match(revision) is None and rev_state == "unresolved":
             revision = None
     return ModelCall(
