@@ -95,3 +95,20 @@ def test_makefile_variables_are_resolved() -> None:
         """,
     )
     assert found == want
+
+
+def test_messages_name_the_command_or_setting_not_a_python_call() -> None:
+    """A command is quoted as typed and a config key named as a setting; only Python
+    calls read ``name()``."""
+    script = "git clone https://huggingface.co/org/cloned\nhf download org/fetched\n"
+    config = "base_model: org/tuned\n"
+    messages = [
+        f.message
+        for rel, text in (("get.sh", script), ("train.yaml", config))
+        for f in find_download_problems(scan_text(rel, text), ())
+    ]
+    assert any(m.startswith("`git clone` downloads model 'org/cloned'") for m in messages)
+    assert any(m.startswith("`hf download` downloads model 'org/fetched'") for m in messages)
+    setting = "the 'base_model' setting downloads model 'org/tuned'"
+    assert any(m.startswith(setting) for m in messages)
+    assert not any("()" in m for m in messages), messages

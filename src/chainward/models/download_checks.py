@@ -105,6 +105,12 @@ def find_download_problems(
         target = f"{what} {call.repo_id!r}" if call.repo_id else _indefinite(what)
         api = call.api.rsplit(".", 2)
         api_name = ".".join(api[-2:]) if len(api) > 1 else call.api
+        if call.style != "text":
+            caller = f"{api_name}()"
+        elif call.api.startswith("config "):  # a training config's key
+            caller = f"the {call.api.removeprefix('config ')!r} setting"
+        else:  # a command: git clone, hf download, wget ...
+            caller = f"`{call.api}`"
         locked = locked_revisions.get((call.repo_id or "").lower())
         current = current_revisions.get(call.repo_id or "")
         if call.revision_state == "resolved" and call.revision is not None:
@@ -113,7 +119,7 @@ def find_download_problems(
                     yield _call_finding(
                         MODEL_REVISION_MISMATCH,
                         call,
-                        f"{api_name}() pins {target} at {call.revision[:12]}…, but "
+                        f"{caller} pins {target} at {call.revision[:12]}…, but "
                         f"chainward.lock locks it at {locked[:12]}…",
                         f'use revision="{locked}" or re-run `chainward models lock`',
                     )
@@ -121,7 +127,7 @@ def find_download_problems(
             yield _call_finding(
                 UNPINNED_MODEL_DOWNLOAD,
                 call,
-                f"{api_name}() downloads {target} at a movable revision: "
+                f"{caller} downloads {target} at a movable revision: "
                 f"{describe_revision(call.revision)}",
                 _unpinned_fix(call, locked, current),
             )
@@ -132,7 +138,7 @@ def find_download_problems(
                 yield _call_finding(
                     UNRESOLVED_MODEL_DOWNLOAD,
                     call,
-                    f"{api_name}() downloads {target} whose {part} cannot be resolved "
+                    f"{caller} downloads {target} whose {part} cannot be resolved "
                     "in this file, so its pinning cannot be checked",
                     "pass a literal id and revision=<40-hex commit>, or a local path",
                     Confidence.LOW,
@@ -142,7 +148,7 @@ def find_download_problems(
         yield _call_finding(
             UNPINNED_MODEL_DOWNLOAD,
             call,
-            f"{api_name}() downloads {target} without a pinned revision, so it gets "
+            f"{caller} downloads {target} without a pinned revision, so it gets "
             f"whatever the hub serves today{note}",
             _unpinned_fix(call, locked, current),
             Confidence.HIGH if call.pinnable else Confidence.MEDIUM,
