@@ -2,14 +2,15 @@
 zip archives (by central directory, and by local headers when Python's zipfile refuses
 one; member names compared case-insensitively; torch storages skipped; TorchScript
 ``code/`` members judged by :mod:`chainward.models.torchscript`), tar archives (legacy
-``torch.save``), and gzip/bz2/xz/zlib streams. Every member is handed back to the
-scanner (``ScanState.scan_data``), to a depth limit; what cannot be read is a problem
-on the report, never a skip.
+``torch.save``), gzip/bz2/xz/zlib streams, and joblib's lzma, lz4 and "ZF" files.
+Every member is handed back to the scanner (``ScanState.scan_data``), to a depth limit;
+what cannot be read is a problem on the report, never a skip.
 """
 
 from __future__ import annotations
 
 import bz2
+import importlib
 import io
 import lzma
 import struct
@@ -17,7 +18,7 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from chainward.models.identify import (
     MODEL_SUFFIXES,
@@ -44,10 +45,27 @@ MAX_DEPTH = 4
 HEAD = 4096
 
 
+# joblib's "ZF" files: the prefix, the length in hex padded to 19 characters, then zlib.
+ZFILE_HEADER = 2 + len(f"{2**64:#x}")
+
+
+def _lz4_decompressor() -> Any | None:
+    """``lz4.frame.LZ4FrameDecompressor`` when the optional ``lz4`` package is installed
+    (joblib needs it to write or read ``compress="lz4"``), else None."""
+    try:
+        module = importlib.import_module("lz4.frame")
+    except ImportError:
+        return None
+    return module.LZ4FrameDecompressor()
+
+
 def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
     """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
     (a bomb never expands past the bound; a large stream is never read whole first)."""
     out = bytearray()
+    if kind == "zfile":
+        handle.seek(handle.tell() + ZFILE_HEADER)
+        kind = "zlib"
     if kind in ("gzip", "zlib"):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
         pending = b""
@@ -59,7 +77,17 @@ def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
             out += inflater.decompress(pending, max_out + 1 - len(out))
             pending = inflater.unconsumed_tail
         return bytes(out)
-    other = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
+    # bz2, xz, joblib's legacy lzma (FORMAT_AUTO reads both) and lz4 frames share the
+    # needs_input / max_length protocol.
+    other = (
+        bz2.BZ2Decompressor()
+        if kind == "bz2"
+        else _lz4_decompressor()
+        if kind == "lz4"
+        else lzma.LZMADecompressor()
+    )
+    if other is None:
+        raise _Undecodable("the optional lz4 package is not installed")
     while len(out) <= max_out and not other.eof:
         data = handle.read(1 << 20) if other.needs_input else b""
         if other.needs_input and not data:
@@ -68,7 +96,11 @@ def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
     return bytes(out)
 
 
-_INFLATE_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+class _Undecodable(Exception):
+    """A compressed stream this scanner has no decoder for."""
+
+
+_INFLATE_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zlib.error, lzma.LZMAError)
 
 
 def scan_compressed(
@@ -77,6 +109,17 @@ def scan_compressed(
     name = f"{member or ''}[{kind}]"
     try:
         head = _inflate(handle, kind, HEAD)
+    except _Undecodable as exc:
+        if force:
+            # joblib.load unpickles what it decompresses: unread is unproven, not clean.
+            scan.report.is_pickle = True
+            scan.report.problem(
+                f"{kind}-compressed data{where(member)} cannot be decompressed here ({exc}); "
+                "joblib.load unpickles it, and what it runs cannot be proven",
+                member,
+                0,
+            )
+        return
     except _INFLATE_ERRORS as exc:
         if force:
             scan.report.problem(f"{kind} data{where(member)} cannot be decompressed: {exc}")
@@ -87,7 +130,7 @@ def scan_compressed(
     handle.seek(0)
     try:
         out = _inflate(handle, kind, scan.limit)
-    except _INFLATE_ERRORS as exc:
+    except (_Undecodable, *_INFLATE_ERRORS) as exc:
         scan.report.problem(f"{kind} data{where(member)} cannot be decompressed: {exc}", member)
         return
     if len(out) > scan.limit:

@@ -72,6 +72,11 @@ TEXT_SUFFIXES = (
 
 
 _PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89")
+# Compressed streams a loader unwraps before it unpickles: gzip, bz2, xz and zlib, and
+# joblib's other compressors (joblib.load detects them by these same prefixes):
+# ``compress="lzma"`` (the legacy .lzma format, ``]\x00``), ``compress="lz4"`` (an LZ4
+# frame) and the "ZF" zlib files of joblib before 0.9.3 (``numpy_pickle_compat``).
+COMPRESSED_KINDS = ("gzip", "bz2", "xz", "zlib", "lzma", "lz4", "zfile")
 
 
 def identify(head: bytes) -> str | None:
@@ -86,6 +91,12 @@ def identify(head: bytes) -> str | None:
         return "bz2"
     if head.startswith(b"\xfd7zXZ\x00"):
         return "xz"
+    if head.startswith(b"]\x00"):
+        return "lzma"  # a pickle cannot start so: `]` then the byte 0, no opcode
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if head.startswith(b"ZF0x"):
+        return "zfile"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
@@ -105,6 +116,6 @@ def is_model_name(name: str) -> bool:
     """Whether a file or member name says it holds a model (case-insensitive), also
     under a compression suffix (``model.pkl.gz``)."""
     lower = name.lower()
-    for suffix in (".gz", ".bz2", ".xz", ".z"):
+    for suffix in (".gz", ".bz2", ".xz", ".z", ".lzma", ".lz4"):
         lower = lower.removesuffix(suffix)
     return lower.endswith(MODEL_SUFFIXES)

@@ -1,0 +1,266 @@
+"""An attacker's second pass at the model-file scanner: files that passed silently (or
+were under-rated) before, built from raw bytes here and never loaded in this process.
+Each is proven real by the real loader in a subprocess inside a temp dir, where it
+creates a canary file, and each must now be reported at its severity.
+
+The causes: joblib's own compressors (``compress="lzma"``, the "ZF" files of old
+joblib, ``lz4``) were not identified; a numpy header naming its object dtype
+``object`` (not ``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")``
+were read as plain data, so the pickle after them was skipped; joblib's
+``NDArrayWrapper`` was allowed although its BUILD makes joblib unpickle another file
+(of any name) with ``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or
+junk (zipfile finds it by its end record) was not opened; and callables that run
+commands or write files were only "unknown".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import lzma
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from chainward.models.formats import find_format_problems
+from chainward.models.pickles import find_pickle_problems, scan_model_file
+
+from .hostile_models import LOADERS, g0, s0, su, touch
+
+JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
+
+
+def _os_system(target: Path) -> bytes:
+    return b"\x80\x02" + g0("os", "system") + su(touch(target)) + b"\x85R."
+
+
+def joblib_lzma(target: Path) -> bytes:
+    # joblib.dump(obj, f, compress="lzma") writes the legacy .lzma format: "]\x00...".
+    return lzma.compress(_os_system(target), format=lzma.FORMAT_ALONE)
+
+
+def joblib_zfile(target: Path) -> bytes:
+    # joblib < 0.9.3: "ZF", the length in hex padded to 19 characters, then zlib.
+    body = _os_system(target)
+    return b"ZF" + f"{len(body):#x}".ljust(19).encode() + zlib.compress(body)
+
+
+def _npy(descr: object, body: bytes) -> bytes:
+    header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}".encode()
+    header = header.ljust(117) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + body
+
+
+def _npy_with(descr: object) -> Callable[[Path], bytes]:
+    def build(target: Path) -> bytes:
+        return _npy(descr, _os_system(target))
+
+    return build
+
+
+def joblib_object_dtype_by_name(target: Path) -> bytes:
+    """A joblib array wrapper whose dtype is ``numpy.dtype("object")`` with a state
+    saying 1-byte items, shaped as long as the pickle after it: a reader that trusts
+    the state skips that pickle as raw bytes; joblib sees an object dtype and unpickles
+    it (numpy ignores the item size of a non-flexible dtype)."""
+    inner = _os_system(target)
+    dtype = (
+        g0("numpy", "dtype")
+        + su("object")
+        + b"\x89\x88\x87R(K\x03"
+        + su("|")
+        + b"NNNK\x01K\x01K\x3ftb"
+    )
+    state = (
+        b"}("
+        + su("subclass")
+        + g0("numpy", "ndarray")
+        + su("shape")
+        + b"M"
+        + struct.pack("<H", len(inner))
+        + b"\x85"
+        + su("order")
+        + su("C")
+        + su("dtype")
+        + dtype
+        + su("allow_mmap")
+        + b"\x89u"
+    )
+    wrapper = g0("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81"
+    return b"\x80\x02" + wrapper + state + b"b" + inner + b"."
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_behind_pickle(target: Path) -> bytes:
+    # pickle.load reads None; zipfile.ZipFile finds the archive by its end record.
+    return b"\x80\x02N." + _zip({"archive/data.pkl": _os_system(target)})
+
+
+def zip_behind_junk(target: Path) -> bytes:
+    return b"\x00" * 64 + _zip({"archive/data.pkl": _os_system(target)})
+
+
+def _calling(module: str, name: str, *args: str) -> Callable[[Path], bytes]:
+    def build(target: Path) -> bytes:
+        values = b"".join(su(a.replace("{target}", str(target))) for a in args)
+        return b"\x80\x02" + g0(module, name) + b"(" + values + b"tR."
+
+    return build
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    build: Callable[[Path], bytes]
+    filename: str
+    loader: str
+    check_id: str = "unsafe-pickle"
+    severity: str = "critical"
+
+
+PROBES = (
+    Probe("joblib-lzma", joblib_lzma, "model.joblib", JOBLIB),
+    Probe("joblib-lzma-no-suffix", joblib_lzma, "weights", JOBLIB),
+    Probe("joblib-zfile", joblib_zfile, "model.pkl", JOBLIB),
+    Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
+    Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
+    Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),
+    Probe("npy-descr-subarray", _npy_with([("a", ("object", (1,)))]), "a.npy", LOADERS["numpy"]),
+    Probe("joblib-object-dtype-name", joblib_object_dtype_by_name, "model.joblib", JOBLIB),
+    Probe("zip-behind-pickle", zip_behind_pickle, "model.pt", LOADERS["zip-pickle"]),
+    Probe("zip-behind-junk", zip_behind_junk, "model.pt", LOADERS["zip-pickle"]),
+    Probe(
+        "uuid-command-stdout",
+        _calling("uuid", "_get_command_stdout", "touch", "{target}"),
+        "model.pkl",
+        LOADERS["pickle"],
+    ),
+    Probe(
+        "osx-support-read-output",
+        _calling("_osx_support", "_read_output", "touch {target}"),
+        "model.pkl",
+        LOADERS["pickle"],
+    ),
+    Probe("codecs-open", _calling("codecs", "open", "{target}", "w"), "m.pkl", LOADERS["pickle"]),
+    Probe("gzip-open", _calling("gzip", "open", "{target}", "wb"), "m.pkl", LOADERS["pickle"]),
+    Probe("lzma-open", _calling("lzma", "open", "{target}", "wb"), "m.pkl", LOADERS["pickle"]),
+)
+IDS = [probe.name for probe in PROBES]
+
+
+def _findings(path: Path, root: Path) -> list[tuple[str, str]]:
+    report = scan_model_file(path, 1 << 30)
+    rel = path.relative_to(root).as_posix()
+    found = [
+        *find_pickle_problems(rel, report),
+        *find_format_problems(rel, path, report.kinds, 1 << 30),
+    ]
+    return [(f.check_id, f.severity.label) for f in found]
+
+
+def _canary_appears(loader: str, path: Path, canary: Path) -> bool:
+    subprocess.run(
+        [sys.executable, "-c", loader, str(path)],
+        cwd=path.parent,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    for _ in range(50):  # a spawned child may finish after the loader exits
+        if canary.exists():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=IDS)
+def test_chainward_reports_the_probe(probe: Probe, tmp_path: Path) -> None:
+    canary = tmp_path / "canary"
+    path = tmp_path / probe.filename
+    path.write_bytes(probe.build(canary))
+    found = _findings(path, tmp_path)
+    assert (probe.check_id, probe.severity) in found, found
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=IDS)
+def test_the_probe_is_real(probe: Probe, tmp_path: Path) -> None:
+    needed = "joblib" if probe.loader == JOBLIB else "numpy" if "numpy" in probe.loader else None
+    if needed and importlib.util.find_spec(needed) is None:
+        pytest.skip(f"the real loader needs {needed}")
+    canary = tmp_path / "canary"
+    path = tmp_path / probe.filename
+    path.write_bytes(probe.build(canary))
+    assert _canary_appears(probe.loader, path, canary), probe.name
+
+
+def _ndarray_wrapper_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """A joblib pickle whose NDArrayWrapper names ``notes.txt``, and that file: a protocol
+    0 pickle under a text suffix (a suffix the scanner does not look for pickles in)."""
+    canary = tmp_path / "canary"
+    model = tmp_path / "model.pkl"
+    model.write_bytes(
+        b"\x80\x02"
+        + g0("joblib.numpy_pickle_compat", "NDArrayWrapper")
+        + b")\x81}("
+        + su("filename")
+        + su("notes.txt")
+        + su("subclass")
+        + g0("numpy", "ndarray")
+        + su("allow_mmap")
+        + b"\x89ub."
+    )
+    (tmp_path / "notes.txt").write_bytes(g0("os", "system") + b"(" + s0(touch(canary)) + b"tR.")
+    return model, canary
+
+
+def test_joblib_ndarray_wrapper_is_not_allowed(tmp_path: Path) -> None:
+    """joblib.load hands the wrapper's file name to numpy.load(allow_pickle=True): the
+    other file is unpickled, whatever its name. The wrapper is no longer allowed."""
+    model, canary = _ndarray_wrapper_pair(tmp_path)
+    found = _findings(model, tmp_path)
+    assert ("pickle-unknown-global", "high") in found, found
+    assert not canary.exists()
+
+
+def test_joblib_ndarray_wrapper_is_real(tmp_path: Path) -> None:
+    for module in ("joblib", "numpy"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"the real loader needs {module}")
+    model, canary = _ndarray_wrapper_pair(tmp_path)
+    assert _canary_appears(JOBLIB, model, canary)
+
+
+def test_lz4_joblib_file_is_unverifiable_without_lz4(tmp_path: Path) -> None:
+    """joblib's ``compress="lz4"``: without the optional lz4 package it cannot be read,
+    so it is unverifiable (high), never clean."""
+    if importlib.util.find_spec("lz4") is not None:
+        pytest.skip("lz4 is installed: the frame is decompressed and scanned")
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"\x04\x22\x4d\x18\x64\x40\xa7" + b"\x00" * 32)
+    assert ("unverifiable-model-file", "high") in _findings(path, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "descr", ["<f4", "|b1", "<U8", "|S3", "<M8[ns]", "float32", "bool", "longlong", "<c16"]
+)
+def test_plain_numpy_dtypes_are_not_objects(descr: str, tmp_path: Path) -> None:
+    """The object-dtype test matches the type letter ``O`` and ``object`` names only."""
+    path = tmp_path / "array.npy"
+    path.write_bytes(_npy(descr, b"\x00" * 16))
+    assert [s for _, s in _findings(path, tmp_path) if s != "info"] == []
