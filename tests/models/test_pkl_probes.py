@@ -3,18 +3,21 @@ were under-rated) before, built from raw bytes here and never loaded in this pro
 Each is proven real by the real loader in a subprocess inside a temp dir, where it
 creates a canary file, and each must now be reported at its severity.
 
-The causes: joblib's own compressors (``compress="lzma"``, the "ZF" files of old
-joblib, ``lz4``) were not identified; a numpy header naming its object dtype
-``object`` (not ``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")``
-were read as plain data, so the pickle after them was skipped; joblib's
-``NDArrayWrapper`` was allowed although its BUILD makes joblib unpickle another file
-(of any name) with ``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or
-junk (zipfile finds it by its end record) was not opened; and callables that run
-commands or write files were only "unknown".
+The causes: compressed streams after the first (gzip members, bz2 and xz streams,
+which ``gzip.open`` and joblib read on) were ignored; joblib's own compressors
+(``compress="lzma"``, the "ZF" files of old joblib, ``lz4``) were not identified; a
+numpy header naming its object dtype ``object`` (not ``O``) and a joblib array wrapper
+whose dtype is ``numpy.dtype("object")`` were read as plain data, so the pickle after
+them was skipped; joblib's ``NDArrayWrapper`` was allowed although its BUILD makes
+joblib unpickle another file (of any name) with ``numpy.load(allow_pickle=True)``; a
+zip behind a harmless pickle or junk (zipfile finds it by its end record) was not
+opened; and callables that run commands or write files were only "unknown".
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import importlib.util
 import io
 import lzma
@@ -36,6 +39,10 @@ from chainward.models.pickles import find_pickle_problems, scan_model_file
 from .hostile_models import LOADERS, g0, s0, su, touch
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
+GZIP_PICKLES = (
+    "import gzip, pickle, sys\nf = gzip.open(sys.argv[1])\n"
+    "while True:\n    try:\n        pickle.load(f)\n    except EOFError:\n        break\n"
+)
 
 
 def _os_system(target: Path) -> bytes:
@@ -51,6 +58,19 @@ def joblib_zfile(target: Path) -> bytes:
     # joblib < 0.9.3: "ZF", the length in hex padded to 19 characters, then zlib.
     body = _os_system(target)
     return b"ZF" + f"{len(body):#x}".ljust(19).encode() + zlib.compress(body)
+
+
+def gzip_second_member(target: Path) -> bytes:
+    # gzip.open reads every member: the second pickle is in the second one.
+    return gzip.compress(b"\x80\x02N.") + gzip.compress(_os_system(target))
+
+
+def _split_streams(compress: Callable[[bytes], bytes]) -> Callable[[Path], bytes]:
+    def build(target: Path) -> bytes:
+        body = _os_system(target)
+        return compress(body[:5]) + compress(body[5:])
+
+    return build
 
 
 def _npy(descr: object, body: bytes) -> bytes:
@@ -137,6 +157,9 @@ PROBES = (
     Probe("joblib-lzma", joblib_lzma, "model.joblib", JOBLIB),
     Probe("joblib-lzma-no-suffix", joblib_lzma, "weights", JOBLIB),
     Probe("joblib-zfile", joblib_zfile, "model.pkl", JOBLIB),
+    Probe("gzip-second-member", gzip_second_member, "model.pkl.gz", GZIP_PICKLES),
+    Probe("bz2-split-streams", _split_streams(bz2.compress), "model.joblib", JOBLIB),
+    Probe("xz-split-streams", _split_streams(lzma.compress), "model.joblib", JOBLIB),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),

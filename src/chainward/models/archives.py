@@ -49,6 +49,9 @@ HEAD = 4096
 ZFILE_HEADER = 2 + len(f"{2**64:#x}")
 
 
+_INFLATE_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zlib.error, lzma.LZMAError)
+
+
 def _lz4_decompressor() -> Any | None:
     """``lz4.frame.LZ4FrameDecompressor`` when the optional ``lz4`` package is installed
     (joblib needs it to write or read ``compress="lz4"``), else None."""
@@ -59,48 +62,73 @@ def _lz4_decompressor() -> Any | None:
     return module.LZ4FrameDecompressor()
 
 
+def _decompressor(kind: str) -> Any:
+    """A fresh decompressor of one stream of ``kind``."""
+    if kind in ("gzip", "zlib"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind == "lz4":
+        unit = _lz4_decompressor()
+        if unit is None:
+            raise _Undecodable("the optional lz4 package is not installed")
+        return unit
+    return lzma.LZMADecompressor()  # xz and joblib's legacy lzma (FORMAT_AUTO reads both)
+
+
 def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
     """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
-    (a bomb never expands past the bound; a large stream is never read whole first)."""
+    (a bomb never expands past the bound; a large stream is never read whole first).
+
+    Streams that follow the first are read too, as ``gzip.open``, ``bz2.open``,
+    ``lzma.open`` and joblib's readers read them (a second pickle, or the rest of the
+    first, may sit in a second stream); data after the last one that is no stream ends
+    the read, as it ends theirs."""
     out = bytearray()
     if kind == "zfile":
         handle.seek(handle.tell() + ZFILE_HEADER)
         kind = "zlib"
-    if kind in ("gzip", "zlib"):
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
-        pending = b""
-        while len(out) <= max_out and not inflater.eof:
+    zlib_like = kind in ("gzip", "zlib")
+    unit = _decompressor(kind)
+    pending = b""
+    first = True
+    while len(out) <= max_out:
+        room = max_out + 1 - len(out)
+        if unit.eof:
+            pending = unit.unused_data + pending
+            if kind == "gzip":
+                pending = pending.lstrip(b"\x00")  # gzip's reader skips zero padding
             if not pending:
                 pending = handle.read(1 << 20)
                 if not pending:
                     break
-            out += inflater.decompress(pending, max_out + 1 - len(out))
-            pending = inflater.unconsumed_tail
-        return bytes(out)
-    # bz2, xz, joblib's legacy lzma (FORMAT_AUTO reads both) and lz4 frames share the
-    # needs_input / max_length protocol.
-    other = (
-        bz2.BZ2Decompressor()
-        if kind == "bz2"
-        else _lz4_decompressor()
-        if kind == "lz4"
-        else lzma.LZMADecompressor()
-    )
-    if other is None:
-        raise _Undecodable("the optional lz4 package is not installed")
-    while len(out) <= max_out and not other.eof:
-        data = handle.read(1 << 20) if other.needs_input else b""
-        if other.needs_input and not data:
-            break
-        out += other.decompress(data, max_out + 1 - len(out))
+                continue
+            unit = _decompressor(kind)
+            first = False
+        try:
+            if zlib_like:
+                if not pending:
+                    pending = handle.read(1 << 20)
+                    if not pending:
+                        break
+                out += unit.decompress(pending, room)
+                pending = unit.unconsumed_tail
+            else:
+                data = b""
+                if unit.needs_input:
+                    data, pending = pending or handle.read(1 << 20), b""
+                    if not data:
+                        break
+                out += unit.decompress(data, room)
+        except _INFLATE_ERRORS:
+            if first:
+                raise
+            break  # trailing data that is no stream: the readers stop there
     return bytes(out)
 
 
 class _Undecodable(Exception):
     """A compressed stream this scanner has no decoder for."""
-
-
-_INFLATE_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zlib.error, lzma.LZMAError)
 
 
 def scan_compressed(
