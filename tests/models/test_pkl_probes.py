@@ -3,15 +3,18 @@ were under-rated) before, built from raw bytes here and never loaded in this pro
 Each is proven real by the real loader in a subprocess inside a temp dir, where it
 creates a canary file, and each must now be reported at its severity.
 
-The causes: compressed streams after the first (gzip members, bz2 and xz streams,
-which ``gzip.open`` and joblib read on) were ignored; joblib's own compressors
-(``compress="lzma"``, the "ZF" files of old joblib, ``lz4``) were not identified; a
-numpy header naming its object dtype ``object`` (not ``O``) and a joblib array wrapper
-whose dtype is ``numpy.dtype("object")`` were read as plain data, so the pickle after
-them was skipped; joblib's ``NDArrayWrapper`` was allowed although its BUILD makes
-joblib unpickle another file (of any name) with ``numpy.load(allow_pickle=True)``; a
-zip behind a harmless pickle or junk (zipfile finds it by its end record) was not
-opened; and callables that run commands or write files were only "unknown".
+The causes: pickles opening with a protocol 4/5 opcode (LONG1, BINBYTES8, EMPTY_SET
+...) were not identified as pickles under a name that does not say "model"; a legacy
+tar's ``pickle`` member that is a link was skipped; compressed streams after the first
+(gzip members, bz2 and xz streams, which ``gzip.open`` and joblib read on) were
+ignored; joblib's own compressors (``compress="lzma"``, the "ZF" files of old joblib,
+``lz4``) were not identified; a numpy header naming its object dtype ``object`` (not
+``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")`` were read
+as plain data, so the pickle after them was skipped; joblib's ``NDArrayWrapper`` was
+allowed although its BUILD makes joblib unpickle another file (of any name) with
+``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or junk (zipfile
+finds it by its end record) was not opened; and callables that run commands or write
+files were only "unknown".
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import lzma
 import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 import zlib
@@ -39,6 +43,9 @@ from chainward.models.pickles import find_pickle_problems, scan_model_file
 from .hostile_models import LOADERS, g0, s0, su, touch
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
+TAR_PICKLE = (
+    "import pickle, sys, tarfile\npickle.load(tarfile.open(sys.argv[1]).extractfile('pickle'))\n"
+)
 GZIP_PICKLES = (
     "import gzip, pickle, sys\nf = gzip.open(sys.argv[1])\n"
     "while True:\n    try:\n        pickle.load(f)\n    except EOFError:\n        break\n"
@@ -71,6 +78,36 @@ def _split_streams(compress: Callable[[bytes], bytes]) -> Callable[[Path], bytes
         return compress(body[:5]) + compress(body[5:])
 
     return build
+
+
+def _opened_by(head: bytes) -> Callable[[Path], bytes]:
+    """A pickle that opens with a protocol 4/5 opcode, POPs it, then runs its payload."""
+
+    def build(target: Path) -> bytes:
+        return head + b"0" + _os_system(target)
+
+    return build
+
+
+def tar_pickle_link(target: Path) -> bytes:
+    """A legacy ``torch.save`` tar whose ``pickle`` member is a symlink: extractfile
+    reads the member it names."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, data in (
+            ("sys_info", b"\x80\x02}q\x00."),
+            ("storages", b"\x80\x02K\x00."),
+            ("tensors", b"\x80\x02K\x00."),
+            ("blob", _os_system(target)),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("pickle")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "blob"
+        archive.addfile(link)
+    return out.getvalue()
 
 
 def _npy(descr: object, body: bytes) -> bytes:
@@ -160,6 +197,13 @@ PROBES = (
     Probe("gzip-second-member", gzip_second_member, "model.pkl.gz", GZIP_PICKLES),
     Probe("bz2-split-streams", _split_streams(bz2.compress), "model.joblib", JOBLIB),
     Probe("xz-split-streams", _split_streams(lzma.compress), "model.joblib", JOBLIB),
+    Probe("opens-long1", _opened_by(b"\x8a\x00"), "checkpoint", LOADERS["pickle"]),
+    Probe("opens-long4", _opened_by(b"\x8b" + bytes(4)), "checkpoint", LOADERS["pickle"]),
+    Probe("opens-unicode8", _opened_by(b"\x8d" + bytes(8)), "checkpoint", LOADERS["pickle"]),
+    Probe("opens-bytes8", _opened_by(b"\x8e" + bytes(8)), "checkpoint", LOADERS["pickle"]),
+    Probe("opens-bytearray8", _opened_by(b"\x96" + bytes(8)), "checkpoint", LOADERS["pickle"]),
+    Probe("opens-empty-set", _opened_by(b"\x8f"), "checkpoint", LOADERS["pickle"]),
+    Probe("tar-pickle-link", tar_pickle_link, "model.tar", TAR_PICKLE),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),

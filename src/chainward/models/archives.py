@@ -426,14 +426,18 @@ def scan_tar(
         if legacy:
             report.container = "torch-legacy-tar"
         for info in members[:MAX_MEMBERS]:
-            if not info.isfile():
+            if not (info.isfile() or info.islnk() or info.issym()):
                 continue
             name = member_name(parent, info.name)
             lower = info.name.lower()
             pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
+            if not info.isfile() and not pickled:
+                continue  # a link to another member: that member is scanned itself
             try:
+                # A link named "pickle" is read as its target, as extractfile reads it
+                # for torch's legacy loader.
                 handle = archive.extractfile(info)
-            except (tarfile.TarError, OSError, ValueError) as exc:
+            except (tarfile.TarError, OSError, ValueError, KeyError) as exc:
                 report.problem(f"{name} is unreadable: {exc}", name)
                 continue
             if handle is None:

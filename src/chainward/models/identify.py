@@ -71,7 +71,11 @@ TEXT_SUFFIXES = (
 )
 
 
-_PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89")
+# Every opcode the unpickler runs first without error (it pushes, or is PROTO/FRAME/MARK):
+# the protocol 4 and 5 ones too (LONG1, LONG4, BINUNICODE8, BINBYTES8, BYTEARRAY8,
+# EMPTY_SET), which a hostile pickle may open with before it POPs them. Not EXT*
+# (the extension registry is empty unless a program fills it) nor NEXT_BUFFER.
+_PICKLE_HEADS = frozenset(b"\x80\x95(}])cNISVXFGJKLMTUBCP\x8c\x88\x89\x8a\x8b\x8d\x8e\x8f\x96")
 # Compressed streams a loader unwraps before it unpickles: gzip, bz2, xz and zlib, and
 # joblib's other compressors (joblib.load detects them by these same prefixes):
 # ``compress="lzma"`` (the legacy .lzma format, ``]\x00``), ``compress="lz4"`` (an LZ4
