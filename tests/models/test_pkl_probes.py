@@ -331,3 +331,79 @@ def test_plain_numpy_dtypes_are_not_objects(descr: str, tmp_path: Path) -> None:
     path = tmp_path / "array.npy"
     path.write_bytes(_npy(descr, b"\x00" * 16))
     assert [s for _, s in _findings(path, tmp_path) if s != "info"] == []
+
+
+def _keras(config: dict[str, object], *, weights: bool = True) -> bytes:
+    import json
+
+    members = {
+        "metadata.json": b'{"keras_version": "3.6.0"}',
+        "config.json": json.dumps(config).encode(),
+    }
+    if weights:
+        members["model.weights.h5"] = b"\x89HDF\r\n\x1a\n" + b"\x00" * 64
+    return _zip(members)
+
+
+def _functional(*layers: dict[str, object]) -> dict[str, object]:
+    return {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {"name": "m", "layers": list(layers)},
+    }
+
+
+def _dense(activation: object) -> dict[str, object]:
+    return {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "config": {"name": "d", "units": 2, "activation": activation},
+    }
+
+
+LAMBDA = {"class_name": "__lambda__", "config": {"code": "4wEA", "defaults": None}}
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # keras.saving.load_model builds the model from config.json before it looks
+        # for weights: an archive without a weights member is still loaded that far.
+        (
+            "no-weights",
+            _keras(
+                _functional(
+                    {
+                        "module": "keras.layers",
+                        "class_name": "Lambda",
+                        "config": {"function": LAMBDA},
+                    }
+                ),
+                weights=False,
+            ),
+        ),
+        # A marshalled lambda as a Dense activation, not in a Lambda layer.
+        ("lambda-activation", _keras(_functional(_dense(LAMBDA)))),
+        # A function looked up by name in a module: the name is in "config".
+        (
+            "function-by-name",
+            _keras(
+                _functional(_dense({"module": "os", "class_name": "function", "config": "system"}))
+            ),
+        ),
+    ],
+)
+def test_keras_code_outside_lambda_layers(name: str, data: bytes, tmp_path: Path) -> None:
+    """Keras configs that run or import code without the exact shape the check knew
+    (a ``Lambda`` layer next to a ``.weights.h5`` member)."""
+    path = tmp_path / "model.keras"
+    path.write_bytes(data)
+    assert ("unsafe-model-content", "critical") in _findings(path, tmp_path), name
+
+
+def test_keras_plain_function_by_name_stays_quiet(tmp_path: Path) -> None:
+    """A Keras activation named in Keras' own module is no finding."""
+    path = tmp_path / "model.keras"
+    activation = {"module": "keras.activations", "class_name": "function", "config": "relu"}
+    path.write_bytes(_keras(_functional(_dense(activation))))
+    assert [s for _, s in _findings(path, tmp_path) if s != "info"] == []

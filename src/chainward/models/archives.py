@@ -295,7 +295,10 @@ def scan_zip(
         if scripts:
             report.container = "torchscript"
             report.kinds.append("torchscript")
-        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+        if "config.json" in names and (
+            "metadata.json" in names
+            or any(n.endswith((".weights.h5", ".weights.npz", ".weights.json")) for n in names)
+        ):
             report.kinds.append("keras")
         is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
         storages = _torch_storage_prefixes(names)

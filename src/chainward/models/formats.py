@@ -82,7 +82,9 @@ def find_format_problems(
             yield from _safetensors(rel, path)
         if "gguf" in kinds:
             yield from _gguf(rel, path, limit)
-        if "keras" in kinds:
+        if "keras" in kinds or lower.endswith(".keras"):
+            # keras.saving.load_model opens any ``.keras`` zip by its config.json and
+            # builds the model before it looks for weights.
             yield from _keras_zip(rel, path, limit)
         if "hdf5" in kinds:
             yield from _keras_h5(rel, path, limit)
@@ -276,7 +278,14 @@ def keras_config_problems(config: Any) -> list[tuple[Severity, str]]:
             name = node.get("class_name")
             if name == "Lambda":
                 found.append((Severity.CRITICAL, "a Lambda layer (Python code run on load)"))
+            elif name == "__lambda__":
+                # A marshalled Python function anywhere in the config (an activation, a
+                # loss): deserialize_keras_object rebuilds it without safe_mode.
+                found.append((Severity.CRITICAL, "a serialized Python lambda (code run on load)"))
             module = node.get("module")
+            if name == "function" and isinstance(node.get("config"), str):
+                # A function by name: the module is imported and the name looked up in it.
+                name = node["config"]
             if isinstance(module, str) and isinstance(name, str):
                 if denied_reason(module, name) is not None:
                     found.append((Severity.CRITICAL, f"an object {module}.{name} (denied)"))
