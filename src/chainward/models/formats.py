@@ -268,18 +268,19 @@ def keras_config_problems(config: Any) -> list[tuple[Severity, str]]:
     from chainward.models.pickle_policy import denied_reason
 
     found: list[tuple[Severity, str]] = []
-    stack = [config]
+    # (node, inside a Lambda layer): its own function is that layer's finding.
+    stack: list[tuple[Any, bool]] = [(config, False)]
     while stack and len(found) < 50:
-        node = stack.pop()
+        node, in_lambda = stack.pop()
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend((item, in_lambda) for item in node)
         elif isinstance(node, dict):
-            stack.extend(node.values())
             name = node.get("class_name")
+            stack.extend((value, in_lambda or name == "Lambda") for value in node.values())
             if name == "Lambda":
                 found.append((Severity.CRITICAL, "a Lambda layer (Python code run on load)"))
-            elif name == "__lambda__":
-                # A marshalled Python function anywhere in the config (an activation, a
+            elif name == "__lambda__" and not in_lambda:
+                # A marshalled Python function elsewhere in the config (an activation, a
                 # loss): deserialize_keras_object rebuilds it without safe_mode.
                 found.append((Severity.CRITICAL, "a serialized Python lambda (code run on load)"))
             module = node.get("module")
