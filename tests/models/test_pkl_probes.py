@@ -3,18 +3,19 @@ were under-rated) before, built from raw bytes here and never loaded in this pro
 Each is proven real by the real loader in a subprocess inside a temp dir, where it
 creates a canary file, and each must now be reported at its severity.
 
-The causes: pickles opening with a protocol 4/5 opcode (LONG1, BINBYTES8, EMPTY_SET
-...) were not identified as pickles under a name that does not say "model"; a legacy
-tar's ``pickle`` member that is a link was skipped; compressed streams after the first
-(gzip members, bz2 and xz streams, which ``gzip.open`` and joblib read on) were
-ignored; joblib's own compressors (``compress="lzma"``, the "ZF" files of old joblib,
-``lz4``) were not identified; a numpy header naming its object dtype ``object`` (not
-``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")`` were read
-as plain data, so the pickle after them was skipped; joblib's ``NDArrayWrapper`` was
-allowed although its BUILD makes joblib unpickle another file (of any name) with
-``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or junk (zipfile
-finds it by its end record) was not opened; and callables that run commands or write
-files were only "unknown".
+The causes: a file whose first pickle ends exactly where the scanner's first read ends
+was taken as scanned to its end; pickles opening with a protocol 4/5 opcode (LONG1,
+BINBYTES8, EMPTY_SET ...) were not identified as pickles under a name that does not say
+"model"; a legacy tar's ``pickle`` member that is a link was skipped; compressed streams
+after the first (gzip members, bz2 and xz streams, which ``gzip.open`` and joblib read
+on) were ignored; joblib's own compressors (``compress="lzma"``, the "ZF" files of old
+joblib, ``lz4``) were not identified; a numpy header naming its object dtype ``object``
+(not ``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")`` were
+read as plain data, so the pickle after them was skipped; joblib's ``NDArrayWrapper``
+was allowed although its BUILD makes joblib unpickle another file (of any name) with
+``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or junk (zipfile finds
+it by its end record) was not opened; and callables that run commands or write files
+were only "unknown".
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ def tar_pickle_link(target: Path) -> bytes:
         link.linkname = "blob"
         archive.addfile(link)
     return out.getvalue()
+
+
+def window_boundary(target: Path) -> bytes:
+    """A harmless pickle exactly as long as the scanner's first read (64 KiB), then the
+    payload: a scan of that window saw one clean pickle end at its edge."""
+    size = 64 << 10
+    fill = size - 2 - 5 - 1
+    first = b"\x80\x02B" + fill.to_bytes(4, "little") + bytes(fill) + b"."
+    return first + _os_system(target)
 
 
 def _npy(descr: object, body: bytes) -> bytes:
@@ -204,6 +214,7 @@ PROBES = (
     Probe("opens-bytearray8", _opened_by(b"\x96" + bytes(8)), "checkpoint", LOADERS["pickle"]),
     Probe("opens-empty-set", _opened_by(b"\x8f"), "checkpoint", LOADERS["pickle"]),
     Probe("tar-pickle-link", tar_pickle_link, "model.tar", TAR_PICKLE),
+    Probe("window-boundary", window_boundary, "legacy.pt", LOADERS["pickles"]),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),

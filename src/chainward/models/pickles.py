@@ -298,6 +298,10 @@ def _scan_pickles(
             return True
         pos = run.end
         index += 1
+    if member is None and scan.window_end is not None:
+        # The last pickle ended exactly where the window does: the file goes on, and
+        # the next pickle (pickle.load in a loop reads it) is past the window.
+        scan.window_short = True
     return True
 
 
