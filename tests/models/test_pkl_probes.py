@@ -3,19 +3,20 @@ were under-rated) before, built from raw bytes here and never loaded in this pro
 Each is proven real by the real loader in a subprocess inside a temp dir, where it
 creates a canary file, and each must now be reported at its severity.
 
-The causes: a file whose first pickle ends exactly where the scanner's first read ends
-was taken as scanned to its end; pickles opening with a protocol 4/5 opcode (LONG1,
-BINBYTES8, EMPTY_SET ...) were not identified as pickles under a name that does not say
-"model"; a legacy tar's ``pickle`` member that is a link was skipped; compressed streams
-after the first (gzip members, bz2 and xz streams, which ``gzip.open`` and joblib read
-on) were ignored; joblib's own compressors (``compress="lzma"``, the "ZF" files of old
-joblib, ``lz4``) were not identified; a numpy header naming its object dtype ``object``
-(not ``O``) and a joblib array wrapper whose dtype is ``numpy.dtype("object")`` were
-read as plain data, so the pickle after them was skipped; joblib's ``NDArrayWrapper``
-was allowed although its BUILD makes joblib unpickle another file (of any name) with
-``numpy.load(allow_pickle=True)``; a zip behind a harmless pickle or junk (zipfile finds
-it by its end record) was not opened; and callables that run commands or write files
-were only "unknown".
+The causes: a file not named as a model whose first pickle is plain data was dropped
+without a look at the pickles after it; a file whose first pickle ends exactly where the
+scanner's first read ends was taken as scanned to its end; pickles opening with a
+protocol 4/5 opcode (LONG1, BINBYTES8, EMPTY_SET ...) were not identified as pickles
+under a name that does not say "model"; a legacy tar's ``pickle`` member that is a link
+was skipped; compressed streams after the first (gzip members, bz2 and xz streams, which
+``gzip.open`` and joblib read on) were ignored; joblib's own compressors
+(``compress="lzma"``, the "ZF" files of old joblib, ``lz4``) were not identified; a
+numpy header naming its object dtype ``object`` (not ``O``) and a joblib array wrapper
+whose dtype is ``numpy.dtype("object")`` were read as plain data, so the pickle after
+them was skipped; joblib's ``NDArrayWrapper`` was allowed although its BUILD makes
+joblib unpickle another file (of any name) with ``numpy.load(allow_pickle=True)``; a zip
+behind a harmless pickle or junk (zipfile finds it by its end record) was not opened;
+and callables that run commands or write files were only "unknown".
 """
 
 from __future__ import annotations
@@ -120,6 +121,11 @@ def window_boundary(target: Path) -> bytes:
     return first + _os_system(target)
 
 
+def plain_first_pickle(target: Path) -> bytes:
+    # A first pickle of plain data (None), then the payload in a second one.
+    return b"\x80\x02N." + _os_system(target)
+
+
 def _npy(descr: object, body: bytes) -> bytes:
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}".encode()
     header = header.ljust(117) + b"\n"
@@ -215,6 +221,7 @@ PROBES = (
     Probe("opens-empty-set", _opened_by(b"\x8f"), "checkpoint", LOADERS["pickle"]),
     Probe("tar-pickle-link", tar_pickle_link, "model.tar", TAR_PICKLE),
     Probe("window-boundary", window_boundary, "legacy.pt", LOADERS["pickles"]),
+    Probe("plain-first-pickle", plain_first_pickle, "checkpoint", LOADERS["pickles"]),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),

@@ -272,8 +272,14 @@ def _scan_pickles(
             broken = force and data[start : start + 1] == b"\x80" and run.opcodes > 1
             if not (calls_plausible or (force and run.effectful) or run.over_budget or broken):
                 return False
-        if index == 0 and run.stopped and not force and not run.effectful:
-            return False  # plain data that parses as a pickle: nothing can run
+        if (
+            index == 0
+            and run.stopped
+            and not force
+            and not run.effectful
+            and not _effectful_after(scan, data, run.end, end, member)
+        ):
+            return False  # plain data that parses as a pickle, and nothing after it runs
         if index > 0 and not run.stopped and not run.effectful and not run.over_budget:
             return True  # the data after the last pickle (legacy torch.save tensors)
         report.is_pickle = True
@@ -320,6 +326,22 @@ def _may_hold_objects(descr: object) -> bool:
             for field in descr
         )
     return True
+
+
+def _effectful_after(scan: ScanState, data: bytes, pos: int, end: int, member: str | None) -> bool:
+    """Whether a pickle after a plain-data first one imports or calls something (a
+    reader that calls pickle.load in a loop runs it), or runs past the window read."""
+    budget = scan.budget
+    while pos < end and budget > 0:
+        run = run_pickle(data, pos, end, budget)
+        if run.effectful:
+            return True
+        if not run.stopped:
+            truncated = run.error == "pickle data was truncated"
+            return truncated and member is None and scan.window_end is not None
+        budget -= run.end - pos
+        pos = run.end
+    return pos >= end and member is None and scan.window_end is not None
 
 
 def _scan_npy(scan: ScanState, data: bytes, member: str | None) -> None:
