@@ -16,7 +16,9 @@ whose dtype is ``numpy.dtype("object")`` were read as plain data, so the pickle 
 them was skipped; joblib's ``NDArrayWrapper`` was allowed although its BUILD makes
 joblib unpickle another file (of any name) with ``numpy.load(allow_pickle=True)``; a zip
 behind a harmless pickle or junk (zipfile finds it by its end record) was not opened;
-and callables that run commands or write files were only "unknown".
+and callables that run commands or write files were only "unknown", among them methods
+of allowed classes that write files (``pathlib.Path.write_text`` through a protocol 4
+dotted name, on a Path the pickle built).
 """
 
 from __future__ import annotations
@@ -126,6 +128,18 @@ def plain_first_pickle(target: Path) -> bytes:
     return b"\x80\x02N." + _os_system(target)
 
 
+def _method_on_built(module: str, cls: str, method: str, *args: bytes) -> Callable[[Path], bytes]:
+    """Protocol 4 resolves dotted names: ``<module>.<cls>.<method>`` called on an
+    object of an allowed class the pickle built itself."""
+
+    def build(target: Path) -> bytes:
+        func = su(module) + su(f"{cls}.{method}") + b"\x93"
+        obj = su(module) + su(cls) + b"\x93" + su(str(target)) + b"\x85R"
+        return b"\x80\x04" + func + b"(" + obj + b"".join(args) + b"tR."
+
+    return build
+
+
 def _npy(descr: object, body: bytes) -> bytes:
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}".encode()
     header = header.ljust(117) + b"\n"
@@ -222,6 +236,18 @@ PROBES = (
     Probe("tar-pickle-link", tar_pickle_link, "model.tar", TAR_PICKLE),
     Probe("window-boundary", window_boundary, "legacy.pt", LOADERS["pickles"]),
     Probe("plain-first-pickle", plain_first_pickle, "checkpoint", LOADERS["pickles"]),
+    Probe(
+        "pathlib-write-text",
+        _method_on_built("pathlib", "Path", "write_text", su("x")),
+        "model.pkl",
+        LOADERS["pickle"],
+    ),
+    Probe(
+        "pathlib-touch",
+        _method_on_built("pathlib", "PosixPath", "touch"),
+        "m.pkl",
+        LOADERS["pickle"],
+    ),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),
