@@ -451,3 +451,29 @@ def test_keras_plain_function_by_name_stays_quiet(tmp_path: Path) -> None:
     activation = {"module": "keras.activations", "class_name": "function", "config": "relu"}
     path.write_bytes(_keras(_functional(_dense(activation))))
     assert [s for _, s in _findings(path, tmp_path) if s != "info"] == []
+
+
+def _patches_path_class(canary: Path) -> bytes:
+    """BUILD with a slot state on the global ``pathlib.Path`` itself: setattr on the
+    class, which outlives the load (the attribute holds the canary's path)."""
+    state = b"N}" + su("chainward_probe") + su(str(canary)) + b"s\x86"
+    return b"\x80\x02" + g0("pathlib", "Path") + state + b"b."
+
+
+def test_build_on_a_global_is_unverifiable(tmp_path: Path) -> None:
+    path = tmp_path / "model.pkl"
+    path.write_bytes(_patches_path_class(tmp_path / "canary"))
+    assert ("unverifiable-model-file", "high") in _findings(path, tmp_path)
+
+
+def test_build_on_a_global_patches_the_class(tmp_path: Path) -> None:
+    """The real unpickler sets the attribute on the class: the loader then finds it on
+    pathlib.Path and creates the canary it names."""
+    canary = tmp_path / "canary"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(_patches_path_class(canary))
+    check = (
+        "import pathlib, pickle, sys\npickle.load(open(sys.argv[1], 'rb'))\n"
+        "open(pathlib.Path.chainward_probe, 'w').close()\n"
+    )
+    assert _canary_appears(check, path, canary)

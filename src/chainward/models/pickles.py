@@ -187,6 +187,11 @@ def _plausible(ref: Ref) -> bool:
     return all(part.isidentifier() for part in f"{ref.module}.{ref.name}".split("."))
 
 
+# Opcodes that call what they are given; the others (BUILD, APPEND(S), SETITEM(S),
+# ADDITEMS) act on an object, and on a global they act on the class or module itself.
+_CALLING_OPCODES = frozenset({"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX"})
+
+
 def _record(scan: ScanState, run: PickleRun, member: str | None, fmt: str) -> None:
     called: dict[int, tuple[str, int]] = {}
     report = scan.report
@@ -194,6 +199,18 @@ def _record(scan: ScanState, run: PickleRun, member: str | None, fmt: str) -> No
         target = call.target
         if isinstance(target, Ref):
             called.setdefault(id(target), (call.opcode, call.offset))
+            if call.opcode not in _CALLING_OPCODES:
+                # BUILD (or an item opcode) on the global itself, not on an object made
+                # from it: setattr on a class or module, which patches it for the whole
+                # process (pathlib.Path.__eq__ = ...). No benign pickle does this.
+                report.problem(
+                    f"{call.opcode} at byte {call.offset}{where(member)} sets state on the "
+                    f"global {target.qualified} itself, not on an object made from it: "
+                    "loading patches it for the whole process, and what that leads to "
+                    "cannot be read statically",
+                    member,
+                    call.offset,
+                )
         elif isinstance(target, Made) and call.opcode in ("REDUCE", "OBJ", "NEWOBJ", "NEWOBJ_EX"):
             # Calling something that is not a global: the result of another call or a
             # persistent object. What runs cannot be read from the file. (Calling plain
