@@ -44,7 +44,7 @@ import pytest
 from chainward.models.formats import find_format_problems
 from chainward.models.pickles import find_pickle_problems, scan_model_file
 
-from .hostile_models import LOADERS, g0, s0, su, touch
+from .hostile_models import LOADERS, g0, gguf_file, s0, su, touch
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
 TAR_PICKLE = (
@@ -477,3 +477,48 @@ def test_build_on_a_global_patches_the_class(tmp_path: Path) -> None:
         "open(pathlib.Path.chainward_probe, 'w').close()\n"
     )
     assert _canary_appears(check, path, canary)
+
+
+def _obfuscated_ssti(canary: Path) -> bytes:
+    """A chat template that never writes a dunder name: the underscores are glued
+    together at render time, and lipsum's globals hold os."""
+    template = (
+        '{{ lipsum[("_"*2)~"globals"~("_"*2)]["os"].popen('
+        + repr(touch(canary)).replace("'", '"')
+        + ").read() }}"
+    )
+    return gguf_file(template)
+
+
+def test_gguf_template_without_dunder_names(tmp_path: Path) -> None:
+    path = tmp_path / "model.gguf"
+    path.write_bytes(_obfuscated_ssti(tmp_path / "canary"))
+    assert ("unsafe-model-content", "high") in _findings(path, tmp_path)
+    good = tmp_path / "good.gguf"
+    good.write_bytes(
+        gguf_file(
+            "{% set ns = namespace(n=0) %}{% for m in messages %}"
+            "{{ '<|' ~ m['role'] ~ '|>' ~ m['content'] }}{% endfor %}"
+        )
+    )
+    assert [s for _, s in _findings(good, tmp_path) if s != "info"] == []
+
+
+def test_gguf_template_without_dunder_names_is_real(tmp_path: Path) -> None:
+    if importlib.util.find_spec("jinja2") is None:
+        pytest.skip("rendering needs jinja2")
+    canary = tmp_path / "canary"
+    path = tmp_path / "model.gguf"
+    path.write_bytes(_obfuscated_ssti(canary))
+    renderer = (
+        "import sys, jinja2\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from chainward.models.formats import gguf_chat_templates\n"
+        "t = gguf_chat_templates(open(sys.argv[1], 'rb'), 1 << 20)['tokenizer.chat_template']\n"
+        "jinja2.Environment().from_string(t).render(messages=[])\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    subprocess.run(
+        [sys.executable, "-c", renderer, str(path), src], cwd=tmp_path, check=False, timeout=60
+    )
+    assert canary.exists()

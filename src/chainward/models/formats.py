@@ -57,6 +57,14 @@ KERAS_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "keras_hub", "
 ONNX_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training", "com.microsoft"})
 # Jinja reaching Python internals: dunder attributes, by dot, subscript or |attr.
 _TEMPLATE_DUNDER = re.compile(r"__[A-Za-z]\w*__|\|\s*attr\s*\(|\bmro\b|\bsubclasses\b")
+# What a template has no use for but an injection does: Jinja's lipsum/cycler/joiner
+# (their __globals__ hold os), and underscores written escaped or glued together at
+# render time (lipsum[("_"*2)~"globals"~("_"*2)] reaches the same dunder unseen).
+_TEMPLATE_GADGET = re.compile(
+    r"\b(?:lipsum|cycler|joiner)\b"
+    r"|\\(?:x5[fF]|u005[fF]|U0000005[fF]|137)"
+    r"|([\"'])_+\1\s*[*~+]|[*~+]\s*([\"'])_+\2"
+)
 _MAX_GGUF_KV = 1 << 20
 
 
@@ -257,6 +265,18 @@ def _gguf(rel: str, path: Path, limit: int) -> Iterator[Finding]:
                 "rendering it can run code (template injection, CVE-2024-34359)",
                 "replace the chat template with the model family's reference template",
                 Severity.CRITICAL,
+            )
+            continue
+        match = _TEMPLATE_GADGET.search(template)
+        if match is not None:
+            yield _finding(
+                rel,
+                f"GGUF chat template {key} uses {match.group()!r}: a Jinja global or an "
+                "underscore built at render time, the way an injection reaches Python "
+                "internals without writing a dunder name (CVE-2024-34359); what it renders "
+                "cannot be proven harmless",
+                "replace the chat template with the model family's reference template",
+                Severity.HIGH,
             )
 
 
