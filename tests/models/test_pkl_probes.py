@@ -3,7 +3,8 @@ were under-rated) before, built from raw bytes here and never loaded in this pro
 Each is proven real by the real loader in a subprocess inside a temp dir, where it
 creates a canary file, and each must now be reported at its severity.
 
-The causes: a file not named as a model whose first pickle is plain data was dropped
+The causes: tar archives with old (V7) headers, without the "ustar" magic, were not
+identified; a file not named as a model whose first pickle is plain data was dropped
 without a look at the pickles after it; a file whose first pickle ends exactly where the
 scanner's first read ends was taken as scanned to its end; pickles opening with a
 protocol 4/5 opcode (LONG1, BINBYTES8, EMPTY_SET ...) were not identified as pickles
@@ -140,6 +141,33 @@ def _method_on_built(module: str, cls: str, method: str, *args: bytes) -> Callab
     return build
 
 
+def v7_tar(target: Path) -> bytes:
+    """A legacy tar checkpoint with old (V7) headers: no "ustar" magic, which tarfile
+    (and so torch's legacy loader) reads all the same."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, data in (
+            ("sys_info", b"\x80\x02}q\x00."),
+            ("pickle", _os_system(target)),
+            ("storages", b"\x80\x02K\x00."),
+            ("tensors", b"\x80\x02K\x00."),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    raw = bytearray(out.getvalue())
+    offset = 0
+    while offset < len(raw) and any(raw[offset : offset + 512]):
+        header = raw[offset : offset + 512]
+        size = int(bytes(header[124:136]).rstrip(b"\x00 ") or b"0", 8)
+        header[257:265] = bytes(8)  # no magic, no version
+        header[148:156] = b" " * 8
+        header[148:156] = b"%06o\x00 " % sum(header)
+        raw[offset : offset + 512] = header
+        offset += 512 + (size + 511) // 512 * 512
+    return bytes(raw)
+
+
 def _npy(descr: object, body: bytes) -> bytes:
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}".encode()
     header = header.ljust(117) + b"\n"
@@ -248,6 +276,7 @@ PROBES = (
         "m.pkl",
         LOADERS["pickle"],
     ),
+    Probe("v7-tar", v7_tar, "model.pt", TAR_PICKLE),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),

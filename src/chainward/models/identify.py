@@ -103,6 +103,8 @@ def identify(head: bytes) -> str | None:
         return "zfile"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
+    if _is_tar_header(head):
+        return "tar"  # an old (V7) header, no "ustar" magic: tarfile opens it all the same
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "hdf5"
     if head.startswith(b"GGUF"):
@@ -114,6 +116,19 @@ def identify(head: bytes) -> str | None:
     if head[:1] and head[0] in _PICKLE_HEADS:
         return "pickle?"
     return None
+
+
+def _is_tar_header(head: bytes) -> bool:
+    """Whether the first 512 bytes are a tar header by its checksum, as tarfile checks
+    one (the sum of the header's bytes with the checksum field read as spaces)."""
+    if len(head) < 512 or head[0] == 0:
+        return False
+    field = head[148:156].replace(b"\x00", b" ").strip()
+    if not field or any(byte not in b"01234567" for byte in field):
+        return False
+    block = head[:148] + b" " * 8 + head[156:512]
+    signed = sum(struct.unpack("512b", block))
+    return int(field, 8) in (sum(block), signed)
 
 
 def is_model_name(name: str) -> bool:
