@@ -17,9 +17,10 @@ whose dtype is ``numpy.dtype("object")`` were read as plain data, so the pickle 
 them was skipped; joblib's ``NDArrayWrapper`` was allowed although its BUILD makes
 joblib unpickle another file (of any name) with ``numpy.load(allow_pickle=True)``; a zip
 behind a harmless pickle or junk (zipfile finds it by its end record) was not opened;
-and callables that run commands or write files were only "unknown", among them methods
-of allowed classes that write files (``pathlib.Path.write_text`` through a protocol 4
-dotted name, on a Path the pickle built).
+and callables that run commands or write files were only "unknown", among them os
+reached through a private alias (``random._os.system``) and methods of allowed classes
+that write files (``pathlib.Path.write_text`` through a protocol 4 dotted name, on a
+Path the pickle built).
 """
 
 from __future__ import annotations
@@ -168,6 +169,15 @@ def v7_tar(target: Path) -> bytes:
     return bytes(raw)
 
 
+def _dotted(module: str, name: str) -> Callable[[Path], bytes]:
+    """Protocol 4 resolves a dotted name hop by hop through module attributes."""
+
+    def build(target: Path) -> bytes:
+        return b"\x80\x04" + su(module) + su(name) + b"\x93" + su(touch(target)) + b"\x85R."
+
+    return build
+
+
 def _npy(descr: object, body: bytes) -> bytes:
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}".encode()
     header = header.ljust(117) + b"\n"
@@ -277,6 +287,8 @@ PROBES = (
         LOADERS["pickle"],
     ),
     Probe("v7-tar", v7_tar, "model.pt", TAR_PICKLE),
+    Probe("random-os-alias", _dotted("random", "_os.system"), "model.pkl", LOADERS["pickle"]),
+    Probe("threading-os-alias", _dotted("threading", "_os.system"), "m.pkl", LOADERS["pickle"]),
     Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
     Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),
