@@ -563,3 +563,12 @@ def test_gguf_template_without_dunder_names_is_real(tmp_path: Path) -> None:
         [sys.executable, "-c", renderer, str(path), src], cwd=tmp_path, check=False, timeout=60
     )
     assert canary.exists()
+
+
+def test_lz4_joblib_file_is_scanned_with_lz4(tmp_path: Path) -> None:
+    """With the optional lz4 package, joblib's lz4 frames are decompressed and scanned
+    (frames after the first too; lz4 reports no unused data as None)."""
+    frame = pytest.importorskip("lz4.frame")
+    path = tmp_path / "model.joblib"
+    path.write_bytes(frame.compress(b"\x80\x02N.") + frame.compress(_os_system(tmp_path / "c")))
+    assert ("unsafe-pickle", "critical") in _findings(path, tmp_path)

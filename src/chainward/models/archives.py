@@ -95,7 +95,7 @@ def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
     while len(out) <= max_out:
         room = max_out + 1 - len(out)
         if unit.eof:
-            pending = unit.unused_data + pending
+            pending = (unit.unused_data or b"") + pending  # lz4 may say None
             if kind == "gzip":
                 pending = pending.lstrip(b"\x00")  # gzip's reader skips zero padding
             if not pending:
