@@ -2,14 +2,15 @@
 zip archives (by central directory, and by local headers when Python's zipfile refuses
 one; member names compared case-insensitively; torch storages skipped; TorchScript
 ``code/`` members judged by :mod:`chainward.models.torchscript`), tar archives (legacy
-``torch.save``), and gzip/bz2/xz/zlib streams. Every member is handed back to the
-scanner (``ScanState.scan_data``), to a depth limit; what cannot be read is a problem
-on the report, never a skip.
+``torch.save``), gzip/bz2/xz/zlib streams, and joblib's lzma, lz4 and "ZF" files.
+Every member is handed back to the scanner (``ScanState.scan_data``), to a depth limit;
+what cannot be read is a problem on the report, never a skip.
 """
 
 from __future__ import annotations
 
 import bz2
+import importlib
 import io
 import lzma
 import struct
@@ -17,7 +18,7 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from chainward.models.identify import (
     MODEL_SUFFIXES,
@@ -44,31 +45,90 @@ MAX_DEPTH = 4
 HEAD = 4096
 
 
+# joblib's "ZF" files: the prefix, the length in hex padded to 19 characters, then zlib.
+ZFILE_HEADER = 2 + len(f"{2**64:#x}")
+
+
+_INFLATE_ERRORS = (OSError, EOFError, ValueError, RuntimeError, zlib.error, lzma.LZMAError)
+
+
+def _lz4_decompressor() -> Any | None:
+    """``lz4.frame.LZ4FrameDecompressor`` when the optional ``lz4`` package is installed
+    (joblib needs it to write or read ``compress="lz4"``), else None."""
+    try:
+        module = importlib.import_module("lz4.frame")
+    except ImportError:
+        return None
+    return module.LZ4FrameDecompressor()
+
+
+def _decompressor(kind: str) -> Any:
+    """A fresh decompressor of one stream of ``kind``."""
+    if kind in ("gzip", "zlib"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind == "lz4":
+        unit = _lz4_decompressor()
+        if unit is None:
+            raise _Undecodable("the optional lz4 package is not installed")
+        return unit
+    return lzma.LZMADecompressor()  # xz and joblib's legacy lzma (FORMAT_AUTO reads both)
+
+
 def _inflate(handle: BinaryIO, kind: str, max_out: int) -> bytes:
     """Decompress from ``handle`` until EOF or ``max_out + 1`` bytes, a chunk at a time
-    (a bomb never expands past the bound; a large stream is never read whole first)."""
+    (a bomb never expands past the bound; a large stream is never read whole first).
+
+    Streams that follow the first are read too, as ``gzip.open``, ``bz2.open``,
+    ``lzma.open`` and joblib's readers read them (a second pickle, or the rest of the
+    first, may sit in a second stream); data after the last one that is no stream ends
+    the read, as it ends theirs."""
     out = bytearray()
-    if kind in ("gzip", "zlib"):
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if kind == "gzip" else zlib.MAX_WBITS)
-        pending = b""
-        while len(out) <= max_out and not inflater.eof:
+    if kind == "zfile":
+        handle.seek(handle.tell() + ZFILE_HEADER)
+        kind = "zlib"
+    zlib_like = kind in ("gzip", "zlib")
+    unit = _decompressor(kind)
+    pending = b""
+    first = True
+    while len(out) <= max_out:
+        room = max_out + 1 - len(out)
+        if unit.eof:
+            pending = (unit.unused_data or b"") + pending  # lz4 may say None
+            if kind == "gzip":
+                pending = pending.lstrip(b"\x00")  # gzip's reader skips zero padding
             if not pending:
                 pending = handle.read(1 << 20)
                 if not pending:
                     break
-            out += inflater.decompress(pending, max_out + 1 - len(out))
-            pending = inflater.unconsumed_tail
-        return bytes(out)
-    other = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
-    while len(out) <= max_out and not other.eof:
-        data = handle.read(1 << 20) if other.needs_input else b""
-        if other.needs_input and not data:
-            break
-        out += other.decompress(data, max_out + 1 - len(out))
+                continue
+            unit = _decompressor(kind)
+            first = False
+        try:
+            if zlib_like:
+                if not pending:
+                    pending = handle.read(1 << 20)
+                    if not pending:
+                        break
+                out += unit.decompress(pending, room)
+                pending = unit.unconsumed_tail
+            else:
+                data = b""
+                if unit.needs_input:
+                    data, pending = pending or handle.read(1 << 20), b""
+                    if not data:
+                        break
+                out += unit.decompress(data, room)
+        except _INFLATE_ERRORS:
+            if first:
+                raise
+            break  # trailing data that is no stream: the readers stop there
     return bytes(out)
 
 
-_INFLATE_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+class _Undecodable(Exception):
+    """A compressed stream this scanner has no decoder for."""
 
 
 def scan_compressed(
@@ -77,6 +137,17 @@ def scan_compressed(
     name = f"{member or ''}[{kind}]"
     try:
         head = _inflate(handle, kind, HEAD)
+    except _Undecodable as exc:
+        if force:
+            # joblib.load unpickles what it decompresses: unread is unproven, not clean.
+            scan.report.is_pickle = True
+            scan.report.problem(
+                f"{kind}-compressed data{where(member)} cannot be decompressed here ({exc}); "
+                "joblib.load unpickles it, and what it runs cannot be proven",
+                member,
+                0,
+            )
+        return
     except _INFLATE_ERRORS as exc:
         if force:
             scan.report.problem(f"{kind} data{where(member)} cannot be decompressed: {exc}")
@@ -87,7 +158,7 @@ def scan_compressed(
     handle.seek(0)
     try:
         out = _inflate(handle, kind, scan.limit)
-    except _INFLATE_ERRORS as exc:
+    except (_Undecodable, *_INFLATE_ERRORS) as exc:
         scan.report.problem(f"{kind} data{where(member)} cannot be decompressed: {exc}", member)
         return
     if len(out) > scan.limit:
@@ -224,7 +295,10 @@ def scan_zip(
         if scripts:
             report.container = "torchscript"
             report.kinds.append("torchscript")
-        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+        if "config.json" in names and (
+            "metadata.json" in names
+            or any(n.endswith((".weights.h5", ".weights.npz", ".weights.json")) for n in names)
+        ):
             report.kinds.append("keras")
         is_model = force or any(n.endswith(PICKLE_MEMBER_SUFFIXES) for n in names)
         storages = _torch_storage_prefixes(names)
@@ -355,14 +429,18 @@ def scan_tar(
         if legacy:
             report.container = "torch-legacy-tar"
         for info in members[:MAX_MEMBERS]:
-            if not info.isfile():
+            if not (info.isfile() or info.islnk() or info.issym()):
                 continue
             name = member_name(parent, info.name)
             lower = info.name.lower()
             pickled = legacy and lower in ("pickle", "storages", "tensors", "sys_info")
+            if not info.isfile() and not pickled:
+                continue  # a link to another member: that member is scanned itself
             try:
+                # A link named "pickle" is read as its target, as extractfile reads it
+                # for torch's legacy loader.
                 handle = archive.extractfile(info)
-            except (tarfile.TarError, OSError, ValueError) as exc:
+            except (tarfile.TarError, OSError, ValueError, KeyError) as exc:
                 report.problem(f"{name} is unreadable: {exc}", name)
                 continue
             if handle is None:

@@ -57,6 +57,14 @@ KERAS_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "keras_hub", "
 ONNX_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training", "com.microsoft"})
 # Jinja reaching Python internals: dunder attributes, by dot, subscript or |attr.
 _TEMPLATE_DUNDER = re.compile(r"__[A-Za-z]\w*__|\|\s*attr\s*\(|\bmro\b|\bsubclasses\b")
+# What a template has no use for but an injection does: Jinja's lipsum/cycler/joiner
+# (their __globals__ hold os), and underscores written escaped or glued together at
+# render time (lipsum[("_"*2)~"globals"~("_"*2)] reaches the same dunder unseen).
+_TEMPLATE_GADGET = re.compile(
+    r"\b(?:lipsum|cycler|joiner)\b"
+    r"|\\(?:x5[fF]|u005[fF]|U0000005[fF]|137)"
+    r"|([\"'])_+\1\s*[*~+]|[*~+]\s*([\"'])_+\2"
+)
 _MAX_GGUF_KV = 1 << 20
 
 
@@ -82,7 +90,9 @@ def find_format_problems(
             yield from _safetensors(rel, path)
         if "gguf" in kinds:
             yield from _gguf(rel, path, limit)
-        if "keras" in kinds:
+        if "keras" in kinds or lower.endswith(".keras"):
+            # keras.saving.load_model opens any ``.keras`` zip by its config.json and
+            # builds the model before it looks for weights.
             yield from _keras_zip(rel, path, limit)
         if "hdf5" in kinds:
             yield from _keras_h5(rel, path, limit)
@@ -256,6 +266,18 @@ def _gguf(rel: str, path: Path, limit: int) -> Iterator[Finding]:
                 "replace the chat template with the model family's reference template",
                 Severity.CRITICAL,
             )
+            continue
+        match = _TEMPLATE_GADGET.search(template)
+        if match is not None:
+            yield _finding(
+                rel,
+                f"GGUF chat template {key} uses {match.group()!r}: a Jinja global or an "
+                "underscore built at render time, the way an injection reaches Python "
+                "internals without writing a dunder name (CVE-2024-34359); what it renders "
+                "cannot be proven harmless",
+                "replace the chat template with the model family's reference template",
+                Severity.HIGH,
+            )
 
 
 # --- Keras ---------------------------------------------------------------------------
@@ -266,17 +288,25 @@ def keras_config_problems(config: Any) -> list[tuple[Severity, str]]:
     from chainward.models.pickle_policy import denied_reason
 
     found: list[tuple[Severity, str]] = []
-    stack = [config]
+    # (node, inside a Lambda layer): its own function is that layer's finding.
+    stack: list[tuple[Any, bool]] = [(config, False)]
     while stack and len(found) < 50:
-        node = stack.pop()
+        node, in_lambda = stack.pop()
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend((item, in_lambda) for item in node)
         elif isinstance(node, dict):
-            stack.extend(node.values())
             name = node.get("class_name")
+            stack.extend((value, in_lambda or name == "Lambda") for value in node.values())
             if name == "Lambda":
                 found.append((Severity.CRITICAL, "a Lambda layer (Python code run on load)"))
+            elif name == "__lambda__" and not in_lambda:
+                # A marshalled Python function elsewhere in the config (an activation, a
+                # loss): deserialize_keras_object rebuilds it without safe_mode.
+                found.append((Severity.CRITICAL, "a serialized Python lambda (code run on load)"))
             module = node.get("module")
+            if name == "function" and isinstance(node.get("config"), str):
+                # A function by name: the module is imported and the name looked up in it.
+                name = node["config"]
             if isinstance(module, str) and isinstance(name, str):
                 if denied_reason(module, name) is not None:
                     found.append((Severity.CRITICAL, f"an object {module}.{name} (denied)"))

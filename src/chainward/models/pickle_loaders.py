@@ -5,6 +5,7 @@ straight from the stream after the BUILD of its ``NumpyArrayWrapper``."""
 from __future__ import annotations
 
 import math
+import re
 
 from chainward.models.pickle_values import Data, Halt, Made, PickleRun
 from chainward.models.pickle_vm import PickleMachine, run_machine
@@ -18,6 +19,16 @@ def run_pickle(data: Data, start: int, end: int, budget: int, *, depth: int = 0)
 
 JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 
+# A type letter ``O`` (``|O``, ``O8``, ``i4,O``, ``(2,)O``) or a name that starts with
+# "object" (``object``, ``object_``, numpy 1's ``Object0``), not inside a word
+# (``float``, ``bool``, ``longlong``): what ``numpy.dtype`` turns into an object dtype.
+_OBJECT_TYPE = re.compile(r"(?<![a-z])o", re.IGNORECASE)
+
+
+def names_object_type(code: str) -> bool:
+    """Whether ``numpy.dtype(code)`` may hold Python objects (its array is a pickle)."""
+    return _OBJECT_TYPE.search(code) is not None
+
 
 def _itemsize(dtype: object) -> int | None:
     """The item size of a pickled ``numpy.dtype(<code>, False, True)``; None if unknown,
@@ -30,8 +41,8 @@ def _itemsize(dtype: object) -> int | None:
     if not (isinstance(args, tuple) and args and isinstance(args[0], str)):
         return None
     code = args[0].lstrip("<>|=")
-    if code.startswith("O"):
-        return 0
+    if names_object_type(code):
+        return 0  # numpy.dtype("object") is an object dtype whatever its state says
     state = dtype.state
     if isinstance(state, tuple) and len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
         if not (len(state) > 4 and state[4] is not None):  # structured dtypes: not modelled

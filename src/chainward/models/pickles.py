@@ -2,7 +2,8 @@
 
 A file is recognised by its bytes, never its suffix: pickles of every protocol (with or
 without PROTO), zip archives (PyTorch, TorchScript, numpy ``.npz``, Keras v3), tar
-archives (legacy ``torch.save``), gzip/bz2/xz/zlib streams, numpy ``.npy`` files.
+archives (legacy ``torch.save``), gzip/bz2/xz/zlib streams (and joblib's lzma, lz4 and
+"ZF" files), numpy ``.npy`` files.
 Containers are opened to a depth limit; every member is identified the same way, with
 member names compared case-insensitively. Pickles are run through
 :mod:`chainward.models.pickle_vm` (the machine as CPython's ``_pickle`` runs it), every
@@ -18,18 +19,20 @@ import ast
 import io
 import struct
 import warnings
+import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
 from chainward.models.archives import MAX_DEPTH, scan_compressed, scan_tar, scan_zip
 from chainward.models.identify import (
+    COMPRESSED_KINDS,
     MODEL_SUFFIXES,
     TEXT_SUFFIXES,
     identify,
     is_model_name,
 )
 from chainward.models.pickle_findings import classify_global, find_pickle_problems
-from chainward.models.pickle_loaders import run_pickle
+from chainward.models.pickle_loaders import names_object_type, run_pickle
 from chainward.models.pickle_report import PickleImport, PickleReport, ScanState, where
 from chainward.models.pickle_values import Made, PickleRun, Ref
 from chainward.models.pickle_vm import MEMO_LIMIT
@@ -90,7 +93,7 @@ def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> Pi
         # Pickles sit at the head of the file (a legacy torch.save's tensors follow
         # them): read a window, and a larger one only when a pickle runs past its end.
         # Never the whole file at once: peak memory stays bounded by what is scanned.
-        if kind in ("gzip", "bz2", "xz", "zlib"):
+        if kind in COMPRESSED_KINDS:
             handle.seek(0)
             scan_compressed(scan, handle, None, 0, kind, force)
             return report
@@ -104,7 +107,23 @@ def scan_model_file(path: Path, limit: int, *, forced: bool | None = None) -> Pi
             if not scan.window_short or window >= cap:
                 break
             window = min(cap, window * 4)
+    if force and _zip_behind(path):
+        # zipfile (numpy's and Keras's readers, any ZipFile caller) finds an archive by
+        # its end record: bytes in front of it (a harmless pickle, junk) hide it from a
+        # look at the first bytes only. The archive is scanned as well.
+        scan_zip(_state(limit, scan.report), path, None, 0, force)
     return scan.report
+
+
+def _zip_behind(path: Path) -> bool:
+    """Whether Python's zipfile opens ``path`` although it does not start like a zip."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path):
+            return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return False
 
 
 def scan_bytes(data: bytes, limit: int, *, name: str = "", forced: bool = True) -> PickleReport:
@@ -147,7 +166,7 @@ def _scan_data(
     if kind == "tar":
         scan_tar(scan, io.BytesIO(bytes(data)), member, depth, force)
         return
-    if kind in ("gzip", "bz2", "xz", "zlib"):
+    if kind in COMPRESSED_KINDS:
         scan_compressed(scan, io.BytesIO(data), member, depth, kind, force)
         return
     if kind == "npy":
@@ -168,6 +187,11 @@ def _plausible(ref: Ref) -> bool:
     return all(part.isidentifier() for part in f"{ref.module}.{ref.name}".split("."))
 
 
+# Opcodes that call what they are given; the others (BUILD, APPEND(S), SETITEM(S),
+# ADDITEMS) act on an object, and on a global they act on the class or module itself.
+_CALLING_OPCODES = frozenset({"REDUCE", "INST", "OBJ", "NEWOBJ", "NEWOBJ_EX"})
+
+
 def _record(scan: ScanState, run: PickleRun, member: str | None, fmt: str) -> None:
     called: dict[int, tuple[str, int]] = {}
     report = scan.report
@@ -175,6 +199,18 @@ def _record(scan: ScanState, run: PickleRun, member: str | None, fmt: str) -> No
         target = call.target
         if isinstance(target, Ref):
             called.setdefault(id(target), (call.opcode, call.offset))
+            if call.opcode not in _CALLING_OPCODES:
+                # BUILD (or an item opcode) on the global itself, not on an object made
+                # from it: setattr on a class or module, which patches it for the whole
+                # process (pathlib.Path.__eq__ = ...). No benign pickle does this.
+                report.problem(
+                    f"{call.opcode} at byte {call.offset}{where(member)} sets state on the "
+                    f"global {target.qualified} itself, not on an object made from it: "
+                    "loading patches it for the whole process, and what that leads to "
+                    "cannot be read statically",
+                    member,
+                    call.offset,
+                )
         elif isinstance(target, Made) and call.opcode in ("REDUCE", "OBJ", "NEWOBJ", "NEWOBJ_EX"):
             # Calling something that is not a global: the result of another call or a
             # persistent object. What runs cannot be read from the file. (Calling plain
@@ -253,8 +289,14 @@ def _scan_pickles(
             broken = force and data[start : start + 1] == b"\x80" and run.opcodes > 1
             if not (calls_plausible or (force and run.effectful) or run.over_budget or broken):
                 return False
-        if index == 0 and run.stopped and not force and not run.effectful:
-            return False  # plain data that parses as a pickle: nothing can run
+        if (
+            index == 0
+            and run.stopped
+            and not force
+            and not run.effectful
+            and not _effectful_after(scan, data, run.end, end, member)
+        ):
+            return False  # plain data that parses as a pickle, and nothing after it runs
         if index > 0 and not run.stopped and not run.effectful and not run.over_budget:
             return True  # the data after the last pickle (legacy torch.save tensors)
         report.is_pickle = True
@@ -279,7 +321,44 @@ def _scan_pickles(
             return True
         pos = run.end
         index += 1
+    if member is None and scan.window_end is not None:
+        # The last pickle ended exactly where the window does: the file goes on, and
+        # the next pickle (pickle.load in a loop reads it) is past the window.
+        scan.window_short = True
     return True
+
+
+def _may_hold_objects(descr: object) -> bool:
+    """Whether ``numpy.lib.format.descr_to_dtype(descr)`` may give a dtype with objects:
+    a type string (``numpy.dtype`` takes names such as ``object`` and comma-separated
+    fields), a ``(type, shape)`` subarray, or a list of ``(name, type[, shape])`` fields.
+    Anything else is not something this scanner models, so it may."""
+    if isinstance(descr, str):
+        return names_object_type(descr)
+    if isinstance(descr, tuple) and descr:
+        return _may_hold_objects(descr[0])
+    if isinstance(descr, list):
+        return any(
+            not (isinstance(field, tuple) and len(field) >= 2) or _may_hold_objects(field[1])
+            for field in descr
+        )
+    return True
+
+
+def _effectful_after(scan: ScanState, data: bytes, pos: int, end: int, member: str | None) -> bool:
+    """Whether a pickle after a plain-data first one imports or calls something (a
+    reader that calls pickle.load in a loop runs it), or runs past the window read."""
+    budget = scan.budget
+    while pos < end and budget > 0:
+        run = run_pickle(data, pos, end, budget)
+        if run.effectful:
+            return True
+        if not run.stopped:
+            truncated = run.error == "pickle data was truncated"
+            return truncated and member is None and scan.window_end is not None
+        budget -= run.end - pos
+        pos = run.end
+    return pos >= end and member is None and scan.window_end is not None
 
 
 def _scan_npy(scan: ScanState, data: bytes, member: str | None) -> None:
@@ -310,7 +389,7 @@ def _scan_npy(scan: ScanState, data: bytes, member: str | None) -> None:
     ) as exc:
         report.problem(f"numpy header{where(member)} cannot be read: {exc}", member, 0)
         return
-    if "O" in repr(descr):
+    if _may_hold_objects(descr):
         # An object array is stored as a pickle after the header; numpy.load runs it
         # with allow_pickle=True.
         report.kinds.append("numpy-object-array")
