@@ -21,7 +21,10 @@ import gzip
 import io
 import shlex
 import struct
+import subprocess
+import sys
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -519,3 +522,20 @@ def keras_zip(layers: list[dict[str, object]]) -> bytes:
             "model.weights.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 64,
         }
     )
+
+
+def canary_appears(loader: str, path: Path, canary: Path) -> bool:
+    """Run the real loader code ``loader`` on ``path`` in a subprocess (never in the test
+    process); True if the payload created ``canary``."""
+    subprocess.run(
+        [sys.executable, "-c", loader, str(path)],
+        cwd=path.parent,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    for _ in range(50):  # a spawned child may finish after the loader exits
+        if canary.exists():
+            return True
+        time.sleep(0.1)
+    return False

@@ -34,7 +34,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -46,7 +45,7 @@ import pytest
 from chainward.models.formats import find_format_problems
 from chainward.models.pickles import find_pickle_problems, scan_model_file
 
-from .hostile_models import LOADERS, g0, gguf_file, s0, su, touch
+from .hostile_models import LOADERS, canary_appears, g0, gguf_file, s0, su, touch
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
 TAR_PICKLE = (
@@ -325,21 +324,6 @@ def _findings(path: Path, root: Path) -> list[tuple[str, str]]:
     return [(f.check_id, f.severity.label) for f in found]
 
 
-def _canary_appears(loader: str, path: Path, canary: Path) -> bool:
-    subprocess.run(
-        [sys.executable, "-c", loader, str(path)],
-        cwd=path.parent,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    for _ in range(50):  # a spawned child may finish after the loader exits
-        if canary.exists():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.parametrize("probe", PROBES, ids=IDS)
 def test_chainward_reports_the_probe(probe: Probe, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
@@ -358,7 +342,7 @@ def test_the_probe_is_real(probe: Probe, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     path = tmp_path / probe.filename
     path.write_bytes(probe.build(canary))
-    assert _canary_appears(probe.loader, path, canary), probe.name
+    assert canary_appears(probe.loader, path, canary), probe.name
 
 
 def _ndarray_wrapper_pair(tmp_path: Path) -> tuple[Path, Path]:
@@ -395,7 +379,7 @@ def test_joblib_ndarray_wrapper_is_real(tmp_path: Path) -> None:
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"the real loader needs {module}")
     model, canary = _ndarray_wrapper_pair(tmp_path)
-    assert _canary_appears(JOBLIB, model, canary)
+    assert canary_appears(JOBLIB, model, canary)
 
 
 def test_lz4_joblib_file_is_unverifiable_without_lz4(tmp_path: Path) -> None:
@@ -517,7 +501,7 @@ def test_build_on_a_global_patches_the_class(tmp_path: Path) -> None:
         "import pathlib, pickle, sys\npickle.load(open(sys.argv[1], 'rb'))\n"
         "open(pathlib.Path.chainward_probe, 'w').close()\n"
     )
-    assert _canary_appears(check, path, canary)
+    assert canary_appears(check, path, canary)
 
 
 def _obfuscated_ssti(canary: Path) -> bytes:
