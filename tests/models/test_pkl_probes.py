@@ -37,7 +37,6 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,7 +44,7 @@ import pytest
 from chainward.models.formats import find_format_problems
 from chainward.models.pickles import find_pickle_problems, scan_model_file
 
-from .hostile_models import LOADERS, canary_appears, g0, gguf_file, s0, su, touch
+from .hostile_models import LOADERS, Case, canary_appears, g0, gguf_file, s0, su, touch
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
 TAR_PICKLE = (
@@ -247,69 +246,68 @@ def _calling(module: str, name: str, *args: str) -> Callable[[Path], bytes]:
     return build
 
 
-@dataclass(frozen=True)
-class Probe:
-    name: str
-    build: Callable[[Path], bytes]
-    filename: str
-    loader: str
-    check_id: str = "unsafe-pickle"
-    severity: str = "critical"
+PROBE_LOADERS = {
+    **LOADERS,
+    "joblib": JOBLIB,
+    "tar-pickle": TAR_PICKLE,
+    "gzip-pickles": GZIP_PICKLES,
+}
+"""The real loaders the probes are proven with (a probe's ``loader`` is a key)."""
 
 
 PROBES = (
-    Probe("joblib-lzma", joblib_lzma, "model.joblib", JOBLIB),
-    Probe("joblib-lzma-no-suffix", joblib_lzma, "weights", JOBLIB),
-    Probe("joblib-zfile", joblib_zfile, "model.pkl", JOBLIB),
-    Probe("gzip-second-member", gzip_second_member, "model.pkl.gz", GZIP_PICKLES),
-    Probe("bz2-split-streams", _split_streams(bz2.compress), "model.joblib", JOBLIB),
-    Probe("xz-split-streams", _split_streams(lzma.compress), "model.joblib", JOBLIB),
-    Probe("opens-long1", _opened_by(b"\x8a\x00"), "checkpoint", LOADERS["pickle"]),
-    Probe("opens-long4", _opened_by(b"\x8b" + bytes(4)), "checkpoint", LOADERS["pickle"]),
-    Probe("opens-unicode8", _opened_by(b"\x8d" + bytes(8)), "checkpoint", LOADERS["pickle"]),
-    Probe("opens-bytes8", _opened_by(b"\x8e" + bytes(8)), "checkpoint", LOADERS["pickle"]),
-    Probe("opens-bytearray8", _opened_by(b"\x96" + bytes(8)), "checkpoint", LOADERS["pickle"]),
-    Probe("opens-empty-set", _opened_by(b"\x8f"), "checkpoint", LOADERS["pickle"]),
-    Probe("tar-pickle-link", tar_pickle_link, "model.tar", TAR_PICKLE),
-    Probe("window-boundary", window_boundary, "legacy.pt", LOADERS["pickles"]),
-    Probe("plain-first-pickle", plain_first_pickle, "checkpoint", LOADERS["pickles"]),
-    Probe(
+    Case("joblib-lzma", joblib_lzma, "model.joblib", "joblib"),
+    Case("joblib-lzma-no-suffix", joblib_lzma, "weights", "joblib"),
+    Case("joblib-zfile", joblib_zfile, "model.pkl", "joblib"),
+    Case("gzip-second-member", gzip_second_member, "model.pkl.gz", "gzip-pickles"),
+    Case("bz2-split-streams", _split_streams(bz2.compress), "model.joblib", "joblib"),
+    Case("xz-split-streams", _split_streams(lzma.compress), "model.joblib", "joblib"),
+    Case("opens-long1", _opened_by(b"\x8a\x00"), "checkpoint", "pickle"),
+    Case("opens-long4", _opened_by(b"\x8b" + bytes(4)), "checkpoint", "pickle"),
+    Case("opens-unicode8", _opened_by(b"\x8d" + bytes(8)), "checkpoint", "pickle"),
+    Case("opens-bytes8", _opened_by(b"\x8e" + bytes(8)), "checkpoint", "pickle"),
+    Case("opens-bytearray8", _opened_by(b"\x96" + bytes(8)), "checkpoint", "pickle"),
+    Case("opens-empty-set", _opened_by(b"\x8f"), "checkpoint", "pickle"),
+    Case("tar-pickle-link", tar_pickle_link, "model.tar", "tar-pickle"),
+    Case("window-boundary", window_boundary, "legacy.pt", "pickles"),
+    Case("plain-first-pickle", plain_first_pickle, "checkpoint", "pickles"),
+    Case(
         "pathlib-write-text",
         _method_on_built("pathlib", "Path", "write_text", su("x")),
         "model.pkl",
-        LOADERS["pickle"],
+        "pickle",
     ),
-    Probe(
+    Case(
         "pathlib-touch",
         _method_on_built("pathlib", "PosixPath", "touch"),
         "m.pkl",
-        LOADERS["pickle"],
+        "pickle",
     ),
-    Probe("v7-tar", v7_tar, "model.pt", TAR_PICKLE),
-    Probe("random-os-alias", _dotted("random", "_os.system"), "model.pkl", LOADERS["pickle"]),
-    Probe("threading-os-alias", _dotted("threading", "_os.system"), "m.pkl", LOADERS["pickle"]),
-    Probe("npy-descr-object", _npy_with("object"), "array.npy", LOADERS["numpy"]),
-    Probe("npy-descr-object_", _npy_with("object_"), "array.npy", LOADERS["numpy"]),
-    Probe("npy-descr-field", _npy_with([("a", "object")]), "array.npy", LOADERS["numpy"]),
-    Probe("npy-descr-subarray", _npy_with([("a", ("object", (1,)))]), "a.npy", LOADERS["numpy"]),
-    Probe("joblib-object-dtype-name", joblib_object_dtype_by_name, "model.joblib", JOBLIB),
-    Probe("zip-behind-pickle", zip_behind_pickle, "model.pt", LOADERS["zip-pickle"]),
-    Probe("zip-behind-junk", zip_behind_junk, "model.pt", LOADERS["zip-pickle"]),
-    Probe(
+    Case("v7-tar", v7_tar, "model.pt", "tar-pickle"),
+    Case("random-os-alias", _dotted("random", "_os.system"), "model.pkl", "pickle"),
+    Case("threading-os-alias", _dotted("threading", "_os.system"), "m.pkl", "pickle"),
+    Case("npy-descr-object", _npy_with("object"), "array.npy", "numpy"),
+    Case("npy-descr-object_", _npy_with("object_"), "array.npy", "numpy"),
+    Case("npy-descr-field", _npy_with([("a", "object")]), "array.npy", "numpy"),
+    Case("npy-descr-subarray", _npy_with([("a", ("object", (1,)))]), "a.npy", "numpy"),
+    Case("joblib-object-dtype-name", joblib_object_dtype_by_name, "model.joblib", "joblib"),
+    Case("zip-behind-pickle", zip_behind_pickle, "model.pt", "zip-pickle"),
+    Case("zip-behind-junk", zip_behind_junk, "model.pt", "zip-pickle"),
+    Case(
         "uuid-command-stdout",
         _calling("uuid", "_get_command_stdout", "touch", "{target}"),
         "model.pkl",
-        LOADERS["pickle"],
+        "pickle",
     ),
-    Probe(
+    Case(
         "osx-support-read-output",
         _calling("_osx_support", "_read_output", "touch {target}"),
         "model.pkl",
-        LOADERS["pickle"],
+        "pickle",
     ),
-    Probe("codecs-open", _calling("codecs", "open", "{target}", "w"), "m.pkl", LOADERS["pickle"]),
-    Probe("gzip-open", _calling("gzip", "open", "{target}", "wb"), "m.pkl", LOADERS["pickle"]),
-    Probe("lzma-open", _calling("lzma", "open", "{target}", "wb"), "m.pkl", LOADERS["pickle"]),
+    Case("codecs-open", _calling("codecs", "open", "{target}", "w"), "m.pkl", "pickle"),
+    Case("gzip-open", _calling("gzip", "open", "{target}", "wb"), "m.pkl", "pickle"),
+    Case("lzma-open", _calling("lzma", "open", "{target}", "wb"), "m.pkl", "pickle"),
 )
 IDS = [probe.name for probe in PROBES]
 
@@ -325,7 +323,7 @@ def _findings(path: Path, root: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=IDS)
-def test_chainward_reports_the_probe(probe: Probe, tmp_path: Path) -> None:
+def test_chainward_reports_the_probe(probe: Case, tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     path = tmp_path / probe.filename
     path.write_bytes(probe.build(canary))
@@ -335,14 +333,15 @@ def test_chainward_reports_the_probe(probe: Probe, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=IDS)
-def test_the_probe_is_real(probe: Probe, tmp_path: Path) -> None:
-    needed = "joblib" if probe.loader == JOBLIB else "numpy" if "numpy" in probe.loader else None
+def test_the_probe_is_real(probe: Case, tmp_path: Path) -> None:
+    loader = PROBE_LOADERS[probe.loader]
+    needed = "joblib" if probe.loader == "joblib" else "numpy" if "numpy" in loader else None
     if needed and importlib.util.find_spec(needed) is None:
         pytest.skip(f"the real loader needs {needed}")
     canary = tmp_path / "canary"
     path = tmp_path / probe.filename
     path.write_bytes(probe.build(canary))
-    assert canary_appears(probe.loader, path, canary), probe.name
+    assert canary_appears(loader, path, canary), probe.name
 
 
 def _ndarray_wrapper_pair(tmp_path: Path) -> tuple[Path, Path]:
