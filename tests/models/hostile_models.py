@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import shlex
 import struct
 import subprocess
@@ -184,7 +185,8 @@ def obj_popen(target: Path) -> bytes:
     )
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """A zip archive of ``members`` (name -> data), as bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members.items():
@@ -194,7 +196,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def zip_upper_case(target: Path) -> bytes:
     payload = b"\x80\x02" + g0("os", "system") + su(touch(target)) + b"\x85R."
-    return _zip({"archive/DATA.PKL": payload, "archive/version": b"3\n"})
+    return zip_bytes({"archive/DATA.PKL": payload, "archive/version": b"3\n"})
 
 
 def zip_bad_extra(target: Path) -> bytes:
@@ -202,7 +204,7 @@ def zip_bad_extra(target: Path) -> bytes:
     Python's zipfile refuses the archive ("Corrupt extra field"); miniz, which reads
     extra fields only for zip64 sizes, and the local headers do not mind."""
     payload = b"\x80\x02" + g0("os", "system") + su(touch(target)) + b"\x85R."
-    data = bytearray(_zip({"archive/data.pkl": payload, "archive/version": b"3\n"}))
+    data = bytearray(zip_bytes({"archive/data.pkl": payload, "archive/version": b"3\n"}))
     central = data.find(b"PK\x01\x02")
     # An extra field (id 0xcafe) that claims 32 bytes and holds 2.
     name_len, extra_len = struct.unpack_from("<HH", data, central + 28)
@@ -242,7 +244,7 @@ def legacy_tar(target: Path) -> bytes:
 
 
 def npz_object(target: Path) -> bytes:
-    return _zip({"arr_0.npy": npy_object(target)})
+    return zip_bytes({"arr_0.npy": npy_object(target)})
 
 
 def torch_load_from_bytes(target: Path) -> bytes:
@@ -281,7 +283,7 @@ TORCHSCRIPT_CODE = """class Evil(Module):
 def torchscript_archive(code: str, prefix: str = "archive") -> bytes:
     """A minimal TorchScript zip: data.pkl (an ``__torch__.Evil`` object built with a
     state tuple, so its __setstate__ runs), the code member, constants.pkl, version."""
-    return _zip(
+    return zip_bytes(
         {
             f"{prefix}/data.pkl": b"\x80\x02c__torch__\nEvil\nq\x00)\x81\x88\x85b.",
             f"{prefix}/code/__torch__.py": code.encode(),
@@ -359,7 +361,7 @@ def keras_lambda(target: Path) -> bytes:
     inner = config["config"]
     assert isinstance(inner, dict)
     inner.update(input_layers=["input_layer", 0, 0], output_layers=["lambda", 0, 0])
-    return _zip(
+    return zip_bytes(
         {
             "metadata.json": b'{"keras_version": "3.6.0"}',
             "config.json": json.dumps(config).encode(),
@@ -515,7 +517,7 @@ DENSE_LAYER: dict[str, object] = {
 def keras_zip(layers: list[dict[str, object]]) -> bytes:
     import json
 
-    return _zip(
+    return zip_bytes(
         {
             "metadata.json": b'{"keras_version": "3.6.0"}',
             "config.json": json.dumps(keras_config(layers)).encode(),
@@ -539,3 +541,23 @@ def canary_appears(loader: str, path: Path, canary: Path) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def render_gguf_template(path: Path, messages: list[dict[str, str]]) -> None:
+    """What an unsandboxed front end does with a GGUF file: read its chat template with
+    chainward's reader and render it with jinja2, in a subprocess (never in the test
+    process)."""
+    renderer = (
+        "import sys, json, jinja2\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from chainward.models.formats import gguf_chat_templates\n"
+        "t = gguf_chat_templates(open(sys.argv[1], 'rb'), 1 << 20)['tokenizer.chat_template']\n"
+        "jinja2.Environment().from_string(t).render(messages=json.loads(sys.argv[3]))\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    subprocess.run(
+        [sys.executable, "-c", renderer, str(path), src, json.dumps(messages)],
+        cwd=path.parent,
+        check=False,
+        timeout=60,
+    )

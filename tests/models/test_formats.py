@@ -7,8 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,14 @@ from chainward.models.formats import (
 )
 from chainward.models.pickles import scan_model_file
 
-from .hostile_models import DENSE_LAYER, LAMBDA_LAYER, gguf_file, gguf_ssti, keras_zip
+from .hostile_models import (
+    DENSE_LAYER,
+    LAMBDA_LAYER,
+    gguf_file,
+    gguf_ssti,
+    keras_zip,
+    render_gguf_template,
+)
 
 
 def _found(path: Path) -> list[tuple[str, str]]:
@@ -52,18 +57,7 @@ def test_gguf_template_is_real(tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     path = tmp_path / "model.gguf"
     path.write_bytes(gguf_ssti(canary))
-    # What an unsandboxed front end does: read the template, render it.
-    renderer = (
-        "import sys, jinja2\n"
-        "sys.path.insert(0, sys.argv[2])\n"
-        "from chainward.models.formats import gguf_chat_templates\n"
-        "t = gguf_chat_templates(open(sys.argv[1], 'rb'), 1 << 20)['tokenizer.chat_template']\n"
-        "jinja2.Environment().from_string(t).render(messages=[{'content': 'hi'}])\n"
-    )
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    subprocess.run(
-        [sys.executable, "-c", renderer, str(path), src], cwd=tmp_path, check=False, timeout=60
-    )
+    render_gguf_template(path, [{"content": "hi"}])
     assert canary.exists()
 
 

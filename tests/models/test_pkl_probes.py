@@ -31,10 +31,7 @@ import importlib.util
 import io
 import lzma
 import struct
-import subprocess
-import sys
 import tarfile
-import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +41,18 @@ import pytest
 from chainward.models.formats import find_format_problems
 from chainward.models.pickles import find_pickle_problems, scan_model_file
 
-from .hostile_models import LOADERS, Case, canary_appears, g0, gguf_file, s0, su, touch
+from .hostile_models import (
+    LOADERS,
+    Case,
+    canary_appears,
+    g0,
+    gguf_file,
+    render_gguf_template,
+    s0,
+    su,
+    touch,
+    zip_bytes,
+)
 
 JOBLIB = "import joblib, sys\njoblib.load(sys.argv[1])\n"
 TAR_PICKLE = (
@@ -221,21 +229,13 @@ def joblib_object_dtype_by_name(target: Path) -> bytes:
     return b"\x80\x02" + wrapper + state + b"b" + inner + b"."
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
 def zip_behind_pickle(target: Path) -> bytes:
     # pickle.load reads None; zipfile.ZipFile finds the archive by its end record.
-    return b"\x80\x02N." + _zip({"archive/data.pkl": _os_system(target)})
+    return b"\x80\x02N." + zip_bytes({"archive/data.pkl": _os_system(target)})
 
 
 def zip_behind_junk(target: Path) -> bytes:
-    return b"\x00" * 64 + _zip({"archive/data.pkl": _os_system(target)})
+    return b"\x00" * 64 + zip_bytes({"archive/data.pkl": _os_system(target)})
 
 
 def _calling(module: str, name: str, *args: str) -> Callable[[Path], bytes]:
@@ -410,7 +410,7 @@ def _keras(config: dict[str, object], *, weights: bool = True) -> bytes:
     }
     if weights:
         members["model.weights.h5"] = b"\x89HDF\r\n\x1a\n" + b"\x00" * 64
-    return _zip(members)
+    return zip_bytes(members)
 
 
 def _functional(*layers: dict[str, object]) -> dict[str, object]:
@@ -534,17 +534,7 @@ def test_gguf_template_without_dunder_names_is_real(tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     path = tmp_path / "model.gguf"
     path.write_bytes(_obfuscated_ssti(canary))
-    renderer = (
-        "import sys, jinja2\n"
-        "sys.path.insert(0, sys.argv[2])\n"
-        "from chainward.models.formats import gguf_chat_templates\n"
-        "t = gguf_chat_templates(open(sys.argv[1], 'rb'), 1 << 20)['tokenizer.chat_template']\n"
-        "jinja2.Environment().from_string(t).render(messages=[])\n"
-    )
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    subprocess.run(
-        [sys.executable, "-c", renderer, str(path), src], cwd=tmp_path, check=False, timeout=60
-    )
+    render_gguf_template(path, [])
     assert canary.exists()
 
 

@@ -20,7 +20,7 @@ from chainward.models.torchscript import (
     scan_code,
 )
 
-from .hostile_models import TORCHSCRIPT_CODE, _zip, torchscript_archive
+from .hostile_models import TORCHSCRIPT_CODE, torchscript_archive, zip_bytes
 
 BENIGN_CODE = """class Evil(Module):
   __parameters__ = ["weight", ]
@@ -112,7 +112,7 @@ def test_unparsable_and_undecodable_members_are_unverifiable(tmp_path: Path) -> 
     found = _findings(tmp_path, broken)
     assert [(c, s) for c, s, _ in found] == [("unverifiable-model-file", "high")]
     assert "does not parse" in found[0][2]
-    archive = _zip(
+    archive = zip_bytes(
         {
             "archive/constants.pkl": b"\x80\x02).",
             "archive/code/__torch__.py": BENIGN_CODE.encode().replace(b"Evil", b"\xff\xfe"),
@@ -136,7 +136,7 @@ def test_identified_by_content_not_by_name(tmp_path: Path) -> None:
 
 
 def test_a_plain_zip_with_python_files_is_not_torchscript(tmp_path: Path) -> None:
-    data = _zip({"pkg/src/code/tool.py": b"import os\nos.system('x')\n"})
+    data = zip_bytes({"pkg/src/code/tool.py": b"import os\nos.system('x')\n"})
     assert _findings(tmp_path, data, "bundle.zip") == []
 
 
