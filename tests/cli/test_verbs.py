@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from chainward.cli import build_parser
 from chainward.cli.commands import VERBS
 
@@ -32,3 +34,22 @@ def test_descriptions_head_each_commands_own_help() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name in ("check", "models"):
         assert sub.choices[name].description == VERBS[name][1]
+
+
+def test_an_unknown_option_is_reported_with_the_usage_of_the_command_it_was_given_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from chainward.cli import main
+
+    cases = {
+        ("bom", "--offline"): "usage: chainward bom ",
+        ("models", "lock", "--bogus", "model.bin"): "usage: chainward models lock ",
+        ("--bogus",): "usage: chainward [-h]",
+    }
+    for argv, usage in cases.items():
+        with pytest.raises(SystemExit) as raised:
+            main(list(argv))
+        assert raised.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(usage), err
+        assert "chainward: error: unrecognized arguments: --" in err

@@ -53,10 +53,16 @@ def _modules_for(argv: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(COMMAND_MODULES.values()))
 
 
+_OWNER = "_chainward_parser"
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+        # The innermost (sub)command parser that parsed argv ends up in the namespace, so
+        # that an unknown option is reported with that command's usage, not the top one's.
+        self.set_defaults(**{_OWNER: self})
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -88,7 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    owner: argparse.ArgumentParser = getattr(args, _OWNER, parser)
+    if unknown:
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
