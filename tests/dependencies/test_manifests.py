@@ -64,6 +64,12 @@ EXPECTED: dict[str, set[tuple[str, str, int]]] = {
         (H, "setup.cfg", 14),
     },
     "setupcfg/broken": {(E, "setup.cfg", 1)},
+    "setuppy/bad": {
+        (U, "setup.py", 4),
+        (U, "setup.py", 6),
+        (H, "setup.py", 9),
+        (V, "setup.py", 12),
+    },
     "pipfile/bad": {
         (X, "Pipfile", 7),
         (U, "Pipfile", 12),
@@ -118,6 +124,7 @@ GOOD = [
     "pyproject/good",
     "poetry/good",
     "setupcfg/good",
+    "setuppy/good",
     "pipfile/good",
     "conda/good",
     "pylock/good",

@@ -49,6 +49,7 @@ def test_every_parser_declares_matches_and_parse() -> None:
     [
         ("pyproject.toml", "pyproject"),
         ("sub/setup.cfg", "setupcfg"),
+        ("sub/setup.py", "setuppy"),
         ("Pipfile", "pipfile"),
         ("Pipfile.lock", "pipfilelock"),
         ("uv.lock", "uvlock"),
@@ -66,7 +67,7 @@ def test_each_manifest_kind_has_its_own_parser(rel: str, module: str) -> None:
     assert parser.__name__ == f"chainward.inventory.{module}"
 
 
-@pytest.mark.parametrize("rel", ["README.md", "setup.py", "requirements.txt", "pylock.a.b.toml"])
+@pytest.mark.parametrize("rel", ["README.md", "setup.pyc", "requirements.txt", "pylock.a.b.toml"])
 def test_other_files_have_no_table_parser(rel: str) -> None:
     # requirements files are read by the include walker, not the table
     assert parser_for(rel) is None

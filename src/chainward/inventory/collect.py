@@ -280,7 +280,7 @@ def _collect_context_locks(ctx: ScanContext, out: InventoryBuilder) -> None:
     scanned = set(ctx.files)
     folders: set[str] = set()
     for dependency in out.dependencies:
-        if dependency.manifest in ("pyproject", "setup.cfg", "pipfile") or (
+        if dependency.manifest in ("pyproject", "setup.cfg", "setup.py", "pipfile") or (
             dependency.manifest == "requirements" and dependency.path.endswith(".in")
         ):
             folder = posixpath.dirname(dependency.path)

@@ -14,6 +14,7 @@ MANIFEST_KINDS = (
     "requirements",
     "pyproject",
     "setup.cfg",
+    "setup.py",
     "pipfile",
     "pipfile.lock",
     "conda",
@@ -28,7 +29,7 @@ LOCK_KINDS = frozenset({"pipfile.lock", "uv.lock", "poetry.lock", "pylock"})
 # Manifests whose dependencies a lock file beside them (or in a parent folder) covers:
 # installing from these goes through the lock (uv sync, poetry install, pipenv sync,
 # pip-compile of a ``.in`` file). Dockerfiles, workflows and scripts install directly.
-LOCKABLE_KINDS = frozenset({"pyproject", "setup.cfg", "pipfile", "requirements-in"})
+LOCKABLE_KINDS = frozenset({"pyproject", "setup.cfg", "setup.py", "pipfile", "requirements-in"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,7 @@ def _named(name: str) -> Callable[[str], bool]:
 
 is_pyproject_path = _named("pyproject.toml")
 is_setupcfg_path = _named("setup.cfg")
+is_setuppy_path = _named("setup.py")
 is_pipfile_path = _named("Pipfile")
 is_pipfilelock_path = _named("Pipfile.lock")
 is_uvlock_path = _named("uv.lock")
@@ -134,6 +135,7 @@ is_poetrylock_path = _named("poetry.lock")
 PARSER_PATHS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("chainward.inventory.pyproject", is_pyproject_path),
     ("chainward.inventory.setupcfg", is_setupcfg_path),
+    ("chainward.inventory.setuppy", is_setuppy_path),
     ("chainward.inventory.pipfile", is_pipfile_path),
     ("chainward.inventory.pipfilelock", is_pipfilelock_path),
     ("chainward.inventory.uvlock", is_uvlock_path),

@@ -12,6 +12,7 @@ from chainward.inventory.model import Dependency
 _LOCKED_BY = {
     "pyproject": frozenset({"uv.lock", "poetry.lock", "pylock"}),
     "setup.cfg": frozenset({"uv.lock", "poetry.lock", "pylock"}),
+    "setup.py": frozenset({"uv.lock", "poetry.lock", "pylock"}),
     "pipfile": frozenset({"pipfile.lock"}),
     # pip-compile's input (.in) is locked by its compiled .txt, or by a pylock.
     "requirements-in": frozenset({"pylock", "uv.lock"}),

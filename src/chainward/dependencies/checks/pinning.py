@@ -21,7 +21,7 @@ from chainward.inventory.pep508 import vcs_ref
 
 _INSTALL_COMMANDS = frozenset({"dockerfile", "workflow", "script"})
 # Package metadata: ranges a package declares, resolved when it is installed or locked.
-_DECLARED_KINDS = frozenset({"pyproject", "setup.cfg", "pipfile"})
+_DECLARED_KINDS = frozenset({"pyproject", "setup.cfg", "setup.py", "pipfile"})
 
 
 def is_full_sha(ref: str | None) -> bool:
