@@ -98,7 +98,7 @@ VERBS: dict[str, Help] = {
     "models sign": ("sign a model with a local key (OpenSSF model signing)", None),
     "deps": (
         "check dependency pins, hashes, indexes and base images; verify against PyPI",
-        "Inventory every manifest (requirements, pyproject, setup.cfg, Pipfile, "
+        "Inventory every manifest (requirements, pyproject, setup.cfg, setup.py, Pipfile, "
         "conda, lock files, Dockerfiles, workflows, scripts) and run the dependency checks. "
         "--verify compares pinned hashes with PyPI's published digests and --audit asks for "
         "known vulnerabilities (both need the network; --offline skips them with a notice).",
