@@ -82,6 +82,33 @@ def test_setup_called_with_a_literal_keyword_dict() -> None:
     assert [(n, s) for n, s, _ in found] == [("diffusers", "==0.30.0"), ("xformers", "")]
 
 
+def test_split_strings_f_strings_and_comprehensions_over_literals() -> None:
+    found = _deps(
+        """\
+        from setuptools import setup
+        TORCH = "2.3.1"
+        BASE = "requests numpy".split()
+        MORE = \"\"\"
+        torch>=2
+        transformers==4.40
+        \"\"\".strip().splitlines()
+        setup(
+            install_requires=BASE + MORE + [f"accelerate=={TORCH}"],
+            extras_require={"x": [r.strip() for r in "peft, trl".split(",")], "all": BASE},
+        )
+        """
+    )
+    assert found == [
+        ("requests", "", 3),
+        ("numpy", "", 3),
+        ("torch", ">=2", 5),
+        ("transformers", "==4.40", 6),
+        ("accelerate", "==2.3.1", 9),
+        ("peft", "", 10),
+        ("trl", "", 10),
+    ]  # BASE again under "all": one declaration, listed once
+
+
 def test_values_computed_at_run_time_are_not_guessed() -> None:
     found = _deps(
         """\

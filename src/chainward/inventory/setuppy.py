@@ -3,7 +3,8 @@
 ``install_requires``, ``setup_requires``, ``tests_require`` and ``extras_require`` are read
 where they are written as literals, or as names the module binds to literals (``REQUIRED =
 [...]``, ``extras = {"x": [...]}``, ``extras["y"] = [...]``, ``a + b``), also through
-``setup(**kwargs)`` with a literal dict. The file is parsed with ``ast``, never run or
+``setup(**kwargs)`` with a literal dict, ``"a b".split()``, ``TEXT.strip().splitlines()``,
+f-strings of literals and ``[r for r in NAMES]``. The file is parsed with ``ast``, never run or
 imported: a value computed at run time (read from a requirements file, built in a loop)
 is not listed here (the requirements file it reads is inventoried on its own). A file
 that does not parse is reported once, by the Python scanners that read every ``.py``
@@ -42,6 +43,7 @@ def parse(rel: str, text: str) -> ManifestScan:
     if parsed.tree is None:
         return out
     reader = _Reader(parsed.tree)
+    seen: set[tuple[str, int]] = set()  # one declaration reached by two names is one
     for call in reader.setup_calls:
         for key, node in reader.keywords(call):
             found: Strings = []
@@ -52,6 +54,9 @@ def parse(rel: str, text: str) -> ManifestScan:
                     reader.strings(value, call.lineno, found, 0)
             for written, line in found:
                 requirement = written.split(" #", 1)[0].strip()
+                if (requirement, line) in seen:
+                    continue
+                seen.add((requirement, line))
                 if requirement and not requirement.startswith("#"):
                     add_requirement(out, requirement, path=rel, line=line, manifest="setup.py")
     return out
@@ -185,6 +190,117 @@ class _Reader:
             and len(node.args) == 1
         ):
             self.strings(node.args[0], before, out, depth + 1)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            self._split(node, node.func, before, out, depth)
+        elif isinstance(node, ast.JoinedStr):
+            text = self.text(node, before, depth + 1)
+            if text is not None and text.strip():
+                out.append((text.strip(), node.lineno))
+        elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            # ``[r for r in REQUIRED]`` (a filter in ``if`` is not evaluated: what the
+            # file declares is listed).
+            generator = node.generators[0]
+            if (
+                len(node.generators) == 1
+                and isinstance(generator.target, ast.Name)
+                and _is_item(node.elt, generator.target.id)
+            ):
+                self.strings(generator.iter, before, out, depth + 1)
+
+    def _split(
+        self, node: ast.Call, func: ast.Attribute, before: int, out: Strings, depth: int
+    ) -> None:
+        """``"a b".split()``, ``TEXT.strip().splitlines()``, ``"a,b".split(",")``."""
+        if func.attr not in ("split", "splitlines") or node.keywords or len(node.args) > 1:
+            return
+        text = self.text(func.value, before, depth + 1)
+        if text is None:
+            return
+        if func.attr == "splitlines":
+            pieces = text.splitlines()
+        elif not node.args:
+            pieces = text.split()
+        else:
+            separator = self.text(node.args[0], before, depth + 1)
+            if not separator:
+                return
+            pieces = text.split(separator)
+        for piece in pieces:
+            if piece.strip():
+                out.append((piece.strip(), _line_of(self._literal(func.value, before), piece)))
+
+    def _literal(self, node: ast.expr, before: int) -> ast.expr:
+        """The expression a name is bound to (the node itself when it is not a name)."""
+        if isinstance(node, ast.Name):
+            value = self._binding(node.id, before)
+            if value is not None:
+                return value
+        return node
+
+    def text(self, node: ast.expr, before: int, depth: int) -> str | None:
+        """The string a string expression is known to hold, or None: a literal, a name
+        bound to one, ``+`` of such, an f-string of such, ``.strip()`` of such."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.Name):
+            value = self._binding(node.id, before)
+            return None if value is None else self.text(value, before, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left = self.text(node.left, before, depth + 1)
+            right = self.text(node.right, before, depth + 1)
+            return None if left is None or right is None else left + right
+        if isinstance(node, ast.JoinedStr):
+            parts: list[str] = []
+            for value in node.values:
+                inner = value.value if isinstance(value, ast.FormattedValue) else value
+                if isinstance(value, ast.FormattedValue) and value.format_spec is not None:
+                    return None
+                part = self.text(inner, before, depth + 1)
+                if part is None:
+                    return None
+                parts.append(part)
+            return "".join(parts)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("strip", "lstrip", "rstrip")
+            and not node.args
+            and not node.keywords
+        ):
+            stripped = self.text(node.func.value, before, depth + 1)
+            if stripped is None:
+                return None
+            strip = {"strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip}
+            return strip[node.func.attr](stripped)
+        return None
+
+
+def _is_item(element: ast.expr, name: str) -> bool:
+    """``r`` or ``r.strip()`` for the comprehension variable ``r``."""
+    if isinstance(element, ast.Call) and isinstance(element.func, ast.Attribute):
+        if element.args or element.keywords or element.func.attr != "strip":
+            return False
+        element = element.func.value
+    return isinstance(element, ast.Name) and element.id == name
+
+
+def _line_of(node: ast.expr, piece: str) -> int:
+    """The line a piece of a literal's text is written on (``.strip()`` calls looked
+    through; the expression's first line for text that is not one literal)."""
+    literal = node
+    while (
+        isinstance(literal, ast.Call)
+        and isinstance(literal.func, ast.Attribute)
+        and literal.func.attr in ("strip", "lstrip", "rstrip")
+    ):
+        literal = literal.func.value
+    if isinstance(literal, ast.Constant) and isinstance(literal.value, str):
+        at = literal.value.find(piece)
+        if at >= 0:
+            return literal.lineno + literal.value.count("\n", 0, at)
+    return node.lineno
 
 
 def _called(node: ast.expr, names: tuple[str, ...]) -> bool:
